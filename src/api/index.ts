@@ -1,0 +1,15 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+import { requireAdmin } from "./auth";
+import { deploysApi } from "./deploys";
+import { integrationsApi } from "./integrations";
+import { servicesApi } from "./services";
+import { suggestionsApi } from "./suggestions";
+
+/** The management API: JSON, behind the admin token. */
+export const api = new Hono<AppEnv>()
+	.use(requireAdmin)
+	.route("/integrations", integrationsApi)
+	.route("/services", servicesApi)
+	.route("/deploys", deploysApi)
+	.route("/suggestions", suggestionsApi);

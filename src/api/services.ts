@@ -1,0 +1,96 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import {
+	addAlias,
+	aliasKey,
+	aliasOwners,
+	createService,
+	findService,
+	findServices,
+	isUniqueViolation,
+	type Service,
+	serviceByName,
+} from "../db/catalog";
+import { type Database, database } from "../db/client";
+import type { AppEnv } from "../env";
+import { formatDatetime } from "../http/datetime";
+import { ApiError } from "../http/errors";
+import { object, optional, readJson, requiredText, validate } from "../http/validation";
+
+const alias = requiredText({ max: 255 });
+
+const newService = object({
+	name: requiredText({ max: 255 }),
+	// Without aliases, a service answers to its own name.
+	aliases: optional(z.array(alias, { error: "param must be an array of strings" }).max(50)),
+});
+
+const newAlias = object({ alias });
+
+function present(service: Service) {
+	return {
+		id: service.id,
+		name: service.name,
+		aliases: service.aliases,
+		created_at: formatDatetime(service.createdAt),
+	};
+}
+
+const conflict = (detail: string) => ApiError.of(409, "Alias Error", detail);
+
+/** Refuses aliases that another service owns (its own are fine: claiming twice is a no-op). */
+async function unclaimed(db: Database, names: string[], serviceId?: string): Promise<string[]> {
+	const owned = await aliasOwners(db, names);
+	const taken = owned.find((o) => o.serviceId !== serviceId);
+	if (taken) throw conflict(`alias '${taken.alias}' already belongs to service '${taken.serviceName}'`);
+	const mine = new Set(owned.map((o) => aliasKey(o.alias)));
+	const unique = new Map(names.map((n) => [aliasKey(n), n]));
+	return [...unique].filter(([key]) => !mine.has(key)).map(([, name]) => name);
+}
+
+async function loaded(db: Database, id: string): Promise<Service> {
+	const service = await findService(db, id);
+	if (!service) throw ApiError.of(404, "Service Error", `no service with id '${id}'`);
+	return service;
+}
+
+/** A lost race on a unique index reads like the check that would have caught it. */
+async function guarded<T>(write: () => Promise<T>, detail: string): Promise<T> {
+	try {
+		return await write();
+	} catch (error) {
+		if (isUniqueViolation(error)) throw conflict(detail);
+		throw error;
+	}
+}
+
+export const servicesApi = new Hono<AppEnv>()
+	.post("/", async (c) => {
+		const input = validate(newService, await readJson(c));
+		const db = database(c.env.DB);
+		if (await serviceByName(db, input.name)) {
+			throw ApiError.of(409, "Name Error", `a service named '${input.name}' already exists`);
+		}
+		const names = await unclaimed(db, input.aliases ?? [input.name]);
+		const id = await guarded(
+			() => createService(db, input.name, names),
+			"the service name or one of its aliases was taken meanwhile",
+		);
+		return c.json(present(await loaded(db, id)), 201);
+	})
+	.get("/", async (c) => {
+		const services = await findServices(database(c.env.DB));
+		return c.json({ services: services.map(present) });
+	})
+	.get("/:id", async (c) => {
+		return c.json(present(await loaded(database(c.env.DB), c.req.param("id"))));
+	})
+	.post("/:id/aliases", async (c) => {
+		const input = validate(newAlias, await readJson(c));
+		const db = database(c.env.DB);
+		const service = await loaded(db, c.req.param("id"));
+		const [fresh] = await unclaimed(db, [input.alias], service.id);
+		if (fresh === undefined) return c.json(present(service), 200);
+		await guarded(() => addAlias(db, service.id, fresh), `alias '${fresh}' was claimed meanwhile`);
+		return c.json(present(await loaded(db, service.id)), 201);
+	});

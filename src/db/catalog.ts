@@ -1,0 +1,98 @@
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { Database } from "./client";
+import { newId } from "./ids";
+import { aliases, deploys, type ServiceRow, services, suggestions } from "./schema";
+
+/** How aliases are compared: surrounding space and letter case do not matter. */
+export function aliasKey(alias: string): string {
+	return alias.trim().toLowerCase();
+}
+
+/** The id of the service that owns `alias`, or null when nobody has claimed it. */
+export async function serviceIdForAlias(db: Database, alias: string): Promise<string | null> {
+	const row = await db
+		.select({ serviceId: aliases.serviceId })
+		.from(aliases)
+		.where(eq(aliases.key, aliasKey(alias)))
+		.get();
+	return row?.serviceId ?? null;
+}
+
+export type Service = ServiceRow & { aliases: string[] };
+
+/** Services with their aliases, all of them or those with the given ids. */
+export async function findServices(db: Database, ids?: string[]): Promise<Service[]> {
+	const rows = await db
+		.select({ service: services, alias: aliases.alias })
+		.from(services)
+		.leftJoin(aliases, eq(aliases.serviceId, services.id))
+		.where(ids ? inArray(services.id, ids) : undefined)
+		.orderBy(asc(sql`lower(${services.name})`), asc(aliases.createdAt));
+	const byId = new Map<string, Service>();
+	for (const { service, alias } of rows) {
+		const entry = byId.get(service.id) ?? { ...service, aliases: [] };
+		if (alias !== null) entry.aliases.push(alias);
+		byId.set(service.id, entry);
+	}
+	return [...byId.values()];
+}
+
+export async function findService(db: Database, id: string): Promise<Service | undefined> {
+	return (await findServices(db, [id]))[0];
+}
+
+/** Which of `names` are aliases already, and of which service. */
+export function aliasOwners(db: Database, names: string[]) {
+	return db
+		.select({ alias: aliases.alias, serviceId: aliases.serviceId, serviceName: services.name })
+		.from(aliases)
+		.innerJoin(services, eq(services.id, aliases.serviceId))
+		.where(inArray(aliases.key, names.map(aliasKey)));
+}
+
+export function serviceByName(db: Database, name: string) {
+	return db
+		.select({ id: services.id })
+		.from(services)
+		.where(eq(sql`lower(${services.name})`, name.toLowerCase()))
+		.get();
+}
+
+/**
+ * The statements that give `names` to a service: the aliases themselves, the
+ * deploys already recorded under them, and the end of their suggestions.
+ */
+function claimAliases(db: Database, serviceId: string, names: string[], now: number) {
+	const keys = names.map(aliasKey);
+	return [
+		db
+			.insert(aliases)
+			.values(names.map((alias) => ({ key: aliasKey(alias), alias: alias.trim(), serviceId, createdAt: now }))),
+		db
+			.update(deploys)
+			.set({ serviceId })
+			.where(and(inArray(deploys.aliasKey, keys), isNull(deploys.serviceId))),
+		db.delete(suggestions).where(inArray(suggestions.aliasKey, keys)),
+	] as const;
+}
+
+/** Creates a service owning `names`, atomically. Throws D1's unique-constraint error on a lost race. */
+export async function createService(db: Database, name: string, names: string[]): Promise<string> {
+	const now = Date.now();
+	const id = newId(now);
+	const insert = db.insert(services).values({ id, name, createdAt: now });
+	await db.batch(names.length > 0 ? [insert, ...claimAliases(db, id, names, now)] : [insert]);
+	return id;
+}
+
+export async function addAlias(db: Database, serviceId: string, alias: string): Promise<void> {
+	await db.batch(claimAliases(db, serviceId, [alias], Date.now()));
+}
+
+/** True for a write refused by a UNIQUE index: another request got there first. */
+export function isUniqueViolation(error: unknown): boolean {
+	for (let e: unknown = error; e instanceof Error; e = e.cause) {
+		if (e.message.includes("UNIQUE constraint failed")) return true;
+	}
+	return false;
+}

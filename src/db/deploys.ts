@@ -1,0 +1,109 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { LedgerEntry } from "../ledger/entry";
+import { aliasKey } from "./catalog";
+import type { Database } from "./client";
+import { newId } from "./ids";
+import { aliases, deploys, people, services, suggestions } from "./schema";
+
+/**
+ * Copies one ledger entry into D1 as a single atomic batch. Idempotent: the
+ * deploy is keyed by its id (and the integration's dedup_id), so a retry after
+ * an unknown outcome changes nothing. The service is looked up at write time,
+ * so an alias claimed while the deploy waited for D1 still links it.
+ */
+export async function writeDeploy(db: Database, entry: LedgerEntry): Promise<void> {
+	const { payload } = entry;
+	const key = aliasKey(payload.service);
+	const email = payload.deployer.email?.toLowerCase();
+	const commit = payload.commit ?? {};
+
+	const person = email
+		? db
+				.insert(people)
+				.values({ id: newId(entry.receivedAt), email, name: payload.deployer.name, createdAt: entry.receivedAt })
+				.onConflictDoUpdate({ target: people.email, set: { name: sql`coalesce(excluded.name, ${people.name})` } })
+		: undefined;
+
+	// Only deploys that matched no service at arrival make a suggestion. Should the
+	// alias be claimed before this lands, the deploy links to the service anyway
+	// and the suggestion, with no unmatched deploys, is not listed.
+	const suggestion =
+		entry.serviceId === null
+			? db
+					.insert(suggestions)
+					.values({ id: newId(entry.receivedAt), aliasKey: key, alias: payload.service, createdAt: entry.receivedAt })
+					.onConflictDoNothing()
+			: undefined;
+
+	const deploy = db
+		.insert(deploys)
+		.values({
+			id: entry.id,
+			integrationId: entry.integrationId,
+			serviceId: sql`(select ${aliases.serviceId} from ${aliases} where ${aliases.key} = ${key})`,
+			serviceAlias: payload.service,
+			aliasKey: key,
+			environment: payload.environment,
+			description: payload.description,
+			deployedAt: payload.deployed_at,
+			deployNumber: entry.deployNumber,
+			deployUrl: payload.deploy_url,
+			dedupId: payload.dedup_id,
+			status: payload.status,
+			agent: entry.agent,
+			personId: email ? sql`(select ${people.id} from ${people} where ${people.email} = ${email})` : null,
+			deployerId: payload.deployer.id,
+			deployerEmail: payload.deployer.email,
+			deployerName: payload.deployer.name,
+			commitSha: commit.sha,
+			commitMessage: commit.message,
+			commitBranch: commit.branch,
+			commitDate: commit.date,
+			committerName: commit.committer_name,
+			committerEmail: commit.committer_email,
+			authorName: commit.author_name,
+			authorEmail: commit.author_email,
+			authoringDate: commit.authoring_date,
+			receivedAt: entry.receivedAt,
+		})
+		.onConflictDoNothing();
+
+	const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [deploy];
+	// The person goes first: the deploy's person_id subquery reads it.
+	if (person) statements.unshift(person);
+	if (suggestion) statements.push(suggestion);
+	await db.batch(statements);
+}
+
+export type DeployFilter = {
+	serviceId?: string;
+	aliasKey?: string;
+	environment?: string;
+	/** Keyset position: only deploys strictly older than this one. */
+	before?: { deployedAt: number; id: string };
+	limit: number;
+};
+
+/** Deploys newest first (by `deployed_at`, then arrival), with their service's name. */
+export function listDeploys(db: Database, filter: DeployFilter) {
+	const { serviceId, aliasKey: key, environment, before, limit } = filter;
+	return db
+		.select({ deploy: deploys, serviceName: services.name })
+		.from(deploys)
+		.leftJoin(services, eq(services.id, deploys.serviceId))
+		.where(
+			and(
+				serviceId === undefined ? undefined : eq(deploys.serviceId, serviceId),
+				key === undefined ? undefined : eq(deploys.aliasKey, key),
+				environment === undefined ? undefined : eq(deploys.environment, environment),
+				before === undefined
+					? undefined
+					: sql`(${deploys.deployedAt}, ${deploys.id}) < (${before.deployedAt}, ${before.id})`,
+			),
+		)
+		.orderBy(desc(deploys.deployedAt), desc(deploys.id))
+		.limit(limit);
+}
+
+export type ListedDeploy = Awaited<ReturnType<typeof listDeploys>>[number];

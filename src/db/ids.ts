@@ -1,0 +1,26 @@
+// Deliberate module state: the last id's millisecond and counter, so that ids
+// made in one isolate (one ledger Durable Object, say) sort in creation order
+// even within a millisecond, when Workers' clock does not move.
+let last = { ms: 0, seq: 0 };
+
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter
+ * (monotonic per isolate), then random bits. Ordering by id orders by arrival.
+ */
+export function newId(now = Date.now()): string {
+	if (now > last.ms) last = { ms: now, seq: 0 };
+	else if (last.seq < 0xfff) last = { ms: last.ms, seq: last.seq + 1 };
+	else last = { ms: last.ms + 1, seq: 0 };
+
+	const bytes = crypto.getRandomValues(new Uint8Array(16));
+	let ms = last.ms;
+	for (let i = 5; i >= 0; i--) {
+		bytes[i] = ms % 256;
+		ms = Math.floor(ms / 256);
+	}
+	bytes[6] = 0x70 | (last.seq >> 8);
+	bytes[7] = last.seq & 0xff;
+	bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+	const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,107 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// Times are epoch milliseconds (UTC): they sort and subtract in SQL, and the
+// API turns them into ISO 8601 at the edge.
+
+/** A source of deploys: one secret webhook URL, one ledger Durable Object. */
+export const integrations = sqliteTable(
+	"integrations",
+	{
+		id: text().primaryKey(),
+		name: text().notNull(),
+		/** The secret in the webhook URL; distinct from `id` so the id can be shown and logged. */
+		webhookToken: text("webhook_token").notNull(),
+		createdAt: integer("created_at").notNull(),
+		revokedAt: integer("revoked_at"),
+	},
+	(t) => [uniqueIndex("integrations_webhook_token_unique").on(t.webhookToken)],
+);
+
+export const services = sqliteTable(
+	"services",
+	{
+		id: text().primaryKey(),
+		name: text().notNull(),
+		createdAt: integer("created_at").notNull(),
+	},
+	(t) => [uniqueIndex("services_name_unique").on(sql`lower(${t.name})`)],
+);
+
+/** Names pipelines use for a service. `key` is the alias trimmed and lower-cased: matching ignores case. */
+export const aliases = sqliteTable(
+	"aliases",
+	{
+		key: text().primaryKey(),
+		alias: text().notNull(),
+		serviceId: text("service_id")
+			.notNull()
+			.references(() => services.id, { onDelete: "cascade" }),
+		createdAt: integer("created_at").notNull(),
+	},
+	(t) => [index("aliases_service_id_idx").on(t.serviceId)],
+);
+
+/** An alias that deploys arrived under before any service claimed it. Counts are derived from `deploys`. */
+export const suggestions = sqliteTable("suggestions", {
+	id: text().primaryKey(),
+	aliasKey: text("alias_key").notNull().unique(),
+	alias: text().notNull(),
+	createdAt: integer("created_at").notNull(),
+});
+
+/** A deployer known by e-mail (stored lower-cased: one person however the pipeline spells it). */
+export const people = sqliteTable("people", {
+	id: text().primaryKey(),
+	email: text().notNull().unique(),
+	name: text(),
+	createdAt: integer("created_at").notNull(),
+});
+
+export const deploys = sqliteTable(
+	"deploys",
+	{
+		id: text().primaryKey(),
+		integrationId: text("integration_id")
+			.notNull()
+			.references(() => integrations.id),
+		serviceId: text("service_id").references(() => services.id, { onDelete: "set null" }),
+		serviceAlias: text("service_alias").notNull(),
+		aliasKey: text("alias_key").notNull(),
+		environment: text(),
+		description: text().notNull(),
+		deployedAt: integer("deployed_at").notNull(),
+		deployNumber: text("deploy_number").notNull(),
+		deployUrl: text("deploy_url"),
+		dedupId: text("dedup_id"),
+		status: text(),
+		agent: text(),
+		personId: text("person_id").references(() => people.id),
+		deployerId: text("deployer_id"),
+		deployerEmail: text("deployer_email"),
+		deployerName: text("deployer_name"),
+		commitSha: text("commit_sha"),
+		commitMessage: text("commit_message"),
+		commitBranch: text("commit_branch"),
+		commitDate: integer("commit_date"),
+		committerName: text("committer_name"),
+		committerEmail: text("committer_email"),
+		authorName: text("author_name"),
+		authorEmail: text("author_email"),
+		authoringDate: integer("authoring_date"),
+		receivedAt: integer("received_at").notNull(),
+	},
+	(t) => [
+		// The database's own guard against a duplicate, beside the ledger's.
+		uniqueIndex("deploys_integration_dedup_unique").on(t.integrationId, t.dedupId),
+		// Keyset pagination, newest first; `id` is a UUIDv7, so it breaks ties by arrival.
+		index("deploys_deployed_at_idx").on(t.deployedAt, t.id),
+		index("deploys_service_deployed_at_idx").on(t.serviceId, t.deployedAt, t.id),
+		index("deploys_alias_deployed_at_idx").on(t.aliasKey, t.deployedAt, t.id),
+		index("deploys_person_idx").on(t.personId),
+	],
+);
+
+export type DeployRow = typeof deploys.$inferSelect;
+export type IntegrationRow = typeof integrations.$inferSelect;
+export type ServiceRow = typeof services.$inferSelect;

@@ -1,0 +1,53 @@
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** One entry of the JSON:API-style `errors` array every failure answers with. */
+export type ErrorObject = { status: number; title: string; detail: string };
+
+/** A failure that is the client's to fix (or ours to admit), carrying its error objects. */
+export class ApiError extends Error {
+	constructor(
+		readonly status: ContentfulStatusCode,
+		readonly errors: ErrorObject[],
+		readonly headers: Record<string, string> = {},
+	) {
+		super(errors.map((e) => e.detail).join("; "));
+	}
+
+	static of(status: ContentfulStatusCode, title: string, detail: string, headers?: Record<string, string>) {
+		return new ApiError(status, [{ status, title, detail }], headers);
+	}
+}
+
+/** Rails-style humanize, which the webhook contract's titles follow: `deployed_at` → `Deployed at`. */
+export function humanize(field: string): string {
+	const words = field.replace(/[._]+/g, " ").trim();
+	return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function errorBody(errors: ErrorObject[]) {
+	return { errors };
+}
+
+function respond(c: Context, error: ApiError) {
+	return c.json(errorBody(error.errors), error.status, error.headers);
+}
+
+export const onError: ErrorHandler = (err, c) => {
+	if (err instanceof ApiError) return respond(c, err);
+	if (err instanceof HTTPException) {
+		return respond(
+			c,
+			ApiError.of(err.status, err.message || "Request Error", err.message || "the request was refused"),
+		);
+	}
+	console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, err);
+	return respond(
+		c,
+		ApiError.of(500, "Internal Server Error", "the server failed to handle this request; it is safe to retry"),
+	);
+};
+
+export const notFound: NotFoundHandler = (c) =>
+	respond(c, ApiError.of(404, "Not Found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -1,0 +1,72 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import { parseDatetime } from "./datetime";
+import { ApiError, type ErrorObject, humanize } from "./errors";
+
+/** The contract's wording for a required field that is absent, null or blank. */
+export const MISSING = "param is missing or the value is empty";
+
+/** Pipelines send `""` or `null` for "not set"; both read as absent. */
+const blankToAbsent = (value: unknown) =>
+	value === null || (typeof value === "string" && value.trim() === "") ? undefined : value;
+
+const trimmed = (value: unknown) => (typeof value === "string" ? value.trim() : value);
+
+const typeError = (expected: string) => (issue: { input: unknown }) =>
+	issue.input === undefined ? MISSING : `param must be ${expected}`;
+
+/** A required string; `trim` drops surrounding white space (not for free text such as messages). */
+export function requiredText({ max, trim = true }: { max: number; trim?: boolean }) {
+	return z.preprocess(
+		(v) => blankToAbsent(trim ? trimmed(v) : v),
+		z.string({ error: typeError("a string") }).max(max, { error: `param is longer than ${max} characters` }),
+	);
+}
+
+/** Makes any field optional, reading `null` and blank strings as absent. */
+export function optional<S extends z.ZodType>(schema: S) {
+	return z.preprocess(blankToAbsent, schema.optional());
+}
+
+export function optionalText(options: { max: number; trim?: boolean }) {
+	return optional(requiredText(options));
+}
+
+/** A date-time string (see `parseDatetime`), output as epoch milliseconds. */
+export function requiredDatetime() {
+	return requiredText({ max: 64 }).transform((text, ctx) => {
+		const ms = parseDatetime(text);
+		if (ms === null) {
+			ctx.addIssue({ code: "custom", message: "param is not a valid ISO 8601 date-time" });
+			return z.NEVER;
+		}
+		return ms;
+	});
+}
+
+/** An object whose absence or wrong type reads like any other field's. */
+export function object<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+	return z.object(shape, { error: typeError("an object") });
+}
+
+function toErrorObject(issue: z.core.$ZodIssue): ErrorObject {
+	const field = issue.path.map(String).join(".") || "body";
+	return { status: 400, title: `${humanize(field)} Error`, detail: `${issue.message}: ${field}` };
+}
+
+/** Parses `input` with `schema`, or throws one 400 listing every invalid field. */
+export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+	const result = schema.safeParse(input);
+	if (result.success) return result.data;
+	throw new ApiError(400, result.error.issues.map(toErrorObject));
+}
+
+/** The request body as JSON, whatever content type it declares (`curl -d` says form-encoded). */
+export async function readJson(c: Context): Promise<unknown> {
+	const text = await c.req.text();
+	try {
+		return JSON.parse(text);
+	} catch (error) {
+		throw ApiError.of(400, "Body Error", `request body is not valid JSON: ${(error as Error).message}`);
+	}
+}

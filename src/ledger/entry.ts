@@ -1,0 +1,18 @@
+import type { DeployPayload } from "../webhook/payload";
+
+/** What a pipeline asked the ledger to record, after validation and alias lookup. */
+export type DeployRequest = {
+	integrationId: string;
+	/** The service the alias matched when the webhook arrived; null records a suggestion. */
+	serviceId: string | null;
+	/** The client's name for itself, e.g. `jenkins-2.1` from the Jenkins plugin's `?agent=`. */
+	agent: string | null;
+	payload: DeployPayload;
+};
+
+/** A deploy the ledger accepted: durable in the Durable Object, and sooner or later in D1. */
+export type LedgerEntry = DeployRequest & {
+	id: string;
+	deployNumber: string;
+	receivedAt: number;
+};

@@ -1,0 +1,143 @@
+import { DurableObject } from "cloudflare:workers";
+import { aliasKey } from "../db/catalog";
+import { database } from "../db/client";
+import { writeDeploy } from "../db/deploys";
+import { newId } from "../db/ids";
+import type { Bindings } from "../env";
+import type { DeployRequest, LedgerEntry } from "./entry";
+import { migrate } from "./migrations";
+
+export type RecordOutcome = "accepted" | "duplicate" | "revoked";
+
+/** First retry of an undelivered deploy, doubling per failed attempt up to the cap. */
+const RETRY_BASE_MS = 5_000;
+const RETRY_CAP_MS = 10 * 60_000;
+/** Entries one alarm delivers before it schedules the next round. */
+const ALARM_BATCH = 50;
+
+/**
+ * One per integration: the authority for dedup and deploy numbering.
+ *
+ * Everything that decides whether a deploy is new and which number it gets
+ * runs synchronously against the object's own SQLite, inside one transaction,
+ * so concurrent webhooks cannot interleave between check and reserve. The
+ * accepted entry is durable here before the webhook answers 202; D1 gets its
+ * copy in the same request when it can, and from the alarm otherwise.
+ */
+export class Ledger extends DurableObject<Bindings> {
+	private readonly sql: SqlStorage;
+
+	constructor(ctx: DurableObjectState, env: Bindings) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		ctx.storage.transactionSync(() => migrate(this.sql));
+	}
+
+	async record(request: DeployRequest): Promise<RecordOutcome> {
+		const entry = this.ctx.storage.transactionSync(() => this.reserve(request));
+		if (typeof entry === "string") return entry;
+		// A safety net first: should this object die before D1 has the deploy, the alarm delivers it.
+		await this.ensureAlarm(Date.now() + RETRY_BASE_MS);
+		await this.deliver(entry);
+		return "accepted";
+	}
+
+	/** After this, the ledger accepts nothing more; entries already accepted still reach D1. */
+	async revoke(): Promise<void> {
+		this.sql.exec("INSERT OR REPLACE INTO settings (key, value) VALUES ('revoked_at', ?)", String(Date.now()));
+	}
+
+	/** How many accepted entries D1 does not have yet. */
+	async pendingCount(): Promise<number> {
+		return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE delivered_at IS NULL").one().n;
+	}
+
+	override async alarm(): Promise<void> {
+		const pending = this.sql
+			.exec<{ entry: string }>(
+				"SELECT entry FROM entries WHERE delivered_at IS NULL ORDER BY received_at, id LIMIT ?",
+				ALARM_BATCH,
+			)
+			.toArray()
+			.map((row) => JSON.parse(row.entry) as LedgerEntry);
+		let failures = 0;
+		for (const entry of pending) if (!(await this.deliver(entry))) failures++;
+
+		const { left, attempts } = this.sql
+			.exec<{ left: number; attempts: number | null }>(
+				"SELECT count(*) AS left, max(attempts) AS attempts FROM entries WHERE delivered_at IS NULL",
+			)
+			.one();
+		if (left === 0) return;
+		// Back off while D1 keeps failing; carry straight on when only the batch size held us back.
+		const delay = failures > 0 ? Math.min(RETRY_BASE_MS * 2 ** ((attempts ?? 1) - 1), RETRY_CAP_MS) : 0;
+		await this.ctx.storage.setAlarm(Date.now() + delay);
+	}
+
+	private reserve(request: DeployRequest): LedgerEntry | "duplicate" | "revoked" {
+		if (this.sql.exec("SELECT 1 FROM settings WHERE key = 'revoked_at'").toArray().length > 0) return "revoked";
+		const { dedup_id: dedupId } = request.payload;
+		if (dedupId && this.sql.exec("SELECT 1 FROM entries WHERE dedup_id = ?", dedupId).toArray().length > 0) {
+			return "duplicate";
+		}
+		const receivedAt = Date.now();
+		const entry: LedgerEntry = {
+			...request,
+			id: newId(receivedAt),
+			deployNumber: this.nextNumber(request),
+			receivedAt,
+		};
+		this.sql.exec(
+			"INSERT INTO entries (id, dedup_id, entry, received_at) VALUES (?, ?, ?, ?)",
+			entry.id,
+			dedupId ?? null,
+			JSON.stringify(entry),
+			receivedAt,
+		);
+		return entry;
+	}
+
+	/**
+	 * Numbers run per service (per alias while unmatched): one more than the
+	 * highest numeric number seen so far, pipeline-supplied ones included.
+	 */
+	private nextNumber({ serviceId, payload }: DeployRequest): string {
+		const key = serviceId ? `service:${serviceId}` : `alias:${aliasKey(payload.service)}`;
+		const supplied = payload.deploy_number;
+		if (supplied === undefined) {
+			const next = this.sql
+				.exec<{ last: number }>(
+					"INSERT INTO sequences (key, last) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET last = last + 1 RETURNING last",
+					key,
+				)
+				.one().last;
+			return String(next);
+		}
+		if (/^\d{1,15}$/.test(supplied)) {
+			this.sql.exec(
+				"INSERT INTO sequences (key, last) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET last = max(last, excluded.last)",
+				key,
+				Number(supplied),
+			);
+		}
+		return supplied;
+	}
+
+	/** Copies an entry into D1; on failure it stays pending for the alarm. */
+	private async deliver(entry: LedgerEntry): Promise<boolean> {
+		try {
+			await writeDeploy(database(this.env.DB), entry);
+			this.sql.exec("UPDATE entries SET delivered_at = ? WHERE id = ?", Date.now(), entry.id);
+			return true;
+		} catch (error) {
+			console.warn("D1 write failed; the deploy stays pending in the ledger", entry.id, error);
+			this.sql.exec("UPDATE entries SET attempts = attempts + 1 WHERE id = ?", entry.id);
+			return false;
+		}
+	}
+
+	private async ensureAlarm(at: number): Promise<void> {
+		const current = await this.ctx.storage.getAlarm();
+		if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+	}
+}

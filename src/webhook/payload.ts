@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { object, optional, optionalText, requiredDatetime, requiredText, validate } from "../http/validation";
+
+/** Per-field limits (characters). Anything longer is refused with the field named. */
+export const LIMITS = {
+	name: 255,
+	url: 2048,
+	description: 10_000,
+	message: 65_536,
+} as const;
+
+const name = () => optionalText({ max: LIMITS.name });
+
+/** `deploy_number` arrives as `"234"` or `234`; it is stored as text either way. */
+const deployNumber = z.preprocess(
+	(v) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? String(v) : v),
+	optionalText({ max: LIMITS.name }),
+);
+
+const deployer = object({
+	id: name(),
+	email: name(),
+	name: name(),
+}).superRefine((value, ctx) => {
+	if (!value.email && !value.name) {
+		ctx.addIssue({ code: "custom", message: "param needs a non-empty email or name" });
+	}
+});
+
+const commit = object({
+	sha: name(),
+	message: optionalText({ max: LIMITS.message, trim: false }),
+	branch: name(),
+	date: optional(requiredDatetime()),
+	committer_name: name(),
+	committer_email: name(),
+	author_name: name(),
+	author_email: name(),
+	authoring_date: optional(requiredDatetime()),
+});
+
+/** The Custom Deploy webhook body. Unknown fields are dropped. */
+export const deployPayload = object({
+	service: requiredText({ max: LIMITS.name }),
+	description: requiredText({ max: LIMITS.description, trim: false }),
+	deployed_at: requiredDatetime(),
+	deployer,
+	environment: name(),
+	deploy_url: optionalText({ max: LIMITS.url }),
+	dedup_id: name(),
+	deploy_number: deployNumber,
+	status: name(),
+	commit: optional(commit),
+});
+
+export type DeployPayload = z.output<typeof deployPayload>;
+
+export function parseDeployPayload(body: unknown): DeployPayload {
+	return validate(deployPayload, body);
+}

@@ -1,0 +1,83 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { serviceIdForAlias } from "../db/catalog";
+import { database } from "../db/client";
+import { integrationByWebhookToken } from "../db/integrations";
+import type { AppEnv } from "../env";
+import { ApiError } from "../http/errors";
+import { readJson } from "../http/validation";
+import { parseDeployPayload } from "./payload";
+
+/** Bodies over this are refused with 413; the largest legitimate deploy is a few KiB. */
+export const MAX_BODY_BYTES = 512 * 1024;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const unknownIntegration = () =>
+	ApiError.of(404, "Integration Error", "no active integration has this webhook URL; it may have been revoked");
+
+type WebhookEnv = AppEnv & { Variables: { integrationId: string } };
+
+/** The integration is checked before the body is read: a dead URL is a 404 whatever was sent. */
+const findIntegration = createMiddleware<WebhookEnv>(async (c, next) => {
+	const token = c.req.param("uuid") ?? "";
+	const integration = UUID.test(token)
+		? await integrationByWebhookToken(database(c.env.DB), token.toLowerCase())
+		: undefined;
+	if (!integration) throw unknownIntegration();
+	c.set("integrationId", integration.id);
+	await next();
+});
+
+const limitBody = bodyLimit({
+	maxSize: MAX_BODY_BYTES,
+	onError: () => {
+		throw ApiError.of(413, "Body Error", `request body is larger than ${MAX_BODY_BYTES} bytes`);
+	},
+});
+
+export const webhook = new Hono<WebhookEnv>();
+
+webhook.post("/:uuid", findIntegration, limitBody, async (c) => {
+	const payload = parseDeployPayload(await readJson(c));
+	const db = database(c.env.DB);
+	const integrationId = c.var.integrationId;
+	const serviceId = await serviceIdForAlias(db, payload.service);
+	const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
+	const outcome = await ledger.record({
+		integrationId,
+		serviceId,
+		agent: c.req.query("agent")?.slice(0, 255) || null,
+		payload,
+	});
+
+	switch (outcome) {
+		case "revoked":
+			throw unknownIntegration();
+		case "duplicate":
+			return c.json(
+				{
+					result: "duplicate_deploy",
+					message: "Deploy not created due to existing deploy with identical dedup_id",
+				},
+				202,
+			);
+		case "accepted":
+			return serviceId
+				? c.json({ result: "ok" }, 202)
+				: c.json(
+						{
+							result: "no_service_found",
+							message: `No service found matching alias '${payload.service}'. Recording '${payload.service}' as a suggestion.`,
+						},
+						202,
+					);
+	}
+});
+
+webhook.all("/:uuid", (c) => {
+	throw ApiError.of(405, "Method Error", `${c.req.method} is not allowed here; send deploys with POST`, {
+		Allow: "POST",
+	});
+});
