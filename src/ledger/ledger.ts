@@ -130,7 +130,7 @@ export class Ledger extends DurableObject<Bindings> {
 			this.sql.exec("UPDATE entries SET delivered_at = ? WHERE id = ?", Date.now(), entry.id);
 			return true;
 		} catch (error) {
-			console.warn("D1 write failed; the deploy stays pending in the ledger", entry.id, error);
+			console.warn(`D1 write failed; deploy ${entry.id} stays pending in the ledger: ${String(error)}`);
 			this.sql.exec("UPDATE entries SET attempts = attempts + 1 WHERE id = ?", entry.id);
 			return false;
 		}

@@ -1,0 +1,188 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { admin, createIntegration, createService, examplePayload, type Integration, postDeploy } from "../helpers";
+
+const ledgerOf = (integration: Integration) => env.LEDGER.get(env.LEDGER.idFromName(integration.id));
+
+async function deploysOf(alias: string) {
+	const { body } = await admin("GET", `/deploys?service=${encodeURIComponent(alias)}&limit=200`);
+	return body.deploys as { dedup_id: string; deploy_number: string; description: string }[];
+}
+
+/** A real D1 failure: a trigger makes every insert into `deploys` abort. */
+async function breakDeployWrites() {
+	await env.DB.exec(
+		"CREATE TRIGGER IF NOT EXISTS injected_failure BEFORE INSERT ON deploys BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END;",
+	);
+}
+
+async function repairDeployWrites() {
+	await env.DB.exec("DROP TRIGGER IF EXISTS injected_failure;");
+}
+
+const uniqueAlias = () => `svc-${crypto.randomUUID()}`;
+
+describe("concurrency", () => {
+	it("accepts exactly one of 50 simultaneous deploys sharing a dedup_id", async () => {
+		const integration = await createIntegration();
+		const service = uniqueAlias();
+		const payload = examplePayload({ service, dedup_id: "release-42" });
+
+		const responses = await Promise.all(Array.from({ length: 50 }, () => postDeploy(integration.webhook_url, payload)));
+
+		const results = responses.map((r) => `${r.status} ${r.body.result}`);
+		expect(results.filter((r) => r === "202 no_service_found")).toHaveLength(1);
+		expect(results.filter((r) => r === "202 duplicate_deploy")).toHaveLength(49);
+		expect(await deploysOf(service)).toHaveLength(1);
+	});
+
+	it("numbers 60 simultaneous deploys 1..60 with no repeat and no gap", async () => {
+		const integration = await createIntegration();
+		const alias = uniqueAlias();
+		await createService(alias, [alias]);
+
+		const responses = await Promise.all(
+			Array.from({ length: 60 }, (_, i) =>
+				postDeploy(
+					integration.webhook_url,
+					examplePayload({ service: alias, deploy_number: undefined, description: `deploy ${i}` }),
+				),
+			),
+		);
+
+		expect(responses.every((r) => r.status === 202 && r.body.result === "ok")).toBe(true);
+		const numbers = (await deploysOf(alias)).map((d) => Number(d.deploy_number)).sort((a, b) => a - b);
+		expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+	});
+
+	it("keeps separate sequences for separate integrations", async () => {
+		const [first, second] = [await createIntegration(), await createIntegration()];
+		const alias = uniqueAlias();
+		for (const integration of [first, second, first]) {
+			await postDeploy(integration.webhook_url, examplePayload({ service: alias, deploy_number: undefined }));
+		}
+		const numbers = (await deploysOf(alias)).map((d) => d.deploy_number).sort();
+		expect(numbers).toEqual(["1", "1", "2"]);
+	});
+});
+
+describe("when D1 fails", () => {
+	it("answers 202, keeps the deploy in the ledger and delivers it from the alarm", async () => {
+		const integration = await createIntegration();
+		const service = uniqueAlias();
+		const payload = examplePayload({ service });
+		await breakDeployWrites();
+		try {
+			const response = await postDeploy(integration.webhook_url, payload);
+			expect(response).toEqual({ status: 202, body: expect.objectContaining({ result: "no_service_found" }) });
+			expect(await deploysOf(service)).toHaveLength(0);
+			expect(await ledgerOf(integration).pendingCount()).toBe(1);
+		} finally {
+			await repairDeployWrites();
+		}
+
+		expect(await runDurableObjectAlarm(ledgerOf(integration))).toBe(true);
+
+		expect(await deploysOf(service)).toMatchObject([{ dedup_id: payload.dedup_id }]);
+		expect(await ledgerOf(integration).pendingCount()).toBe(0);
+		const retry = await postDeploy(integration.webhook_url, payload);
+		expect(retry.body.result).toBe("duplicate_deploy");
+		expect(await deploysOf(service)).toHaveLength(1);
+	});
+
+	it("keeps retrying with back-off while D1 stays down, then delivers everything in order", async () => {
+		const integration = await createIntegration();
+		const service = uniqueAlias();
+		await breakDeployWrites();
+		try {
+			for (const n of [1, 2, 3]) {
+				const r = await postDeploy(integration.webhook_url, examplePayload({ service, deploy_number: undefined }));
+				expect(r.status).toBe(202);
+			}
+			expect(await runDurableObjectAlarm(ledgerOf(integration))).toBe(true);
+			const nextAlarm = await runInDurableObject(ledgerOf(integration), (_, state) => state.storage.getAlarm());
+			expect(nextAlarm).toBeGreaterThan(Date.now());
+			expect(await ledgerOf(integration).pendingCount()).toBe(3);
+		} finally {
+			await repairDeployWrites();
+		}
+
+		expect(await runDurableObjectAlarm(ledgerOf(integration))).toBe(true);
+		const numbers = (await deploysOf(service)).map((d) => d.deploy_number).sort();
+		expect(numbers).toEqual(["1", "2", "3"]);
+		expect(await ledgerOf(integration).pendingCount()).toBe(0);
+	});
+
+	it("delivers a deploy whose alias was claimed while it waited, linked to the service", async () => {
+		const integration = await createIntegration();
+		const alias = uniqueAlias();
+		await breakDeployWrites();
+		try {
+			const r = await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+			expect(r.body.result).toBe("no_service_found");
+		} finally {
+			await repairDeployWrites();
+		}
+		const service = await createService(`claims ${alias}`, [alias]);
+
+		await runDurableObjectAlarm(ledgerOf(integration));
+
+		const { body } = await admin("GET", `/deploys?service=${service.id}`);
+		expect(body.deploys).toMatchObject([{ service: { id: service.id } }]);
+		const suggestions = await admin("GET", "/suggestions");
+		expect(suggestions.body.suggestions.map((s: { alias: string }) => s.alias)).not.toContain(alias);
+	});
+
+	it("answers 5xx and keeps nothing when the request fails before the ledger accepts it", async () => {
+		const integration = await createIntegration();
+		const service = uniqueAlias();
+		const payload = examplePayload({ service });
+		await env.DB.exec("ALTER TABLE aliases RENAME TO aliases_offline;");
+		let failed: Awaited<ReturnType<typeof postDeploy>>;
+		try {
+			failed = await postDeploy(integration.webhook_url, payload);
+		} finally {
+			await env.DB.exec("ALTER TABLE aliases_offline RENAME TO aliases;");
+		}
+
+		expect(failed.status).toBe(500);
+		expect(failed.body).toEqual({
+			errors: [{ status: 500, title: "Internal Server Error", detail: expect.any(String) }],
+		});
+		expect(await ledgerOf(integration).pendingCount()).toBe(0);
+		const retry = await postDeploy(integration.webhook_url, payload);
+		expect(retry.body.result).toBe("no_service_found");
+		expect(await deploysOf(service)).toHaveLength(1);
+	});
+});
+
+describe("revocation", () => {
+	it("refuses deploys once the ledger is revoked, even before D1 says so", async () => {
+		const integration = await createIntegration();
+		const service = uniqueAlias();
+		await ledgerOf(integration).revoke();
+
+		const response = await postDeploy(integration.webhook_url, examplePayload({ service }));
+
+		expect(response.status).toBe(404);
+		expect(response.body.errors[0].title).toBe("Integration Error");
+		expect(await deploysOf(service)).toHaveLength(0);
+	});
+
+	it("still delivers what it accepted before the revocation", async () => {
+		const integration = await createIntegration();
+		const service = uniqueAlias();
+		await breakDeployWrites();
+		try {
+			await postDeploy(integration.webhook_url, examplePayload({ service }));
+		} finally {
+			await repairDeployWrites();
+		}
+		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
+
+		await runDurableObjectAlarm(ledgerOf(integration));
+
+		expect(await deploysOf(service)).toHaveLength(1);
+	});
+});
