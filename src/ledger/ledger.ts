@@ -31,6 +31,9 @@ export class Ledger extends DurableObject<Bindings> {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		ctx.storage.transactionSync(() => migrate(this.sql));
+		// A previous incarnation may have died between accepting a deploy and
+		// arming the alarm; whatever is pending gets delivered.
+		if (this.pending() > 0) void ctx.blockConcurrencyWhile(() => this.ensureAlarm(Date.now() + RETRY_BASE_MS));
 	}
 
 	async record(request: DeployRequest): Promise<RecordOutcome> {
@@ -49,7 +52,7 @@ export class Ledger extends DurableObject<Bindings> {
 
 	/** How many accepted entries D1 does not have yet. */
 	async pendingCount(): Promise<number> {
-		return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE delivered_at IS NULL").one().n;
+		return this.pending();
 	}
 
 	override async alarm(): Promise<void> {
@@ -134,6 +137,10 @@ export class Ledger extends DurableObject<Bindings> {
 			this.sql.exec("UPDATE entries SET attempts = attempts + 1 WHERE id = ?", entry.id);
 			return false;
 		}
+	}
+
+	private pending(): number {
+		return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE delivered_at IS NULL").one().n;
 	}
 
 	private async ensureAlarm(at: number): Promise<void> {

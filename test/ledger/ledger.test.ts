@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, createIntegration, createService, examplePayload, type Integration, postDeploy } from "../helpers";
@@ -97,7 +97,8 @@ describe("when D1 fails", () => {
 		await breakDeployWrites();
 		try {
 			for (const n of [1, 2, 3]) {
-				const r = await postDeploy(integration.webhook_url, examplePayload({ service, deploy_number: undefined }));
+				const payload = examplePayload({ service, deploy_number: undefined, description: `deploy ${n}` });
+				const r = await postDeploy(integration.webhook_url, payload);
 				expect(r.status).toBe(202);
 			}
 			expect(await runDurableObjectAlarm(ledgerOf(integration))).toBe(true);
@@ -112,6 +113,25 @@ describe("when D1 fails", () => {
 		const numbers = (await deploysOf(service)).map((d) => d.deploy_number).sort();
 		expect(numbers).toEqual(["1", "2", "3"]);
 		expect(await ledgerOf(integration).pendingCount()).toBe(0);
+	});
+
+	it("re-arms the alarm on restart for entries a crashed ledger never scheduled", async () => {
+		const integration = await createIntegration();
+		const service = uniqueAlias();
+		await breakDeployWrites();
+		try {
+			await postDeploy(integration.webhook_url, examplePayload({ service }));
+		} finally {
+			await repairDeployWrites();
+		}
+		// Simulate dying right after accepting: no alarm, and a fresh instance.
+		await runInDurableObject(ledgerOf(integration), (_, state) => state.storage.deleteAlarm());
+		await evictDurableObject(ledgerOf(integration));
+
+		expect(await ledgerOf(integration).pendingCount()).toBe(1);
+		expect(await runDurableObjectAlarm(ledgerOf(integration))).toBe(true);
+
+		expect(await deploysOf(service)).toHaveLength(1);
 	});
 
 	it("delivers a deploy whose alias was claimed while it waited, linked to the service", async () => {
