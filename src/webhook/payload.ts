@@ -12,9 +12,12 @@ export const LIMITS = {
 const name = () => optionalText({ max: LIMITS.name });
 
 /** `deploy_number` arrives as `"234"` or `234`; it is stored as text either way. */
-const deployNumber = z.preprocess(
-	(v) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? String(v) : v),
-	optionalText({ max: LIMITS.name }),
+const deployNumber = optional(
+	z
+		.union([requiredText({ max: LIMITS.name }), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)], {
+			error: "param must be a string or a whole number",
+		})
+		.transform(String),
 );
 
 const deployer = object({
