@@ -1,0 +1,743 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+	admin,
+	call,
+	createIntegration,
+	createService,
+	examplePayload,
+	type Integration,
+	postDeploy,
+} from "../helpers";
+
+const MAX_BODY_BYTES = 512 * 1024;
+const MISSING = "param is missing or the value is empty";
+
+/** A service alias no other test uses: storage is shared within the file. */
+const newAlias = () => `svc-${crypto.randomUUID()}`;
+
+/** The reference payload for `alias`, with overrides. */
+const payloadFor = (alias: string, overrides: Record<string, unknown> = {}) =>
+	examplePayload({ service: alias, ...overrides });
+
+/** The reference payload for `alias` without `field`. */
+function payloadWithout(alias: string, field: string) {
+	const payload = payloadFor(alias);
+	delete payload[field];
+	return payload;
+}
+
+function webhookPath(integration: Integration) {
+	return new URL(integration.webhook_url).pathname;
+}
+
+/** The deploys recorded under `alias`, newest first, as the admin API shows them. */
+async function deploysOf(alias: string): Promise<any[]> {
+	const { status, body } = await admin("GET", `/deploys?service=${encodeURIComponent(alias)}`);
+	expect(status).toBe(200);
+	return body.deploys;
+}
+
+async function onlyDeployOf(alias: string): Promise<any> {
+	const deploys = await deploysOf(alias);
+	expect(deploys).toHaveLength(1);
+	return deploys[0];
+}
+
+/** One 400 error object for `field` as the contract words it. */
+const fieldError = (title: string, detail: string) => ({ status: 400, title, detail });
+
+/** Any failure: the HTTP status, repeated in every entry of a non-empty `errors` array. */
+function expectErrorShape(res: { status: number; body: any }, status: number) {
+	expect(res.status).toBe(status);
+	expect(res.body).toEqual({
+		errors: expect.arrayContaining([{ status, title: expect.any(String), detail: expect.any(String) }]),
+	});
+	expect(res.body.errors.length).toBeGreaterThan(0);
+	for (const error of res.body.errors) {
+		expect(error).toEqual({ status, title: expect.stringMatching(/\S/), detail: expect.stringMatching(/\S/) });
+	}
+}
+
+/** A raw request to a webhook path, answering the status and parsed JSON body. */
+async function send(path: string, init: RequestInit) {
+	const response = await call(path, init);
+	return { status: response.status, body: (await response.json()) as any };
+}
+
+/** A JSON body of exactly `bytes` bytes: the reference payload padded with an unknown field. */
+function bodyOfSize(alias: string, bytes: number): string {
+	const empty = JSON.stringify(payloadFor(alias, { padding: "" }));
+	const padding = bytes - new TextEncoder().encode(empty).length;
+	const body = JSON.stringify(payloadFor(alias, { padding: "x".repeat(padding) }));
+	if (new TextEncoder().encode(body).length !== bytes) throw new Error(`could not build a ${bytes}-byte body`);
+	return body;
+}
+
+describe("successful deliveries", () => {
+	let integration: Integration;
+	beforeAll(async () => {
+		integration = await createIntegration("payload: success");
+	});
+
+	it("answers ok for an alias that belongs to a service, and links the deploy to it", async () => {
+		const alias = newAlias();
+		const service = await createService(`Service ${alias}`, [alias]);
+
+		const res = await postDeploy(integration.webhook_url, payloadFor(alias));
+
+		expect(res).toEqual({ status: 202, body: { result: "ok" } });
+		const deploy = await onlyDeployOf(alias);
+		expect(deploy.service).toEqual({ id: service.id, name: service.name });
+		expect(deploy.service_alias).toBe(alias);
+	});
+
+	it("answers no_service_found for an unknown alias, and still records the deploy", async () => {
+		const alias = newAlias();
+
+		const res = await postDeploy(integration.webhook_url, payloadFor(alias));
+
+		expect(res).toEqual({
+			status: 202,
+			body: {
+				result: "no_service_found",
+				message: `No service found matching alias '${alias}'. Recording '${alias}' as a suggestion.`,
+			},
+		});
+		const deploy = await onlyDeployOf(alias);
+		expect(deploy.service).toBeNull();
+		expect(deploy.service_alias).toBe(alias);
+	});
+
+	it("stores every field of the reference payload", async () => {
+		const alias = newAlias();
+		const payload = payloadFor(alias);
+
+		expect((await postDeploy(integration.webhook_url, payload)).status).toBe(202);
+
+		expect(await onlyDeployOf(alias)).toEqual({
+			id: expect.any(String),
+			integration_id: integration.id,
+			service: null,
+			service_alias: alias,
+			environment: "Production",
+			description: "Deployed by CI Pipeline: Deploy #234",
+			deployed_at: "2019-02-01T13:28:33.000Z",
+			deploy_number: "234",
+			deploy_url: null,
+			dedup_id: payload.dedup_id,
+			status: null,
+			agent: null,
+			deployer: {
+				id: "1a9f841f-9a3d-4423-a05a-7e9c31a02b16",
+				email: "michael@example.com",
+				name: "Michael Scott",
+				person_id: expect.any(String),
+			},
+			commit: {
+				sha: "38d02f1d7aab64678a7ad3eeb2ad2887ce7253f5",
+				message: "Merge branch 'fix-tax-rate' into 'master'",
+				branch: "master",
+				date: "2019-02-01T09:23:43.000Z",
+				committer_name: "Michael Scott",
+				committer_email: "michael@example.com",
+				author_name: "Michael Scott",
+				author_email: "michael@example.com",
+				authoring_date: "2019-02-01T09:23:43.000Z",
+			},
+			received_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+		});
+	});
+
+	it.each(["succeeded", "failed", "In Progress"])("stores status %j as sent", async (status) => {
+		const alias = newAlias();
+
+		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { status }))).status).toBe(202);
+
+		expect((await onlyDeployOf(alias)).status).toBe(status);
+	});
+
+	it("accepts a minimal payload, storing the optional fields as null", async () => {
+		const alias = newAlias();
+		const minimal = {
+			service: alias,
+			description: "Deploy",
+			deployed_at: "2019-02-01T13:28:33Z",
+			deployer: { name: "Michael Scott" },
+		};
+
+		expect((await postDeploy(integration.webhook_url, minimal)).status).toBe(202);
+
+		expect(await onlyDeployOf(alias)).toMatchObject({
+			environment: null,
+			deploy_url: null,
+			dedup_id: null,
+			status: null,
+			agent: null,
+			deployer: { id: null, email: null, name: "Michael Scott" },
+			commit: null,
+		});
+	});
+
+	it("accepts a deployer with an email and no name", async () => {
+		const alias = newAlias();
+
+		const res = await postDeploy(
+			integration.webhook_url,
+			payloadFor(alias, { deployer: { email: "jim@example.com" } }),
+		);
+
+		expect(res.status).toBe(202);
+		expect((await onlyDeployOf(alias)).deployer).toMatchObject({ email: "jim@example.com", name: null });
+	});
+});
+
+describe("dedup_id", () => {
+	let integration: Integration;
+	beforeAll(async () => {
+		integration = await createIntegration("payload: dedup");
+	});
+
+	it("answers duplicate_deploy for a repeated dedup_id and keeps the first deploy only", async () => {
+		const alias = newAlias();
+		const dedup_id = crypto.randomUUID();
+		const first = await postDeploy(integration.webhook_url, payloadFor(alias, { dedup_id }));
+		expect(first.status).toBe(202);
+
+		const second = await postDeploy(
+			integration.webhook_url,
+			payloadFor(alias, { dedup_id, description: "A different description" }),
+		);
+
+		expect(second).toEqual({
+			status: 202,
+			body: {
+				result: "duplicate_deploy",
+				message: "Deploy not created due to existing deploy with identical dedup_id",
+			},
+		});
+		const deploy = await onlyDeployOf(alias);
+		expect(deploy).toMatchObject({ dedup_id, description: "Deployed by CI Pipeline: Deploy #234" });
+	});
+
+	it("treats an empty dedup_id as absent: such deploys are never duplicates", async () => {
+		const alias = newAlias();
+
+		const first = await postDeploy(integration.webhook_url, payloadFor(alias, { dedup_id: "" }));
+		const second = await postDeploy(integration.webhook_url, payloadFor(alias, { dedup_id: "" }));
+
+		expect([first.body.result, second.body.result]).toEqual(["no_service_found", "no_service_found"]);
+		const deploys = await deploysOf(alias);
+		expect(deploys).toHaveLength(2);
+		expect(deploys.map((d) => d.dedup_id)).toEqual([null, null]);
+	});
+});
+
+describe("required fields", () => {
+	let integration: Integration;
+	beforeAll(async () => {
+		integration = await createIntegration("payload: required");
+	});
+
+	const required = [
+		["service", "Service Error"],
+		["description", "Description Error"],
+		["deployed_at", "Deployed at Error"],
+		["deployer", "Deployer Error"],
+	] as const;
+	const blanks = [
+		["null", null],
+		["an empty string", ""],
+		["whitespace only", " \t\n "],
+	] as const;
+
+	it.each(required)("rejects a payload without %s", async (field, title) => {
+		const alias = newAlias();
+
+		const res = await postDeploy(integration.webhook_url, payloadWithout(alias, field));
+
+		expect(res).toEqual({ status: 400, body: { errors: [fieldError(title, `${MISSING}: ${field}`)] } });
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	describe.each(blanks)("with %s", (_, blank) => {
+		it.each(required)("reads %s as missing", async (field, title) => {
+			const alias = newAlias();
+
+			const res = await postDeploy(integration.webhook_url, payloadFor(alias, { [field]: blank }));
+
+			expect(res).toEqual({ status: 400, body: { errors: [fieldError(title, `${MISSING}: ${field}`)] } });
+			expect(await deploysOf(alias)).toEqual([]);
+		});
+	});
+
+	it("reports every missing field in one response", async () => {
+		const alias = newAlias();
+		const payload = payloadFor(alias);
+		delete payload.service;
+		delete payload.description;
+		delete payload.deployed_at;
+
+		const res = await postDeploy(integration.webhook_url, payload);
+
+		expect(res.status).toBe(400);
+		expect(res.body.errors).toHaveLength(3);
+		expect(res.body).toEqual({
+			errors: expect.arrayContaining([
+				fieldError("Service Error", `${MISSING}: service`),
+				fieldError("Description Error", `${MISSING}: description`),
+				fieldError("Deployed at Error", `${MISSING}: deployed_at`),
+			]),
+		});
+	});
+
+	it("reports invalid fields of every kind together", async () => {
+		const alias = newAlias();
+		const payload = payloadFor(alias, {
+			description: "  ",
+			deployed_at: "yesterday",
+			deployer: {},
+			commit: { date: "2019-02-30 10:00:00" },
+		});
+
+		const res = await postDeploy(integration.webhook_url, payload);
+
+		expect(res.status).toBe(400);
+		expect(res.body.errors).toHaveLength(4);
+		expect(res.body).toEqual({
+			errors: expect.arrayContaining([
+				fieldError("Description Error", `${MISSING}: description`),
+				fieldError("Deployed at Error", "param is not a valid ISO 8601 date-time: deployed_at"),
+				fieldError("Deployer Error", "param needs a non-empty email or name: deployer"),
+				fieldError("Commit date Error", "param is not a valid ISO 8601 date-time: commit.date"),
+			]),
+		});
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	it.each([
+		["an empty object", {}],
+		["only an id", { id: "1a9f841f-9a3d-4423-a05a-7e9c31a02b16" }],
+		["blank email and name", { email: "", name: "   " }],
+		["null email and name", { email: null, name: null }],
+	])("rejects a deployer with %s", async (_, deployer) => {
+		const alias = newAlias();
+
+		const res = await postDeploy(integration.webhook_url, payloadFor(alias, { deployer }));
+
+		expect(res).toEqual({
+			status: 400,
+			body: { errors: [fieldError("Deployer Error", "param needs a non-empty email or name: deployer")] },
+		});
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+});
+
+describe("field types and limits", () => {
+	let integration: Integration;
+	beforeAll(async () => {
+		integration = await createIntegration("payload: types");
+	});
+
+	it.each([
+		["service", 42, "Service Error", "param must be a string: service"],
+		["service", ["a", "b"], "Service Error", "param must be a string: service"],
+		["description", true, "Description Error", "param must be a string: description"],
+		["deployed_at", 1549027713, "Deployed at Error", "param must be a string: deployed_at"],
+		["deployer", "Michael Scott", "Deployer Error", "param must be an object: deployer"],
+		["environment", 1, "Environment Error", "param must be a string: environment"],
+		["status", { ok: true }, "Status Error", "param must be a string: status"],
+		["commit", "38d02f1d", "Commit Error", "param must be an object: commit"],
+	])("rejects %s as %j", async (field, value, title, detail) => {
+		const alias = newAlias();
+
+		const res = await postDeploy(integration.webhook_url, payloadFor(alias, { [field]: value }));
+
+		expect(res).toEqual({ status: 400, body: { errors: [fieldError(title, detail)] } });
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	it.each([
+		["deployer", "email", 5, "Deployer email Error", "param must be a string: deployer.email"],
+		["commit", "sha", 12345, "Commit sha Error", "param must be a string: commit.sha"],
+		[
+			"commit",
+			"authoring_date",
+			"soon",
+			"Commit authoring date Error",
+			"param is not a valid ISO 8601 date-time: commit.authoring_date",
+		],
+	])("names the nested field %s.%s in its error", async (parent, field, value, title, detail) => {
+		const alias = newAlias();
+		const base = payloadFor(alias);
+		const payload = { ...base, [parent]: { ...(base[parent] as object), [field]: value } };
+
+		const res = await postDeploy(integration.webhook_url, payload);
+
+		expect(res).toEqual({ status: 400, body: { errors: [fieldError(title, detail)] } });
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	it.each([
+		["description", 10_000],
+		["deploy_url", 2048],
+		["environment", 255],
+	])("rejects %s longer than %i characters", async (field, max) => {
+		const alias = newAlias();
+		const title = `${field.charAt(0).toUpperCase()}${field.slice(1).replace("_", " ")} Error`;
+
+		const res = await postDeploy(integration.webhook_url, payloadFor(alias, { [field]: "x".repeat(max + 1) }));
+
+		expect(res).toEqual({
+			status: 400,
+			body: { errors: [fieldError(title, `param is longer than ${max} characters: ${field}`)] },
+		});
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	it("accepts a description of exactly 10000 characters", async () => {
+		const alias = newAlias();
+		const description = "x".repeat(10_000);
+
+		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { description }))).status).toBe(202);
+
+		expect((await onlyDeployOf(alias)).description).toBe(description);
+	});
+});
+
+describe("liberal input", () => {
+	let integration: Integration;
+	beforeAll(async () => {
+		integration = await createIntegration("payload: liberal");
+	});
+
+	it.each([
+		["application/x-www-form-urlencoded", { "Content-Type": "application/x-www-form-urlencoded" }],
+		["application/json; charset=utf-8", { "Content-Type": "application/json; charset=utf-8" }],
+		["text/plain", { "Content-Type": "text/plain" }],
+		["no Content-Type header", {}],
+	])("parses the body as JSON with %s", async (_, headers) => {
+		const alias = newAlias();
+
+		const res = await postDeploy(integration.webhook_url, payloadFor(alias), headers);
+
+		expect(res.status).toBe(202);
+		expect((await onlyDeployOf(alias)).description).toBe("Deployed by CI Pipeline: Deploy #234");
+	});
+
+	it("stores ?agent= from the query string and ignores the rest of it", async () => {
+		const alias = newAlias();
+		const url = `${integration.webhook_url}?agent=jenkins-1.2&service=other&description=from-query`;
+
+		const res = await postDeploy(url, payloadFor(alias));
+
+		expect(res.status).toBe(202);
+		expect(await onlyDeployOf(alias)).toMatchObject({
+			agent: "jenkins-1.2",
+			service_alias: alias,
+			description: "Deployed by CI Pipeline: Deploy #234",
+		});
+	});
+
+	it("accepts the webhook URL with a trailing slash", async () => {
+		const alias = newAlias();
+
+		const res = await postDeploy(`${integration.webhook_url}/`, payloadFor(alias));
+
+		expect(res.status).toBe(202);
+		expect(await deploysOf(alias)).toHaveLength(1);
+	});
+
+	it.each([
+		["the number", 42],
+		["the string", "42"],
+	])("stores deploy_number given as %s %j as the text 42", async (_, deploy_number) => {
+		const alias = newAlias();
+
+		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { deploy_number }))).status).toBe(202);
+
+		expect((await onlyDeployOf(alias)).deploy_number).toBe("42");
+	});
+
+	it("accepts an empty commit object, storing no commit", async () => {
+		const alias = newAlias();
+
+		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { commit: {} }))).status).toBe(202);
+
+		expect((await onlyDeployOf(alias)).commit).toBeNull();
+	});
+
+	it("reads empty optional strings as absent", async () => {
+		const alias = newAlias();
+		const payload = payloadFor(alias, {
+			deploy_url: "",
+			environment: "",
+			status: "  ",
+			deployer: { id: "", email: "", name: "Michael Scott" },
+			commit: { sha: "38d02f1d", branch: "", date: "", message: "" },
+		});
+
+		expect((await postDeploy(integration.webhook_url, payload)).status).toBe(202);
+
+		const deploy = await onlyDeployOf(alias);
+		expect(deploy).toMatchObject({
+			deploy_url: null,
+			environment: null,
+			status: null,
+			deployer: { id: null, email: null, name: "Michael Scott" },
+		});
+		expect(deploy.commit).toMatchObject({ sha: "38d02f1d", branch: null, date: null, message: null });
+	});
+
+	it("stores a non-empty deploy_url", async () => {
+		const alias = newAlias();
+		const deploy_url = "https://ci.example.com/jobs/234";
+
+		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { deploy_url }))).status).toBe(202);
+
+		expect((await onlyDeployOf(alias)).deploy_url).toBe(deploy_url);
+	});
+
+	it("ignores unknown fields, top-level and nested", async () => {
+		const alias = newAlias();
+		const base = payloadFor(alias);
+		const payload = {
+			...base,
+			pipeline: { id: 7 },
+			foo: "bar",
+			deployer: { ...(base.deployer as object), avatar_url: "https://example.com/a.png" },
+			commit: { ...(base.commit as object), parents: ["abc"] },
+		};
+
+		expect((await postDeploy(integration.webhook_url, payload)).status).toBe(202);
+
+		const deploy = await onlyDeployOf(alias);
+		expect(deploy).not.toHaveProperty("foo");
+		expect(deploy).not.toHaveProperty("pipeline");
+		expect(deploy.deployer).not.toHaveProperty("avatar_url");
+		expect(deploy.commit).not.toHaveProperty("parents");
+		expect(deploy.commit.sha).toBe("38d02f1d7aab64678a7ad3eeb2ad2887ce7253f5");
+	});
+});
+
+describe("date-times", () => {
+	let integration: Integration;
+	beforeAll(async () => {
+		integration = await createIntegration("payload: datetimes");
+	});
+
+	it.each([
+		["2019-02-01 13:28:33", "2019-02-01T13:28:33.000Z"],
+		["2019-02-01T13:28:33", "2019-02-01T13:28:33.000Z"],
+		["2019-02-01T13:28:33Z", "2019-02-01T13:28:33.000Z"],
+		["2019-02-01T13:28:33.5Z", "2019-02-01T13:28:33.500Z"],
+		["2019-02-01 13:28:33.123", "2019-02-01T13:28:33.123Z"],
+		["2019-02-01T13:28:33.123456Z", "2019-02-01T13:28:33.123Z"],
+		["2019-02-01T14:28:33.123456789+01:00", "2019-02-01T13:28:33.123Z"],
+		["2019-02-01T08:28:33-05:00", "2019-02-01T13:28:33.000Z"],
+		["2019-02-01T18:58:33+05:30", "2019-02-01T13:28:33.000Z"],
+		["2019-02-01T14:28:33+0100", "2019-02-01T13:28:33.000Z"],
+		["2019-02-01 14:28:33 +0100", "2019-02-01T13:28:33.000Z"],
+		["2019-02-01T00:28:33+01:00", "2019-01-31T23:28:33.000Z"],
+		["2020-02-29T00:00:00Z", "2020-02-29T00:00:00.000Z"],
+	])("accepts deployed_at %j, stored as %s", async (deployed_at, stored) => {
+		const alias = newAlias();
+
+		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { deployed_at }))).status).toBe(202);
+
+		expect((await onlyDeployOf(alias)).deployed_at).toBe(stored);
+	});
+
+	it("stores commit dates as UTC too, including git's `%ci` format", async () => {
+		const alias = newAlias();
+		const base = payloadFor(alias);
+		const commit = {
+			...(base.commit as object),
+			date: "2019-02-01 09:23:43 +0100",
+			authoring_date: "2019-02-01T09:23:43.250-02:00",
+		};
+
+		expect((await postDeploy(integration.webhook_url, { ...base, commit })).status).toBe(202);
+
+		expect((await onlyDeployOf(alias)).commit).toMatchObject({
+			date: "2019-02-01T08:23:43.000Z",
+			authoring_date: "2019-02-01T11:23:43.250Z",
+		});
+	});
+
+	it.each([
+		"2019-02-30 10:00:00",
+		"2019-13-01 10:00:00",
+		"2019-00-10 10:00:00",
+		"2019-02-00 10:00:00",
+		"2019-02-01 25:00:00",
+		"2019-02-01 10:60:00",
+		"2021-02-29T00:00:00Z",
+		"yesterday",
+		"2019/02/01 13:28:33",
+		"13:28:33",
+	])("rejects deployed_at %j", async (deployed_at) => {
+		const alias = newAlias();
+
+		const res = await postDeploy(integration.webhook_url, payloadFor(alias, { deployed_at }));
+
+		expect(res).toEqual({
+			status: 400,
+			body: { errors: [fieldError("Deployed at Error", "param is not a valid ISO 8601 date-time: deployed_at")] },
+		});
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	it("rejects an impossible commit date", async () => {
+		const alias = newAlias();
+		const base = payloadFor(alias);
+
+		const res = await postDeploy(integration.webhook_url, {
+			...base,
+			commit: { ...(base.commit as object), date: "2021-02-29 09:23:43 +0100" },
+		});
+
+		expect(res).toEqual({
+			status: 400,
+			body: { errors: [fieldError("Commit date Error", "param is not a valid ISO 8601 date-time: commit.date")] },
+		});
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+});
+
+describe("bodies that are not a JSON object", () => {
+	let integration: Integration;
+	beforeAll(async () => {
+		integration = await createIntegration("payload: bodies");
+	});
+
+	it.each([
+		["malformed JSON", '{"service": "x",'],
+		["an empty body", ""],
+		["plain text", "service=shopping_cart&description=deploy"],
+		["a JSON array", JSON.stringify([examplePayload()])],
+		["a JSON string", JSON.stringify("shopping_cart")],
+		["a JSON number", "42"],
+		["JSON null", "null"],
+		["JSON true", "true"],
+	])("answers 400 for %s", async (_, body) => {
+		const res = await postDeploy(integration.webhook_url, body);
+
+		expectErrorShape(res, 400);
+	});
+
+	it("answers 413 for a body over 512 KiB, storing nothing", async () => {
+		const alias = newAlias();
+
+		const res = await postDeploy(integration.webhook_url, bodyOfSize(alias, MAX_BODY_BYTES + 1));
+
+		expectErrorShape(res, 413);
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	it("answers 413 for a streamed body over 512 KiB without a Content-Length", async () => {
+		const alias = newAlias();
+		const bytes = new TextEncoder().encode(bodyOfSize(alias, MAX_BODY_BYTES + 1024));
+		const stream = new ReadableStream<Uint8Array>({
+			start(controller) {
+				for (let i = 0; i < bytes.length; i += 64 * 1024) controller.enqueue(bytes.slice(i, i + 64 * 1024));
+				controller.close();
+			},
+		});
+
+		const res = await send(webhookPath(integration), { method: "POST", body: stream });
+
+		expectErrorShape(res, 413);
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	it("accepts a body of exactly 512 KiB", async () => {
+		const alias = newAlias();
+
+		const res = await postDeploy(integration.webhook_url, bodyOfSize(alias, MAX_BODY_BYTES));
+
+		expect(res.status).toBe(202);
+		expect(await deploysOf(alias)).toHaveLength(1);
+	});
+});
+
+describe("webhook URLs that lead nowhere", () => {
+	const unknownPath = () => `/integrations/deploy/${crypto.randomUUID()}`;
+
+	it("answers 404 for a well-formed UUID that no integration has, storing nothing", async () => {
+		const alias = newAlias();
+
+		const res = await postDeploy(`https://deploys.example.com${unknownPath()}`, payloadFor(alias));
+
+		expectErrorShape(res, 404);
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	it.each(["not-a-uuid", "12345", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", `${crypto.randomUUID()}0`])(
+		"answers 404 for the malformed token %j",
+		async (token) => {
+			const alias = newAlias();
+
+			const res = await postDeploy(`https://deploys.example.com/integrations/deploy/${token}`, payloadFor(alias));
+
+			expectErrorShape(res, 404);
+			expect(await deploysOf(alias)).toEqual([]);
+		},
+	);
+
+	it.each([
+		["malformed JSON", "{"],
+		["a JSON array", "[]"],
+		["an invalid payload", JSON.stringify({ service: "" })],
+		["a body over 512 KiB", bodyOfSize("unknown-url", MAX_BODY_BYTES + 1)],
+	])("answers 404, not 400 or 413, for %s sent to an unknown URL", async (_, body) => {
+		const res = await postDeploy(`https://deploys.example.com${unknownPath()}`, body);
+
+		expectErrorShape(res, 404);
+	});
+
+	describe("a revoked integration", () => {
+		let integration: Integration;
+		beforeAll(async () => {
+			integration = await createIntegration("payload: revoked");
+			const accepted = await postDeploy(integration.webhook_url, payloadFor(newAlias()));
+			expect(accepted.status).toBe(202);
+			const revoked = await admin("DELETE", `/integrations/${integration.id}`);
+			expect(revoked.status).toBe(204);
+		});
+
+		it("answers 404 to a valid deploy, storing nothing", async () => {
+			const alias = newAlias();
+
+			const res = await postDeploy(integration.webhook_url, payloadFor(alias));
+
+			expectErrorShape(res, 404);
+			expect(await deploysOf(alias)).toEqual([]);
+		});
+
+		it("answers 404 to a malformed body", async () => {
+			expectErrorShape(await postDeploy(integration.webhook_url, "{"), 404);
+		});
+	});
+
+	describe("methods other than POST", () => {
+		let integration: Integration;
+		beforeAll(async () => {
+			integration = await createIntegration("payload: methods");
+		});
+
+		it.each(["GET", "PUT", "PATCH", "DELETE"])("answers %s with 405 or 404 in the error shape", async (method) => {
+			const alias = newAlias();
+			const body = method === "GET" ? undefined : JSON.stringify(payloadFor(alias));
+
+			const res = await send(webhookPath(integration), {
+				method,
+				headers: { "Content-Type": "application/json" },
+				body,
+			});
+
+			expect([404, 405]).toContain(res.status);
+			expectErrorShape(res, res.status);
+			expect(await deploysOf(alias)).toEqual([]);
+		});
+	});
+});
