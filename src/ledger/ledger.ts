@@ -102,16 +102,24 @@ export class Ledger extends DurableObject<Bindings> {
 
 	/**
 	 * Numbers run per service (per alias while unmatched): one more than the
-	 * highest numeric number seen so far, pipeline-supplied ones included.
+	 * highest numeric number seen so far, pipeline-supplied ones included. A
+	 * service's sequence carries on from its alias's, so numbering continues
+	 * when an alias with history is claimed.
 	 */
 	private nextNumber({ serviceId, payload }: DeployRequest): string {
-		const key = serviceId ? `service:${serviceId}` : `alias:${aliasKey(payload.service)}`;
+		const aliasSequence = `alias:${aliasKey(payload.service)}`;
+		const key = serviceId ? `service:${serviceId}` : aliasSequence;
 		const supplied = payload.deploy_number;
 		if (supplied === undefined) {
 			const next = this.sql
 				.exec<{ last: number }>(
-					"INSERT INTO sequences (key, last) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET last = last + 1 RETURNING last",
+					`INSERT INTO sequences (key, last)
+					 SELECT ?, coalesce(max(last), 0) + 1 FROM sequences WHERE key IN (?, ?)
+					 ON CONFLICT (key) DO UPDATE SET last = excluded.last
+					 RETURNING last`,
 					key,
+					key,
+					aliasSequence,
 				)
 				.one().last;
 			return String(next);

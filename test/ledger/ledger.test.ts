@@ -56,6 +56,21 @@ describe("concurrency", () => {
 		expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
 	});
 
+	it("carries an alias's numbering on into the service that claims it", async () => {
+		const integration = await createIntegration();
+		const alias = uniqueAlias();
+		const post = () =>
+			postDeploy(integration.webhook_url, examplePayload({ service: alias, deploy_number: undefined }));
+		await post();
+		await post();
+		await createService(alias, [alias]);
+
+		expect((await post()).body.result).toBe("ok");
+
+		const numbers = (await deploysOf(alias)).map((d) => d.deploy_number).sort();
+		expect(numbers).toEqual(["1", "2", "3"]);
+	});
+
 	it("keeps separate sequences for separate integrations", async () => {
 		const [first, second] = [await createIntegration(), await createIntegration()];
 		const alias = uniqueAlias();

@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import { ADMIN, admin, call, createIntegration, examplePayload, ORIGIN, postDeploy } from "../helpers";
+
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** Asserts the API's error shape: `{"errors":[{status,title,detail}]}`, optionally with one entry titled `title`. */
+function expectError(res: { status: number; body: any }, status: number, title?: string) {
+	expect(res.status).toBe(status);
+	expect(res.body).toEqual({ errors: expect.any(Array) });
+	expect(res.body.errors.length).toBeGreaterThan(0);
+	for (const error of res.body.errors) {
+		expect(error).toEqual({ status, title: expect.any(String), detail: expect.any(String) });
+	}
+	if (title) expect(res.body.errors.map((e: { title: string }) => e.title)).toContain(title);
+}
+
+const unique = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
+
+/** The uuid at the end of a webhook URL. */
+const webhookUuid = (url: string) => url.split("/").at(-1);
+
+describe("POST /api/integrations", () => {
+	it("answers 201 with id, name, webhook_url and created_at", async () => {
+		const name = unique("GitHub Actions");
+		const res = await admin("POST", "/integrations", { name });
+		expect(res.status).toBe(201);
+		expect(res.body).toEqual({
+			id: expect.any(String),
+			name,
+			webhook_url: expect.any(String),
+			created_at: expect.stringMatching(ISO_DATETIME),
+		});
+	});
+
+	it("gives an absolute webhook URL on this origin ending in a v4 uuid", async () => {
+		const integration = await createIntegration(unique("CI"));
+		const escapedOrigin = ORIGIN.replace(/[.]/g, "\\.");
+		expect(integration.webhook_url).toMatch(new RegExp(`^${escapedOrigin}/integrations/deploy/[^/]+$`));
+		expect(webhookUuid(integration.webhook_url)).toMatch(UUID_V4);
+	});
+
+	it("keeps the webhook uuid distinct from the integration id", async () => {
+		const integration = await createIntegration(unique("CI"));
+		expect(webhookUuid(integration.webhook_url)).not.toBe(integration.id);
+		expect(integration.webhook_url).not.toContain(integration.id);
+	});
+
+	it("gives every integration its own webhook URL and id", async () => {
+		const a = await createIntegration(unique("CI"));
+		const b = await createIntegration(unique("CI"));
+		expect(a.id).not.toBe(b.id);
+		expect(a.webhook_url).not.toBe(b.webhook_url);
+	});
+
+	it("gives a webhook URL that accepts deploys", async () => {
+		const integration = await createIntegration(unique("CI"));
+		const res = await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }));
+		expect(res.status).toBe(202);
+	});
+
+	it("answers 400 Name Error without a name", async () => {
+		expectError(await admin("POST", "/integrations", {}), 400, "Name Error");
+	});
+
+	it("answers 400 Name Error for a blank name", async () => {
+		expectError(await admin("POST", "/integrations", { name: "   " }), 400, "Name Error");
+	});
+
+	it("answers 400 Name Error for a name that is not a string", async () => {
+		expectError(await admin("POST", "/integrations", { name: 42 }), 400, "Name Error");
+	});
+
+	it("answers 400 for malformed JSON", async () => {
+		const response = await call("/api/integrations", {
+			method: "POST",
+			headers: { ...ADMIN, "Content-Type": "application/json" },
+			body: '{"name": "CI"',
+		});
+		expectError({ status: response.status, body: await response.json() }, 400);
+	});
+
+	it("answers 400 for a body that is not an object", async () => {
+		expectError(await admin("POST", "/integrations", ["CI"]), 400);
+	});
+});
+
+describe("GET /api/integrations", () => {
+	it("lists the created integration under `integrations`", async () => {
+		const integration = await createIntegration(unique("CI"));
+		const res = await admin("GET", "/integrations");
+		expect(res.status).toBe(200);
+		expect(res.body).toEqual({ integrations: expect.any(Array) });
+		expect(res.body.integrations).toContainEqual(integration);
+	});
+});
+
+describe("GET /api/integrations/:id", () => {
+	it("answers the integration as it was created", async () => {
+		const integration = await createIntegration(unique("CI"));
+		const res = await admin("GET", `/integrations/${integration.id}`);
+		expect(res).toEqual({ status: 200, body: integration });
+	});
+
+	it("answers 404 in the error shape for an unknown id", async () => {
+		expectError(await admin("GET", `/integrations/${crypto.randomUUID()}`), 404);
+	});
+});
+
+describe("DELETE /api/integrations/:id", () => {
+	it("answers 204 with no body", async () => {
+		const integration = await createIntegration(unique("CI"));
+		const response = await call(`/api/integrations/${integration.id}`, { method: "DELETE", headers: ADMIN });
+		expect(response.status).toBe(204);
+		expect(await response.text()).toBe("");
+	});
+
+	it("makes the webhook answer 404 in the error shape", async () => {
+		const integration = await createIntegration(unique("CI"));
+		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
+		const res = await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }));
+		expectError(res, 404);
+	});
+
+	it("stores nothing the revoked webhook is sent", async () => {
+		const integration = await createIntegration(unique("CI"));
+		const alias = unique("revoked-svc");
+		await admin("DELETE", `/integrations/${integration.id}`);
+		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+
+		const deploys = await admin("GET", `/deploys?service=${encodeURIComponent(alias)}`);
+		expect(deploys.body.deploys).toEqual([]);
+		const suggestions = await admin("GET", "/suggestions");
+		expect(suggestions.body.suggestions.map((s: { alias: string }) => s.alias)).not.toContain(alias);
+	});
+
+	it("keeps the deploys the webhook accepted before the delete", async () => {
+		const integration = await createIntegration(unique("CI"));
+		const alias = unique("svc");
+		expect((await postDeploy(integration.webhook_url, examplePayload({ service: alias }))).status).toBe(202);
+		await admin("DELETE", `/integrations/${integration.id}`);
+		const deploys = await admin("GET", `/deploys?service=${encodeURIComponent(alias)}`);
+		expect(deploys.body.deploys).toHaveLength(1);
+	});
+
+	it("removes the integration from the list", async () => {
+		const integration = await createIntegration(unique("CI"));
+		await admin("DELETE", `/integrations/${integration.id}`);
+		const res = await admin("GET", "/integrations");
+		expect(res.body.integrations.map((i: { id: string }) => i.id)).not.toContain(integration.id);
+	});
+
+	it("makes GET /api/integrations/:id answer 404", async () => {
+		const integration = await createIntegration(unique("CI"));
+		await admin("DELETE", `/integrations/${integration.id}`);
+		expectError(await admin("GET", `/integrations/${integration.id}`), 404);
+	});
+
+	it("answers 404 in the error shape the second time", async () => {
+		const integration = await createIntegration(unique("CI"));
+		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
+		expectError(await admin("DELETE", `/integrations/${integration.id}`), 404);
+	});
+
+	it("answers 404 for an unknown id", async () => {
+		expectError(await admin("DELETE", `/integrations/${crypto.randomUUID()}`), 404);
+	});
+
+	it("leaves other integrations' webhooks working", async () => {
+		const doomed = await createIntegration(unique("CI"));
+		const kept = await createIntegration(unique("CI"));
+		await admin("DELETE", `/integrations/${doomed.id}`);
+		const res = await postDeploy(kept.webhook_url, examplePayload({ service: unique("svc") }));
+		expect(res.status).toBe(202);
+	});
+});

@@ -1,0 +1,351 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as catalog from "../../src/db/catalog";
+import { database } from "../../src/db/client";
+import {
+	ADMIN,
+	admin,
+	call,
+	createIntegration,
+	createService,
+	examplePayload,
+	type Integration,
+	postDeploy,
+} from "../helpers";
+
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** Asserts the API's error shape: `{"errors":[{status,title,detail}]}`, optionally with one entry titled `title`. */
+function expectError(res: { status: number; body: any }, status: number, title?: string) {
+	expect(res.status).toBe(status);
+	expect(res.body).toEqual({ errors: expect.any(Array) });
+	expect(res.body.errors.length).toBeGreaterThan(0);
+	for (const error of res.body.errors) {
+		expect(error).toEqual({ status, title: expect.any(String), detail: expect.any(String) });
+	}
+	if (title) expect(res.body.errors.map((e: { title: string }) => e.title)).toContain(title);
+}
+
+const unique = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
+
+async function deploysUnder(service: string) {
+	const res = await admin("GET", `/deploys?service=${encodeURIComponent(service)}`);
+	expect(res.status).toBe(200);
+	return res.body.deploys as any[];
+}
+
+async function suggestedAliases(): Promise<string[]> {
+	const res = await admin("GET", "/suggestions");
+	expect(res.status).toBe(200);
+	return res.body.suggestions.map((s: { alias: string }) => s.alias);
+}
+
+let integration: Integration;
+beforeAll(async () => {
+	integration = await createIntegration("services tests");
+});
+
+describe("POST /api/services", () => {
+	it("answers 201 with id, name, aliases and created_at", async () => {
+		const name = unique("Shopping Cart");
+		const aliases = [unique("cart"), unique("shopping_cart")];
+		const res = await admin("POST", "/services", { name, aliases });
+		expect(res.status).toBe(201);
+		expect(res.body).toEqual({
+			id: expect.any(String),
+			name,
+			aliases,
+			created_at: expect.stringMatching(ISO_DATETIME),
+		});
+	});
+
+	it("gives a service without aliases its own name as alias", async () => {
+		const name = unique("checkout");
+		const res = await admin("POST", "/services", { name });
+		expect(res.status).toBe(201);
+		expect(res.body.aliases).toEqual([name]);
+	});
+
+	it("answers 409 Alias Error for an alias another service owns", async () => {
+		const alias = unique("owned");
+		await createService(unique("owner"), [alias]);
+		expectError(await admin("POST", "/services", { name: unique("thief"), aliases: [alias] }), 409, "Alias Error");
+	});
+
+	it("answers 409 Alias Error for an alias another service owns, whatever its case", async () => {
+		const alias = unique("owned");
+		await createService(unique("owner"), [alias]);
+		const res = await admin("POST", "/services", { name: unique("thief"), aliases: [` ${alias.toUpperCase()} `] });
+		expectError(res, 409, "Alias Error");
+	});
+
+	it("answers 409 when the name, used as the default alias, belongs to another service", async () => {
+		const alias = unique("taken");
+		await createService(unique("owner"), [alias]);
+		expectError(await admin("POST", "/services", { name: alias }), 409, "Alias Error");
+	});
+
+	it("creates nothing when an alias is taken", async () => {
+		const alias = unique("owned");
+		await createService(unique("owner"), [alias]);
+		const name = unique("thief");
+		await admin("POST", "/services", { name, aliases: [unique("free"), alias] });
+		const { body } = await admin("GET", "/services");
+		expect(body.services.map((s: { name: string }) => s.name)).not.toContain(name);
+	});
+
+	it("answers 409 for a duplicate name", async () => {
+		const name = unique("billing");
+		await createService(name, [unique("billing-a")]);
+		expectError(await admin("POST", "/services", { name, aliases: [unique("billing-b")] }), 409);
+	});
+
+	it("answers 409 for a duplicate name in another case", async () => {
+		const name = unique("Billing");
+		await createService(name, [unique("billing-a")]);
+		const res = await admin("POST", "/services", { name: name.toUpperCase(), aliases: [unique("billing-b")] });
+		expectError(res, 409);
+	});
+
+	it("answers 400 Name Error without a name", async () => {
+		expectError(await admin("POST", "/services", { aliases: [unique("a")] }), 400, "Name Error");
+	});
+
+	it("answers 400 Name Error for a blank name", async () => {
+		expectError(await admin("POST", "/services", { name: "  " }), 400, "Name Error");
+	});
+
+	it("answers 400 when aliases is not an array", async () => {
+		expectError(await admin("POST", "/services", { name: unique("svc"), aliases: "svc" }), 400);
+	});
+
+	it("answers 400 when an alias is not a string", async () => {
+		expectError(await admin("POST", "/services", { name: unique("svc"), aliases: [unique("ok"), 7] }), 400);
+	});
+
+	it("answers 400 for malformed JSON", async () => {
+		const response = await call("/api/services", {
+			method: "POST",
+			headers: { ...ADMIN, "Content-Type": "application/json" },
+			body: "{name:",
+		});
+		expectError({ status: response.status, body: await response.json() }, 400);
+	});
+
+	it("lets exactly one of two concurrent creations claim the same alias", async () => {
+		const alias = unique("contested");
+		const [nameA, nameB] = [unique("racer-a"), unique("racer-b")];
+		const results = await Promise.all([
+			admin("POST", "/services", { name: nameA, aliases: [alias] }),
+			admin("POST", "/services", { name: nameB, aliases: [alias] }),
+		]);
+		expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+		const loser = results.find((r) => r.status === 409);
+		expectError(loser ?? { status: 0, body: undefined }, 409);
+
+		const { body } = await admin("GET", "/services");
+		const racers = body.services.filter((s: { name: string }) => s.name === nameA || s.name === nameB);
+		expect(racers).toHaveLength(1);
+		expect(racers[0].aliases).toEqual([alias]);
+	});
+});
+
+describe("a lost race", () => {
+	// Requests through the test Worker run one after another, so the concurrent tests above are settled by the
+	// up-front checks. This pins the fallback those checks race with: D1's unique-constraint error, seen through
+	// Drizzle, must be recognised so that it answers 409 rather than 500.
+	it("is recognised from D1's unique-constraint error on an alias", async () => {
+		const alias = unique("raced");
+		await createService(unique("winner"), [alias]);
+		const error = await catalog.createService(database(env.DB), unique("loser"), [alias]).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(Error);
+		expect(catalog.isUniqueViolation(error)).toBe(true);
+	});
+
+	it("leaves no half-created service behind", async () => {
+		const alias = unique("raced");
+		await createService(unique("winner"), [alias]);
+		const loser = unique("loser");
+		await catalog.createService(database(env.DB), loser, [alias]).catch(() => undefined);
+		const { body } = await admin("GET", "/services");
+		expect(body.services.map((s: { name: string }) => s.name)).not.toContain(loser);
+	});
+});
+
+describe("GET /api/services", () => {
+	it("lists the created service under `services`", async () => {
+		const service = await createService(unique("search"), [unique("search")]);
+		const res = await admin("GET", "/services");
+		expect(res.status).toBe(200);
+		expect(res.body).toEqual({ services: expect.any(Array) });
+		expect(res.body.services).toContainEqual(service);
+	});
+});
+
+describe("GET /api/services/:id", () => {
+	it("answers the service as it was created", async () => {
+		const service = await createService(unique("search"), [unique("search"), unique("search-api")]);
+		expect(await admin("GET", `/services/${service.id}`)).toEqual({ status: 200, body: service });
+	});
+
+	it("answers 404 in the error shape for an unknown id", async () => {
+		expectError(await admin("GET", `/services/${crypto.randomUUID()}`), 404);
+	});
+});
+
+describe("POST /api/services/:id/aliases", () => {
+	it("answers 201 with the service, its aliases now including the new one", async () => {
+		const first = unique("orders");
+		const service = await createService(unique("orders"), [first]);
+		const added = unique("orders-api");
+		const res = await admin("POST", `/services/${service.id}/aliases`, { alias: added });
+		expect(res.status).toBe(201);
+		expect(res.body).toEqual({ ...service, aliases: [first, added] });
+	});
+
+	it("makes GET /api/services/:id show the new alias", async () => {
+		const service = await createService(unique("orders"), [unique("orders")]);
+		const added = unique("orders-worker");
+		await admin("POST", `/services/${service.id}/aliases`, { alias: added });
+		const res = await admin("GET", `/services/${service.id}`);
+		expect(res.body.aliases).toContain(added);
+	});
+
+	it("answers 409 Alias Error for an alias of another service, leaving both unchanged", async () => {
+		const alias = unique("owned");
+		const owner = await createService(unique("owner"), [alias]);
+		const other = await createService(unique("other"), [unique("other")]);
+		expectError(await admin("POST", `/services/${other.id}/aliases`, { alias }), 409, "Alias Error");
+		expect((await admin("GET", `/services/${other.id}`)).body).toEqual(other);
+		expect((await admin("GET", `/services/${owner.id}`)).body).toEqual(owner);
+	});
+
+	it("answers 200 with the unchanged service when re-adding its own alias", async () => {
+		const alias = unique("mine");
+		const service = await createService(unique("mine"), [alias]);
+		expect(await admin("POST", `/services/${service.id}/aliases`, { alias })).toEqual({ status: 200, body: service });
+	});
+
+	it("answers 200 when re-adding its own alias in another case", async () => {
+		const alias = unique("mine");
+		const service = await createService(unique("mine"), [alias]);
+		const res = await admin("POST", `/services/${service.id}/aliases`, { alias: alias.toUpperCase() });
+		expect(res).toEqual({ status: 200, body: service });
+	});
+
+	it("lets exactly one of two concurrent requests claim the same alias", async () => {
+		const alias = unique("contested");
+		const a = await createService(unique("racer-a"), [unique("a")]);
+		const b = await createService(unique("racer-b"), [unique("b")]);
+		const results = await Promise.all([
+			admin("POST", `/services/${a.id}/aliases`, { alias }),
+			admin("POST", `/services/${b.id}/aliases`, { alias }),
+		]);
+		expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+	});
+
+	it("answers 404 for an unknown service", async () => {
+		expectError(await admin("POST", `/services/${crypto.randomUUID()}/aliases`, { alias: unique("x") }), 404);
+	});
+
+	it("answers 400 Alias Error without an alias", async () => {
+		const service = await createService(unique("svc"), [unique("svc")]);
+		expectError(await admin("POST", `/services/${service.id}/aliases`, {}), 400, "Alias Error");
+	});
+});
+
+describe("alias matching", () => {
+	it("ignores case and surrounding spaces", async () => {
+		const alias = unique("shopping_cart");
+		await createService(unique("Shopping Cart"), [alias]);
+		const spelled = `  ${alias.replace("shopping_cart", "Shopping_Cart")} `;
+		const res = await postDeploy(integration.webhook_url, examplePayload({ service: spelled }));
+		expect(res).toEqual({ status: 202, body: { result: "ok" } });
+	});
+
+	it("matches an alias registered in another case with surrounding spaces", async () => {
+		const alias = unique("inventory");
+		await createService(unique("Inventory"), [`  ${alias.toUpperCase()}  `]);
+		const res = await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+		expect(res).toEqual({ status: 202, body: { result: "ok" } });
+	});
+
+	it("matches a service's default alias, its name", async () => {
+		const name = unique("payments");
+		await createService(name);
+		const res = await postDeploy(integration.webhook_url, examplePayload({ service: name }));
+		expect(res).toEqual({ status: 202, body: { result: "ok" } });
+	});
+});
+
+describe("linking earlier deploys", () => {
+	it("answers no_service_found for a deploy under an unknown alias", async () => {
+		const res = await postDeploy(integration.webhook_url, examplePayload({ service: unique("unknown") }));
+		expect(res.status).toBe(202);
+		expect(res.body.result).toBe("no_service_found");
+	});
+
+	it("links earlier deploys when the alias is added to a service", async () => {
+		const alias = unique("legacy");
+		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+		expect((await deploysUnder(alias)).map((d) => d.service)).toEqual([null, null]);
+
+		const service = await createService(unique("Legacy"), [unique("legacy-new")]);
+		expect((await admin("POST", `/services/${service.id}/aliases`, { alias })).status).toBe(201);
+
+		const linked = await deploysUnder(service.id);
+		expect(linked).toHaveLength(2);
+		for (const deploy of linked) expect(deploy.service).toEqual({ id: service.id, name: service.name });
+	});
+
+	it("links earlier deploys when a service is created with the alias", async () => {
+		const alias = unique("early");
+		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+		const service = await createService(unique("Early"), [alias]);
+		const linked = await deploysUnder(alias);
+		expect(linked).toHaveLength(1);
+		expect(linked[0].service).toEqual({ id: service.id, name: service.name });
+	});
+
+	it("links earlier deploys sent in another case", async () => {
+		const alias = unique("mixed");
+		await postDeploy(integration.webhook_url, examplePayload({ service: alias.toUpperCase() }));
+		const service = await createService(unique("Mixed"), [alias]);
+		expect((await deploysUnder(service.id)).map((d) => d.service?.id)).toEqual([service.id]);
+	});
+
+	it("drops the suggestion when the alias is added to a service", async () => {
+		const alias = unique("suggested");
+		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+		expect(await suggestedAliases()).toContain(alias);
+		const service = await createService(unique("Suggested"), [unique("suggested-new")]);
+		await admin("POST", `/services/${service.id}/aliases`, { alias });
+		expect(await suggestedAliases()).not.toContain(alias);
+	});
+
+	it("drops the suggestion when a service is created with the alias", async () => {
+		const alias = unique("suggested");
+		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+		expect(await suggestedAliases()).toContain(alias);
+		await createService(unique("Suggested"), [alias]);
+		expect(await suggestedAliases()).not.toContain(alias);
+	});
+
+	it("leaves other aliases' deploys unlinked", async () => {
+		const [claimed, other] = [unique("claimed"), unique("unclaimed")];
+		await postDeploy(integration.webhook_url, examplePayload({ service: claimed }));
+		await postDeploy(integration.webhook_url, examplePayload({ service: other }));
+		await createService(unique("Claimer"), [claimed]);
+		expect((await deploysUnder(other)).map((d) => d.service)).toEqual([null]);
+		expect(await suggestedAliases()).toContain(other);
+	});
+
+	it("answers ok for deploys under the alias once it is claimed", async () => {
+		const alias = unique("later");
+		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+		await createService(unique("Later"), [alias]);
+		const res = await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
+		expect(res).toEqual({ status: 202, body: { result: "ok" } });
+	});
+});
