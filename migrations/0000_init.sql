@@ -7,6 +7,15 @@ CREATE TABLE `aliases` (
 );
 --> statement-breakpoint
 CREATE INDEX `aliases_service_id_idx` ON `aliases` (`service_id`);--> statement-breakpoint
+CREATE TABLE `deploy_statuses` (
+	`deploy_id` text NOT NULL,
+	`status` text NOT NULL,
+	`raw` text NOT NULL,
+	`at` integer NOT NULL,
+	PRIMARY KEY(`deploy_id`, `status`),
+	FOREIGN KEY (`deploy_id`) REFERENCES `deploys`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `deploys` (
 	`id` text PRIMARY KEY NOT NULL,
 	`integration_id` text NOT NULL,
@@ -19,7 +28,8 @@ CREATE TABLE `deploys` (
 	`deploy_number` text NOT NULL,
 	`deploy_url` text,
 	`dedup_id` text,
-	`status` text,
+	`status` text DEFAULT 'no_status' NOT NULL,
+	`status_raw` text,
 	`agent` text,
 	`person_id` text,
 	`deployer_id` text,
@@ -43,8 +53,13 @@ CREATE TABLE `deploys` (
 CREATE UNIQUE INDEX `deploys_integration_dedup_unique` ON `deploys` (`integration_id`,`dedup_id`);--> statement-breakpoint
 CREATE INDEX `deploys_deployed_at_idx` ON `deploys` (`deployed_at`,`id`);--> statement-breakpoint
 CREATE INDEX `deploys_service_deployed_at_idx` ON `deploys` (`service_id`,`deployed_at`,`id`);--> statement-breakpoint
+CREATE INDEX `deploys_service_environment_idx` ON `deploys` (`service_id`,`environment`,`deployed_at`,`id`);--> statement-breakpoint
 CREATE INDEX `deploys_alias_deployed_at_idx` ON `deploys` (`alias_key`,`deployed_at`,`id`);--> statement-breakpoint
-CREATE INDEX `deploys_person_idx` ON `deploys` (`person_id`);--> statement-breakpoint
+CREATE INDEX `deploys_integration_deployed_at_idx` ON `deploys` (`integration_id`,`deployed_at`,`id`);--> statement-breakpoint
+CREATE INDEX `deploys_person_deployed_at_idx` ON `deploys` (`person_id`,`deployed_at`,`id`);--> statement-breakpoint
+CREATE INDEX `deploys_status_deployed_at_idx` ON `deploys` (`status`,`deployed_at`,`id`);--> statement-breakpoint
+CREATE INDEX `deploys_environment_deployed_at_idx` ON `deploys` (`environment`,`deployed_at`,`id`);--> statement-breakpoint
+CREATE INDEX `deploys_commit_sha_idx` ON `deploys` (`commit_sha`);--> statement-breakpoint
 CREATE TABLE `integrations` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
@@ -69,11 +84,25 @@ CREATE TABLE `services` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `services_name_unique` ON `services` (lower("name"));--> statement-breakpoint
+CREATE TABLE `suggestion_events` (
+	`suggestion_id` text NOT NULL,
+	`version` integer NOT NULL,
+	`action` text NOT NULL,
+	`service_id` text,
+	`at` integer NOT NULL,
+	PRIMARY KEY(`suggestion_id`, `version`),
+	FOREIGN KEY (`suggestion_id`) REFERENCES `suggestions`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `suggestions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`alias_key` text NOT NULL,
 	`alias` text NOT NULL,
-	`created_at` integer NOT NULL
+	`state` text DEFAULT 'open' NOT NULL,
+	`service_id` text,
+	`version` integer DEFAULT 0 NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`service_id`) REFERENCES `services`(`id`) ON UPDATE no action ON DELETE set null
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `suggestions_alias_key_unique` ON `suggestions` (`alias_key`);

@@ -1,14 +1,40 @@
 import { env, exports } from "cloudflare:workers";
+import { beforeAll, expect } from "vitest";
 
 export const ORIGIN = "https://deploys.example.com";
 export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
+
+/** A date-time as the API presents it: ISO 8601 in UTC. */
+export const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** `prefix` made unique, for names and aliases no other test uses: storage is shared within a test file. */
+export const unique = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 
 /** A request to the Worker under test, through its real fetch handler. */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
 	return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
 }
 
-/** An admin API call with a JSON body (if any), answering the parsed JSON. */
+/** A response's status and parsed JSON body. */
+export async function parseResponse(response: Response): Promise<{ status: number; body: any }> {
+	return { status: response.status, body: await response.json() };
+}
+
+/**
+ * Asserts the API's error shape, `{"errors":[{status,title,detail}]}`: a non-empty `errors` array whose every entry
+ * carries `status` and a non-blank title and detail, one of them titled `title` when it is given.
+ */
+export function expectError(res: { status: number; body: any }, status: number, title?: string) {
+	expect(res.status).toBe(status);
+	expect(res.body).toEqual({ errors: expect.any(Array) });
+	expect(res.body.errors.length).toBeGreaterThan(0);
+	for (const error of res.body.errors) {
+		expect(error).toEqual({ status, title: expect.stringMatching(/\S/), detail: expect.stringMatching(/\S/) });
+	}
+	if (title) expect(res.body.errors.map((e: { title: string }) => e.title)).toContain(title);
+}
+
+/** An admin API call with a JSON body (if any; a raw string to test parsing), answering the parsed JSON. */
 export async function admin<T = any>(
 	method: string,
 	path: string,
@@ -17,7 +43,7 @@ export async function admin<T = any>(
 	const response = await call(`/api${path}`, {
 		method,
 		headers: { ...ADMIN, "Content-Type": "application/json" },
-		body: body === undefined ? undefined : JSON.stringify(body),
+		body: body === undefined || typeof body === "string" ? body : JSON.stringify(body),
 	});
 	const text = await response.text();
 	return { status: response.status, body: text ? JSON.parse(text) : undefined };
@@ -29,6 +55,18 @@ export async function createIntegration(name = "CI"): Promise<Integration> {
 	const { status, body } = await admin<Integration>("POST", "/integrations", { name });
 	if (status !== 201) throw new Error(`creating an integration answered ${status}`);
 	return body;
+}
+
+/**
+ * An integration named `name`, created before all the tests of the enclosing file or describe block. The object is
+ * filled in then, so tests use it as they would a variable assigned in `beforeAll`.
+ */
+export function integrationBeforeAll(name: string): Integration {
+	const integration = {} as Integration;
+	beforeAll(async () => {
+		Object.assign(integration, await createIntegration(name));
+	});
+	return integration;
 }
 
 export async function createService(name: string, aliases?: string[]) {
@@ -75,5 +113,27 @@ export async function postDeploy(
 		headers,
 		body: typeof body === "string" ? body : JSON.stringify(body),
 	});
-	return { status: response.status, body: (await response.json()) as any };
+	return parseResponse(response);
+}
+
+export type DeploysPage = { deploys: any[]; next_cursor: string | null };
+
+/** GET /api/deploys with the given query parameters, insisting on a 200. */
+export async function listDeploys(params: Record<string, string | number> = {}): Promise<DeploysPage> {
+	const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+	const res = await admin("GET", `/deploys?${query}`);
+	expect(res.status).toBe(200);
+	return res.body;
+}
+
+/** The deploys listed for `service` (an alias or a service id), newest first: one page of the most the API allows. */
+export async function deploysOf(service: string): Promise<any[]> {
+	return (await listDeploys({ service, limit: 200 })).deploys;
+}
+
+/** The aliases GET /api/suggestions lists, insisting on a 200. */
+export async function suggestedAliases(): Promise<string[]> {
+	const res = await admin("GET", "/suggestions");
+	expect(res.status).toBe(200);
+	return res.body.suggestions.map((s: { alias: string }) => s.alias);
 }

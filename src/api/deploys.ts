@@ -53,6 +53,7 @@ export function presentDeploy({ deploy: d, serviceName }: ListedDeploy) {
 		deploy_url: d.deployUrl,
 		dedup_id: d.dedupId,
 		status: d.status,
+		status_raw: d.statusRaw,
 		agent: d.agent,
 		deployer: { id: d.deployerId, email: d.deployerEmail, name: d.deployerName, person_id: d.personId },
 		commit: Object.values(commit).some((v) => v !== null) ? commit : null,

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import {
-	addAlias,
 	aliasKey,
 	aliasOwners,
-	createService,
+	claimAliases,
 	findService,
 	findServices,
 	isUniqueViolation,
+	newService,
 	type Service,
 	serviceByName,
 } from "../db/catalog";
@@ -19,7 +19,7 @@ import { object, optional, readJson, requiredText, validate } from "../http/vali
 
 const alias = requiredText({ max: 255 });
 
-const newService = object({
+const serviceInput = object({
 	name: requiredText({ max: 255 }),
 	// Without aliases, a service answers to its own name.
 	aliases: optional(z.array(alias, { error: "param must be an array of strings" }).max(50)),
@@ -27,7 +27,7 @@ const newService = object({
 
 const newAlias = object({ alias });
 
-function present(service: Service) {
+export function presentService(service: Service) {
 	return {
 		id: service.id,
 		name: service.name,
@@ -66,31 +66,32 @@ async function guarded<T>(write: () => Promise<T>, detail: string): Promise<T> {
 
 export const servicesApi = new Hono<AppEnv>()
 	.post("/", async (c) => {
-		const input = validate(newService, await readJson(c));
+		const input = validate(serviceInput, await readJson(c));
 		const db = database(c.env.DB);
 		if (await serviceByName(db, input.name)) {
 			throw ApiError.of(409, "Name Error", `a service named '${input.name}' already exists`);
 		}
 		const names = await unclaimed(db, input.aliases ?? [input.name]);
-		const id = await guarded(
-			() => createService(db, input.name, names),
-			"the service name or one of its aliases was taken meanwhile",
-		);
-		return c.json(present(await loaded(db, id)), 201);
+		const { id, statements } = newService(db, input.name, names, Date.now());
+		await guarded(() => db.batch(statements), "the service name or one of its aliases was taken meanwhile");
+		return c.json(presentService(await loaded(db, id)), 201);
 	})
 	.get("/", async (c) => {
 		const services = await findServices(database(c.env.DB));
-		return c.json({ services: services.map(present) });
+		return c.json({ services: services.map(presentService) });
 	})
 	.get("/:id", async (c) => {
-		return c.json(present(await loaded(database(c.env.DB), c.req.param("id"))));
+		return c.json(presentService(await loaded(database(c.env.DB), c.req.param("id"))));
 	})
 	.post("/:id/aliases", async (c) => {
 		const input = validate(newAlias, await readJson(c));
 		const db = database(c.env.DB);
 		const service = await loaded(db, c.req.param("id"));
 		const [fresh] = await unclaimed(db, [input.alias], service.id);
-		if (fresh === undefined) return c.json(present(service), 200);
-		await guarded(() => addAlias(db, service.id, fresh), `alias '${fresh}' was claimed meanwhile`);
-		return c.json(present(await loaded(db, service.id)), 201);
+		if (fresh === undefined) return c.json(presentService(service), 200);
+		await guarded(
+			() => db.batch(claimAliases(db, service.id, [fresh], Date.now())),
+			`alias '${fresh}' was claimed meanwhile`,
+		);
+		return c.json(presentService(await loaded(db, service.id)), 201);
 	});

@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client";
 import { newId } from "./ids";
 import { aliases, deploys, type ServiceRow, services, suggestions } from "./schema";
@@ -58,11 +59,15 @@ export function serviceByName(db: Database, name: string) {
 		.get();
 }
 
+/** Statements for one D1 batch (one transaction); D1 wants at least one. */
+export type Statements = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
+
 /**
  * The statements that give `names` to a service: the aliases themselves, the
- * deploys already recorded under them, and the end of their suggestions.
+ * deploys already recorded under them, and their suggestions, now resolved.
+ * A name another service owns fails the batch on the aliases' primary key.
  */
-function claimAliases(db: Database, serviceId: string, names: string[], now: number) {
+export function claimAliases(db: Database, serviceId: string, names: string[], now: number): Statements {
 	const keys = names.map(aliasKey);
 	return [
 		db
@@ -72,21 +77,19 @@ function claimAliases(db: Database, serviceId: string, names: string[], now: num
 			.update(deploys)
 			.set({ serviceId })
 			.where(and(inArray(deploys.aliasKey, keys), isNull(deploys.serviceId))),
-		db.delete(suggestions).where(inArray(suggestions.aliasKey, keys)),
-	] as const;
+		db
+			.update(suggestions)
+			.set({ state: "resolved", serviceId, version: sql`${suggestions.version} + 1` })
+			.where(and(inArray(suggestions.aliasKey, keys), ne(suggestions.state, "resolved"))),
+	];
 }
 
-/** Creates a service owning `names`, atomically. Throws D1's unique-constraint error on a lost race. */
-export async function createService(db: Database, name: string, names: string[]): Promise<string> {
-	const now = Date.now();
+/** A new service owning `names`; a taken name or alias fails the batch on a unique index. */
+export function newService(db: Database, name: string, names: string[], now: number) {
 	const id = newId(now);
 	const insert = db.insert(services).values({ id, name, createdAt: now });
-	await db.batch(names.length > 0 ? [insert, ...claimAliases(db, id, names, now)] : [insert]);
-	return id;
-}
-
-export async function addAlias(db: Database, serviceId: string, alias: string): Promise<void> {
-	await db.batch(claimAliases(db, serviceId, [alias], Date.now()));
+	const statements: Statements = names.length > 0 ? [insert, ...claimAliases(db, id, names, now)] : [insert];
+	return { id, statements };
 }
 
 /** True for a write refused by a UNIQUE index: another request got there first. */

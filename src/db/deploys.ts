@@ -1,10 +1,17 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { type AnyColumn, and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { LedgerEntry } from "../ledger/entry";
+import { STAGE } from "../ledger/status";
 import { aliasKey } from "./catalog";
 import type { Database } from "./client";
 import { newId } from "./ids";
-import { aliases, deploys, people, services, suggestions } from "./schema";
+import { aliases, deployStatuses, deploys, people, services, suggestions } from "./schema";
+
+/** A status's stage (see ledger/status.ts) as SQL, to compare statuses inside the database. */
+function stage(status: SQL | AnyColumn) {
+	const cases = Object.entries(STAGE).map(([name, rank]) => sql`when ${name} then ${rank}`);
+	return sql`(case ${status} ${sql.join(cases, sql` `)} end)`;
+}
 
 /**
  * Copies one ledger entry into D1 as a single atomic batch. Idempotent: the
@@ -17,6 +24,7 @@ export async function writeDeploy(db: Database, entry: LedgerEntry): Promise<voi
 	const key = aliasKey(payload.service);
 	const email = payload.deployer.email?.toLowerCase();
 	const commit = payload.commit ?? {};
+	const current = entry.statuses.at(-1);
 
 	const person = email
 		? db
@@ -50,7 +58,8 @@ export async function writeDeploy(db: Database, entry: LedgerEntry): Promise<voi
 			deployNumber: entry.deployNumber,
 			deployUrl: payload.deploy_url,
 			dedupId: payload.dedup_id,
-			status: payload.status,
+			status: current?.status ?? "no_status",
+			statusRaw: current?.raw,
 			agent: entry.agent,
 			personId: email ? sql`(select ${people.id} from ${people} where ${people.email} = ${email})` : null,
 			deployerId: payload.deployer.id,
@@ -67,11 +76,26 @@ export async function writeDeploy(db: Database, entry: LedgerEntry): Promise<voi
 			authoringDate: commit.authoring_date,
 			receivedAt: entry.receivedAt,
 		})
-		.onConflictDoNothing();
+		// A repeat delivery may carry a newer status; only a step forward is applied,
+		// so deliveries landing out of order cannot move a deploy back.
+		.onConflictDoUpdate({
+			target: deploys.id,
+			set: { status: sql`excluded.status`, statusRaw: sql`excluded.status_raw` },
+			setWhere: sql`${stage(sql`excluded.status`)} > ${stage(deploys.status)}`,
+		});
+
+	const history =
+		entry.statuses.length > 0
+			? db
+					.insert(deployStatuses)
+					.values(entry.statuses.map((change) => ({ deployId: entry.id, ...change })))
+					.onConflictDoNothing()
+			: undefined;
 
 	const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [deploy];
 	// The person goes first: the deploy's person_id subquery reads it.
 	if (person) statements.unshift(person);
+	if (history) statements.push(history);
 	if (suggestion) statements.push(suggestion);
 	await db.batch(statements);
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { STATUSES } from "../ledger/status";
 
 // Times are epoch milliseconds (UTC): they sort and subtract in SQL, and the
 // API turns them into ISO 8601 at the edge.
@@ -42,13 +43,43 @@ export const aliases = sqliteTable(
 	(t) => [index("aliases_service_id_idx").on(t.serviceId)],
 );
 
-/** An alias that deploys arrived under before any service claimed it. Counts are derived from `deploys`. */
+/**
+ * An alias that deploys arrived under before any service claimed it. `open`
+ * until someone accepts it (a new service), attaches it (to an existing one)
+ * or ignores it. Counts are derived from `deploys`, so retries cannot inflate them.
+ */
 export const suggestions = sqliteTable("suggestions", {
 	id: text().primaryKey(),
 	aliasKey: text("alias_key").notNull().unique(),
 	alias: text().notNull(),
+	state: text({ enum: ["open", "ignored", "resolved"] })
+		.notNull()
+		.default("open"),
+	/** The service that took the alias, once resolved. */
+	serviceId: text("service_id").references(() => services.id, { onDelete: "set null" }),
+	/** Bumped by every action; see `suggestionEvents`. */
+	version: integer().notNull().default(0),
 	createdAt: integer("created_at").notNull(),
 });
+
+/**
+ * What was done to a suggestion, one row per version. The primary key makes
+ * actions on one version mutually exclusive: of two racing, one inserts its
+ * row and the other fails the unique check, so its whole batch rolls back.
+ */
+export const suggestionEvents = sqliteTable(
+	"suggestion_events",
+	{
+		suggestionId: text("suggestion_id")
+			.notNull()
+			.references(() => suggestions.id, { onDelete: "cascade" }),
+		version: integer().notNull(),
+		action: text({ enum: ["accept", "attach", "ignore", "unignore"] }).notNull(),
+		serviceId: text("service_id"),
+		at: integer().notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.suggestionId, t.version] })],
+);
 
 /** A deployer known by e-mail (stored lower-cased: one person however the pipeline spells it). */
 export const people = sqliteTable("people", {
@@ -74,7 +105,9 @@ export const deploys = sqliteTable(
 		deployNumber: text("deploy_number").notNull(),
 		deployUrl: text("deploy_url"),
 		dedupId: text("dedup_id"),
-		status: text(),
+		/** Normalized (see ledger/status.ts); `status_raw` keeps what the pipeline said. */
+		status: text({ enum: STATUSES }).notNull().default("no_status"),
+		statusRaw: text("status_raw"),
 		agent: text(),
 		personId: text("person_id").references(() => people.id),
 		deployerId: text("deployer_id"),
@@ -95,11 +128,31 @@ export const deploys = sqliteTable(
 		// The database's own guard against a duplicate, beside the ledger's.
 		uniqueIndex("deploys_integration_dedup_unique").on(t.integrationId, t.dedupId),
 		// Keyset pagination, newest first; `id` is a UUIDv7, so it breaks ties by arrival.
+		// Each filter the API offers has an index that also serves that order.
 		index("deploys_deployed_at_idx").on(t.deployedAt, t.id),
 		index("deploys_service_deployed_at_idx").on(t.serviceId, t.deployedAt, t.id),
+		index("deploys_service_environment_idx").on(t.serviceId, t.environment, t.deployedAt, t.id),
 		index("deploys_alias_deployed_at_idx").on(t.aliasKey, t.deployedAt, t.id),
-		index("deploys_person_idx").on(t.personId),
+		index("deploys_integration_deployed_at_idx").on(t.integrationId, t.deployedAt, t.id),
+		index("deploys_person_deployed_at_idx").on(t.personId, t.deployedAt, t.id),
+		index("deploys_status_deployed_at_idx").on(t.status, t.deployedAt, t.id),
+		index("deploys_environment_deployed_at_idx").on(t.environment, t.deployedAt, t.id),
+		index("deploys_commit_sha_idx").on(t.commitSha),
 	],
+);
+
+/** Each status a deploy reached, with when it was reported. */
+export const deployStatuses = sqliteTable(
+	"deploy_statuses",
+	{
+		deployId: text("deploy_id")
+			.notNull()
+			.references(() => deploys.id, { onDelete: "cascade" }),
+		status: text({ enum: STATUSES }).notNull(),
+		raw: text().notNull(),
+		at: integer().notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.deployId, t.status] })],
 );
 
 export type DeployRow = typeof deploys.$inferSelect;

@@ -1,23 +1,85 @@
-import { and, count, desc, eq, isNull, max, min } from "drizzle-orm";
+import { and, count, desc, eq, isNull, max, min, sql } from "drizzle-orm";
+import { claimAliases, newService, type Statements } from "./catalog";
 import type { Database } from "./client";
-import { deploys, suggestions } from "./schema";
+import { deploys, suggestionEvents, suggestions } from "./schema";
+
+export type SuggestionState = "open" | "ignored" | "resolved";
+export type SuggestionAction = (typeof suggestionEvents.$inferInsert)["action"];
+
+/** Aggregates over the unmatched deploys behind each suggestion: retries cannot inflate them. */
+const listing = (db: Database) => {
+	const lastSeen = max(deploys.receivedAt);
+	return {
+		lastSeen,
+		query: db
+			.select({
+				id: suggestions.id,
+				alias: suggestions.alias,
+				state: suggestions.state,
+				serviceId: suggestions.serviceId,
+				version: suggestions.version,
+				deployCount: count(deploys.id),
+				firstSeenAt: min(deploys.receivedAt),
+				lastSeenAt: lastSeen,
+			})
+			.from(suggestions)
+			.leftJoin(deploys, and(eq(deploys.aliasKey, suggestions.aliasKey), isNull(deploys.serviceId)))
+			.$dynamic(),
+	};
+};
+
+/** Suggestions in `state` that still have unmatched deploys, most recently seen first. */
+export function listSuggestions(db: Database, state: "open" | "ignored") {
+	const { query, lastSeen } = listing(db);
+	return query
+		.where(eq(suggestions.state, state))
+		.groupBy(suggestions.id)
+		.having(sql`count(${deploys.id}) > 0`)
+		.orderBy(desc(lastSeen));
+}
+
+export type Suggestion = Awaited<ReturnType<typeof listSuggestions>>[number];
+
+export async function findSuggestion(db: Database, id: string): Promise<Suggestion | undefined> {
+	const { query } = listing(db);
+	return query.where(eq(suggestions.id, id)).groupBy(suggestions.id).get();
+}
 
 /**
- * Suggestions with unmatched deploys, most recently seen first. Counts come from
- * the deploys themselves, so a retried write cannot inflate them.
+ * One action on one version of a suggestion, atomically. The event row goes
+ * first: if another action already took this version, its primary key fails
+ * and nothing of this batch is applied.
  */
-export function listSuggestions(db: Database) {
-	const lastSeen = max(deploys.receivedAt);
-	return db
-		.select({
-			id: suggestions.id,
-			alias: suggestions.alias,
-			deployCount: count(deploys.id),
-			firstSeenAt: min(deploys.receivedAt),
-			lastSeenAt: lastSeen,
-		})
-		.from(suggestions)
-		.innerJoin(deploys, and(eq(deploys.aliasKey, suggestions.aliasKey), isNull(deploys.serviceId)))
-		.groupBy(suggestions.id)
-		.orderBy(desc(lastSeen));
+function act(
+	db: Database,
+	suggestion: Suggestion,
+	action: SuggestionAction,
+	serviceId: string | null,
+	rest: Statements,
+) {
+	const event = db
+		.insert(suggestionEvents)
+		.values({ suggestionId: suggestion.id, version: suggestion.version, action, serviceId, at: Date.now() });
+	return db.batch([event, ...rest]);
+}
+
+/** Accept: a new service named `name` that owns the alias. Answers the service's id. */
+export async function acceptSuggestion(db: Database, suggestion: Suggestion, name: string): Promise<string> {
+	const { id, statements } = newService(db, name, [suggestion.alias], Date.now());
+	await act(db, suggestion, "accept", id, statements);
+	return id;
+}
+
+/** Attach: the alias joins an existing service. */
+export async function attachSuggestion(db: Database, suggestion: Suggestion, serviceId: string): Promise<void> {
+	await act(db, suggestion, "attach", serviceId, claimAliases(db, serviceId, [suggestion.alias], Date.now()));
+}
+
+/** Ignore or un-ignore: deploys keep being recorded under the alias either way. */
+export async function setSuggestionIgnored(db: Database, suggestion: Suggestion, ignored: boolean): Promise<void> {
+	const update = db
+		.update(suggestions)
+		.set({ state: ignored ? "ignored" : "open", version: suggestion.version + 1 })
+		.where(eq(suggestions.id, suggestion.id));
+	await act(db, suggestion, ignored ? "ignore" : "unignore", null, [update]);
 }

@@ -61,10 +61,14 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.outp
 	throw new ApiError(400, result.error.issues.map(toErrorObject));
 }
 
-/** The request body as JSON, whatever content type it declares (`curl -d` says form-encoded). */
+/**
+ * The request body as JSON, whatever content type it declares (`curl -d` says
+ * form-encoded). An empty body is `undefined`, which schemas read as missing.
+ */
 export async function readJson(c: Context): Promise<unknown> {
 	// Decoded by hand: workerd warns when .text() meets a body labelled as a form.
 	const text = new TextDecoder().decode(await c.req.arrayBuffer());
+	if (text.trim() === "") return undefined;
 	try {
 		return JSON.parse(text);
 	} catch (error) {

@@ -1,4 +1,5 @@
 import type { DeployPayload } from "../webhook/payload";
+import type { StatusChange } from "./status";
 
 /** What a pipeline asked the ledger to record, after validation and alias lookup. */
 export type DeployRequest = {
@@ -15,4 +16,6 @@ export type LedgerEntry = DeployRequest & {
 	id: string;
 	deployNumber: string;
 	receivedAt: number;
+	/** Every status the pipeline reported that moved the deploy forward, oldest first. */
+	statuses: StatusChange[];
 };

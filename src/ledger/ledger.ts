@@ -6,6 +6,7 @@ import { newId } from "../db/ids";
 import type { Bindings } from "../env";
 import type { DeployRequest, LedgerEntry } from "./entry";
 import { migrate } from "./migrations";
+import { advances, currentStatus, normalizeStatus } from "./status";
 
 export type RecordOutcome = "accepted" | "duplicate" | "revoked";
 
@@ -37,12 +38,13 @@ export class Ledger extends DurableObject<Bindings> {
 	}
 
 	async record(request: DeployRequest): Promise<RecordOutcome> {
-		const entry = this.ctx.storage.transactionSync(() => this.reserve(request));
-		if (typeof entry === "string") return entry;
-		// A safety net first: should this object die before D1 has the deploy, the alarm delivers it.
-		await this.ensureAlarm(Date.now() + RETRY_BASE_MS);
-		await this.deliver(entry);
-		return "accepted";
+		const { outcome, changed } = this.ctx.storage.transactionSync(() => this.reserve(request));
+		if (changed) {
+			// A safety net first: should this object die before D1 has the change, the alarm delivers it.
+			await this.ensureAlarm(Date.now() + RETRY_BASE_MS);
+			await this.deliver(changed);
+		}
+		return outcome;
 	}
 
 	/** After this, the ledger accepts nothing more; entries already accepted still reach D1. */
@@ -77,18 +79,26 @@ export class Ledger extends DurableObject<Bindings> {
 		await this.ctx.storage.setAlarm(Date.now() + delay);
 	}
 
-	private reserve(request: DeployRequest): LedgerEntry | "duplicate" | "revoked" {
-		if (this.sql.exec("SELECT 1 FROM settings WHERE key = 'revoked_at'").toArray().length > 0) return "revoked";
-		const { dedup_id: dedupId } = request.payload;
-		if (dedupId && this.sql.exec("SELECT 1 FROM entries WHERE dedup_id = ?", dedupId).toArray().length > 0) {
-			return "duplicate";
+	/** Decides, in one transaction, what a webhook does to the ledger; `changed` is the entry D1 must get. */
+	private reserve(request: DeployRequest): { outcome: RecordOutcome; changed?: LedgerEntry } {
+		if (this.sql.exec("SELECT 1 FROM settings WHERE key = 'revoked_at'").toArray().length > 0) {
+			return { outcome: "revoked" };
 		}
+		const { dedup_id: dedupId, status } = request.payload;
 		const receivedAt = Date.now();
+		const existing = dedupId
+			? this.sql.exec<{ entry: string }>("SELECT entry FROM entries WHERE dedup_id = ?", dedupId).toArray()[0]
+			: undefined;
+		if (existing) {
+			const changed = status ? this.advanceStatus(JSON.parse(existing.entry), status, receivedAt) : undefined;
+			return { outcome: "duplicate", changed };
+		}
 		const entry: LedgerEntry = {
 			...request,
 			id: newId(receivedAt),
 			deployNumber: this.nextNumber(request),
 			receivedAt,
+			statuses: status ? [{ status: normalizeStatus(status), raw: status, at: receivedAt }] : [],
 		};
 		this.sql.exec(
 			"INSERT INTO entries (id, dedup_id, entry, received_at) VALUES (?, ?, ?, ?)",
@@ -97,7 +107,19 @@ export class Ledger extends DurableObject<Bindings> {
 			JSON.stringify(entry),
 			receivedAt,
 		);
-		return entry;
+		return { outcome: "accepted", changed: entry };
+	}
+
+	/**
+	 * A repeated dedup_id creates nothing, but may carry news: a status that moves
+	 * the deploy forward is recorded, and the entry is due for D1 again.
+	 */
+	private advanceStatus(entry: LedgerEntry, raw: string, at: number): LedgerEntry | undefined {
+		const status = normalizeStatus(raw);
+		if (!advances(currentStatus(entry.statuses), status)) return undefined;
+		const changed = { ...entry, statuses: [...entry.statuses, { status, raw, at }] };
+		this.sql.exec("UPDATE entries SET entry = ?, delivered_at = NULL WHERE id = ?", JSON.stringify(changed), entry.id);
+		return changed;
 	}
 
 	/**
@@ -138,7 +160,13 @@ export class Ledger extends DurableObject<Bindings> {
 	private async deliver(entry: LedgerEntry): Promise<boolean> {
 		try {
 			await writeDeploy(database(this.env.DB), entry);
-			this.sql.exec("UPDATE entries SET delivered_at = ? WHERE id = ?", Date.now(), entry.id);
+			// Only if unchanged meanwhile: a newer status must still be delivered.
+			this.sql.exec(
+				"UPDATE entries SET delivered_at = ? WHERE id = ? AND entry = ?",
+				Date.now(),
+				entry.id,
+				JSON.stringify(entry),
+			);
 			return true;
 		} catch (error) {
 			console.warn(`D1 write failed; deploy ${entry.id} stays pending in the ledger: ${String(error)}`);

@@ -2,17 +2,9 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import app from "../../src/index";
-import { ADMIN, admin, call, ORIGIN } from "../helpers";
+import { ADMIN, admin, call, expectError, ORIGIN, parseResponse, unique } from "../helpers";
 
 const ENDPOINTS = ["/api/integrations", "/api/services", "/api/deploys", "/api/suggestions"];
-
-/** Asserts the API's error shape: `{"errors":[{status,title,detail}]}`, every entry carrying `status`. */
-async function expectError(response: Response, status: number) {
-	expect(response.status).toBe(status);
-	const body = (await response.json()) as any;
-	expect(body).toEqual({ errors: [{ status, title: expect.any(String), detail: expect.any(String) }] });
-	return body;
-}
 
 /** The app's own fetch with a modified environment, for what the test configuration cannot express. */
 function fetchWithEnv(overrides: Partial<Cloudflare.Env>, path: string, init: RequestInit = {}) {
@@ -32,7 +24,7 @@ describe("with ADMIN_TOKEN configured", () => {
 
 	it.each(ENDPOINTS)("GET %s without Authorization answers 401 in the error shape", async (path) => {
 		const response = await call(path);
-		await expectError(response, 401);
+		expectError(await parseResponse(response), 401);
 	});
 
 	it("a missing token's 401 carries a Bearer WWW-Authenticate challenge", async () => {
@@ -43,29 +35,29 @@ describe("with ADMIN_TOKEN configured", () => {
 
 	it("a wrong token answers 401 with a WWW-Authenticate header", async () => {
 		const response = await call("/api/services", { headers: { Authorization: `Bearer ${env.ADMIN_TOKEN}x` } });
-		await expectError(response, 401);
+		expectError(await parseResponse(response), 401);
 		expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer\b/);
 	});
 
 	it("a token that is only a prefix of the admin token answers 401", async () => {
 		const prefix = (env.ADMIN_TOKEN ?? "").slice(0, -1);
 		const response = await call("/api/services", { headers: { Authorization: `Bearer ${prefix}` } });
-		await expectError(response, 401);
+		expectError(await parseResponse(response), 401);
 	});
 
 	it("the admin token without the Bearer scheme answers 401", async () => {
 		const response = await call("/api/services", { headers: { Authorization: `${env.ADMIN_TOKEN}` } });
-		await expectError(response, 401);
+		expectError(await parseResponse(response), 401);
 	});
 
 	it("the admin token under another scheme answers 401", async () => {
 		const response = await call("/api/services", { headers: { Authorization: `Basic ${env.ADMIN_TOKEN}` } });
-		await expectError(response, 401);
+		expectError(await parseResponse(response), 401);
 	});
 
 	it("an empty Bearer token answers 401", async () => {
 		const response = await call("/api/services", { headers: { Authorization: "Bearer " } });
-		await expectError(response, 401);
+		expectError(await parseResponse(response), 401);
 	});
 
 	it("accepts the lowercase `bearer` scheme", async () => {
@@ -74,42 +66,42 @@ describe("with ADMIN_TOKEN configured", () => {
 	});
 
 	it("writes need the token too: POST /api/services without it answers 401 and creates nothing", async () => {
-		const name = `unauthorised-${crypto.randomUUID()}`;
+		const name = unique("unauthorised");
 		const response = await call("/api/services", {
 			method: "POST",
 			headers: { "Content-Type": "application/json" },
 			body: JSON.stringify({ name }),
 		});
-		await expectError(response, 401);
+		expectError(await parseResponse(response), 401);
 		const { body } = await admin("GET", "/services");
 		expect(body.services.map((s: { name: string }) => s.name)).not.toContain(name);
 	});
 
 	it("DELETE /api/integrations/:id with a wrong token answers 401 and keeps the integration", async () => {
-		const { body: created } = await admin("POST", "/integrations", { name: `keep-${crypto.randomUUID()}` });
+		const { body: created } = await admin("POST", "/integrations", { name: unique("keep") });
 		const response = await call(`/api/integrations/${created.id}`, {
 			method: "DELETE",
 			headers: { Authorization: "Bearer wrong-token" },
 		});
-		await expectError(response, 401);
+		expectError(await parseResponse(response), 401);
 		expect((await admin("GET", `/integrations/${created.id}`)).status).toBe(200);
 	});
 
 	it("an unknown path under /api with the token answers 404 in the error shape", async () => {
 		const response = await call("/api/no-such-resource", { headers: ADMIN });
-		await expectError(response, 404);
+		expectError(await parseResponse(response), 404);
 	});
 
 	it("an unknown path under /api without a token answers 401, not 404", async () => {
 		const response = await call("/api/no-such-resource");
-		await expectError(response, 401);
+		expectError(await parseResponse(response), 401);
 	});
 });
 
 describe("with no ADMIN_TOKEN configured", () => {
 	it.each(ENDPOINTS)("GET %s answers 503 in the error shape", async (path) => {
 		const response = await fetchWithEnv({ ADMIN_TOKEN: undefined }, path);
-		await expectError(response, 503);
+		expectError(await parseResponse(response), 503);
 	});
 
 	it("stays closed whatever token is sent", async () => {
@@ -117,7 +109,7 @@ describe("with no ADMIN_TOKEN configured", () => {
 			const response = await fetchWithEnv({ ADMIN_TOKEN: undefined }, "/api/services", {
 				headers: { Authorization: `Bearer ${token}` },
 			});
-			await expectError(response, 503);
+			expectError(await parseResponse(response), 503);
 		}
 	});
 
@@ -125,17 +117,17 @@ describe("with no ADMIN_TOKEN configured", () => {
 		const response = await fetchWithEnv({ ADMIN_TOKEN: "" }, "/api/services", {
 			headers: { Authorization: "Bearer " },
 		});
-		await expectError(response, 503);
+		expectError(await parseResponse(response), 503);
 	});
 
 	it("refuses writes too, creating nothing", async () => {
-		const name = `closed-${crypto.randomUUID()}`;
+		const name = unique("closed");
 		const response = await fetchWithEnv({ ADMIN_TOKEN: undefined }, "/api/services", {
 			method: "POST",
 			headers: { Authorization: `Bearer ${env.ADMIN_TOKEN}`, "Content-Type": "application/json" },
 			body: JSON.stringify({ name }),
 		});
-		await expectError(response, 503);
+		expectError(await parseResponse(response), 503);
 		const { body } = await admin("GET", "/services");
 		expect(body.services.map((s: { name: string }) => s.name)).not.toContain(name);
 	});

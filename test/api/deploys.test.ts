@@ -1,23 +1,17 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { admin, createIntegration, createService, examplePayload, type Integration, postDeploy } from "../helpers";
+import { describe, expect, it } from "vitest";
+import {
+	admin,
+	createService,
+	type DeploysPage,
+	examplePayload,
+	expectError,
+	integrationBeforeAll,
+	listDeploys,
+	postDeploy,
+	unique,
+} from "../helpers";
 
-/** Asserts the API's error shape: `{"errors":[{status,title,detail}]}`, optionally with one entry titled `title`. */
-function expectError(res: { status: number; body: any }, status: number, title?: string) {
-	expect(res.status).toBe(status);
-	expect(res.body).toEqual({ errors: expect.any(Array) });
-	expect(res.body.errors.length).toBeGreaterThan(0);
-	for (const error of res.body.errors) {
-		expect(error).toEqual({ status, title: expect.any(String), detail: expect.any(String) });
-	}
-	if (title) expect(res.body.errors.map((e: { title: string }) => e.title)).toContain(title);
-}
-
-const unique = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
-
-let integration: Integration;
-beforeAll(async () => {
-	integration = await createIntegration("deploys tests");
-});
+const integration = integrationBeforeAll("deploys tests");
 
 /** Sends a deploy through the webhook, insisting it was accepted. */
 async function deploy(overrides: Record<string, unknown>) {
@@ -26,20 +20,12 @@ async function deploy(overrides: Record<string, unknown>) {
 	return res.body;
 }
 
-/** GET /api/deploys with the given query parameters, insisting on a 200. */
-async function list(params: Record<string, string | number> = {}) {
-	const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
-	const res = await admin("GET", `/deploys?${query}`);
-	expect(res.status).toBe(200);
-	return res.body as { deploys: any[]; next_cursor: string | null };
-}
-
 /** Every page of a listing, following next_cursor to the end. */
 async function allPages(params: Record<string, string | number>) {
-	const pages: { deploys: any[]; next_cursor: string | null }[] = [];
+	const pages: DeploysPage[] = [];
 	let cursor: string | null = null;
 	do {
-		const page = await list(cursor === null ? params : { ...params, cursor });
+		const page = await listDeploys(cursor === null ? params : { ...params, cursor });
 		pages.push(page);
 		cursor = page.next_cursor;
 	} while (cursor !== null && pages.length < 20);
@@ -51,7 +37,7 @@ const numbers = (deploys: { deploy_number: string }[]) => deploys.map((d) => d.d
 
 describe("GET /api/deploys", () => {
 	it("answers { deploys, next_cursor }", async () => {
-		const body = await list({ limit: 1 });
+		const body = await listDeploys({ limit: 1 });
 		expect(body).toEqual({ deploys: expect.any(Array), next_cursor: expect.toBeOneOf([null, expect.any(String)]) });
 	});
 
@@ -59,7 +45,7 @@ describe("GET /api/deploys", () => {
 		const alias = unique("shopping_cart");
 		const payload = examplePayload({ service: alias, deploy_url: "https://ci.example.com/builds/234" });
 		await deploy(payload);
-		const [listed] = (await list({ service: alias })).deploys;
+		const [listed] = (await listDeploys({ service: alias })).deploys;
 		expect(listed).toMatchObject({
 			integration_id: integration.id,
 			service: null,
@@ -89,7 +75,7 @@ describe("GET /api/deploys", () => {
 		const alias = unique("catalog");
 		const service = await createService(unique("Catalog"), [alias]);
 		await deploy({ service: alias });
-		const [listed] = (await list({ service: alias })).deploys;
+		const [listed] = (await listDeploys({ service: alias })).deploys;
 		expect(listed.service).toEqual({ id: service.id, name: service.name });
 	});
 
@@ -98,7 +84,7 @@ describe("GET /api/deploys", () => {
 		for (const at of ["2024-03-02T10:00:00Z", "2024-03-05T10:00:00Z", "2024-03-01T10:00:00Z", "2024-03-04T10:00:00Z"]) {
 			await deploy({ service: alias, deployed_at: at });
 		}
-		const { deploys } = await list({ service: alias });
+		const { deploys } = await listDeploys({ service: alias });
 		expect(deploys.map((d) => d.deployed_at)).toEqual([
 			"2024-03-05T10:00:00.000Z",
 			"2024-03-04T10:00:00.000Z",
@@ -111,7 +97,7 @@ describe("GET /api/deploys", () => {
 		const alias = unique("offsets");
 		await deploy({ service: alias, deployed_at: "2024-03-01T12:00:00+05:00", dedup_id: `earlier${alias}` });
 		await deploy({ service: alias, deployed_at: "2024-03-01T10:00:00Z", dedup_id: `later${alias}` });
-		const { deploys } = await list({ service: alias });
+		const { deploys } = await listDeploys({ service: alias });
 		expect(dedupIds(deploys)).toEqual([`later${alias}`, `earlier${alias}`]);
 	});
 
@@ -119,7 +105,7 @@ describe("GET /api/deploys", () => {
 		const alias = unique("ties");
 		const sent = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
 		for (const dedup_id of sent) await deploy({ service: alias, dedup_id, deployed_at: "2024-01-01T00:00:00Z" });
-		const { deploys } = await list({ service: alias });
+		const { deploys } = await listDeploys({ service: alias });
 		expect(dedupIds(deploys)).toEqual([...sent].reverse());
 	});
 
@@ -129,7 +115,7 @@ describe("GET /api/deploys", () => {
 		await deploy({ service: alias, dedup_id });
 		const again = await deploy({ service: alias, dedup_id });
 		expect(again.result).toBe("duplicate_deploy");
-		expect((await list({ service: alias })).deploys).toHaveLength(1);
+		expect((await listDeploys({ service: alias })).deploys).toHaveLength(1);
 	});
 });
 
@@ -139,7 +125,7 @@ describe("GET /api/deploys?service=", () => {
 		const service = await createService(unique("ById"), [alias]);
 		await deploy({ service: alias });
 		await deploy({ service: unique("elsewhere") });
-		const { deploys } = await list({ service: service.id });
+		const { deploys } = await listDeploys({ service: service.id });
 		expect(deploys).toHaveLength(1);
 		expect(deploys[0].service).toEqual({ id: service.id, name: service.name });
 	});
@@ -150,7 +136,7 @@ describe("GET /api/deploys?service=", () => {
 		await deploy({ service: a });
 		await deploy({ service: b });
 		for (const value of [a, b, service.id]) {
-			const { deploys } = await list({ service: value });
+			const { deploys } = await listDeploys({ service: value });
 			expect(deploys.map((d) => d.service_alias).sort()).toEqual([a, b].sort());
 		}
 	});
@@ -159,7 +145,7 @@ describe("GET /api/deploys?service=", () => {
 		const alias = unique("cased");
 		await createService(unique("Cased"), [alias]);
 		await deploy({ service: alias });
-		expect((await list({ service: alias.toUpperCase() })).deploys).toHaveLength(1);
+		expect((await listDeploys({ service: alias.toUpperCase() })).deploys).toHaveLength(1);
 	});
 
 	it("includes deploys linked after they arrived", async () => {
@@ -168,7 +154,7 @@ describe("GET /api/deploys?service=", () => {
 		const service = await createService(unique("Linked"), [main]);
 		await deploy({ service: main });
 		await admin("POST", `/services/${service.id}/aliases`, { alias: early });
-		const { deploys } = await list({ service: main });
+		const { deploys } = await listDeploys({ service: main });
 		expect(deploys.map((d) => d.service_alias).sort()).toEqual([early, main].sort());
 	});
 
@@ -177,12 +163,12 @@ describe("GET /api/deploys?service=", () => {
 		await deploy({ service: alias });
 		await deploy({ service: alias });
 		await deploy({ service: unique("unclaimed-other") });
-		const { deploys } = await list({ service: alias });
+		const { deploys } = await listDeploys({ service: alias });
 		expect(deploys.map((d) => d.service_alias)).toEqual([alias, alias]);
 	});
 
 	it("answers an empty page for a value nothing was deployed under", async () => {
-		expect(await list({ service: unique("nothing") })).toEqual({ deploys: [], next_cursor: null });
+		expect(await listDeploys({ service: unique("nothing") })).toEqual({ deploys: [], next_cursor: null });
 	});
 });
 
@@ -193,7 +179,7 @@ describe("GET /api/deploys?environment=", () => {
 		await deploy({ service: alias, environment: production });
 		await deploy({ service: alias, environment: `${production}-eu` });
 		await deploy({ service: alias, environment: "Staging" });
-		const { deploys } = await list({ environment: production });
+		const { deploys } = await listDeploys({ environment: production });
 		expect(deploys.map((d) => d.environment)).toEqual([production]);
 	});
 
@@ -203,7 +189,7 @@ describe("GET /api/deploys?environment=", () => {
 		await deploy({ service: a, environment });
 		await deploy({ service: b, environment });
 		await deploy({ service: a, environment: "Production" });
-		const { deploys } = await list({ service: a, environment });
+		const { deploys } = await listDeploys({ service: a, environment });
 		expect(deploys.map((d) => [d.service_alias, d.environment])).toEqual([[a, environment]]);
 	});
 });
@@ -235,7 +221,7 @@ describe("pagination", () => {
 	it("answers next_cursor null when the page holds the last deploy exactly", async () => {
 		const alias = unique("exact");
 		await fiveDeploys(alias);
-		const page = await list({ service: alias, limit: 5 });
+		const page = await listDeploys({ service: alias, limit: 5 });
 		expect(page.deploys).toHaveLength(5);
 		expect(page.next_cursor).toBeNull();
 	});
@@ -243,7 +229,7 @@ describe("pagination", () => {
 	it("keeps next_cursor as a string while more deploys follow", async () => {
 		const alias = unique("more");
 		await fiveDeploys(alias);
-		expect((await list({ service: alias, limit: 4 })).next_cursor).toEqual(expect.any(String));
+		expect((await listDeploys({ service: alias, limit: 4 })).next_cursor).toEqual(expect.any(String));
 	});
 
 	it("pages through deployed_at ties without duplicates or gaps", async () => {
@@ -261,7 +247,7 @@ describe("pagination", () => {
 	it("keeps later pages stable when newer deploys arrive between fetches", async () => {
 		const alias = unique("stable");
 		const newestFirst = await fiveDeploys(alias);
-		const first = await list({ service: alias, limit: 2 });
+		const first = await listDeploys({ service: alias, limit: 2 });
 		expect(dedupIds(first.deploys)).toEqual(newestFirst.slice(0, 2));
 
 		// One newer outright, one tied with the last deploy page one showed (a later arrival, so newer still).
@@ -310,7 +296,7 @@ describe("deploy numbers", () => {
 		for (const day of [1, 2, 3]) {
 			await deploy({ service: alias, deploy_number: undefined, deployed_at: `2024-01-0${day}T00:00:00Z` });
 		}
-		const { deploys } = await list({ service: alias });
+		const { deploys } = await listDeploys({ service: alias });
 		expect(numbers(deploys)).toEqual(["3", "2", "1"]);
 	});
 
@@ -319,7 +305,7 @@ describe("deploy numbers", () => {
 		await createService(unique("Supplied"), [alias]);
 		await deploy({ service: alias, deploy_number: "234", deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: alias, deploy_number: undefined, deployed_at: "2024-01-02T00:00:00Z" });
-		expect(numbers((await list({ service: alias })).deploys)).toEqual(["235", "234"]);
+		expect(numbers((await listDeploys({ service: alias })).deploys)).toEqual(["235", "234"]);
 	});
 
 	it("jumps ahead to a supplied deploy_number above the generated ones", async () => {
@@ -328,14 +314,14 @@ describe("deploy numbers", () => {
 		await deploy({ service: alias, deploy_number: undefined, deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: alias, deploy_number: "234", deployed_at: "2024-01-02T00:00:00Z" });
 		await deploy({ service: alias, deploy_number: undefined, deployed_at: "2024-01-03T00:00:00Z" });
-		expect(numbers((await list({ service: alias })).deploys)).toEqual(["235", "234", "1"]);
+		expect(numbers((await listDeploys({ service: alias })).deploys)).toEqual(["235", "234", "1"]);
 	});
 
 	it("continues after a supplied numeric deploy_number", async () => {
 		const alias = unique("numeric");
 		await deploy({ service: alias, deploy_number: 41, deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: alias, deploy_number: undefined, deployed_at: "2024-01-02T00:00:00Z" });
-		expect(numbers((await list({ service: alias })).deploys)).toEqual(["42", "41"]);
+		expect(numbers((await listDeploys({ service: alias })).deploys)).toEqual(["42", "41"]);
 	});
 
 	it("runs per service, across the service's aliases", async () => {
@@ -344,7 +330,7 @@ describe("deploy numbers", () => {
 		await deploy({ service: a, deploy_number: undefined, deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: b, deploy_number: undefined, deployed_at: "2024-01-02T00:00:00Z" });
 		await deploy({ service: a, deploy_number: undefined, deployed_at: "2024-01-03T00:00:00Z" });
-		expect(numbers((await list({ service: a })).deploys)).toEqual(["3", "2", "1"]);
+		expect(numbers((await listDeploys({ service: a })).deploys)).toEqual(["3", "2", "1"]);
 	});
 
 	it("runs separately for separate services", async () => {
@@ -354,7 +340,7 @@ describe("deploy numbers", () => {
 		await deploy({ service: a, deploy_number: undefined });
 		await deploy({ service: a, deploy_number: undefined });
 		await deploy({ service: b, deploy_number: undefined });
-		expect(numbers((await list({ service: b })).deploys)).toEqual(["1"]);
+		expect(numbers((await listDeploys({ service: b })).deploys)).toEqual(["1"]);
 	});
 
 	it("runs per alias while the alias is unmatched", async () => {
@@ -362,34 +348,34 @@ describe("deploy numbers", () => {
 		await deploy({ service: a, deploy_number: undefined, deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: a.toUpperCase(), deploy_number: undefined, deployed_at: "2024-01-02T00:00:00Z" });
 		await deploy({ service: b, deploy_number: undefined, deployed_at: "2024-01-03T00:00:00Z" });
-		expect(numbers((await list({ service: a })).deploys)).toEqual(["2", "1"]);
-		expect(numbers((await list({ service: b })).deploys)).toEqual(["1"]);
+		expect(numbers((await listDeploys({ service: a })).deploys)).toEqual(["2", "1"]);
+		expect(numbers((await listDeploys({ service: b })).deploys)).toEqual(["1"]);
 	});
 });
 
 describe("deployer", () => {
 	it("associates deploys by e-mail, whatever its case", async () => {
 		const alias = unique("people");
-		const local = `michael-${crypto.randomUUID()}`;
+		const local = unique("michael");
 		await deploy({ service: alias, deployer: { email: `${local.toUpperCase()}@Example.com`, name: "Michael" } });
 		await deploy({ service: alias, deployer: { email: `${local}@example.com`, name: "Michael Scott" } });
-		const [a, b] = (await list({ service: alias })).deploys;
+		const [a, b] = (await listDeploys({ service: alias })).deploys;
 		expect(a.deployer.person_id).toEqual(expect.any(String));
 		expect(b.deployer.person_id).toBe(a.deployer.person_id);
 	});
 
 	it("keeps the e-mail as it was sent on each deploy", async () => {
 		const alias = unique("sent-email");
-		const email = `Dwight-${crypto.randomUUID()}@Example.com`;
+		const email = `${unique("Dwight")}@Example.com`;
 		await deploy({ service: alias, deployer: { email } });
-		expect((await list({ service: alias })).deploys[0].deployer.email).toBe(email);
+		expect((await listDeploys({ service: alias })).deploys[0].deployer.email).toBe(email);
 	});
 
 	it("gives different e-mails different people", async () => {
 		const alias = unique("two-people");
-		await deploy({ service: alias, deployer: { email: `jim-${crypto.randomUUID()}@example.com` } });
-		await deploy({ service: alias, deployer: { email: `pam-${crypto.randomUUID()}@example.com` } });
-		const [a, b] = (await list({ service: alias })).deploys;
+		await deploy({ service: alias, deployer: { email: `${unique("jim")}@example.com` } });
+		await deploy({ service: alias, deployer: { email: `${unique("pam")}@example.com` } });
+		const [a, b] = (await listDeploys({ service: alias })).deploys;
 		expect(a.deployer.person_id).toEqual(expect.any(String));
 		expect(b.deployer.person_id).toEqual(expect.any(String));
 		expect(a.deployer.person_id).not.toBe(b.deployer.person_id);
@@ -398,7 +384,7 @@ describe("deployer", () => {
 	it("leaves person_id null for a deployer known only by name", async () => {
 		const alias = unique("name-only");
 		await deploy({ service: alias, deployer: { name: "Creed Bratton" } });
-		const [listed] = (await list({ service: alias })).deploys;
+		const [listed] = (await listDeploys({ service: alias })).deploys;
 		expect(listed.deployer).toMatchObject({ name: "Creed Bratton", email: null, person_id: null });
 	});
 });

@@ -1,21 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN, admin, call, createIntegration, examplePayload, ORIGIN, postDeploy } from "../helpers";
+import {
+	ADMIN,
+	admin,
+	call,
+	createIntegration,
+	deploysOf,
+	examplePayload,
+	expectError,
+	ISO_DATETIME,
+	ORIGIN,
+	postDeploy,
+	suggestedAliases,
+	unique,
+} from "../helpers";
 
-const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** Asserts the API's error shape: `{"errors":[{status,title,detail}]}`, optionally with one entry titled `title`. */
-function expectError(res: { status: number; body: any }, status: number, title?: string) {
-	expect(res.status).toBe(status);
-	expect(res.body).toEqual({ errors: expect.any(Array) });
-	expect(res.body.errors.length).toBeGreaterThan(0);
-	for (const error of res.body.errors) {
-		expect(error).toEqual({ status, title: expect.any(String), detail: expect.any(String) });
-	}
-	if (title) expect(res.body.errors.map((e: { title: string }) => e.title)).toContain(title);
-}
-
-const unique = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 
 /** The uuid at the end of a webhook URL. */
 const webhookUuid = (url: string) => url.split("/").at(-1);
@@ -72,12 +71,7 @@ describe("POST /api/integrations", () => {
 	});
 
 	it("answers 400 for malformed JSON", async () => {
-		const response = await call("/api/integrations", {
-			method: "POST",
-			headers: { ...ADMIN, "Content-Type": "application/json" },
-			body: '{"name": "CI"',
-		});
-		expectError({ status: response.status, body: await response.json() }, 400);
+		expectError(await admin("POST", "/integrations", '{"name": "CI"'), 400);
 	});
 
 	it("answers 400 for a body that is not an object", async () => {
@@ -128,10 +122,8 @@ describe("DELETE /api/integrations/:id", () => {
 		await admin("DELETE", `/integrations/${integration.id}`);
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 
-		const deploys = await admin("GET", `/deploys?service=${encodeURIComponent(alias)}`);
-		expect(deploys.body.deploys).toEqual([]);
-		const suggestions = await admin("GET", "/suggestions");
-		expect(suggestions.body.suggestions.map((s: { alias: string }) => s.alias)).not.toContain(alias);
+		expect(await deploysOf(alias)).toEqual([]);
+		expect(await suggestedAliases()).not.toContain(alias);
 	});
 
 	it("keeps the deploys the webhook accepted before the delete", async () => {
@@ -139,8 +131,7 @@ describe("DELETE /api/integrations/:id", () => {
 		const alias = unique("svc");
 		expect((await postDeploy(integration.webhook_url, examplePayload({ service: alias }))).status).toBe(202);
 		await admin("DELETE", `/integrations/${integration.id}`);
-		const deploys = await admin("GET", `/deploys?service=${encodeURIComponent(alias)}`);
-		expect(deploys.body.deploys).toHaveLength(1);
+		expect(await deploysOf(alias)).toHaveLength(1);
 	});
 
 	it("removes the integration from the list", async () => {

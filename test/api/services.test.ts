@@ -1,49 +1,21 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as catalog from "../../src/db/catalog";
 import { database } from "../../src/db/client";
 import {
-	ADMIN,
 	admin,
-	call,
-	createIntegration,
 	createService,
+	deploysOf,
 	examplePayload,
-	type Integration,
+	expectError,
+	ISO_DATETIME,
+	integrationBeforeAll,
 	postDeploy,
+	suggestedAliases,
+	unique,
 } from "../helpers";
 
-const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-/** Asserts the API's error shape: `{"errors":[{status,title,detail}]}`, optionally with one entry titled `title`. */
-function expectError(res: { status: number; body: any }, status: number, title?: string) {
-	expect(res.status).toBe(status);
-	expect(res.body).toEqual({ errors: expect.any(Array) });
-	expect(res.body.errors.length).toBeGreaterThan(0);
-	for (const error of res.body.errors) {
-		expect(error).toEqual({ status, title: expect.any(String), detail: expect.any(String) });
-	}
-	if (title) expect(res.body.errors.map((e: { title: string }) => e.title)).toContain(title);
-}
-
-const unique = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
-
-async function deploysUnder(service: string) {
-	const res = await admin("GET", `/deploys?service=${encodeURIComponent(service)}`);
-	expect(res.status).toBe(200);
-	return res.body.deploys as any[];
-}
-
-async function suggestedAliases(): Promise<string[]> {
-	const res = await admin("GET", "/suggestions");
-	expect(res.status).toBe(200);
-	return res.body.suggestions.map((s: { alias: string }) => s.alias);
-}
-
-let integration: Integration;
-beforeAll(async () => {
-	integration = await createIntegration("services tests");
-});
+const integration = integrationBeforeAll("services tests");
 
 describe("POST /api/services", () => {
 	it("answers 201 with id, name, aliases and created_at", async () => {
@@ -124,12 +96,7 @@ describe("POST /api/services", () => {
 	});
 
 	it("answers 400 for malformed JSON", async () => {
-		const response = await call("/api/services", {
-			method: "POST",
-			headers: { ...ADMIN, "Content-Type": "application/json" },
-			body: "{name:",
-		});
-		expectError({ status: response.status, body: await response.json() }, 400);
+		expectError(await admin("POST", "/services", "{name:"), 400);
 	});
 
 	it("lets exactly one of two concurrent creations claim the same alias", async () => {
@@ -157,7 +124,9 @@ describe("a lost race", () => {
 	it("is recognised from D1's unique-constraint error on an alias", async () => {
 		const alias = unique("raced");
 		await createService(unique("winner"), [alias]);
-		const error = await catalog.createService(database(env.DB), unique("loser"), [alias]).catch((e: unknown) => e);
+		const db = database(env.DB);
+		const { statements } = catalog.newService(db, unique("loser"), [alias], Date.now());
+		const error = await db.batch(statements).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(Error);
 		expect(catalog.isUniqueViolation(error)).toBe(true);
 	});
@@ -166,7 +135,8 @@ describe("a lost race", () => {
 		const alias = unique("raced");
 		await createService(unique("winner"), [alias]);
 		const loser = unique("loser");
-		await catalog.createService(database(env.DB), loser, [alias]).catch(() => undefined);
+		const db = database(env.DB);
+		await db.batch(catalog.newService(db, loser, [alias], Date.now()).statements).catch(() => undefined);
 		const { body } = await admin("GET", "/services");
 		expect(body.services.map((s: { name: string }) => s.name)).not.toContain(loser);
 	});
@@ -289,12 +259,12 @@ describe("linking earlier deploys", () => {
 		const alias = unique("legacy");
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
-		expect((await deploysUnder(alias)).map((d) => d.service)).toEqual([null, null]);
+		expect((await deploysOf(alias)).map((d) => d.service)).toEqual([null, null]);
 
 		const service = await createService(unique("Legacy"), [unique("legacy-new")]);
 		expect((await admin("POST", `/services/${service.id}/aliases`, { alias })).status).toBe(201);
 
-		const linked = await deploysUnder(service.id);
+		const linked = await deploysOf(service.id);
 		expect(linked).toHaveLength(2);
 		for (const deploy of linked) expect(deploy.service).toEqual({ id: service.id, name: service.name });
 	});
@@ -303,7 +273,7 @@ describe("linking earlier deploys", () => {
 		const alias = unique("early");
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 		const service = await createService(unique("Early"), [alias]);
-		const linked = await deploysUnder(alias);
+		const linked = await deploysOf(alias);
 		expect(linked).toHaveLength(1);
 		expect(linked[0].service).toEqual({ id: service.id, name: service.name });
 	});
@@ -312,7 +282,7 @@ describe("linking earlier deploys", () => {
 		const alias = unique("mixed");
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias.toUpperCase() }));
 		const service = await createService(unique("Mixed"), [alias]);
-		expect((await deploysUnder(service.id)).map((d) => d.service?.id)).toEqual([service.id]);
+		expect((await deploysOf(service.id)).map((d) => d.service?.id)).toEqual([service.id]);
 	});
 
 	it("drops the suggestion when the alias is added to a service", async () => {
@@ -337,7 +307,7 @@ describe("linking earlier deploys", () => {
 		await postDeploy(integration.webhook_url, examplePayload({ service: claimed }));
 		await postDeploy(integration.webhook_url, examplePayload({ service: other }));
 		await createService(unique("Claimer"), [claimed]);
-		expect((await deploysUnder(other)).map((d) => d.service)).toEqual([null]);
+		expect((await deploysOf(other)).map((d) => d.service)).toEqual([null]);
 		expect(await suggestedAliases()).toContain(other);
 	});
 

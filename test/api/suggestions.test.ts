@@ -1,14 +1,17 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { admin, createIntegration, createService, examplePayload, type Integration, postDeploy } from "../helpers";
+import { describe, expect, it } from "vitest";
+import {
+	admin,
+	createIntegration,
+	createService,
+	examplePayload,
+	type Integration,
+	ISO_DATETIME,
+	integrationBeforeAll,
+	postDeploy,
+	unique,
+} from "../helpers";
 
-const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-const unique = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
-
-let integration: Integration;
-beforeAll(async () => {
-	integration = await createIntegration("suggestions tests");
-});
+const integration = integrationBeforeAll("suggestions tests");
 
 /** Sends a deploy through the webhook, answering its result. */
 async function deploy(overrides: Record<string, unknown>, to: Integration = integration) {
@@ -42,6 +45,8 @@ describe("GET /api/suggestions", () => {
 		expect(await suggestionFor(alias)).toEqual({
 			id: expect.any(String),
 			alias,
+			state: "open",
+			service_id: null,
 			deploy_count: 1,
 			first_seen_at: expect.stringMatching(ISO_DATETIME),
 			last_seen_at: expect.stringMatching(ISO_DATETIME),

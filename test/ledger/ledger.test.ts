@@ -1,32 +1,36 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, createIntegration, createService, examplePayload, type Integration, postDeploy } from "../helpers";
+import {
+	admin,
+	createIntegration,
+	createService,
+	deploysOf,
+	examplePayload,
+	type Integration,
+	postDeploy,
+	suggestedAliases,
+	unique,
+} from "../helpers";
 
 const ledgerOf = (integration: Integration) => env.LEDGER.get(env.LEDGER.idFromName(integration.id));
 
-async function deploysOf(alias: string) {
-	const { body } = await admin("GET", `/deploys?service=${encodeURIComponent(alias)}&limit=200`);
-	return body.deploys as { dedup_id: string; deploy_number: string; description: string }[];
-}
-
-/** A real D1 failure: a trigger makes every insert into `deploys` abort. */
-async function breakDeployWrites() {
+/** Runs `fn` under a real D1 failure, a trigger that makes every insert into `deploys` abort, then repairs D1. */
+async function withBrokenDeployWrites<T>(fn: () => Promise<T>): Promise<T> {
 	await env.DB.exec(
 		"CREATE TRIGGER IF NOT EXISTS injected_failure BEFORE INSERT ON deploys BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END;",
 	);
+	try {
+		return await fn();
+	} finally {
+		await env.DB.exec("DROP TRIGGER IF EXISTS injected_failure;");
+	}
 }
-
-async function repairDeployWrites() {
-	await env.DB.exec("DROP TRIGGER IF EXISTS injected_failure;");
-}
-
-const uniqueAlias = () => `svc-${crypto.randomUUID()}`;
 
 describe("concurrency", () => {
 	it("accepts exactly one of 50 simultaneous deploys sharing a dedup_id", async () => {
 		const integration = await createIntegration();
-		const service = uniqueAlias();
+		const service = unique("svc");
 		const payload = examplePayload({ service, dedup_id: "release-42" });
 
 		const responses = await Promise.all(Array.from({ length: 50 }, () => postDeploy(integration.webhook_url, payload)));
@@ -39,7 +43,7 @@ describe("concurrency", () => {
 
 	it("numbers 60 simultaneous deploys 1..60 with no repeat and no gap", async () => {
 		const integration = await createIntegration();
-		const alias = uniqueAlias();
+		const alias = unique("svc");
 		await createService(alias, [alias]);
 
 		const responses = await Promise.all(
@@ -58,7 +62,7 @@ describe("concurrency", () => {
 
 	it("carries an alias's numbering on into the service that claims it", async () => {
 		const integration = await createIntegration();
-		const alias = uniqueAlias();
+		const alias = unique("svc");
 		const post = () =>
 			postDeploy(integration.webhook_url, examplePayload({ service: alias, deploy_number: undefined }));
 		await post();
@@ -73,7 +77,7 @@ describe("concurrency", () => {
 
 	it("keeps separate sequences for separate integrations", async () => {
 		const [first, second] = [await createIntegration(), await createIntegration()];
-		const alias = uniqueAlias();
+		const alias = unique("svc");
 		for (const integration of [first, second, first]) {
 			await postDeploy(integration.webhook_url, examplePayload({ service: alias, deploy_number: undefined }));
 		}
@@ -85,17 +89,14 @@ describe("concurrency", () => {
 describe("when D1 fails", () => {
 	it("answers 202, keeps the deploy in the ledger and delivers it from the alarm", async () => {
 		const integration = await createIntegration();
-		const service = uniqueAlias();
+		const service = unique("svc");
 		const payload = examplePayload({ service });
-		await breakDeployWrites();
-		try {
+		await withBrokenDeployWrites(async () => {
 			const response = await postDeploy(integration.webhook_url, payload);
 			expect(response).toEqual({ status: 202, body: expect.objectContaining({ result: "no_service_found" }) });
 			expect(await deploysOf(service)).toHaveLength(0);
 			expect(await ledgerOf(integration).pendingCount()).toBe(1);
-		} finally {
-			await repairDeployWrites();
-		}
+		});
 
 		expect(await runDurableObjectAlarm(ledgerOf(integration))).toBe(true);
 
@@ -108,9 +109,8 @@ describe("when D1 fails", () => {
 
 	it("keeps retrying with back-off while D1 stays down, then delivers everything in order", async () => {
 		const integration = await createIntegration();
-		const service = uniqueAlias();
-		await breakDeployWrites();
-		try {
+		const service = unique("svc");
+		await withBrokenDeployWrites(async () => {
 			for (const n of [1, 2, 3]) {
 				const payload = examplePayload({ service, deploy_number: undefined, description: `deploy ${n}` });
 				const r = await postDeploy(integration.webhook_url, payload);
@@ -120,9 +120,7 @@ describe("when D1 fails", () => {
 			const nextAlarm = await runInDurableObject(ledgerOf(integration), (_, state) => state.storage.getAlarm());
 			expect(nextAlarm).toBeGreaterThan(Date.now());
 			expect(await ledgerOf(integration).pendingCount()).toBe(3);
-		} finally {
-			await repairDeployWrites();
-		}
+		});
 
 		expect(await runDurableObjectAlarm(ledgerOf(integration))).toBe(true);
 		const numbers = (await deploysOf(service)).map((d) => d.deploy_number).sort();
@@ -132,13 +130,8 @@ describe("when D1 fails", () => {
 
 	it("re-arms the alarm on restart for entries a crashed ledger never scheduled", async () => {
 		const integration = await createIntegration();
-		const service = uniqueAlias();
-		await breakDeployWrites();
-		try {
-			await postDeploy(integration.webhook_url, examplePayload({ service }));
-		} finally {
-			await repairDeployWrites();
-		}
+		const service = unique("svc");
+		await withBrokenDeployWrites(() => postDeploy(integration.webhook_url, examplePayload({ service })));
 		// Simulate dying right after accepting: no alarm, and a fresh instance.
 		await runInDurableObject(ledgerOf(integration), (_, state) => state.storage.deleteAlarm());
 		await evictDurableObject(ledgerOf(integration));
@@ -151,27 +144,22 @@ describe("when D1 fails", () => {
 
 	it("delivers a deploy whose alias was claimed while it waited, linked to the service", async () => {
 		const integration = await createIntegration();
-		const alias = uniqueAlias();
-		await breakDeployWrites();
-		try {
+		const alias = unique("svc");
+		await withBrokenDeployWrites(async () => {
 			const r = await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 			expect(r.body.result).toBe("no_service_found");
-		} finally {
-			await repairDeployWrites();
-		}
+		});
 		const service = await createService(`claims ${alias}`, [alias]);
 
 		await runDurableObjectAlarm(ledgerOf(integration));
 
-		const { body } = await admin("GET", `/deploys?service=${service.id}`);
-		expect(body.deploys).toMatchObject([{ service: { id: service.id } }]);
-		const suggestions = await admin("GET", "/suggestions");
-		expect(suggestions.body.suggestions.map((s: { alias: string }) => s.alias)).not.toContain(alias);
+		expect(await deploysOf(service.id)).toMatchObject([{ service: { id: service.id } }]);
+		expect(await suggestedAliases()).not.toContain(alias);
 	});
 
 	it("answers 5xx and keeps nothing when the request fails before the ledger accepts it", async () => {
 		const integration = await createIntegration();
-		const service = uniqueAlias();
+		const service = unique("svc");
 		const payload = examplePayload({ service });
 		await env.DB.exec("ALTER TABLE aliases RENAME TO aliases_offline;");
 		let failed: Awaited<ReturnType<typeof postDeploy>>;
@@ -195,7 +183,7 @@ describe("when D1 fails", () => {
 describe("revocation", () => {
 	it("refuses deploys once the ledger is revoked, even before D1 says so", async () => {
 		const integration = await createIntegration();
-		const service = uniqueAlias();
+		const service = unique("svc");
 		await ledgerOf(integration).revoke();
 
 		const response = await postDeploy(integration.webhook_url, examplePayload({ service }));
@@ -207,13 +195,8 @@ describe("revocation", () => {
 
 	it("still delivers what it accepted before the revocation", async () => {
 		const integration = await createIntegration();
-		const service = uniqueAlias();
-		await breakDeployWrites();
-		try {
-			await postDeploy(integration.webhook_url, examplePayload({ service }));
-		} finally {
-			await repairDeployWrites();
-		}
+		const service = unique("svc");
+		await withBrokenDeployWrites(() => postDeploy(integration.webhook_url, examplePayload({ service })));
 		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
 
 		await runDurableObjectAlarm(ledgerOf(integration));

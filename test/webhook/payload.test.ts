@@ -4,16 +4,18 @@ import {
 	call,
 	createIntegration,
 	createService,
+	deploysOf,
 	examplePayload,
+	expectError,
 	type Integration,
+	integrationBeforeAll,
+	parseResponse,
 	postDeploy,
+	unique,
 } from "../helpers";
 
 const MAX_BODY_BYTES = 512 * 1024;
 const MISSING = "param is missing or the value is empty";
-
-/** A service alias no other test uses: storage is shared within the file. */
-const newAlias = () => `svc-${crypto.randomUUID()}`;
 
 /** The reference payload for `alias`, with overrides. */
 const payloadFor = (alias: string, overrides: Record<string, unknown> = {}) =>
@@ -30,13 +32,6 @@ function webhookPath(integration: Integration) {
 	return new URL(integration.webhook_url).pathname;
 }
 
-/** The deploys recorded under `alias`, newest first, as the admin API shows them. */
-async function deploysOf(alias: string): Promise<any[]> {
-	const { status, body } = await admin("GET", `/deploys?service=${encodeURIComponent(alias)}`);
-	expect(status).toBe(200);
-	return body.deploys;
-}
-
 async function onlyDeployOf(alias: string): Promise<any> {
 	const deploys = await deploysOf(alias);
 	expect(deploys).toHaveLength(1);
@@ -46,22 +41,23 @@ async function onlyDeployOf(alias: string): Promise<any> {
 /** One 400 error object for `field` as the contract words it. */
 const fieldError = (title: string, detail: string) => ({ status: 400, title, detail });
 
-/** Any failure: the HTTP status, repeated in every entry of a non-empty `errors` array. */
-function expectErrorShape(res: { status: number; body: any }, status: number) {
-	expect(res.status).toBe(status);
-	expect(res.body).toEqual({
-		errors: expect.arrayContaining([{ status, title: expect.any(String), detail: expect.any(String) }]),
-	});
-	expect(res.body.errors.length).toBeGreaterThan(0);
-	for (const error of res.body.errors) {
-		expect(error).toEqual({ status, title: expect.stringMatching(/\S/), detail: expect.stringMatching(/\S/) });
-	}
+/** Sends `payload` for `alias`, asserting it is refused with exactly one 400 error, `title` and `detail`, and stored nowhere. */
+async function expectRefused(
+	integration: Integration,
+	alias: string,
+	payload: Record<string, unknown>,
+	title: string,
+	detail: string,
+) {
+	const res = await postDeploy(integration.webhook_url, payload);
+
+	expect(res).toEqual({ status: 400, body: { errors: [fieldError(title, detail)] } });
+	expect(await deploysOf(alias)).toEqual([]);
 }
 
 /** A raw request to a webhook path, answering the status and parsed JSON body. */
 async function send(path: string, init: RequestInit) {
-	const response = await call(path, init);
-	return { status: response.status, body: (await response.json()) as any };
+	return parseResponse(await call(path, init));
 }
 
 /** A JSON body of exactly `bytes` bytes: the reference payload padded with an unknown field. */
@@ -74,13 +70,10 @@ function bodyOfSize(alias: string, bytes: number): string {
 }
 
 describe("successful deliveries", () => {
-	let integration: Integration;
-	beforeAll(async () => {
-		integration = await createIntegration("payload: success");
-	});
+	const integration = integrationBeforeAll("payload: success");
 
 	it("answers ok for an alias that belongs to a service, and links the deploy to it", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const service = await createService(`Service ${alias}`, [alias]);
 
 		const res = await postDeploy(integration.webhook_url, payloadFor(alias));
@@ -92,7 +85,7 @@ describe("successful deliveries", () => {
 	});
 
 	it("answers no_service_found for an unknown alias, and still records the deploy", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		const res = await postDeploy(integration.webhook_url, payloadFor(alias));
 
@@ -109,7 +102,7 @@ describe("successful deliveries", () => {
 	});
 
 	it("stores every field of the reference payload", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const payload = payloadFor(alias);
 
 		expect((await postDeploy(integration.webhook_url, payload)).status).toBe(202);
@@ -125,7 +118,8 @@ describe("successful deliveries", () => {
 			deploy_number: "234",
 			deploy_url: null,
 			dedup_id: payload.dedup_id,
-			status: null,
+			status: "no_status",
+			status_raw: null,
 			agent: null,
 			deployer: {
 				id: "1a9f841f-9a3d-4423-a05a-7e9c31a02b16",
@@ -148,16 +142,20 @@ describe("successful deliveries", () => {
 		});
 	});
 
-	it.each(["succeeded", "failed", "In Progress"])("stores status %j as sent", async (status) => {
-		const alias = newAlias();
+	it.each([
+		["succeeded", "success"],
+		["failed", "failure"],
+		["In Progress", "running"],
+	])("stores status %j as sent, normalized to %j", async (status, normalized) => {
+		const alias = unique("svc");
 
 		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { status }))).status).toBe(202);
 
-		expect((await onlyDeployOf(alias)).status).toBe(status);
+		expect(await onlyDeployOf(alias)).toMatchObject({ status: normalized, status_raw: status });
 	});
 
 	it("accepts a minimal payload, storing the optional fields as null", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const minimal = {
 			service: alias,
 			description: "Deploy",
@@ -171,7 +169,8 @@ describe("successful deliveries", () => {
 			environment: null,
 			deploy_url: null,
 			dedup_id: null,
-			status: null,
+			status: "no_status",
+			status_raw: null,
 			agent: null,
 			deployer: { id: null, email: null, name: "Michael Scott" },
 			commit: null,
@@ -179,7 +178,7 @@ describe("successful deliveries", () => {
 	});
 
 	it("accepts a deployer with an email and no name", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		const res = await postDeploy(
 			integration.webhook_url,
@@ -192,13 +191,10 @@ describe("successful deliveries", () => {
 });
 
 describe("dedup_id", () => {
-	let integration: Integration;
-	beforeAll(async () => {
-		integration = await createIntegration("payload: dedup");
-	});
+	const integration = integrationBeforeAll("payload: dedup");
 
 	it("answers duplicate_deploy for a repeated dedup_id and keeps the first deploy only", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const dedup_id = crypto.randomUUID();
 		const first = await postDeploy(integration.webhook_url, payloadFor(alias, { dedup_id }));
 		expect(first.status).toBe(202);
@@ -220,7 +216,7 @@ describe("dedup_id", () => {
 	});
 
 	it("treats an empty dedup_id as absent: such deploys are never duplicates", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		const first = await postDeploy(integration.webhook_url, payloadFor(alias, { dedup_id: "" }));
 		const second = await postDeploy(integration.webhook_url, payloadFor(alias, { dedup_id: "" }));
@@ -233,10 +229,7 @@ describe("dedup_id", () => {
 });
 
 describe("required fields", () => {
-	let integration: Integration;
-	beforeAll(async () => {
-		integration = await createIntegration("payload: required");
-	});
+	const integration = integrationBeforeAll("payload: required");
 
 	const required = [
 		["service", "Service Error"],
@@ -251,27 +244,21 @@ describe("required fields", () => {
 	] as const;
 
 	it.each(required)("rejects a payload without %s", async (field, title) => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
-		const res = await postDeploy(integration.webhook_url, payloadWithout(alias, field));
-
-		expect(res).toEqual({ status: 400, body: { errors: [fieldError(title, `${MISSING}: ${field}`)] } });
-		expect(await deploysOf(alias)).toEqual([]);
+		await expectRefused(integration, alias, payloadWithout(alias, field), title, `${MISSING}: ${field}`);
 	});
 
 	describe.each(blanks)("with %s", (_, blank) => {
 		it.each(required)("reads %s as missing", async (field, title) => {
-			const alias = newAlias();
+			const alias = unique("svc");
 
-			const res = await postDeploy(integration.webhook_url, payloadFor(alias, { [field]: blank }));
-
-			expect(res).toEqual({ status: 400, body: { errors: [fieldError(title, `${MISSING}: ${field}`)] } });
-			expect(await deploysOf(alias)).toEqual([]);
+			await expectRefused(integration, alias, payloadFor(alias, { [field]: blank }), title, `${MISSING}: ${field}`);
 		});
 	});
 
 	it("reports every missing field in one response", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const payload = payloadFor(alias);
 		delete payload.service;
 		delete payload.description;
@@ -291,7 +278,7 @@ describe("required fields", () => {
 	});
 
 	it("reports invalid fields of every kind together", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const payload = payloadFor(alias, {
 			description: "  ",
 			deployed_at: "yesterday",
@@ -320,23 +307,20 @@ describe("required fields", () => {
 		["blank email and name", { email: "", name: "   " }],
 		["null email and name", { email: null, name: null }],
 	])("rejects a deployer with %s", async (_, deployer) => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
-		const res = await postDeploy(integration.webhook_url, payloadFor(alias, { deployer }));
-
-		expect(res).toEqual({
-			status: 400,
-			body: { errors: [fieldError("Deployer Error", "param needs a non-empty email or name: deployer")] },
-		});
-		expect(await deploysOf(alias)).toEqual([]);
+		await expectRefused(
+			integration,
+			alias,
+			payloadFor(alias, { deployer }),
+			"Deployer Error",
+			"param needs a non-empty email or name: deployer",
+		);
 	});
 });
 
 describe("field types and limits", () => {
-	let integration: Integration;
-	beforeAll(async () => {
-		integration = await createIntegration("payload: types");
-	});
+	const integration = integrationBeforeAll("payload: types");
 
 	it.each([
 		["service", 42, "Service Error", "param must be a string: service"],
@@ -348,12 +332,9 @@ describe("field types and limits", () => {
 		["status", { ok: true }, "Status Error", "param must be a string: status"],
 		["commit", "38d02f1d", "Commit Error", "param must be an object: commit"],
 	])("rejects %s as %j", async (field, value, title, detail) => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
-		const res = await postDeploy(integration.webhook_url, payloadFor(alias, { [field]: value }));
-
-		expect(res).toEqual({ status: 400, body: { errors: [fieldError(title, detail)] } });
-		expect(await deploysOf(alias)).toEqual([]);
+		await expectRefused(integration, alias, payloadFor(alias, { [field]: value }), title, detail);
 	});
 
 	it.each([
@@ -367,14 +348,11 @@ describe("field types and limits", () => {
 			"param is not a valid ISO 8601 date-time: commit.authoring_date",
 		],
 	])("names the nested field %s.%s in its error", async (parent, field, value, title, detail) => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const base = payloadFor(alias);
 		const payload = { ...base, [parent]: { ...(base[parent] as object), [field]: value } };
 
-		const res = await postDeploy(integration.webhook_url, payload);
-
-		expect(res).toEqual({ status: 400, body: { errors: [fieldError(title, detail)] } });
-		expect(await deploysOf(alias)).toEqual([]);
+		await expectRefused(integration, alias, payload, title, detail);
 	});
 
 	it.each([
@@ -382,20 +360,15 @@ describe("field types and limits", () => {
 		["deploy_url", 2048],
 		["environment", 255],
 	])("rejects %s longer than %i characters", async (field, max) => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const title = `${field.charAt(0).toUpperCase()}${field.slice(1).replace("_", " ")} Error`;
+		const payload = payloadFor(alias, { [field]: "x".repeat(max + 1) });
 
-		const res = await postDeploy(integration.webhook_url, payloadFor(alias, { [field]: "x".repeat(max + 1) }));
-
-		expect(res).toEqual({
-			status: 400,
-			body: { errors: [fieldError(title, `param is longer than ${max} characters: ${field}`)] },
-		});
-		expect(await deploysOf(alias)).toEqual([]);
+		await expectRefused(integration, alias, payload, title, `param is longer than ${max} characters: ${field}`);
 	});
 
 	it("accepts a description of exactly 10000 characters", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const description = "x".repeat(10_000);
 
 		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { description }))).status).toBe(202);
@@ -405,10 +378,7 @@ describe("field types and limits", () => {
 });
 
 describe("liberal input", () => {
-	let integration: Integration;
-	beforeAll(async () => {
-		integration = await createIntegration("payload: liberal");
-	});
+	const integration = integrationBeforeAll("payload: liberal");
 
 	it.each([
 		["application/x-www-form-urlencoded", { "Content-Type": "application/x-www-form-urlencoded" }],
@@ -416,7 +386,7 @@ describe("liberal input", () => {
 		["text/plain", { "Content-Type": "text/plain" }],
 		["no Content-Type header", {}],
 	])("parses the body as JSON with %s", async (_, headers) => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		const res = await postDeploy(integration.webhook_url, payloadFor(alias), headers);
 
@@ -425,7 +395,7 @@ describe("liberal input", () => {
 	});
 
 	it("stores ?agent= from the query string and ignores the rest of it", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const url = `${integration.webhook_url}?agent=jenkins-1.2&service=other&description=from-query`;
 
 		const res = await postDeploy(url, payloadFor(alias));
@@ -439,7 +409,7 @@ describe("liberal input", () => {
 	});
 
 	it("accepts the webhook URL with a trailing slash", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		const res = await postDeploy(`${integration.webhook_url}/`, payloadFor(alias));
 
@@ -451,7 +421,7 @@ describe("liberal input", () => {
 		["the number", 42],
 		["the string", "42"],
 	])("stores deploy_number given as %s %j as the text 42", async (_, deploy_number) => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { deploy_number }))).status).toBe(202);
 
@@ -459,7 +429,7 @@ describe("liberal input", () => {
 	});
 
 	it("accepts an empty commit object, storing no commit", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { commit: {} }))).status).toBe(202);
 
@@ -467,7 +437,7 @@ describe("liberal input", () => {
 	});
 
 	it("reads empty optional strings as absent", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const payload = payloadFor(alias, {
 			deploy_url: "",
 			environment: "",
@@ -482,14 +452,15 @@ describe("liberal input", () => {
 		expect(deploy).toMatchObject({
 			deploy_url: null,
 			environment: null,
-			status: null,
+			status: "no_status",
+			status_raw: null,
 			deployer: { id: null, email: null, name: "Michael Scott" },
 		});
 		expect(deploy.commit).toMatchObject({ sha: "38d02f1d", branch: null, date: null, message: null });
 	});
 
 	it("stores a non-empty deploy_url", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const deploy_url = "https://ci.example.com/jobs/234";
 
 		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { deploy_url }))).status).toBe(202);
@@ -498,7 +469,7 @@ describe("liberal input", () => {
 	});
 
 	it("ignores unknown fields, top-level and nested", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const base = payloadFor(alias);
 		const payload = {
 			...base,
@@ -520,10 +491,7 @@ describe("liberal input", () => {
 });
 
 describe("date-times", () => {
-	let integration: Integration;
-	beforeAll(async () => {
-		integration = await createIntegration("payload: datetimes");
-	});
+	const integration = integrationBeforeAll("payload: datetimes");
 
 	it.each([
 		["2019-02-01 13:28:33", "2019-02-01T13:28:33.000Z"],
@@ -540,7 +508,7 @@ describe("date-times", () => {
 		["2019-02-01T00:28:33+01:00", "2019-01-31T23:28:33.000Z"],
 		["2020-02-29T00:00:00Z", "2020-02-29T00:00:00.000Z"],
 	])("accepts deployed_at %j, stored as %s", async (deployed_at, stored) => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		expect((await postDeploy(integration.webhook_url, payloadFor(alias, { deployed_at }))).status).toBe(202);
 
@@ -548,7 +516,7 @@ describe("date-times", () => {
 	});
 
 	it("stores commit dates as UTC too, including git's `%ci` format", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const base = payloadFor(alias);
 		const commit = {
 			...(base.commit as object),
@@ -576,39 +544,35 @@ describe("date-times", () => {
 		"2019/02/01 13:28:33",
 		"13:28:33",
 	])("rejects deployed_at %j", async (deployed_at) => {
-		const alias = newAlias();
+		const alias = unique("svc");
+		const payload = payloadFor(alias, { deployed_at });
 
-		const res = await postDeploy(integration.webhook_url, payloadFor(alias, { deployed_at }));
-
-		expect(res).toEqual({
-			status: 400,
-			body: { errors: [fieldError("Deployed at Error", "param is not a valid ISO 8601 date-time: deployed_at")] },
-		});
-		expect(await deploysOf(alias)).toEqual([]);
+		await expectRefused(
+			integration,
+			alias,
+			payload,
+			"Deployed at Error",
+			"param is not a valid ISO 8601 date-time: deployed_at",
+		);
 	});
 
 	it("rejects an impossible commit date", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const base = payloadFor(alias);
+		const payload = { ...base, commit: { ...(base.commit as object), date: "2021-02-29 09:23:43 +0100" } };
 
-		const res = await postDeploy(integration.webhook_url, {
-			...base,
-			commit: { ...(base.commit as object), date: "2021-02-29 09:23:43 +0100" },
-		});
-
-		expect(res).toEqual({
-			status: 400,
-			body: { errors: [fieldError("Commit date Error", "param is not a valid ISO 8601 date-time: commit.date")] },
-		});
-		expect(await deploysOf(alias)).toEqual([]);
+		await expectRefused(
+			integration,
+			alias,
+			payload,
+			"Commit date Error",
+			"param is not a valid ISO 8601 date-time: commit.date",
+		);
 	});
 });
 
 describe("bodies that are not a JSON object", () => {
-	let integration: Integration;
-	beforeAll(async () => {
-		integration = await createIntegration("payload: bodies");
-	});
+	const integration = integrationBeforeAll("payload: bodies");
 
 	it.each([
 		["malformed JSON", '{"service": "x",'],
@@ -622,20 +586,20 @@ describe("bodies that are not a JSON object", () => {
 	])("answers 400 for %s", async (_, body) => {
 		const res = await postDeploy(integration.webhook_url, body);
 
-		expectErrorShape(res, 400);
+		expectError(res, 400);
 	});
 
 	it("answers 413 for a body over 512 KiB, storing nothing", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		const res = await postDeploy(integration.webhook_url, bodyOfSize(alias, MAX_BODY_BYTES + 1));
 
-		expectErrorShape(res, 413);
+		expectError(res, 413);
 		expect(await deploysOf(alias)).toEqual([]);
 	});
 
 	it("answers 413 for a streamed body over 512 KiB without a Content-Length", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 		const bytes = new TextEncoder().encode(bodyOfSize(alias, MAX_BODY_BYTES + 1024));
 		const stream = new ReadableStream<Uint8Array>({
 			start(controller) {
@@ -646,12 +610,12 @@ describe("bodies that are not a JSON object", () => {
 
 		const res = await send(webhookPath(integration), { method: "POST", body: stream });
 
-		expectErrorShape(res, 413);
+		expectError(res, 413);
 		expect(await deploysOf(alias)).toEqual([]);
 	});
 
 	it("accepts a body of exactly 512 KiB", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		const res = await postDeploy(integration.webhook_url, bodyOfSize(alias, MAX_BODY_BYTES));
 
@@ -664,22 +628,22 @@ describe("webhook URLs that lead nowhere", () => {
 	const unknownPath = () => `/integrations/deploy/${crypto.randomUUID()}`;
 
 	it("answers 404 for a well-formed UUID that no integration has, storing nothing", async () => {
-		const alias = newAlias();
+		const alias = unique("svc");
 
 		const res = await postDeploy(`https://deploys.example.com${unknownPath()}`, payloadFor(alias));
 
-		expectErrorShape(res, 404);
+		expectError(res, 404);
 		expect(await deploysOf(alias)).toEqual([]);
 	});
 
 	it.each(["not-a-uuid", "12345", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", `${crypto.randomUUID()}0`])(
 		"answers 404 for the malformed token %j",
 		async (token) => {
-			const alias = newAlias();
+			const alias = unique("svc");
 
 			const res = await postDeploy(`https://deploys.example.com/integrations/deploy/${token}`, payloadFor(alias));
 
-			expectErrorShape(res, 404);
+			expectError(res, 404);
 			expect(await deploysOf(alias)).toEqual([]);
 		},
 	);
@@ -692,41 +656,38 @@ describe("webhook URLs that lead nowhere", () => {
 	])("answers 404, not 400 or 413, for %s sent to an unknown URL", async (_, body) => {
 		const res = await postDeploy(`https://deploys.example.com${unknownPath()}`, body);
 
-		expectErrorShape(res, 404);
+		expectError(res, 404);
 	});
 
 	describe("a revoked integration", () => {
 		let integration: Integration;
 		beforeAll(async () => {
 			integration = await createIntegration("payload: revoked");
-			const accepted = await postDeploy(integration.webhook_url, payloadFor(newAlias()));
+			const accepted = await postDeploy(integration.webhook_url, payloadFor(unique("svc")));
 			expect(accepted.status).toBe(202);
 			const revoked = await admin("DELETE", `/integrations/${integration.id}`);
 			expect(revoked.status).toBe(204);
 		});
 
 		it("answers 404 to a valid deploy, storing nothing", async () => {
-			const alias = newAlias();
+			const alias = unique("svc");
 
 			const res = await postDeploy(integration.webhook_url, payloadFor(alias));
 
-			expectErrorShape(res, 404);
+			expectError(res, 404);
 			expect(await deploysOf(alias)).toEqual([]);
 		});
 
 		it("answers 404 to a malformed body", async () => {
-			expectErrorShape(await postDeploy(integration.webhook_url, "{"), 404);
+			expectError(await postDeploy(integration.webhook_url, "{"), 404);
 		});
 	});
 
 	describe("methods other than POST", () => {
-		let integration: Integration;
-		beforeAll(async () => {
-			integration = await createIntegration("payload: methods");
-		});
+		const integration = integrationBeforeAll("payload: methods");
 
 		it.each(["GET", "PUT", "PATCH", "DELETE"])("answers %s with 405 or 404 in the error shape", async (method) => {
-			const alias = newAlias();
+			const alias = unique("svc");
 			const body = method === "GET" ? undefined : JSON.stringify(payloadFor(alias));
 
 			const res = await send(webhookPath(integration), {
@@ -736,7 +697,7 @@ describe("webhook URLs that lead nowhere", () => {
 			});
 
 			expect([404, 405]).toContain(res.status);
-			expectErrorShape(res, res.status);
+			expectError(res, res.status);
 			expect(await deploysOf(alias)).toEqual([]);
 		});
 	});
