@@ -3,18 +3,33 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { aliasKey, serviceIdForAlias } from "../db/catalog";
 import { type Database, database } from "../db/client";
-import { type ListedDeploy, listDeploys } from "../db/deploys";
+import { type DeployFilter, findDeploy, type ListedDeploy, listDeploys } from "../db/deploys";
 import { services } from "../db/schema";
 import type { AppEnv } from "../env";
+import { csvLine, flatten } from "../http/csv";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import { formatDatetime } from "../http/datetime";
-import { object, optional, optionalText, validate } from "../http/validation";
+import { ApiError } from "../http/errors";
+import { object, optional, optionalText, requiredDatetime, validate } from "../http/validation";
+import { STATUSES } from "../ledger/status";
 
 const MAX_LIMIT = 200;
 
-const listQuery = object({
+/** The filters every deploy listing takes: the list, the export and (in part) the metrics. */
+export const deployFilters = {
 	service: optionalText({ max: 255 }),
 	environment: optionalText({ max: 255 }),
+	deployer: optionalText({ max: 255 }),
+	integration: optionalText({ max: 64 }),
+	status: optional(z.enum(STATUSES, { error: `param must be one of: ${STATUSES.join(", ")}` })),
+	sha: optionalText({ max: 64 }),
+	from: optional(requiredDatetime()),
+	to: optional(requiredDatetime()),
+	q: optionalText({ max: 255 }),
+};
+
+const listQuery = object({
+	...deployFilters,
 	limit: optional(
 		z.coerce
 			.number({ error: "param must be a whole number" })
@@ -23,6 +38,11 @@ const listQuery = object({
 			.max(MAX_LIMIT, { error: `param must be between 1 and ${MAX_LIMIT}` }),
 	),
 	cursor: optionalText({ max: 512 }),
+});
+
+const exportQuery = object({
+	...deployFilters,
+	format: optional(z.enum(["ndjson", "csv"], { error: "param must be one of: ndjson, csv" })),
 });
 
 const cursorKey = z.tuple([z.number().int(), z.string()]);
@@ -62,27 +82,137 @@ export function presentDeploy({ deploy: d, serviceName }: ListedDeploy) {
 }
 
 /** `service=` takes a service id or any alias; an alias of a service selects all that service's deploys. */
-async function serviceFilter(db: Database, value: string) {
+export async function serviceFilter(db: Database, value: string) {
 	const byId = await db.select({ id: services.id }).from(services).where(eq(services.id, value)).get();
 	const serviceId = byId?.id ?? (await serviceIdForAlias(db, value));
 	return serviceId ? { serviceId } : { aliasKey: aliasKey(value) };
 }
 
-export const deploysApi = new Hono<AppEnv>().get("/", async (c) => {
-	const query = validate(listQuery, c.req.query());
-	const db = database(c.env.DB);
-	const limit = query.limit ?? 50;
-	const before = query.cursor ? decodeCursor(query.cursor, cursorKey) : undefined;
-	const rows = await listDeploys(db, {
+type Filters = z.output<z.ZodObject<typeof deployFilters>>;
+
+/** The query's filters as the database takes them. */
+async function toFilter(db: Database, query: Filters): Promise<Omit<DeployFilter, "limit">> {
+	if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
+		throw ApiError.of(400, "From Error", "param must be earlier than to: from");
+	}
+	return {
 		...(query.service ? await serviceFilter(db, query.service) : {}),
 		environment: query.environment,
-		before: before && { deployedAt: before[0], id: before[1] },
-		limit: limit + 1,
+		deployerEmail: query.deployer,
+		integrationId: query.integration,
+		status: query.status,
+		commitSha: query.sha,
+		from: query.from,
+		to: query.to,
+		text: query.q,
+	};
+}
+
+const EXPORT_PAGE = 500;
+
+/** The export's CSV columns: a deploy as the API shows it, flattened (see `flatten`). */
+const CSV_COLUMNS = [
+	"id",
+	"integration_id",
+	"service_id",
+	"service_name",
+	"service_alias",
+	"environment",
+	"description",
+	"deployed_at",
+	"deploy_number",
+	"deploy_url",
+	"dedup_id",
+	"status",
+	"status_raw",
+	"agent",
+	"deployer_id",
+	"deployer_email",
+	"deployer_name",
+	"deployer_person_id",
+	"commit_sha",
+	"commit_message",
+	"commit_branch",
+	"commit_date",
+	"commit_committer_name",
+	"commit_committer_email",
+	"commit_author_name",
+	"commit_author_email",
+	"commit_authoring_date",
+	"received_at",
+] as const;
+
+type ExportFormat = { contentType: string; header?: string; line: (row: ListedDeploy) => string };
+
+const formats: Record<"ndjson" | "csv", ExportFormat> = {
+	ndjson: {
+		contentType: "application/x-ndjson; charset=utf-8",
+		line: (row: ListedDeploy) => `${JSON.stringify(presentDeploy(row))}\n`,
+	},
+	csv: {
+		contentType: "text/csv; charset=utf-8",
+		header: csvLine(CSV_COLUMNS),
+		line: (row: ListedDeploy) => {
+			const flat = flatten(presentDeploy(row));
+			return csvLine(CSV_COLUMNS.map((column) => flat[column]));
+		},
+	},
+};
+
+/** Every matching deploy, page by page: memory holds one page, however many there are. */
+function exportStream(db: Database, filter: Omit<DeployFilter, "limit">, format: ExportFormat) {
+	let before = filter.before;
+	return new ReadableStream<string>({
+		start(controller) {
+			if (format.header) controller.enqueue(format.header);
+		},
+		async pull(controller) {
+			const rows = await listDeploys(db, { ...filter, before, limit: EXPORT_PAGE });
+			for (const row of rows) controller.enqueue(format.line(row));
+			const last = rows.at(-1)?.deploy;
+			if (rows.length < EXPORT_PAGE || !last) controller.close();
+			else before = { deployedAt: last.deployedAt, id: last.id };
+		},
 	});
-	const page = rows.slice(0, limit);
-	const last = page.at(-1)?.deploy;
-	return c.json({
-		deploys: page.map(presentDeploy),
-		next_cursor: rows.length > limit && last ? encodeCursor([last.deployedAt, last.id]) : null,
+}
+
+export const deploysApi = new Hono<AppEnv>()
+	.get("/", async (c) => {
+		const query = validate(listQuery, c.req.query());
+		const db = database(c.env.DB);
+		const limit = query.limit ?? 50;
+		const before = query.cursor ? decodeCursor(query.cursor, cursorKey) : undefined;
+		const rows = await listDeploys(db, {
+			...(await toFilter(db, query)),
+			before: before && { deployedAt: before[0], id: before[1] },
+			limit: limit + 1,
+		});
+		const page = rows.slice(0, limit);
+		const last = page.at(-1)?.deploy;
+		return c.json({
+			deploys: page.map(presentDeploy),
+			next_cursor: rows.length > limit && last ? encodeCursor([last.deployedAt, last.id]) : null,
+		});
+	})
+	.get("/export", async (c) => {
+		const query = validate(exportQuery, c.req.query());
+		const db = database(c.env.DB);
+		const filter = await toFilter(db, query);
+		const name = query.format ?? "ndjson";
+		const format = formats[name];
+		return new Response(exportStream(db, filter, format).pipeThrough(new TextEncoderStream()), {
+			headers: {
+				"Content-Type": format.contentType,
+				"Content-Disposition": `attachment; filename="deploys.${name}"`,
+			},
+		});
+	})
+	.get("/:id", async (c) => {
+		const id = c.req.param("id");
+		const found = await findDeploy(database(c.env.DB), id);
+		if (!found) throw ApiError.of(404, "Deploy Error", `no deploy with id '${id}'`);
+		return c.json({
+			...presentDeploy(found),
+			status_history: found.history.map((h) => ({ status: h.status, raw: h.raw, at: formatDatetime(h.at) })),
+		});
 	});
-});

@@ -3,6 +3,7 @@ import type { AppEnv } from "../env";
 import { requireAdmin } from "./auth";
 import { deploysApi } from "./deploys";
 import { integrationsApi } from "./integrations";
+import { peopleApi } from "./people";
 import { servicesApi } from "./services";
 import { suggestionsApi } from "./suggestions";
 
@@ -12,4 +13,5 @@ export const api = new Hono<AppEnv>()
 	.route("/integrations", integrationsApi)
 	.route("/services", servicesApi)
 	.route("/deploys", deploysApi)
-	.route("/suggestions", suggestionsApi);
+	.route("/suggestions", suggestionsApi)
+	.route("/people", peopleApi);

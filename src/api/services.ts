@@ -12,10 +12,12 @@ import {
 	serviceByName,
 } from "../db/catalog";
 import { type Database, database } from "../db/client";
+import { currentDeploys } from "../db/deploys";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { object, optional, readJson, requiredText, validate } from "../http/validation";
+import { presentDeploy } from "./deploys";
 
 const alias = requiredText({ max: 255 });
 
@@ -82,6 +84,21 @@ export const servicesApi = new Hono<AppEnv>()
 	})
 	.get("/:id", async (c) => {
 		return c.json(presentService(await loaded(database(c.env.DB), c.req.param("id"))));
+	})
+	.get("/:id/environments", async (c) => {
+		const db = database(c.env.DB);
+		const service = await loaded(db, c.req.param("id"));
+		const rows = await currentDeploys(db, service.id);
+		const now = Date.now();
+		return c.json({
+			service: { id: service.id, name: service.name },
+			environments: rows.map((row) => ({
+				environment: row.deploy.environment,
+				live_since: formatDatetime(row.deploy.deployedAt),
+				live_for_seconds: Math.max(0, Math.floor((now - row.deploy.deployedAt) / 1000)),
+				deploy: presentDeploy(row),
+			})),
+		});
 	})
 	.post("/:id/aliases", async (c) => {
 		const input = validate(newAlias, await readJson(c));

@@ -1,7 +1,7 @@
-import { type AnyColumn, and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { LedgerEntry } from "../ledger/entry";
-import { STAGE } from "../ledger/status";
+import { STAGE, type Status } from "../ledger/status";
 import { aliasKey } from "./catalog";
 import type { Database } from "./client";
 import { newId } from "./ids";
@@ -104,30 +104,104 @@ export type DeployFilter = {
 	serviceId?: string;
 	aliasKey?: string;
 	environment?: string;
+	integrationId?: string;
+	/** Matched against the deployer's person, so any spelling of the address works. */
+	deployerEmail?: string;
+	status?: Status;
+	/** A full sha or a prefix of one. */
+	commitSha?: string;
+	/** `deployed_at` from (inclusive) and to (exclusive), epoch ms. */
+	from?: number;
+	to?: number;
+	/** Free text, searched in the description and the commit message. */
+	text?: string;
 	/** Keyset position: only deploys strictly older than this one. */
 	before?: { deployedAt: number; id: string };
 	limit: number;
 };
 
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function conditions(f: DeployFilter) {
+	const like = f.text === undefined ? undefined : `%${escapeLike(f.text)}%`;
+	return and(
+		f.serviceId === undefined ? undefined : eq(deploys.serviceId, f.serviceId),
+		f.aliasKey === undefined ? undefined : eq(deploys.aliasKey, f.aliasKey),
+		f.environment === undefined ? undefined : eq(deploys.environment, f.environment),
+		f.integrationId === undefined ? undefined : eq(deploys.integrationId, f.integrationId),
+		f.deployerEmail === undefined
+			? undefined
+			: eq(
+					deploys.personId,
+					sql`(select ${people.id} from ${people} where ${people.email} = ${f.deployerEmail.toLowerCase()})`,
+				),
+		f.status === undefined ? undefined : eq(deploys.status, f.status),
+		// A range, not LIKE, so the index on commit_sha serves prefixes; `~` sorts after every hex digit.
+		f.commitSha === undefined
+			? undefined
+			: and(gte(deploys.commitSha, f.commitSha), lt(deploys.commitSha, `${f.commitSha}~`)),
+		f.from === undefined ? undefined : gte(deploys.deployedAt, f.from),
+		f.to === undefined ? undefined : lt(deploys.deployedAt, f.to),
+		like === undefined
+			? undefined
+			: sql`(${deploys.description} like ${like} escape '\\' or ${deploys.commitMessage} like ${like} escape '\\')`,
+		f.before === undefined
+			? undefined
+			: sql`(${deploys.deployedAt}, ${deploys.id}) < (${f.before.deployedAt}, ${f.before.id})`,
+	);
+}
+
 /** Deploys newest first (by `deployed_at`, then arrival), with their service's name. */
 export function listDeploys(db: Database, filter: DeployFilter) {
-	const { serviceId, aliasKey: key, environment, before, limit } = filter;
 	return db
 		.select({ deploy: deploys, serviceName: services.name })
 		.from(deploys)
 		.leftJoin(services, eq(services.id, deploys.serviceId))
-		.where(
-			and(
-				serviceId === undefined ? undefined : eq(deploys.serviceId, serviceId),
-				key === undefined ? undefined : eq(deploys.aliasKey, key),
-				environment === undefined ? undefined : eq(deploys.environment, environment),
-				before === undefined
-					? undefined
-					: sql`(${deploys.deployedAt}, ${deploys.id}) < (${before.deployedAt}, ${before.id})`,
-			),
-		)
+		.where(conditions(filter))
 		.orderBy(desc(deploys.deployedAt), desc(deploys.id))
-		.limit(limit);
+		.limit(filter.limit);
 }
 
 export type ListedDeploy = Awaited<ReturnType<typeof listDeploys>>[number];
+
+export async function findDeploy(db: Database, id: string) {
+	const [deploy, history] = await db.batch([
+		db
+			.select({ deploy: deploys, serviceName: services.name })
+			.from(deploys)
+			.leftJoin(services, eq(services.id, deploys.serviceId))
+			.where(eq(deploys.id, id)),
+		db
+			.select({ status: deployStatuses.status, raw: deployStatuses.raw, at: deployStatuses.at })
+			.from(deployStatuses)
+			.where(eq(deployStatuses.deployId, id))
+			.orderBy(asc(deployStatuses.at)),
+	]);
+	return deploy[0] && { ...deploy[0], history };
+}
+
+/**
+ * What runs where: each environment's current deploy for a service, the one
+ * with the latest `deployed_at` (ties: the later arrival), so a deploy that
+ * arrives late with an older time never replaces it. One index seek per
+ * environment on (service_id, environment, deployed_at, id).
+ */
+export function currentDeploys(db: Database, serviceId: string) {
+	const latest = db
+		.select({ id: deploys.id })
+		.from(deploys)
+		.where(and(eq(deploys.serviceId, serviceId), sql`${deploys.environment} is "environments"."environment"`))
+		.orderBy(desc(deploys.deployedAt), desc(deploys.id))
+		.limit(1);
+	const environments = db
+		.selectDistinct({ environment: deploys.environment })
+		.from(deploys)
+		.where(eq(deploys.serviceId, serviceId))
+		.as("environments");
+	return db
+		.select({ deploy: deploys, serviceName: services.name })
+		.from(environments)
+		.innerJoin(deploys, eq(deploys.id, sql`(${latest})`))
+		.leftJoin(services, eq(services.id, deploys.serviceId))
+		.orderBy(sql`${deploys.environment} is null`, asc(deploys.environment));
+}
