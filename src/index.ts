@@ -1,5 +1,7 @@
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import { api } from "./api";
+import { docs } from "./api/docs";
 import type { AppEnv } from "./env";
 import { notFound, onError } from "./http/errors";
 import { webhook } from "./webhook/route";
@@ -7,8 +9,16 @@ import { webhook } from "./webhook/route";
 export { Ledger } from "./ledger/ledger";
 
 // Not strict: a webhook URL pasted with a trailing slash still works.
-const app = new Hono<AppEnv>({ strict: false })
-	.get("/healthz", (c) => c.json({ status: "ok" }))
+const app = new Hono<AppEnv>({ strict: false });
+
+app
+	// Before the API, whose admin-token guard covers the rest of /api.
+	.route("/api", docs(app))
+	.get(
+		"/healthz",
+		describeRoute({ tags: ["Meta"], summary: "Liveness", security: [], responses: { 200: { description: "Up" } } }),
+		(c) => c.json({ status: "ok" }),
+	)
 	.route("/integrations/deploy", webhook)
 	.route("/api", api);
 

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { aliasKey, serviceIdForAlias } from "../db/catalog";
 import { type Database, database } from "../db/client";
@@ -10,7 +11,8 @@ import { csvLine, flatten } from "../http/csv";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
-import { object, optional, optionalText, requiredDatetime, validate } from "../http/validation";
+import { errors, isoTime, json, validated } from "../http/openapi";
+import { object, optional, optionalText, requiredDatetime } from "../http/validation";
 import { STATUSES } from "../ledger/status";
 
 const MAX_LIMIT = 200;
@@ -176,43 +178,125 @@ function exportStream(db: Database, filter: Omit<DeployFilter, "limit">, format:
 	});
 }
 
+const text = z.string().nullable();
+const time = isoTime.nullable();
+
+/** A deploy as the API shows it (documentation only: `presentDeploy` builds it). */
+export const deploySchema = z
+	.object({
+		id: z.string(),
+		integration_id: z.string(),
+		service: z.object({ id: z.string(), name: z.string() }).nullable(),
+		service_alias: z.string(),
+		environment: text,
+		description: z.string(),
+		deployed_at: isoTime,
+		deploy_number: z.string(),
+		deploy_url: text,
+		dedup_id: text,
+		status: z.enum(STATUSES),
+		status_raw: text,
+		agent: text,
+		deployer: z.object({ id: text, email: text, name: text, person_id: text }),
+		commit: z
+			.object({
+				sha: text,
+				message: text,
+				branch: text,
+				date: time,
+				committer_name: text,
+				committer_email: text,
+				author_name: text,
+				author_email: text,
+				authoring_date: time,
+			})
+			.nullable(),
+		received_at: isoTime,
+	})
+	.meta({ id: "Deploy" });
+
+const tags = ["Deploys"];
+
 export const deploysApi = new Hono<AppEnv>()
-	.get("/", async (c) => {
-		const query = validate(listQuery, c.req.query());
-		const db = database(c.env.DB);
-		const limit = query.limit ?? 50;
-		const before = query.cursor ? decodeCursor(query.cursor, cursorKey) : undefined;
-		const rows = await listDeploys(db, {
-			...(await toFilter(db, query)),
-			before: before && { deployedAt: before[0], id: before[1] },
-			limit: limit + 1,
-		});
-		const page = rows.slice(0, limit);
-		const last = page.at(-1)?.deploy;
-		return c.json({
-			deploys: page.map(presentDeploy),
-			next_cursor: rows.length > limit && last ? encodeCursor([last.deployedAt, last.id]) : null,
-		});
-	})
-	.get("/export", async (c) => {
-		const query = validate(exportQuery, c.req.query());
-		const db = database(c.env.DB);
-		const filter = await toFilter(db, query);
-		const name = query.format ?? "ndjson";
-		const format = formats[name];
-		return new Response(exportStream(db, filter, format).pipeThrough(new TextEncoderStream()), {
-			headers: {
-				"Content-Type": format.contentType,
-				"Content-Disposition": `attachment; filename="deploys.${name}"`,
+	.get(
+		"/",
+		describeRoute({
+			tags,
+			summary: "List deploys, newest first",
+			responses: {
+				200: json("A page of deploys", z.object({ deploys: z.array(deploySchema), next_cursor: text })),
+				...errors(400, 401),
 			},
-		});
-	})
-	.get("/:id", async (c) => {
-		const id = c.req.param("id");
-		const found = await findDeploy(database(c.env.DB), id);
-		if (!found) throw ApiError.of(404, "Deploy Error", `no deploy with id '${id}'`);
-		return c.json({
-			...presentDeploy(found),
-			status_history: found.history.map((h) => ({ status: h.status, raw: h.raw, at: formatDatetime(h.at) })),
-		});
-	});
+		}),
+		validated("query", listQuery),
+		async (c) => {
+			const query = c.req.valid("query");
+			const db = database(c.env.DB);
+			const limit = query.limit ?? 50;
+			const before = query.cursor ? decodeCursor(query.cursor, cursorKey) : undefined;
+			const rows = await listDeploys(db, {
+				...(await toFilter(db, query)),
+				before: before && { deployedAt: before[0], id: before[1] },
+				limit: limit + 1,
+			});
+			const page = rows.slice(0, limit);
+			const last = page.at(-1)?.deploy;
+			return c.json({
+				deploys: page.map(presentDeploy),
+				next_cursor: rows.length > limit && last ? encodeCursor([last.deployedAt, last.id]) : null,
+			});
+		},
+	)
+	.get(
+		"/export",
+		describeRoute({
+			tags,
+			summary: "Export every matching deploy as NDJSON or CSV, streamed",
+			responses: {
+				200: {
+					description: "One deploy per line (NDJSON), or a header row and one row per deploy (CSV)",
+					content: { "application/x-ndjson": {}, "text/csv": {} },
+				},
+				...errors(400, 401),
+			},
+		}),
+		validated("query", exportQuery),
+		async (c) => {
+			const query = c.req.valid("query");
+			const db = database(c.env.DB);
+			const filter = await toFilter(db, query);
+			const name = query.format ?? "ndjson";
+			const format = formats[name];
+			return new Response(exportStream(db, filter, format).pipeThrough(new TextEncoderStream()), {
+				headers: {
+					"Content-Type": format.contentType,
+					"Content-Disposition": `attachment; filename="deploys.${name}"`,
+				},
+			});
+		},
+	)
+	.get(
+		"/:id",
+		describeRoute({
+			tags,
+			summary: "One deploy, with its status history",
+			responses: {
+				200: json(
+					"The deploy",
+					deploySchema.extend({
+						status_history: z.array(z.object({ status: z.enum(STATUSES), raw: z.string(), at: isoTime })),
+					}),
+				),
+				...errors(401, 404),
+			},
+		}),
+		async (c) => {
+			const id = c.req.param("id");
+			const found = await findDeploy(database(c.env.DB), id);
+			if (!found) throw ApiError.of(404, "Deploy Error", `no deploy with id '${id}'`);
+			return c.json({
+				...presentDeploy(found),
+				status_history: found.history.map((h) => ({ status: h.status, raw: h.raw, at: formatDatetime(h.at) })),
+			});
+		},
+	);

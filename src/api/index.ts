@@ -3,6 +3,7 @@ import type { AppEnv } from "../env";
 import { requireAdmin } from "./auth";
 import { deploysApi } from "./deploys";
 import { integrationsApi } from "./integrations";
+import { metricsApi } from "./metrics";
 import { peopleApi } from "./people";
 import { servicesApi } from "./services";
 import { suggestionsApi } from "./suggestions";
@@ -14,4 +15,5 @@ export const api = new Hono<AppEnv>()
 	.route("/services", servicesApi)
 	.route("/deploys", deploysApi)
 	.route("/suggestions", suggestionsApi)
-	.route("/people", peopleApi);
+	.route("/people", peopleApi)
+	.route("/metrics", metricsApi);

@@ -1,11 +1,14 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
+import { z } from "zod";
 import { database } from "../db/client";
 import { newId } from "../db/ids";
 import { type IntegrationRow, integrations } from "../db/schema";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
+import { errors, isoTime, json, jsonBody } from "../http/openapi";
 import { object, readJson, requiredText, validate } from "../http/validation";
 
 const newIntegration = object({ name: requiredText({ max: 255 }) });
@@ -19,51 +22,90 @@ function present(row: IntegrationRow, origin: string) {
 	};
 }
 
+const integrationSchema = z
+	.object({ id: z.string(), name: z.string(), webhook_url: z.url(), created_at: isoTime })
+	.meta({ id: "Integration" });
+
+const tags = ["Integrations"];
+
 const notFound = (id: string) => ApiError.of(404, "Integration Error", `no integration with id '${id}'`);
 
 export const integrationsApi = new Hono<AppEnv>()
-	.post("/", async (c) => {
-		const { name } = validate(newIntegration, await readJson(c));
-		const row: IntegrationRow = {
-			id: newId(),
-			name,
-			webhookToken: crypto.randomUUID(),
-			createdAt: Date.now(),
-			revokedAt: null,
-		};
-		await database(c.env.DB).insert(integrations).values(row);
-		return c.json(present(row, new URL(c.req.url).origin), 201);
-	})
-	.get("/", async (c) => {
-		const rows = await database(c.env.DB)
-			.select()
-			.from(integrations)
-			.where(isNull(integrations.revokedAt))
-			.orderBy(desc(integrations.createdAt));
-		const origin = new URL(c.req.url).origin;
-		return c.json({ integrations: rows.map((row) => present(row, origin)) });
-	})
-	.get("/:id", async (c) => {
-		const id = c.req.param("id");
-		const row = await database(c.env.DB)
-			.select()
-			.from(integrations)
-			.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
-			.get();
-		if (!row) throw notFound(id);
-		return c.json(present(row, new URL(c.req.url).origin));
-	})
-	.delete("/:id", async (c) => {
-		const id = c.req.param("id");
-		const db = database(c.env.DB);
-		const row = await db
-			.select({ id: integrations.id })
-			.from(integrations)
-			.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
-			.get();
-		if (!row) throw notFound(id);
-		// The ledger first: from here on no webhook can be accepted, even one already past the D1 check.
-		await c.env.LEDGER.get(c.env.LEDGER.idFromName(id)).revoke();
-		await db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id));
-		return c.body(null, 204);
-	});
+	.post(
+		"/",
+		describeRoute({
+			tags,
+			summary: "Create an integration and its secret webhook URL",
+			requestBody: jsonBody(newIntegration),
+			responses: { 201: json("The integration", integrationSchema), ...errors(400, 401) },
+		}),
+		async (c) => {
+			const { name } = validate(newIntegration, await readJson(c));
+			const row: IntegrationRow = {
+				id: newId(),
+				name,
+				webhookToken: crypto.randomUUID(),
+				createdAt: Date.now(),
+				revokedAt: null,
+			};
+			await database(c.env.DB).insert(integrations).values(row);
+			return c.json(present(row, new URL(c.req.url).origin), 201);
+		},
+	)
+	.get(
+		"/",
+		describeRoute({
+			tags,
+			summary: "List live integrations, newest first",
+			responses: { 200: json("Integrations", z.object({ integrations: z.array(integrationSchema) })), ...errors(401) },
+		}),
+		async (c) => {
+			const rows = await database(c.env.DB)
+				.select()
+				.from(integrations)
+				.where(isNull(integrations.revokedAt))
+				.orderBy(desc(integrations.createdAt));
+			const origin = new URL(c.req.url).origin;
+			return c.json({ integrations: rows.map((row) => present(row, origin)) });
+		},
+	)
+	.get(
+		"/:id",
+		describeRoute({
+			tags,
+			summary: "One live integration",
+			responses: { 200: json("The integration", integrationSchema), ...errors(401, 404) },
+		}),
+		async (c) => {
+			const id = c.req.param("id");
+			const row = await database(c.env.DB)
+				.select()
+				.from(integrations)
+				.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
+				.get();
+			if (!row) throw notFound(id);
+			return c.json(present(row, new URL(c.req.url).origin));
+		},
+	)
+	.delete(
+		"/:id",
+		describeRoute({
+			tags,
+			summary: "Revoke an integration: its webhook answers 404 from then on; its deploys stay",
+			responses: { 204: { description: "Revoked" }, ...errors(401, 404) },
+		}),
+		async (c) => {
+			const id = c.req.param("id");
+			const db = database(c.env.DB);
+			const row = await db
+				.select({ id: integrations.id })
+				.from(integrations)
+				.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
+				.get();
+			if (!row) throw notFound(id);
+			// The ledger first: from here on no webhook can be accepted, even one already past the D1 check.
+			await c.env.LEDGER.get(c.env.LEDGER.idFromName(id)).revoke();
+			await db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id));
+			return c.body(null, 204);
+		},
+	);

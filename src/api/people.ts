@@ -1,18 +1,39 @@
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
+import { z } from "zod";
 import { database } from "../db/client";
 import { listPeople } from "../db/people";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
+import { errors, isoTime, json } from "../http/openapi";
 
-export const peopleApi = new Hono<AppEnv>().get("/", async (c) => {
-	const rows = await listPeople(database(c.env.DB));
-	return c.json({
-		people: rows.map((p) => ({
-			id: p.id,
-			email: p.email,
-			name: p.name,
-			deploy_count: p.deployCount,
-			last_deploy_at: p.lastDeployAt === null ? null : formatDatetime(p.lastDeployAt),
-		})),
-	});
-});
+const personSchema = z
+	.object({
+		id: z.string(),
+		email: z.string(),
+		name: z.string().nullable(),
+		deploy_count: z.number().int(),
+		last_deploy_at: isoTime.nullable(),
+	})
+	.meta({ id: "Person" });
+
+export const peopleApi = new Hono<AppEnv>().get(
+	"/",
+	describeRoute({
+		tags: ["People"],
+		summary: "Deployers by e-mail, most recently active first",
+		responses: { 200: json("People", z.object({ people: z.array(personSchema) })), ...errors(401) },
+	}),
+	async (c) => {
+		const rows = await listPeople(database(c.env.DB));
+		return c.json({
+			people: rows.map((p) => ({
+				id: p.id,
+				email: p.email,
+				name: p.name,
+				deploy_count: p.deployCount,
+				last_deploy_at: p.lastDeployAt === null ? null : formatDatetime(p.lastDeployAt),
+			})),
+		});
+	},
+);

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { findService, isUniqueViolation, serviceByName } from "../db/catalog";
 import { type Database, database } from "../db/client";
@@ -14,8 +15,9 @@ import {
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
+import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
 import { object, optional, optionalText, readJson, requiredText, validate } from "../http/validation";
-import { presentService } from "./services";
+import { presentService, serviceSchema } from "./services";
 
 const listQuery = object({
 	state: optional(z.enum(["open", "ignored"], { error: "param must be one of: open, ignored" })),
@@ -36,6 +38,22 @@ function present(s: Suggestion) {
 		last_seen_at: iso(s.lastSeenAt),
 	};
 }
+
+const suggestionSchema = z
+	.object({
+		id: z.string(),
+		alias: z.string(),
+		state: z.enum(["open", "ignored", "resolved"]),
+		service_id: z.string().nullable(),
+		deploy_count: z.number().int(),
+		first_seen_at: isoTime.nullable(),
+		last_seen_at: isoTime.nullable(),
+	})
+	.meta({ id: "Suggestion" });
+
+const outcomeSchema = z.object({ suggestion: suggestionSchema, service: serviceSchema.optional() });
+
+const tags = ["Suggestions"];
 
 const conflict = (detail: string) => ApiError.of(409, "Suggestion Error", detail);
 
@@ -71,41 +89,94 @@ async function answer(db: Database, suggestionId: string, serviceId?: string | n
 }
 
 export const suggestionsApi = new Hono<AppEnv>()
-	.get("/", async (c) => {
-		const { state } = validate(listQuery, c.req.query());
-		const rows = await listSuggestions(database(c.env.DB), state ?? "open");
-		return c.json({ suggestions: rows.map(present) });
-	})
-	.post("/:id/accept", async (c) => {
-		const input = validate(acceptInput, await readJson(c));
-		const db = database(c.env.DB);
-		const suggestion = await actionable(db, c.req.param("id"), ["open", "ignored"]);
-		const name = input?.name ?? suggestion.alias;
-		if (await serviceByName(db, name)) {
-			throw ApiError.of(409, "Name Error", `a service named '${name}' already exists; attach the alias to it instead`);
-		}
-		const serviceId = await settle(acceptSuggestion(db, suggestion, name));
-		return c.json(await answer(db, suggestion.id, serviceId), 201);
-	})
-	.post("/:id/attach", async (c) => {
-		const input = validate(attachInput, await readJson(c));
-		const db = database(c.env.DB);
-		const suggestion = await actionable(db, c.req.param("id"), ["open", "ignored"]);
-		if (!(await findService(db, input.service_id))) {
-			throw ApiError.of(404, "Service id Error", `no service with id '${input.service_id}'`);
-		}
-		await settle(attachSuggestion(db, suggestion, input.service_id));
-		return c.json(await answer(db, suggestion.id, input.service_id));
-	})
-	.post("/:id/ignore", async (c) => {
-		const db = database(c.env.DB);
-		const suggestion = await actionable(db, c.req.param("id"), ["open"]);
-		await settle(setSuggestionIgnored(db, suggestion, true));
-		return c.json(await answer(db, suggestion.id));
-	})
-	.post("/:id/unignore", async (c) => {
-		const db = database(c.env.DB);
-		const suggestion = await actionable(db, c.req.param("id"), ["ignored"]);
-		await settle(setSuggestionIgnored(db, suggestion, false));
-		return c.json(await answer(db, suggestion.id));
-	});
+	.get(
+		"/",
+		describeRoute({
+			tags,
+			summary: "Aliases deploys arrived under that no service claims, most recently seen first",
+			responses: {
+				200: json("Suggestions", z.object({ suggestions: z.array(suggestionSchema) })),
+				...errors(400, 401),
+			},
+		}),
+		validated("query", listQuery),
+		async (c) => {
+			const { state } = c.req.valid("query");
+			const rows = await listSuggestions(database(c.env.DB), state ?? "open");
+			return c.json({ suggestions: rows.map(present) });
+		},
+	)
+	.post(
+		"/:id/accept",
+		describeRoute({
+			tags,
+			summary: "Accept: a new service (named after the alias unless `name` is given) owns the alias",
+			requestBody: jsonBody(acceptInput, false),
+			responses: {
+				201: json("The resolved suggestion and the new service", outcomeSchema),
+				...errors(400, 401, 404, 409),
+			},
+		}),
+		async (c) => {
+			const input = validate(acceptInput, await readJson(c));
+			const db = database(c.env.DB);
+			const suggestion = await actionable(db, c.req.param("id"), ["open", "ignored"]);
+			const name = input?.name ?? suggestion.alias;
+			if (await serviceByName(db, name)) {
+				throw ApiError.of(
+					409,
+					"Name Error",
+					`a service named '${name}' already exists; attach the alias to it instead`,
+				);
+			}
+			const serviceId = await settle(acceptSuggestion(db, suggestion, name));
+			return c.json(await answer(db, suggestion.id, serviceId), 201);
+		},
+	)
+	.post(
+		"/:id/attach",
+		describeRoute({
+			tags,
+			summary: "Attach the alias to an existing service",
+			requestBody: jsonBody(attachInput),
+			responses: { 200: json("The resolved suggestion and the service", outcomeSchema), ...errors(400, 401, 404, 409) },
+		}),
+		async (c) => {
+			const input = validate(attachInput, await readJson(c));
+			const db = database(c.env.DB);
+			const suggestion = await actionable(db, c.req.param("id"), ["open", "ignored"]);
+			if (!(await findService(db, input.service_id))) {
+				throw ApiError.of(404, "Service id Error", `no service with id '${input.service_id}'`);
+			}
+			await settle(attachSuggestion(db, suggestion, input.service_id));
+			return c.json(await answer(db, suggestion.id, input.service_id));
+		},
+	)
+	.post(
+		"/:id/ignore",
+		describeRoute({
+			tags,
+			summary: "Ignore: deploys keep being recorded, but the alias is no longer suggested",
+			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 404, 409) },
+		}),
+		async (c) => {
+			const db = database(c.env.DB);
+			const suggestion = await actionable(db, c.req.param("id"), ["open"]);
+			await settle(setSuggestionIgnored(db, suggestion, true));
+			return c.json(await answer(db, suggestion.id));
+		},
+	)
+	.post(
+		"/:id/unignore",
+		describeRoute({
+			tags,
+			summary: "Un-ignore: the alias is suggested again",
+			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 404, 409) },
+		}),
+		async (c) => {
+			const db = database(c.env.DB);
+			const suggestion = await actionable(db, c.req.param("id"), ["ignored"]);
+			await settle(setSuggestionIgnored(db, suggestion, false));
+			return c.json(await answer(db, suggestion.id));
+		},
+	);

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client";
 import { newId } from "./ids";
-import { aliases, deploys, type ServiceRow, services, suggestions } from "./schema";
+import { aliases, deploys, type ServiceRow, services, suggestionEvents, suggestions } from "./schema";
 
 /** How aliases are compared: surrounding space and letter case do not matter. */
 export function aliasKey(alias: string): string {
@@ -64,11 +64,13 @@ export type Statements = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
 
 /**
  * The statements that give `names` to a service: the aliases themselves, the
- * deploys already recorded under them, and their suggestions, now resolved.
+ * deploys already recorded under them, and their suggestions, now resolved
+ * (with an event, so an action read before this claim loses its race).
  * A name another service owns fails the batch on the aliases' primary key.
  */
 export function claimAliases(db: Database, serviceId: string, names: string[], now: number): Statements {
 	const keys = names.map(aliasKey);
+	const unresolved = and(inArray(suggestions.aliasKey, keys), ne(suggestions.state, "resolved"));
 	return [
 		db
 			.insert(aliases)
@@ -77,10 +79,27 @@ export function claimAliases(db: Database, serviceId: string, names: string[], n
 			.update(deploys)
 			.set({ serviceId })
 			.where(and(inArray(deploys.aliasKey, keys), isNull(deploys.serviceId))),
+		// Reads the current version inside the batch, so it conflicts only with an
+		// accept or attach in this same batch, which already logged this version.
+		db
+			.insert(suggestionEvents)
+			.select(
+				db
+					.select({
+						suggestionId: suggestions.id,
+						version: suggestions.version,
+						action: sql<"claim">`'claim'`.as("action"),
+						serviceId: sql<string>`${serviceId}`.as("service_id"),
+						at: sql<number>`${now}`.as("at"),
+					})
+					.from(suggestions)
+					.where(unresolved),
+			)
+			.onConflictDoNothing(),
 		db
 			.update(suggestions)
 			.set({ state: "resolved", serviceId, version: sql`${suggestions.version} + 1` })
-			.where(and(inArray(suggestions.aliasKey, keys), ne(suggestions.state, "resolved"))),
+			.where(unresolved),
 	];
 }
 

@@ -175,7 +175,8 @@ export async function findDeploy(db: Database, id: string) {
 			.select({ status: deployStatuses.status, raw: deployStatuses.raw, at: deployStatuses.at })
 			.from(deployStatuses)
 			.where(eq(deployStatuses.deployId, id))
-			.orderBy(asc(deployStatuses.at)),
+			// Statuses only move forward, so their stage orders them even within one millisecond.
+			.orderBy(asc(stage(deployStatuses.status))),
 	]);
 	return deploy[0] && { ...deploy[0], history };
 }

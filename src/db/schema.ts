@@ -74,7 +74,7 @@ export const suggestionEvents = sqliteTable(
 			.notNull()
 			.references(() => suggestions.id, { onDelete: "cascade" }),
 		version: integer().notNull(),
-		action: text({ enum: ["accept", "attach", "ignore", "unignore"] }).notNull(),
+		action: text({ enum: ["accept", "attach", "ignore", "unignore", "claim"] }).notNull(),
 		serviceId: text("service_id"),
 		at: integer().notNull(),
 	},

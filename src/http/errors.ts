@@ -30,6 +30,15 @@ export function errorBody(errors: ErrorObject[]) {
 	return { errors };
 }
 
+type Issue = { message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> | undefined };
+
+/** A validation issue as the contract words it: title `<Field> Error`, detail `<message>: <field>`. */
+export function fieldError(issue: Issue): ErrorObject {
+	const path = (issue.path ?? []).map((part) => String(typeof part === "object" ? part.key : part));
+	const field = path.join(".") || "body";
+	return { status: 400, title: `${humanize(field)} Error`, detail: `${issue.message}: ${field}` };
+}
+
 function respond(c: Context, error: ApiError) {
 	return c.json(errorBody(error.errors), error.status, error.headers);
 }

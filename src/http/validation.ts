@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { parseDatetime } from "./datetime";
-import { ApiError, type ErrorObject, humanize } from "./errors";
+import { ApiError, fieldError } from "./errors";
 
 /** The contract's wording for a required field that is absent, null or blank. */
 export const MISSING = "param is missing or the value is empty";
@@ -49,16 +49,11 @@ export function object<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 	return z.preprocess(blankToAbsent, z.object(shape, { error: typeError("an object") }));
 }
 
-function toErrorObject(issue: z.core.$ZodIssue): ErrorObject {
-	const field = issue.path.map(String).join(".") || "body";
-	return { status: 400, title: `${humanize(field)} Error`, detail: `${issue.message}: ${field}` };
-}
-
 /** Parses `input` with `schema`, or throws one 400 listing every invalid field. */
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
 	const result = schema.safeParse(input);
 	if (result.success) return result.data;
-	throw new ApiError(400, result.error.issues.map(toErrorObject));
+	throw new ApiError(400, result.error.issues.map(fieldError));
 }
 
 /**

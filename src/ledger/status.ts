@@ -44,14 +44,12 @@ const SYNONYMS: Record<string, Status> = {
 
 /** `Succeeded`, `IN-PROGRESS`, `cancelled` → the API's words; anything unknown is `no_status`. */
 export function normalizeStatus(raw: string): Status {
-	return (
-		SYNONYMS[
-			raw
-				.trim()
-				.toLowerCase()
-				.replace(/[\s-]+/g, "_")
-		] ?? "no_status"
-	);
+	const word = raw
+		.trim()
+		.toLowerCase()
+		.replace(/[\s-]+/g, "_");
+	// Own keys only: `constructor` or `__proto__` must not find the prototype's members.
+	return Object.hasOwn(SYNONYMS, word) ? (SYNONYMS[word] as Status) : "no_status";
 }
 
 /** Statuses only move forward: queued → running → a terminal one, which is final. */

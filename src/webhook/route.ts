@@ -1,13 +1,16 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
+import { describeRoute } from "hono-openapi";
+import { z } from "zod";
 import { serviceIdForAlias } from "../db/catalog";
 import { database } from "../db/client";
 import { integrationByWebhookToken } from "../db/integrations";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
+import { errors, json, jsonBody } from "../http/openapi";
 import { readJson } from "../http/validation";
-import { parseDeployPayload } from "./payload";
+import { deployPayload, parseDeployPayload } from "./payload";
 
 /** Bodies over this are refused with 413; the largest legitimate deploy is a few KiB. */
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -39,45 +42,81 @@ const limitBody = bodyLimit({
 
 export const webhook = new Hono<WebhookEnv>();
 
-webhook.post("/:uuid", findIntegration, limitBody, async (c) => {
-	const payload = parseDeployPayload(await readJson(c));
-	const db = database(c.env.DB);
-	const integrationId = c.var.integrationId;
-	const serviceId = await serviceIdForAlias(db, payload.service);
-	const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
-	const outcome = await ledger.record({
-		integrationId,
-		serviceId,
-		agent: c.req.query("agent")?.slice(0, 255) || null,
-		payload,
+const accepted = z
+	.object({
+		result: z.enum(["ok", "no_service_found", "duplicate_deploy"]),
+		message: z.string().optional(),
+	})
+	.meta({
+		examples: [
+			{ result: "ok" },
+			{
+				result: "no_service_found",
+				message: "No service found matching alias 'X'. Recording 'X' as a suggestion.",
+			},
+			{ result: "duplicate_deploy", message: "Deploy not created due to existing deploy with identical dedup_id" },
+		],
 	});
 
-	switch (outcome) {
-		case "revoked":
-			throw unknownIntegration();
-		case "duplicate":
-			return c.json(
-				{
-					result: "duplicate_deploy",
-					message: "Deploy not created due to existing deploy with identical dedup_id",
-				},
-				202,
-			);
-		case "accepted":
-			return serviceId
-				? c.json({ result: "ok" }, 202)
-				: c.json(
-						{
-							result: "no_service_found",
-							message: `No service found matching alias '${payload.service}'. Recording '${payload.service}' as a suggestion.`,
-						},
-						202,
-					);
-	}
-});
+const tags = ["Webhook"];
 
-webhook.all("/:uuid", (c) => {
-	throw ApiError.of(405, "Method Error", `${c.req.method} is not allowed here; send deploys with POST`, {
-		Allow: "POST",
-	});
-});
+webhook.post(
+	"/:uuid",
+	describeRoute({
+		tags,
+		summary: "Report a deploy (OpsLevel Custom Deploy webhook)",
+		description:
+			"The body is read as JSON whatever Content-Type says. `?agent=` is kept as the deploy's agent; the rest of the query string is ignored.",
+		security: [],
+		requestBody: jsonBody(deployPayload),
+		responses: { 202: json("Recorded, or recognised as a duplicate", accepted), ...errors(400, 404, 413) },
+	}),
+	findIntegration,
+	limitBody,
+	async (c) => {
+		const payload = parseDeployPayload(await readJson(c));
+		const db = database(c.env.DB);
+		const integrationId = c.var.integrationId;
+		const serviceId = await serviceIdForAlias(db, payload.service);
+		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
+		const outcome = await ledger.record({
+			integrationId,
+			serviceId,
+			agent: c.req.query("agent")?.slice(0, 255) || null,
+			payload,
+		});
+
+		switch (outcome) {
+			case "revoked":
+				throw unknownIntegration();
+			case "duplicate":
+				return c.json(
+					{
+						result: "duplicate_deploy",
+						message: "Deploy not created due to existing deploy with identical dedup_id",
+					},
+					202,
+				);
+			case "accepted":
+				return serviceId
+					? c.json({ result: "ok" }, 202)
+					: c.json(
+							{
+								result: "no_service_found",
+								message: `No service found matching alias '${payload.service}'. Recording '${payload.service}' as a suggestion.`,
+							},
+							202,
+						);
+		}
+	},
+);
+
+webhook.all(
+	"/:uuid",
+	describeRoute({ tags, summary: "Anything but POST", security: [], responses: errors(405) }),
+	(c) => {
+		throw ApiError.of(405, "Method Error", `${c.req.method} is not allowed here; send deploys with POST`, {
+			Allow: "POST",
+		});
+	},
+);

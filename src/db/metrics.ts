@@ -1,0 +1,164 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Database } from "./client";
+
+/**
+ * DORA metrics over one window of deploys, in one statement (one consistent
+ * snapshot, one round trip). See the README's "DORA metrics" for the definitions.
+ *
+ * Deploys are compared within a stream: the same service (or, for a deploy no
+ * service claims, the same alias) and the same environment, ordered by
+ * `deployed_at`, then `id` (arrival). Looking before and after the window
+ * (the deploy a rollback returns to, the success that restores a failure) is
+ * one index seek per deploy on a stream's own index, never a scan.
+ */
+
+export type MetricsFilter = {
+	serviceId?: string;
+	aliasKey?: string;
+	environment?: string;
+	/** The window, epoch ms: `from` inclusive, `to` exclusive. */
+	from: number;
+	to: number;
+	/** Start of the first bucket (at or before `from`) and a bucket's length, ms. */
+	bucketOrigin: number;
+	bucketSize: number;
+};
+
+/** Count, median and p90 (nearest rank) of durations in milliseconds; null when there are none. */
+export type DurationStats = { count: number; median: number | null; p90: number | null };
+
+export type MetricsRow = {
+	/** Non-empty buckets only, as `[index from bucketOrigin, deploys]`. */
+	buckets: [number, number][];
+	total: number;
+	failed: number;
+	rollbacks: number;
+	/** Deploys that failed, rolled back, or both (each counted once). */
+	failedChanges: number;
+	leadTime: DurationStats;
+	restore: DurationStats & { unrestored: number };
+};
+
+type RawRow = {
+	buckets: string;
+	total: number;
+	failed: number;
+	rollbacks: number;
+	failed_changes: number;
+	lead_count: number;
+	lead_median: number | null;
+	lead_p90: number | null;
+	restore_count: number;
+	restore_median: number | null;
+	restore_p90: number | null;
+	unrestored: number;
+};
+
+/**
+ * A subquery over `s`, the deploys of the same stream as the row `w`: one per
+ * kind of stream so each walks its own index, (service_id, environment,
+ * deployed_at, id) for a service, (alias_key, deployed_at, id) for an unclaimed
+ * alias. (A unary `+` keeps SQLite from choosing an index by that column.)
+ */
+function sameStream(w: string, serviceQuery: (on: SQL) => SQL) {
+	const o = sql.raw(w);
+	return sql`(case when ${o}.service_id is not null
+		then ${serviceQuery(sql`s.service_id = ${o}.service_id and s.environment is ${o}.environment`)}
+		else ${serviceQuery(sql`s.alias_key = ${o}.alias_key and +s.service_id is null and +s.environment is ${o}.environment`)}
+	end)`;
+}
+
+/**
+ * Count, median and p90 of the `ms` column of `durations`. Nearest rank: of n
+ * sorted values, the p-th percentile is the ceil(p/100 × n)-th, so the median
+ * of an even count is the lower middle value; every answer is an observed one.
+ */
+function durationStats(durations: SQL) {
+	return sql`(select count(*) as count,
+			max(case when rank = (n + 1) / 2 then ms end) as median,
+			max(case when rank = (9 * n + 9) / 10 then ms end) as p90
+		from (select ms, row_number() over (order by ms) as rank, count(*) over () as n from (${durations})))`;
+}
+
+/** The statement behind `windowMetrics`, exposed so tests can read its query plan. */
+export function metricsStatement(db: Database, filter: MetricsFilter) {
+	const { serviceId, aliasKey, environment, from, to, bucketOrigin, bucketSize } = filter;
+	const conditions = [sql`d.deployed_at >= ${from}`, sql`d.deployed_at < ${to}`];
+	if (serviceId !== undefined) conditions.push(sql`d.service_id = ${serviceId}`);
+	if (aliasKey !== undefined) conditions.push(sql`d.alias_key = ${aliasKey}`);
+	if (environment !== undefined) conditions.push(sql`d.environment = ${environment}`);
+
+	// The sha the stream ran before `w`: the latest earlier deploy that named one.
+	const previousSha = sameStream(
+		"w",
+		(on) => sql`(select s.commit_sha from deploys s
+			where ${on} and s.commit_sha is not null and (s.deployed_at, s.id) < (w.deployed_at, w.id)
+			order by s.deployed_at desc, s.id desc limit 1)`,
+	);
+	// The first success after the failed deploy `f` in its stream, however long after the window.
+	const restoredAt = sameStream(
+		"f",
+		(on) => sql`(select s.deployed_at from deploys s
+			where ${on} and +s.status = 'success' and (s.deployed_at, s.id) > (f.deployed_at, f.id)
+			order by s.deployed_at, s.id limit 1)`,
+	);
+
+	return db.get<RawRow>(sql`
+		with w as materialized (
+			select d.id, d.service_id, d.alias_key, d.environment, d.deployed_at, d.status, d.commit_sha,
+				coalesce(d.authoring_date, d.commit_date) as committed_at
+			from deploys d
+			where ${sql.join(conditions, sql` and `)}
+		),
+		shas as (
+			select w.*, case when w.commit_sha is null then null else ${previousSha} end as previous_sha from w
+		),
+		-- A rollback changes the stream's sha back to one it ran before (and was then superseded).
+		changes as materialized (
+			select c.status = 'failure' as failed,
+				coalesce(c.previous_sha <> c.commit_sha and exists (
+					select 1 from deploys s indexed by deploys_commit_sha_idx
+					where s.commit_sha = c.commit_sha and s.service_id is c.service_id
+						and (c.service_id is not null or s.alias_key = c.alias_key) and s.environment is c.environment
+						and (s.deployed_at, s.id) < (c.deployed_at, c.id)
+				), 0) as rollback
+			from shas c
+		),
+		restores as materialized (
+			select f.deployed_at as failed_at, ${restoredAt} as restored_at from w f where f.status = 'failure'
+		)
+		select
+			(select json_group_array(json_array(bucket, deploys)) from (
+				select cast((deployed_at - ${bucketOrigin}) / ${bucketSize} as integer) as bucket, count(*) as deploys
+				from w group by bucket order by bucket
+			)) as buckets,
+			cfr.total, cfr.failed, cfr.rollbacks, cfr.failed_changes,
+			lead.count as lead_count, lead.median as lead_median, lead.p90 as lead_p90,
+			restore.count as restore_count, restore.median as restore_median, restore.p90 as restore_p90,
+			(select count(*) from restores where restored_at is null) as unrestored
+		from
+			(select count(*) as total, coalesce(sum(failed), 0) as failed, coalesce(sum(rollback), 0) as rollbacks,
+				coalesce(sum(failed or rollback), 0) as failed_changes from changes) cfr,
+			${durationStats(sql`select deployed_at - committed_at as ms from w where committed_at <= deployed_at`)} lead,
+			${durationStats(sql`select restored_at - failed_at as ms from restores where restored_at is not null`)} restore
+	`);
+}
+
+export async function windowMetrics(db: Database, filter: MetricsFilter): Promise<MetricsRow> {
+	const row = await metricsStatement(db, filter);
+	if (!row) throw new Error("the metrics query answered no row");
+	return {
+		buckets: JSON.parse(row.buckets),
+		total: row.total,
+		failed: row.failed,
+		rollbacks: row.rollbacks,
+		failedChanges: row.failed_changes,
+		leadTime: { count: row.lead_count, median: row.lead_median, p90: row.lead_p90 },
+		restore: {
+			count: row.restore_count,
+			median: row.restore_median,
+			p90: row.restore_p90,
+			unrestored: row.unrestored,
+		},
+	};
+}
