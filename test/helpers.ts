@@ -137,3 +137,15 @@ export async function suggestedAliases(): Promise<string[]> {
 	expect(res.status).toBe(200);
 	return res.body.suggestions.map((s: { alias: string }) => s.alias);
 }
+
+/** Runs `fn` under a real D1 failure, a trigger that makes every insert into `deploys` abort, then repairs D1. */
+export async function withBrokenDeployWrites<T>(fn: () => Promise<T>): Promise<T> {
+	await env.DB.exec(
+		"CREATE TRIGGER IF NOT EXISTS injected_failure BEFORE INSERT ON deploys BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END;",
+	);
+	try {
+		return await fn();
+	} finally {
+		await env.DB.exec("DROP TRIGGER IF EXISTS injected_failure;");
+	}
+}

@@ -1,12 +1,12 @@
-import { and, count, desc, eq, isNull, max, min, sql } from "drizzle-orm";
+import { and, count, desc, eq, max, min, notExists } from "drizzle-orm";
 import { claimAliases, newService, type Statements } from "./catalog";
 import type { Database } from "./client";
-import { deploys, suggestionEvents, suggestions } from "./schema";
+import { aliases, deploys, suggestionEvents, suggestions } from "./schema";
 
 export type SuggestionState = "open" | "ignored" | "resolved";
 export type SuggestionAction = (typeof suggestionEvents.$inferInsert)["action"];
 
-/** Aggregates over the unmatched deploys behind each suggestion: retries cannot inflate them. */
+/** Aggregates over the deploys under each suggestion's alias: retries cannot inflate them. */
 const listing = (db: Database) => {
 	const lastSeen = max(deploys.receivedAt);
 	return {
@@ -23,18 +23,25 @@ const listing = (db: Database) => {
 				lastSeenAt: lastSeen,
 			})
 			.from(suggestions)
-			.leftJoin(deploys, and(eq(deploys.aliasKey, suggestions.aliasKey), isNull(deploys.serviceId)))
+			.leftJoin(deploys, eq(deploys.aliasKey, suggestions.aliasKey))
 			.$dynamic(),
 	};
 };
 
-/** Suggestions in `state` that still have unmatched deploys, most recently seen first. */
+/**
+ * Suggestions in `state`, most recently seen first. An alias a service owns is
+ * never suggested, even if a deploy delayed by a D1 outage recreated its row.
+ */
 export function listSuggestions(db: Database, state: "open" | "ignored") {
 	const { query, lastSeen } = listing(db);
 	return query
-		.where(eq(suggestions.state, state))
+		.where(
+			and(
+				eq(suggestions.state, state),
+				notExists(db.select({ key: aliases.key }).from(aliases).where(eq(aliases.key, suggestions.aliasKey))),
+			),
+		)
 		.groupBy(suggestions.id)
-		.having(sql`count(${deploys.id}) > 0`)
 		.orderBy(desc(lastSeen));
 }
 

@@ -51,7 +51,7 @@ describe("the OpenAPI document", () => {
 	it("lists query parameters with their constraints", async () => {
 		const { paths } = await document();
 		const parameters = paths["/api/deploys"]?.get?.parameters ?? [];
-		const byName = Object.fromEntries(parameters.map((p: { name: string }) => [p.name, p]));
+		const byName: Record<string, any> = Object.fromEntries(parameters.map((p: { name: string }) => [p.name, p]));
 		expect(Object.keys(byName)).toEqual(
 			expect.arrayContaining(["service", "environment", "deployer", "status", "from", "to", "limit", "cursor"]),
 		);

@@ -11,21 +11,10 @@ import {
 	postDeploy,
 	suggestedAliases,
 	unique,
+	withBrokenDeployWrites,
 } from "../helpers";
 
 const ledgerOf = (integration: Integration) => env.LEDGER.get(env.LEDGER.idFromName(integration.id));
-
-/** Runs `fn` under a real D1 failure, a trigger that makes every insert into `deploys` abort, then repairs D1. */
-async function withBrokenDeployWrites<T>(fn: () => Promise<T>): Promise<T> {
-	await env.DB.exec(
-		"CREATE TRIGGER IF NOT EXISTS injected_failure BEFORE INSERT ON deploys BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END;",
-	);
-	try {
-		return await fn();
-	} finally {
-		await env.DB.exec("DROP TRIGGER IF EXISTS injected_failure;");
-	}
-}
 
 describe("concurrency", () => {
 	it("accepts exactly one of 50 simultaneous deploys sharing a dedup_id", async () => {
