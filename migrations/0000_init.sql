@@ -45,6 +45,7 @@ CREATE TABLE `deploys` (
 	`author_email` text,
 	`authoring_date` integer,
 	`received_at` integer NOT NULL,
+	`search_text` text NOT NULL,
 	FOREIGN KEY (`integration_id`) REFERENCES `integrations`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`service_id`) REFERENCES `services`(`id`) ON UPDATE no action ON DELETE set null,
 	FOREIGN KEY (`person_id`) REFERENCES `people`(`id`) ON UPDATE no action ON DELETE no action

@@ -65,7 +65,8 @@ export async function writeDeploy(db: Database, entry: LedgerEntry): Promise<voi
 			deployerId: payload.deployer.id,
 			deployerEmail: payload.deployer.email,
 			deployerName: payload.deployer.name,
-			commitSha: commit.sha,
+			// Lower-cased, so `sha=` finds it however the pipeline spelled the hex.
+			commitSha: commit.sha?.toLowerCase(),
 			commitMessage: commit.message,
 			commitBranch: commit.branch,
 			commitDate: commit.date,
@@ -75,6 +76,7 @@ export async function writeDeploy(db: Database, entry: LedgerEntry): Promise<voi
 			authorEmail: commit.author_email,
 			authoringDate: commit.authoring_date,
 			receivedAt: entry.receivedAt,
+			searchText: [payload.description, commit.message].filter(Boolean).join("\n").toLowerCase(),
 		})
 		// A repeat delivery may carry a newer status; only a step forward is applied,
 		// so deliveries landing out of order cannot move a deploy back.
@@ -123,7 +125,7 @@ export type DeployFilter = {
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function conditions(f: DeployFilter) {
-	const like = f.text === undefined ? undefined : `%${escapeLike(f.text)}%`;
+	const like = f.text === undefined ? undefined : `%${escapeLike(f.text.toLowerCase())}%`;
 	return and(
 		f.serviceId === undefined ? undefined : eq(deploys.serviceId, f.serviceId),
 		f.aliasKey === undefined ? undefined : eq(deploys.aliasKey, f.aliasKey),
@@ -139,12 +141,10 @@ function conditions(f: DeployFilter) {
 		// A range, not LIKE, so the index on commit_sha serves prefixes; `~` sorts after every hex digit.
 		f.commitSha === undefined
 			? undefined
-			: and(gte(deploys.commitSha, f.commitSha), lt(deploys.commitSha, `${f.commitSha}~`)),
+			: and(gte(deploys.commitSha, f.commitSha.toLowerCase()), lt(deploys.commitSha, `${f.commitSha.toLowerCase()}~`)),
 		f.from === undefined ? undefined : gte(deploys.deployedAt, f.from),
 		f.to === undefined ? undefined : lt(deploys.deployedAt, f.to),
-		like === undefined
-			? undefined
-			: sql`(${deploys.description} like ${like} escape '\\' or ${deploys.commitMessage} like ${like} escape '\\')`,
+		like === undefined ? undefined : sql`${deploys.searchText} like ${like} escape '\\'`,
 		f.before === undefined
 			? undefined
 			: sql`(${deploys.deployedAt}, ${deploys.id}) < (${f.before.deployedAt}, ${f.before.id})`,
@@ -204,5 +204,5 @@ export function currentDeploys(db: Database, serviceId: string) {
 		.from(environments)
 		.innerJoin(deploys, eq(deploys.id, sql`(${latest})`))
 		.leftJoin(services, eq(services.id, deploys.serviceId))
-		.orderBy(sql`${deploys.environment} is null`, asc(deploys.environment));
+		.orderBy(sql`${deploys.environment} is null`, asc(sql`lower(${deploys.environment})`), asc(deploys.environment));
 }

@@ -123,6 +123,11 @@ export const deploys = sqliteTable(
 		authorEmail: text("author_email"),
 		authoringDate: integer("authoring_date"),
 		receivedAt: integer("received_at").notNull(),
+		/**
+		 * Description and commit message, lower-cased in JavaScript: SQLite's
+		 * LIKE and lower() fold ASCII letters only, and pipelines write in any language.
+		 */
+		searchText: text("search_text").notNull(),
 	},
 	(t) => [
 		// The database's own guard against a duplicate, beside the ledger's.

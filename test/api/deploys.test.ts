@@ -1,10 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
 	admin,
+	call,
+	createIntegration,
 	createService,
 	type DeploysPage,
 	examplePayload,
 	expectError,
+	ISO_DATETIME,
 	integrationBeforeAll,
 	listDeploys,
 	postDeploy,
@@ -386,5 +389,554 @@ describe("deployer", () => {
 		await deploy({ service: alias, deployer: { name: "Creed Bratton" } });
 		const [listed] = (await listDeploys({ service: alias })).deploys;
 		expect(listed.deployer).toMatchObject({ name: "Creed Bratton", email: null, person_id: null });
+	});
+});
+
+/** `n` random hex digits, for commit shas no other test uses. */
+const hex = (n: number) =>
+	Array.from(crypto.getRandomValues(new Uint8Array(Math.ceil(n / 2))), (b) => b.toString(16).padStart(2, "0"))
+		.join("")
+		.slice(0, n);
+
+/** A fresh e-mail address. */
+const email = (name: string) => `${unique(name)}@example.com`;
+
+/** Sends a deploy with a fresh dedup_id, answering that dedup_id. */
+async function deployed(overrides: Record<string, unknown>): Promise<string> {
+	const dedup_id = crypto.randomUUID();
+	await deploy({ ...overrides, dedup_id });
+	return dedup_id;
+}
+
+/** The dedup_ids of every deploy matching `params`, following next_cursor to the end, newest first. */
+async function matching(params: Record<string, string | number>): Promise<string[]> {
+	return (await allPages({ limit: 200, ...params })).flatMap((p) => dedupIds(p.deploys));
+}
+
+describe("GET /api/deploys?deployer=", () => {
+	it("selects the deploys of the person with that e-mail, whatever its case", async () => {
+		const alias = unique("by-deployer");
+		const local = unique("Angela");
+		const first = await deployed({
+			service: alias,
+			deployer: { email: `${local}@Example.com` },
+			deployed_at: "2024-02-01T00:00:00Z",
+		});
+		const second = await deployed({
+			service: unique("by-deployer-elsewhere"),
+			deployer: { email: `${local.toLowerCase()}@example.com`, name: "Angela Martin" },
+			deployed_at: "2024-02-02T00:00:00Z",
+		});
+		await deployed({ service: alias, deployer: { email: email("oscar") } });
+		for (const value of [
+			`${local}@Example.com`,
+			`${local.toUpperCase()}@EXAMPLE.COM`,
+			`${local.toLowerCase()}@example.com`,
+		]) {
+			expect(await matching({ deployer: value })).toEqual([second, first]);
+		}
+	});
+
+	it("matches the deployer, not a commit's author or committer with that address", async () => {
+		const address = email("kevin");
+		const mine = await deployed({ service: unique("deployer-only"), deployer: { email: address } });
+		await deployed({
+			service: unique("deployer-only"),
+			deployer: { email: email("toby") },
+			commit: { sha: hex(40), author_email: address, committer_email: address },
+		});
+		expect(await matching({ deployer: address })).toEqual([mine]);
+	});
+
+	it("does not match a deployer known only by a name equal to the value", async () => {
+		const name = email("creed");
+		await deployed({ service: unique("name-only-deployer"), deployer: { name } });
+		expect(await listDeploys({ deployer: name })).toEqual({ deploys: [], next_cursor: null });
+	});
+
+	it("answers an empty page for an address nobody deployed with", async () => {
+		expect(await listDeploys({ deployer: email("nobody") })).toEqual({ deploys: [], next_cursor: null });
+	});
+
+	it("answers 400 Deployer Error for a value over 255 characters", async () => {
+		expectError(await admin("GET", `/deploys?deployer=${"a".repeat(250)}%40example.com`), 400, "Deployer Error");
+	});
+});
+
+describe("GET /api/deploys?integration=", () => {
+	it("selects exactly that integration's deploys", async () => {
+		const other = await createIntegration(unique("other"));
+		const alias = unique("two-sources");
+		await deployed({ service: alias });
+		const sent: string[] = [];
+		for (const day of [1, 2]) {
+			const dedup_id = crypto.randomUUID();
+			sent.push(dedup_id);
+			const res = await postDeploy(
+				other.webhook_url,
+				examplePayload({ service: alias, dedup_id, deployed_at: `2024-04-0${day}T00:00:00Z` }),
+			);
+			expect(res.status).toBe(202);
+		}
+		const { deploys } = await listDeploys({ integration: other.id });
+		expect(dedupIds(deploys)).toEqual(sent.reverse());
+		expect(deploys.every((d) => d.integration_id === other.id)).toBe(true);
+		expect(await matching({ service: alias, integration: integration.id })).toHaveLength(1);
+	});
+
+	it("still selects a revoked integration's deploys", async () => {
+		const other = await createIntegration(unique("revoked"));
+		const dedup_id = crypto.randomUUID();
+		await postDeploy(other.webhook_url, examplePayload({ service: unique("revoked-svc"), dedup_id }));
+		expect((await admin("DELETE", `/integrations/${other.id}`)).status).toBe(204);
+		expect(await matching({ integration: other.id })).toEqual([dedup_id]);
+	});
+
+	it("answers an empty page for an id no integration has", async () => {
+		expect(await listDeploys({ integration: crypto.randomUUID() })).toEqual({ deploys: [], next_cursor: null });
+	});
+
+	it("answers 400 Integration Error for a value over 64 characters", async () => {
+		expectError(await admin("GET", `/deploys?integration=${"a".repeat(65)}`), 400, "Integration Error");
+	});
+});
+
+describe("GET /api/deploys?status=", () => {
+	it("presents the normalized status beside what the pipeline sent", async () => {
+		const alias = unique("normalized");
+		await deployed({ service: alias, status: "Succeeded" });
+		const [listed] = (await listDeploys({ service: alias })).deploys;
+		expect(listed).toMatchObject({ status: "success", status_raw: "Succeeded" });
+	});
+
+	it("presents a deploy sent without a status as no_status", async () => {
+		const alias = unique("statusless");
+		await deployed({ service: alias });
+		const [listed] = (await listDeploys({ service: alias })).deploys;
+		expect(listed).toMatchObject({ status: "no_status", status_raw: null });
+	});
+
+	it("selects deploys by normalized status, whatever word the pipeline used", async () => {
+		const alias = unique("statuses");
+		const sent: Record<string, string[]> = {
+			queued: [await deployed({ service: alias, status: "pending", deployed_at: "2024-01-01T00:00:00Z" })],
+			running: [await deployed({ service: alias, status: "In Progress", deployed_at: "2024-01-02T00:00:00Z" })],
+			success: [
+				await deployed({ service: alias, status: "Succeeded", deployed_at: "2024-01-03T00:00:00Z" }),
+				await deployed({ service: alias, status: "success", deployed_at: "2024-01-04T00:00:00Z" }),
+			],
+			failure: [await deployed({ service: alias, status: "FAILED", deployed_at: "2024-01-05T00:00:00Z" })],
+			canceled: [await deployed({ service: alias, status: "cancelled", deployed_at: "2024-01-06T00:00:00Z" })],
+			no_status: [
+				await deployed({ service: alias, deployed_at: "2024-01-07T00:00:00Z" }),
+				await deployed({ service: alias, status: "whatever", deployed_at: "2024-01-08T00:00:00Z" }),
+			],
+		};
+		for (const [status, dedups] of Object.entries(sent)) {
+			expect(await matching({ service: alias, status }), status).toEqual([...dedups].reverse());
+		}
+	});
+
+	it("follows a deploy's status as later reports move it forward", async () => {
+		const alias = unique("moving");
+		const dedup_id = await deployed({ service: alias, status: "queued" });
+		expect(await matching({ service: alias, status: "queued" })).toEqual([dedup_id]);
+		await deploy({ service: alias, dedup_id, status: "running" });
+		await deploy({ service: alias, dedup_id, status: "Succeeded" });
+		expect(await matching({ service: alias, status: "success" })).toEqual([dedup_id]);
+		expect(await matching({ service: alias, status: "queued" })).toEqual([]);
+		expect(await matching({ service: alias, status: "running" })).toEqual([]);
+	});
+
+	it.each(["bogus", "Succeeded", "SUCCESS", "failed"])("answers 400 Status Error for status=%s", async (status) => {
+		expectError(await admin("GET", `/deploys?status=${status}`), 400, "Status Error");
+	});
+});
+
+describe("GET /api/deploys?sha=", () => {
+	it("selects by full sha", async () => {
+		const alias = unique("full-sha");
+		const sha = hex(40);
+		const mine = await deployed({ service: alias, commit: { sha } });
+		await deployed({ service: alias, commit: { sha: `${sha.slice(0, 39)}${sha[39] === "0" ? "1" : "0"}` } });
+		await deployed({ service: alias, commit: { message: "no sha" } });
+		expect(await matching({ sha })).toEqual([mine]);
+	});
+
+	it("selects by a prefix of the sha", async () => {
+		const alias = unique("sha-prefix");
+		const prefix = hex(12);
+		const a = await deployed({
+			service: alias,
+			commit: { sha: prefix + hex(28) },
+			deployed_at: "2024-01-01T00:00:00Z",
+		});
+		const b = await deployed({
+			service: alias,
+			commit: { sha: prefix + hex(28) },
+			deployed_at: "2024-01-02T00:00:00Z",
+		});
+		await deployed({ service: alias, commit: { sha: hex(40) } });
+		expect(await matching({ sha: prefix })).toEqual([b, a]);
+		expect(await matching({ sha: prefix.slice(0, 7), service: alias })).toEqual([b, a]);
+	});
+
+	it("does not match a value found elsewhere than the start of the sha", async () => {
+		const alias = unique("sha-middle");
+		const sha = hex(40);
+		await deployed({ service: alias, commit: { sha } });
+		expect(await matching({ sha: sha.slice(5, 20) })).toEqual([]);
+		expect(await matching({ sha: `${sha}0` })).toEqual([]);
+	});
+
+	it("answers 400 Sha Error for a value over 64 characters", async () => {
+		expectError(await admin("GET", `/deploys?sha=${"a".repeat(65)}`), 400, "Sha Error");
+	});
+});
+
+describe("GET /api/deploys?from=&to=", () => {
+	/** Deploys at the edges of [2024-03-10T00:00Z, 2024-03-11T00:00Z), dedup_ids by name. */
+	async function edges(alias: string) {
+		return {
+			before: await deployed({ service: alias, deployed_at: "2024-03-09T23:59:59.999Z" }),
+			atFrom: await deployed({ service: alias, deployed_at: "2024-03-10T00:00:00.000Z" }),
+			inside: await deployed({ service: alias, deployed_at: "2024-03-10T12:00:00Z" }),
+			lastInside: await deployed({ service: alias, deployed_at: "2024-03-10T23:59:59.999Z" }),
+			atTo: await deployed({ service: alias, deployed_at: "2024-03-11T00:00:00.000Z" }),
+		};
+	}
+
+	it("selects deployed_at in [from, to)", async () => {
+		const alias = unique("range");
+		const d = await edges(alias);
+		expect(await matching({ service: alias, from: "2024-03-10T00:00:00Z", to: "2024-03-11T00:00:00Z" })).toEqual([
+			d.lastInside,
+			d.inside,
+			d.atFrom,
+		]);
+	});
+
+	it("takes from alone, inclusive", async () => {
+		const alias = unique("from-only");
+		const d = await edges(alias);
+		expect(await matching({ service: alias, from: "2024-03-10T00:00:00Z" })).toEqual([
+			d.atTo,
+			d.lastInside,
+			d.inside,
+			d.atFrom,
+		]);
+	});
+
+	it("takes to alone, exclusive", async () => {
+		const alias = unique("to-only");
+		const d = await edges(alias);
+		expect(await matching({ service: alias, to: "2024-03-10T00:00:00Z" })).toEqual([d.before]);
+	});
+
+	it("reads the bounds as instants, offsets included", async () => {
+		const alias = unique("range-offsets");
+		const d = await edges(alias);
+		expect(
+			await matching({ service: alias, from: "2024-03-10T02:00:00+02:00", to: "2024-03-10 19:00:00 -0500" }),
+		).toEqual([d.lastInside, d.inside, d.atFrom]);
+	});
+
+	it.each([
+		["equal", "2024-03-10T00:00:00Z", "2024-03-10T00:00:00Z"],
+		["later", "2024-03-11T00:00:00Z", "2024-03-10T00:00:00Z"],
+		["later by offset", "2024-03-10T00:00:00Z", "2024-03-10T01:00:00+02:00"],
+	])("answers 400 From Error when from is %s than to", async (_, from, to) => {
+		const query = new URLSearchParams({ from, to });
+		expectError(await admin("GET", `/deploys?${query}`), 400, "From Error");
+	});
+
+	it.each(["yesterday", "2024-02-30T00:00:00Z", "2024-03-10T25:00:00Z", "1710028800000"])(
+		"answers 400 From Error / To Error for %s",
+		async (value) => {
+			expectError(await admin("GET", `/deploys?from=${encodeURIComponent(value)}`), 400, "From Error");
+			expectError(await admin("GET", `/deploys?to=${encodeURIComponent(value)}`), 400, "To Error");
+		},
+	);
+});
+
+describe("GET /api/deploys?q=", () => {
+	it("finds text in the description or the commit message, ignoring case", async () => {
+		const alias = unique("search");
+		const word = `Needle${hex(8)}`;
+		const inDescription = await deployed({
+			service: alias,
+			description: `Deployed ${word.toUpperCase()} today`,
+			deployed_at: "2024-01-01T00:00:00Z",
+		});
+		const inMessage = await deployed({
+			service: alias,
+			commit: { message: `fix: the ${word.toLowerCase()} bug\n\nlong body` },
+			deployed_at: "2024-01-02T00:00:00Z",
+		});
+		await deployed({ service: alias, description: "unrelated", commit: { branch: word } });
+		expect(await matching({ q: word })).toEqual([inMessage, inDescription]);
+	});
+
+	it("ignores case beyond ASCII too", async () => {
+		const alias = unique("search-unicode");
+		const hit = await deployed({ service: alias, description: "Überweisung: ÉCHEC du déploiement" });
+		await deployed({ service: alias, description: "unrelated" });
+		for (const q of ["überweisung", "échec", "DÉPLOIEMENT", "Überweisung"]) {
+			expect(await matching({ service: alias, q }), q).toEqual([hit]);
+		}
+	});
+
+	it("finds a deploy with no commit by its description", async () => {
+		const word = `lonely${hex(8)}`;
+		const mine = await deployed({ service: unique("no-commit"), description: `a ${word}`, commit: undefined });
+		expect(await matching({ q: word })).toEqual([mine]);
+	});
+
+	it("matches % literally", async () => {
+		const alias = unique("percent");
+		const hit = await deployed({ service: alias, description: "rolled out to 100% of hosts" });
+		await deployed({ service: alias, description: "rolled out to 1000 hosts" });
+		expect(await matching({ service: alias, q: "0% of" })).toEqual([hit]);
+		expect(await matching({ service: alias, q: "%" })).toEqual([hit]);
+	});
+
+	it("matches _ literally", async () => {
+		const alias = unique("underscore");
+		const hit = await deployed({ service: alias, description: "enabled feature_flag" });
+		await deployed({ service: alias, description: "enabled featureXflag" });
+		expect(await matching({ service: alias, q: "feature_flag" })).toEqual([hit]);
+		expect(await matching({ service: alias, q: "_" })).toEqual([hit]);
+	});
+
+	it("matches a backslash literally", async () => {
+		const alias = unique("backslash");
+		const hit = await deployed({ service: alias, description: "path C:\\deploy\\%x" });
+		await deployed({ service: alias, description: "path C:deploy%x" });
+		expect(await matching({ service: alias, q: "C:\\deploy\\%" })).toEqual([hit]);
+	});
+
+	it("answers 400 Q Error for a value over 255 characters", async () => {
+		expectError(await admin("GET", `/deploys?q=${"a".repeat(256)}`), 400, "Q Error");
+	});
+});
+
+describe("combined filters", () => {
+	it("selects only the deploys matching every filter", async () => {
+		const alias = unique("combined");
+		const other = await createIntegration(unique("combined-other"));
+		const deployer = email("erin");
+		const word = `combo${hex(8)}`;
+		const sha = hex(40);
+		const base = {
+			service: alias,
+			environment: "Production",
+			deployer: { email: deployer },
+			status: "success",
+			commit: { sha, message: `ship ${word}` },
+			deployed_at: "2024-08-15T12:00:00Z",
+		};
+		const hit = await deployed(base);
+		// Each of these misses exactly one filter.
+		await deployed({ ...base, service: unique("combined-elsewhere") });
+		await deployed({ ...base, environment: "Staging" });
+		await deployed({ ...base, deployer: { email: email("gabe") } });
+		await deployed({ ...base, status: "failed" });
+		await deployed({ ...base, commit: { sha: hex(40), message: `ship ${word}` } });
+		await deployed({ ...base, commit: { sha, message: "ship something else" } });
+		await deployed({ ...base, deployed_at: "2024-08-16T00:00:00Z" });
+		await deployed({ ...base, deployed_at: "2024-08-14T23:59:59Z" });
+		await postDeploy(other.webhook_url, examplePayload(base));
+
+		const all = {
+			service: alias,
+			environment: "Production",
+			deployer: deployer.toUpperCase(),
+			integration: integration.id,
+			status: "success",
+			sha: sha.slice(0, 10),
+			from: "2024-08-15T00:00:00Z",
+			to: "2024-08-16T00:00:00Z",
+			q: word.toUpperCase(),
+		};
+		expect(await matching(all)).toEqual([hit]);
+		// Dropping any one filter lets exactly the deploy that misses it through as well.
+		for (const key of Object.keys(all)) {
+			const rest: Record<string, string> = { ...all };
+			delete rest[key];
+			expect(await matching(rest), `without ${key}`).toHaveLength(2);
+		}
+	});
+
+	it("lists every invalid parameter at once", async () => {
+		const res = await admin("GET", "/deploys?status=bogus&from=nope&to=never&limit=0");
+		expectError(res, 400);
+		expect(res.body.errors.map((e: { title: string }) => e.title).sort()).toEqual(
+			["From Error", "Limit Error", "Status Error", "To Error"].sort(),
+		);
+	});
+});
+
+describe("pagination with filters", () => {
+	it("chains pages of a status filter, skipping deploys that do not match, with no gaps or duplicates", async () => {
+		const alias = unique("paged-status");
+		const wanted: string[] = [];
+		for (let day = 1; day <= 7; day++) {
+			wanted.push(await deployed({ service: alias, status: "success", deployed_at: `2024-09-0${day}T00:00:00Z` }));
+			await deployed({ service: alias, status: "failure", deployed_at: `2024-09-0${day}T00:00:00Z` });
+		}
+		const pages = await allPages({ service: alias, status: "success", limit: 3 });
+		expect(pages.map((p) => p.deploys.length)).toEqual([3, 3, 1]);
+		expect(pages.flatMap((p) => dedupIds(p.deploys))).toEqual(wanted.reverse());
+		expect(pages.at(-1)?.next_cursor).toBeNull();
+	});
+
+	it("chains pages of a deployer, time range and text search, ties included", async () => {
+		const alias = unique("paged-mixed");
+		const deployer = email("holly");
+		const word = `paged${hex(8)}`;
+		const wanted: string[] = [];
+		for (const at of ["2024-10-01T00:00:00Z", "2024-10-02T00:00:00Z", "2024-10-02T00:00:00Z", "2024-10-03T00:00:00Z"]) {
+			for (const d of [
+				{ deployer: { email: deployer }, description: `with ${word}` },
+				{ deployer: { email: email("jan") }, description: `with ${word}` },
+				{ deployer: { email: deployer }, description: "without" },
+			]) {
+				const dedup_id = await deployed({ service: alias, deployed_at: at, ...d });
+				if (d.deployer.email === deployer && d.description !== "without") wanted.push(dedup_id);
+			}
+		}
+		await deployed({
+			service: alias,
+			deployed_at: "2024-10-04T00:00:00Z",
+			deployer: { email: deployer },
+			description: word,
+		});
+		const params = { deployer, q: word, from: "2024-10-01T00:00:00Z", to: "2024-10-04T00:00:00Z" };
+		const pages = await allPages({ ...params, limit: 1 });
+		expect(pages).toHaveLength(4);
+		expect(pages.flatMap((p) => dedupIds(p.deploys))).toEqual(wanted.reverse());
+	});
+
+	it("answers 400 Cursor Error for a cursor that is not a sort key, whatever the filters", async () => {
+		const cursor = btoa(JSON.stringify(["x", 1]));
+		expectError(
+			await admin("GET", `/deploys?status=success&cursor=${encodeURIComponent(cursor)}`),
+			400,
+			"Cursor Error",
+		);
+	});
+});
+
+describe("GET /api/deploys/:id", () => {
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	/** The one deploy listed under `alias`. */
+	async function only(alias: string) {
+		const { deploys } = await listDeploys({ service: alias });
+		expect(deploys).toHaveLength(1);
+		return deploys[0];
+	}
+
+	it("answers the deploy as lists show it, plus its status history", async () => {
+		const alias = unique("detail");
+		await createService(unique("Detail"), [alias]);
+		await deployed({ service: alias, status: "Succeeded", deploy_url: "https://ci.example.com/1" });
+		const listed = await only(alias);
+		const res = await admin("GET", `/deploys/${listed.id}`);
+		expect(res.status).toBe(200);
+		expect(res.body).toEqual({
+			...listed,
+			status_history: [{ status: "success", raw: "Succeeded", at: listed.received_at }],
+		});
+	});
+
+	it("builds the history from repeated reports under one dedup_id, oldest first", async () => {
+		const t0 = Date.now();
+		const at = (ms: number) => new Date(t0 + ms).toISOString();
+		vi.useFakeTimers({ toFake: ["Date"], now: t0 });
+		const alias = unique("history");
+		const dedup_id = await deployed({ service: alias, status: "Queued" });
+		vi.setSystemTime(t0 + 1_500);
+		await deploy({ service: alias, dedup_id, status: "running" });
+		vi.setSystemTime(t0 + 4_000);
+		await deploy({ service: alias, dedup_id, status: "Succeeded" });
+		const listed = await only(alias);
+		const { status, body } = await admin("GET", `/deploys/${listed.id}`);
+		expect(status).toBe(200);
+		expect(body).toMatchObject({
+			id: listed.id,
+			dedup_id,
+			status: "success",
+			status_raw: "Succeeded",
+			received_at: at(0),
+		});
+		expect(body.status_history).toEqual([
+			{ status: "queued", raw: "Queued", at: at(0) },
+			{ status: "running", raw: "running", at: at(1_500) },
+			{ status: "success", raw: "Succeeded", at: at(4_000) },
+		]);
+	});
+
+	it("builds the history in real time, its times never going back", async () => {
+		const alias = unique("history-real");
+		const dedup_id = await deployed({ service: alias, status: "pending" });
+		await deploy({ service: alias, dedup_id, status: "in_progress" });
+		await deploy({ service: alias, dedup_id, status: "Succeeded" });
+		const listed = await only(alias);
+		const { body } = await admin("GET", `/deploys/${listed.id}`);
+		expect(body.status_history.map((h: { raw: string }) => h.raw)).toEqual(["pending", "in_progress", "Succeeded"]);
+		expect(body.status_history[0].at).toBe(listed.received_at);
+		const times = body.status_history.map((h: { at: string }) => {
+			expect(h.at).toMatch(ISO_DATETIME);
+			return Date.parse(h.at);
+		});
+		expect(times).toEqual([...times].sort((a, b) => a - b));
+	});
+
+	it("keeps the history in report order when reports arrive within one millisecond", async () => {
+		// Workers' clock stands still between I/O, so two reports can share a timestamp.
+		vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+		const alias = unique("same-ms");
+		const dedup_id = await deployed({ service: alias, status: "running" });
+		await deploy({ service: alias, dedup_id, status: "failed" });
+		const listed = await only(alias);
+		const { body } = await admin("GET", `/deploys/${listed.id}`);
+		expect(body.status).toBe("failure");
+		expect(body.status_history.map((h: { status: string }) => h.status)).toEqual(["running", "failure"]);
+	});
+
+	it("records no step backwards or sideways", async () => {
+		const alias = unique("no-going-back");
+		const dedup_id = await deployed({ service: alias, status: "success" });
+		await deploy({ service: alias, dedup_id, status: "running" });
+		await deploy({ service: alias, dedup_id, status: "failed" });
+		const listed = await only(alias);
+		expect(listed).toMatchObject({ status: "success", status_raw: "success" });
+		const { body } = await admin("GET", `/deploys/${listed.id}`);
+		expect(body.status_history).toEqual([{ status: "success", raw: "success", at: listed.received_at }]);
+	});
+
+	it("answers an empty history for a deploy never given a status", async () => {
+		const alias = unique("no-history");
+		await deployed({ service: alias });
+		const listed = await only(alias);
+		const { body } = await admin("GET", `/deploys/${listed.id}`);
+		expect(body).toEqual({ ...listed, status_history: [] });
+	});
+
+	it.each([
+		["an unknown UUID", crypto.randomUUID()],
+		["a malformed id", "not-a-deploy"],
+	])("answers 404 Deploy Error for %s", async (_, id) => {
+		expectError(await admin("GET", `/deploys/${id}`), 404, "Deploy Error");
+	});
+
+	it("requires the admin token", async () => {
+		const alias = unique("detail-auth");
+		await deployed({ service: alias });
+		const listed = await only(alias);
+		expect((await call(`/api/deploys/${listed.id}`)).status).toBe(401);
 	});
 });
