@@ -8,8 +8,9 @@ import type { Database } from "./client";
  * Deploys are compared within a stream: the same service (or, for a deploy no
  * service claims, the same alias) and the same environment, ordered by
  * `deployed_at`, then `id` (arrival). Looking before and after the window
- * (the deploy a rollback returns to, the success that restores a failure) is
- * one index seek per deploy on a stream's own index, never a scan.
+ * (the sha a stream ran before, the earlier deploy a rollback returns to, the
+ * success that restores a failure) is an index seek per deploy, on the stream's
+ * own index or the sha's, never a scan.
  */
 
 export type MetricsFilter = {
@@ -55,16 +56,18 @@ type RawRow = {
 };
 
 /**
- * A subquery over `s`, the deploys of the same stream as the row `w`: one per
- * kind of stream so each walks its own index, (service_id, environment,
- * deployed_at, id) for a service, (alias_key, deployed_at, id) for an unclaimed
- * alias. (A unary `+` keeps SQLite from choosing an index by that column.)
+ * `lookup`, a subquery over `s`, restricted to the stream of the row named
+ * `row`. One variant per kind of stream, so each walks its own index:
+ * (service_id, environment, deployed_at, id) for a service, (alias_key,
+ * deployed_at, id) for an unclaimed alias. A unary `+` keeps SQLite from
+ * choosing another index by that column (status, say, which would walk every
+ * service's deploys).
  */
-function sameStream(w: string, serviceQuery: (on: SQL) => SQL) {
-	const o = sql.raw(w);
-	return sql`(case when ${o}.service_id is not null
-		then ${serviceQuery(sql`s.service_id = ${o}.service_id and s.environment is ${o}.environment`)}
-		else ${serviceQuery(sql`s.alias_key = ${o}.alias_key and +s.service_id is null and +s.environment is ${o}.environment`)}
+function inStream(row: "w" | "f", lookup: (sameStream: SQL) => SQL) {
+	const r = sql.raw(row);
+	return sql`(case when ${r}.service_id is not null
+		then ${lookup(sql`s.service_id = ${r}.service_id and s.environment is ${r}.environment`)}
+		else ${lookup(sql`s.alias_key = ${r}.alias_key and +s.service_id is null and +s.environment is ${r}.environment`)}
 	end)`;
 }
 
@@ -72,12 +75,13 @@ function sameStream(w: string, serviceQuery: (on: SQL) => SQL) {
  * Count, median and p90 of the `ms` column of `durations`. Nearest rank: of n
  * sorted values, the p-th percentile is the ceil(p/100 × n)-th, so the median
  * of an even count is the lower middle value; every answer is an observed one.
+ * In integer arithmetic ceil(n/2) is (n + 1) / 2 and ceil(9n/10) is (9n + 9) / 10.
  */
 function durationStats(durations: SQL) {
 	return sql`(select count(*) as count,
-			max(case when rank = (n + 1) / 2 then ms end) as median,
-			max(case when rank = (9 * n + 9) / 10 then ms end) as p90
-		from (select ms, row_number() over (order by ms) as rank, count(*) over () as n from (${durations})))`;
+			max(case when nth = (n + 1) / 2 then ms end) as median,
+			max(case when nth = (9 * n + 9) / 10 then ms end) as p90
+		from (select ms, row_number() over (order by ms) as nth, count(*) over () as n from (${durations})))`;
 }
 
 /** The statement behind `windowMetrics`, exposed so tests can read its query plan. */
@@ -89,17 +93,17 @@ export function metricsStatement(db: Database, filter: MetricsFilter) {
 	if (environment !== undefined) conditions.push(sql`d.environment = ${environment}`);
 
 	// The sha the stream ran before `w`: the latest earlier deploy that named one.
-	const previousSha = sameStream(
+	const previousSha = inStream(
 		"w",
-		(on) => sql`(select s.commit_sha from deploys s
-			where ${on} and s.commit_sha is not null and (s.deployed_at, s.id) < (w.deployed_at, w.id)
+		(sameStream) => sql`(select s.commit_sha from deploys s
+			where ${sameStream} and s.commit_sha is not null and (s.deployed_at, s.id) < (w.deployed_at, w.id)
 			order by s.deployed_at desc, s.id desc limit 1)`,
 	);
 	// The first success after the failed deploy `f` in its stream, however long after the window.
-	const restoredAt = sameStream(
+	const restoredAt = inStream(
 		"f",
-		(on) => sql`(select s.deployed_at from deploys s
-			where ${on} and +s.status = 'success' and (s.deployed_at, s.id) > (f.deployed_at, f.id)
+		(sameStream) => sql`(select s.deployed_at from deploys s
+			where ${sameStream} and +s.status = 'success' and (s.deployed_at, s.id) > (f.deployed_at, f.id)
 			order by s.deployed_at, s.id limit 1)`,
 	);
 
@@ -114,6 +118,7 @@ export function metricsStatement(db: Database, filter: MetricsFilter) {
 			select w.*, case when w.commit_sha is null then null else ${previousSha} end as previous_sha from w
 		),
 		-- A rollback changes the stream's sha back to one it ran before (and was then superseded).
+		-- The earlier deploy is sought by sha: the stream's index would walk all its history for every new sha.
 		changes as materialized (
 			select c.status = 'failure' as failed,
 				coalesce(c.previous_sha <> c.commit_sha and exists (
