@@ -59,6 +59,13 @@ export function serviceByName(db: Database, name: string) {
 		.get();
 }
 
+/** D1 binds at most 100 parameters per statement; an alias row takes 4. */
+const ALIAS_ROWS_PER_INSERT = 25;
+
+function chunks<T>(items: T[], size: number): T[][] {
+	return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
 /** Statements for one D1 batch (one transaction); D1 wants at least one. */
 export type Statements = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
 
@@ -71,10 +78,11 @@ export type Statements = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
 export function claimAliases(db: Database, serviceId: string, names: string[], now: number): Statements {
 	const keys = names.map(aliasKey);
 	const unresolved = and(inArray(suggestions.aliasKey, keys), ne(suggestions.state, "resolved"));
+	const rows = names.map((alias) => ({ key: aliasKey(alias), alias: alias.trim(), serviceId, createdAt: now }));
+	const [first = [], ...rest] = chunks(rows, ALIAS_ROWS_PER_INSERT);
 	return [
-		db
-			.insert(aliases)
-			.values(names.map((alias) => ({ key: aliasKey(alias), alias: alias.trim(), serviceId, createdAt: now }))),
+		db.insert(aliases).values(first),
+		...rest.map((chunk) => db.insert(aliases).values(chunk)),
 		db
 			.update(deploys)
 			.set({ serviceId })

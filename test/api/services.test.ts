@@ -142,6 +142,15 @@ describe("a lost race", () => {
 	});
 });
 
+describe("many aliases at once", () => {
+	it("creates a service with 50 aliases, more than one D1 statement can bind", async () => {
+		const aliases = Array.from({ length: 50 }, () => unique("many"));
+		const res = await admin("POST", "/services", { name: unique("Many"), aliases });
+		expect(res.status).toBe(201);
+		expect(res.body.aliases).toHaveLength(50);
+	});
+});
+
 describe("GET /api/services", () => {
 	it("lists the created service under `services`", async () => {
 		const service = await createService(unique("search"), [unique("search")]);
