@@ -9,7 +9,7 @@ import { services } from "../db/schema";
 import type { AppEnv } from "../env";
 import { csvLine, flatten } from "../http/csv";
 import { decodeCursor, encodeCursor } from "../http/cursor";
-import { formatDatetime } from "../http/datetime";
+import { formatDatetime, formatOptionalDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
 import { object, optional, optionalText, requiredDatetime } from "../http/validation";
@@ -49,19 +49,17 @@ const exportQuery = object({
 
 const cursorKey = z.tuple([z.number().int(), z.string()]);
 
-const iso = (ms: number | null) => (ms === null ? null : formatDatetime(ms));
-
 export function presentDeploy({ deploy: d, serviceName }: ListedDeploy) {
 	const commit = {
 		sha: d.commitSha,
 		message: d.commitMessage,
 		branch: d.commitBranch,
-		date: iso(d.commitDate),
+		date: formatOptionalDatetime(d.commitDate),
 		committer_name: d.committerName,
 		committer_email: d.committerEmail,
 		author_name: d.authorName,
 		author_email: d.authorEmail,
-		authoring_date: iso(d.authoringDate),
+		authoring_date: formatOptionalDatetime(d.authoringDate),
 	};
 	return {
 		id: d.id,

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { database } from "../db/client";
 import { listPeople } from "../db/people";
 import type { AppEnv } from "../env";
-import { formatDatetime } from "../http/datetime";
+import { formatOptionalDatetime } from "../http/datetime";
 import { errors, isoTime, json } from "../http/openapi";
 
 const personSchema = z
@@ -32,7 +32,7 @@ export const peopleApi = new Hono<AppEnv>().get(
 				email: p.email,
 				name: p.name,
 				deploy_count: p.deployCount,
-				last_deploy_at: p.lastDeployAt === null ? null : formatDatetime(p.lastDeployAt),
+				last_deploy_at: formatOptionalDatetime(p.lastDeployAt),
 			})),
 		});
 	},

@@ -7,7 +7,6 @@ import {
 	claimAliases,
 	findService,
 	findServices,
-	isUniqueViolation,
 	newService,
 	type Service,
 	serviceByName,
@@ -16,7 +15,7 @@ import { type Database, database } from "../db/client";
 import { currentDeploys } from "../db/deploys";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
-import { ApiError } from "../http/errors";
+import { ApiError, orConflict } from "../http/errors";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
 import { object, optional, readJson, requiredText, validate } from "../http/validation";
 import { deploySchema, presentDeploy } from "./deploys";
@@ -76,16 +75,6 @@ async function loaded(db: Database, id: string): Promise<Service> {
 	return service;
 }
 
-/** A lost race on a unique index reads like the check that would have caught it. */
-async function guarded<T>(write: () => Promise<T>, detail: string): Promise<T> {
-	try {
-		return await write();
-	} catch (error) {
-		if (isUniqueViolation(error)) throw conflict(detail);
-		throw error;
-	}
-}
-
 export const servicesApi = new Hono<AppEnv>()
 	.post(
 		"/",
@@ -103,7 +92,7 @@ export const servicesApi = new Hono<AppEnv>()
 			}
 			const names = await unclaimed(db, input.aliases ?? [input.name]);
 			const { id, statements } = newService(db, input.name, names, Date.now());
-			await guarded(() => db.batch(statements), "the service name or one of its aliases was taken meanwhile");
+			await orConflict(db.batch(statements), conflict("the service name or one of its aliases was taken meanwhile"));
 			return c.json(presentService(await loaded(db, id)), 201);
 		},
 	)
@@ -171,9 +160,9 @@ export const servicesApi = new Hono<AppEnv>()
 			const service = await loaded(db, c.req.param("id"));
 			const [fresh] = await unclaimed(db, [input.alias], service.id);
 			if (fresh === undefined) return c.json(presentService(service), 200);
-			await guarded(
-				() => db.batch(claimAliases(db, service.id, [fresh], Date.now())),
-				`alias '${fresh}' was claimed meanwhile`,
+			await orConflict(
+				db.batch(claimAliases(db, service.id, [fresh], Date.now())),
+				conflict(`alias '${fresh}' was claimed meanwhile`),
 			);
 			return c.json(presentService(await loaded(db, service.id)), 201);
 		},

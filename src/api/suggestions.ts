@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { findService, isUniqueViolation, serviceByName } from "../db/catalog";
+import { findService, serviceByName } from "../db/catalog";
 import { type Database, database } from "../db/client";
 import {
 	acceptSuggestion,
@@ -13,8 +13,8 @@ import {
 	setSuggestionIgnored,
 } from "../db/suggestions";
 import type { AppEnv } from "../env";
-import { formatDatetime } from "../http/datetime";
-import { ApiError } from "../http/errors";
+import { formatOptionalDatetime } from "../http/datetime";
+import { ApiError, orConflict } from "../http/errors";
 import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
 import { object, optional, optionalText, readJson, requiredText, validate } from "../http/validation";
 import { presentService, serviceSchema } from "./services";
@@ -25,8 +25,6 @@ const listQuery = object({
 const acceptInput = optional(object({ name: optionalText({ max: 255 }) }));
 const attachInput = object({ service_id: requiredText({ max: 64 }) });
 
-const iso = (ms: number | null) => (ms === null ? null : formatDatetime(ms));
-
 function present(s: Suggestion) {
 	return {
 		id: s.id,
@@ -34,8 +32,8 @@ function present(s: Suggestion) {
 		state: s.state,
 		service_id: s.serviceId,
 		deploy_count: s.deployCount,
-		first_seen_at: iso(s.firstSeenAt),
-		last_seen_at: iso(s.lastSeenAt),
+		first_seen_at: formatOptionalDatetime(s.firstSeenAt),
+		last_seen_at: formatOptionalDatetime(s.lastSeenAt),
 	};
 }
 
@@ -65,17 +63,9 @@ async function actionable(db: Database, id: string, from: SuggestionState[]): Pr
 	return suggestion;
 }
 
-/** Runs an action; losing a race to another action (or a taken name or alias) is a 409. */
-async function settle<T>(write: Promise<T>): Promise<T> {
-	try {
-		return await write;
-	} catch (error) {
-		if (isUniqueViolation(error)) {
-			throw conflict("another change to this suggestion, its alias or the service name came first");
-		}
-		throw error;
-	}
-}
+/** Losing a race to another action (or to a taken name or alias) is a 409. */
+const settle = <T>(write: Promise<T>) =>
+	orConflict(write, conflict("another change to this suggestion, its alias or the service name came first"));
 
 async function answer(db: Database, suggestionId: string, serviceId?: string | null) {
 	const [suggestion, service] = await Promise.all([

@@ -118,11 +118,3 @@ export function newService(db: Database, name: string, names: string[], now: num
 	const statements: Statements = names.length > 0 ? [insert, ...claimAliases(db, id, names, now)] : [insert];
 	return { id, statements };
 }
-
-/** True for a write refused by a UNIQUE index: another request got there first. */
-export function isUniqueViolation(error: unknown): boolean {
-	for (let e: unknown = error; e instanceof Error; e = e.cause) {
-		if (e.message.includes("UNIQUE constraint failed")) return true;
-	}
-	return false;
-}

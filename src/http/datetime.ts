@@ -50,3 +50,7 @@ export function parseDatetime(text: string): number | null {
 export function formatDatetime(ms: number): string {
 	return new Date(ms).toISOString();
 }
+
+export function formatOptionalDatetime(ms: number | null): string | null {
+	return ms === null ? null : formatDatetime(ms);
+}

@@ -43,6 +43,23 @@ function respond(c: Context, error: ApiError) {
 	return c.json(errorBody(error.errors), error.status, error.headers);
 }
 
+/** True for a D1 write refused by a UNIQUE index: another request got there first. */
+export function isUniqueViolation(error: unknown): boolean {
+	for (let e: unknown = error; e instanceof Error; e = e.cause) {
+		if (e.message.includes("UNIQUE constraint failed")) return true;
+	}
+	return false;
+}
+
+/** A lost race on a unique index reads like the check that would have caught it: `conflict`. */
+export async function orConflict<T>(write: Promise<T>, conflict: ApiError): Promise<T> {
+	try {
+		return await write;
+	} catch (error) {
+		throw isUniqueViolation(error) ? conflict : error;
+	}
+}
+
 export const onError: ErrorHandler = (err, c) => {
 	if (err instanceof ApiError) return respond(c, err);
 	if (err instanceof HTTPException) {

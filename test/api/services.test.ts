@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import * as catalog from "../../src/db/catalog";
 import { database } from "../../src/db/client";
+import { isUniqueViolation } from "../../src/http/errors";
 import {
 	admin,
 	createService,
@@ -128,7 +129,7 @@ describe("a lost race", () => {
 		const { statements } = catalog.newService(db, unique("loser"), [alias], Date.now());
 		const error = await db.batch(statements).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(Error);
-		expect(catalog.isUniqueViolation(error)).toBe(true);
+		expect(isUniqueViolation(error)).toBe(true);
 	});
 
 	it("leaves no half-created service behind", async () => {

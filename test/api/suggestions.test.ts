@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { isUniqueViolation, serviceByName, serviceIdForAlias } from "../../src/db/catalog";
+import { serviceByName, serviceIdForAlias } from "../../src/db/catalog";
 import { database } from "../../src/db/client";
 import { acceptSuggestion, findSuggestion, setSuggestionIgnored } from "../../src/db/suggestions";
+import { isUniqueViolation } from "../../src/http/errors";
 import {
 	admin,
 	createIntegration,
