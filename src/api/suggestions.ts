@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { findService, serviceByName } from "../db/catalog";
@@ -78,6 +78,23 @@ async function answer(db: Database, suggestionId: string, serviceId?: string | n
 	};
 }
 
+/** Ignore and un-ignore: the same move in opposite directions. */
+function ignoring(ignored: boolean, summary: string) {
+	return [
+		describeRoute({
+			tags,
+			summary,
+			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 404, 409) },
+		}),
+		async (c: Context<AppEnv, "/:id">) => {
+			const db = database(c.env.DB);
+			const suggestion = await actionable(db, c.req.param("id"), [ignored ? "open" : "ignored"]);
+			await settle(setSuggestionIgnored(db, suggestion, ignored));
+			return c.json(await answer(db, suggestion.id));
+		},
+	] as const;
+}
+
 export const suggestionsApi = new Hono<AppEnv>()
 	.get(
 		"/",
@@ -142,31 +159,5 @@ export const suggestionsApi = new Hono<AppEnv>()
 			return c.json(await answer(db, suggestion.id, input.service_id));
 		},
 	)
-	.post(
-		"/:id/ignore",
-		describeRoute({
-			tags,
-			summary: "Ignore: deploys keep being recorded, but the alias is no longer suggested",
-			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 404, 409) },
-		}),
-		async (c) => {
-			const db = database(c.env.DB);
-			const suggestion = await actionable(db, c.req.param("id"), ["open"]);
-			await settle(setSuggestionIgnored(db, suggestion, true));
-			return c.json(await answer(db, suggestion.id));
-		},
-	)
-	.post(
-		"/:id/unignore",
-		describeRoute({
-			tags,
-			summary: "Un-ignore: the alias is suggested again",
-			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 404, 409) },
-		}),
-		async (c) => {
-			const db = database(c.env.DB);
-			const suggestion = await actionable(db, c.req.param("id"), ["ignored"]);
-			await settle(setSuggestionIgnored(db, suggestion, false));
-			return c.json(await answer(db, suggestion.id));
-		},
-	);
+	.post("/:id/ignore", ...ignoring(true, "Ignore: deploys keep being recorded, but the alias is no longer suggested"))
+	.post("/:id/unignore", ...ignoring(false, "Un-ignore: the alias is suggested again"));
