@@ -1,3 +1,5 @@
+import type { Meter } from "./cost/meter";
+import type { Database } from "./db/client";
 import type { Ledger } from "./ledger/ledger";
 
 declare global {
@@ -12,4 +14,12 @@ declare global {
 }
 
 export type Bindings = Cloudflare.Env;
-export type AppEnv = { Bindings: Bindings };
+export type AppEnv = {
+	Bindings: Bindings;
+	Variables: {
+		/** This request's cost so far (see cost/meter.ts). */
+		meter: Meter;
+		/** D1 through Drizzle, metered into `meter`. */
+		db: Database;
+	};
+};

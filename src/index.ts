@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { api } from "./api";
 import { docs } from "./api/docs";
+import { meterRequests } from "./cost/middleware";
 import type { AppEnv } from "./env";
 import { notFound, onError } from "./http/errors";
 import { webhook } from "./webhook/route";
@@ -12,6 +13,7 @@ export { Ledger } from "./ledger/ledger";
 const app = new Hono<AppEnv>({ strict: false });
 
 app
+	.use(meterRequests)
 	// Before the API, whose admin-token guard covers the rest of /api.
 	.route("/api", docs(app))
 	.get(

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { aliasKey, serviceIdForAlias } from "../db/catalog";
-import { type Database, database } from "../db/client";
+import type { Database } from "../db/client";
 import { type DeployFilter, findDeploy, type ListedDeploy, listDeploys } from "../db/deploys";
 import { services } from "../db/schema";
 import type { AppEnv } from "../env";
@@ -229,7 +229,7 @@ export const deploysApi = new Hono<AppEnv>()
 		validated("query", listQuery),
 		async (c) => {
 			const query = c.req.valid("query");
-			const db = database(c.env.DB);
+			const db = c.var.db;
 			const limit = query.limit ?? 50;
 			const before = query.cursor ? decodeCursor(query.cursor, cursorKey) : undefined;
 			const rows = await listDeploys(db, {
@@ -261,7 +261,7 @@ export const deploysApi = new Hono<AppEnv>()
 		validated("query", exportQuery),
 		async (c) => {
 			const query = c.req.valid("query");
-			const db = database(c.env.DB);
+			const db = c.var.db;
 			const filter = await toFilter(db, query);
 			const name = query.format ?? "ndjson";
 			const format = formats[name];
@@ -290,7 +290,7 @@ export const deploysApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const id = c.req.param("id");
-			const found = await findDeploy(database(c.env.DB), id);
+			const found = await findDeploy(c.var.db, id);
 			if (!found) throw ApiError.of(404, "Deploy Error", `no deploy with id '${id}'`);
 			return c.json({
 				...presentDeploy(found),

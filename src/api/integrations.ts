@@ -2,7 +2,6 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { database } from "../db/client";
 import { newId } from "../db/ids";
 import { type IntegrationRow, integrations } from "../db/schema";
 import type { AppEnv } from "../env";
@@ -48,7 +47,7 @@ export const integrationsApi = new Hono<AppEnv>()
 				createdAt: Date.now(),
 				revokedAt: null,
 			};
-			await database(c.env.DB).insert(integrations).values(row);
+			await c.var.db.insert(integrations).values(row);
 			return c.json(present(row, new URL(c.req.url).origin), 201);
 		},
 	)
@@ -60,7 +59,7 @@ export const integrationsApi = new Hono<AppEnv>()
 			responses: { 200: json("Integrations", z.object({ integrations: z.array(integrationSchema) })), ...errors(401) },
 		}),
 		async (c) => {
-			const rows = await database(c.env.DB)
+			const rows = await c.var.db
 				.select()
 				.from(integrations)
 				.where(isNull(integrations.revokedAt))
@@ -78,7 +77,7 @@ export const integrationsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const id = c.req.param("id");
-			const row = await database(c.env.DB)
+			const row = await c.var.db
 				.select()
 				.from(integrations)
 				.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
@@ -96,7 +95,7 @@ export const integrationsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const id = c.req.param("id");
-			const db = database(c.env.DB);
+			const db = c.var.db;
 			const row = await db
 				.select({ id: integrations.id })
 				.from(integrations)
@@ -105,6 +104,7 @@ export const integrationsApi = new Hono<AppEnv>()
 			if (!row) throw notFound(id);
 			// The ledger first: from here on no webhook can be accepted, even one already past the D1 check.
 			await c.env.LEDGER.get(c.env.LEDGER.idFromName(id)).revoke();
+			c.var.meter.add({ doRequests: 1 });
 			await db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id));
 			return c.body(null, 204);
 		},

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { database } from "../db/client";
 import { type DurationStats, windowMetrics } from "../db/metrics";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
@@ -96,7 +95,7 @@ export const metricsApi = new Hono<AppEnv>().get(
 		const bucket = query.bucket ?? "day";
 		const bucketSize = bucket === "day" ? DAY : WEEK;
 		const bucketOrigin = bucketStart(from, bucket);
-		const db = database(c.env.DB);
+		const db = c.var.db;
 
 		const m = await windowMetrics(db, {
 			...(query.service ? await serviceFilter(db, query.service) : {}),

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { database } from "../db/client";
 import { listPeople } from "../db/people";
 import type { AppEnv } from "../env";
 import { formatOptionalDatetime } from "../http/datetime";
@@ -25,7 +24,7 @@ export const peopleApi = new Hono<AppEnv>().get(
 		responses: { 200: json("People", z.object({ people: z.array(personSchema) })), ...errors(401) },
 	}),
 	async (c) => {
-		const rows = await listPeople(database(c.env.DB));
+		const rows = await listPeople(c.var.db);
 		return c.json({
 			people: rows.map((p) => ({
 				id: p.id,

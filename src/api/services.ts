@@ -11,7 +11,7 @@ import {
 	type Service,
 	serviceByName,
 } from "../db/catalog";
-import { type Database, database } from "../db/client";
+import type { Database } from "../db/client";
 import { currentDeploys } from "../db/deploys";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
@@ -86,7 +86,7 @@ export const servicesApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const input = validate(serviceInput, await readJson(c));
-			const db = database(c.env.DB);
+			const db = c.var.db;
 			if (await serviceByName(db, input.name)) {
 				throw ApiError.of(409, "Name Error", `a service named '${input.name}' already exists`);
 			}
@@ -104,7 +104,7 @@ export const servicesApi = new Hono<AppEnv>()
 			responses: { 200: json("Services", z.object({ services: z.array(serviceSchema) })), ...errors(401) },
 		}),
 		async (c) => {
-			const services = await findServices(database(c.env.DB));
+			const services = await findServices(c.var.db);
 			return c.json({ services: services.map(presentService) });
 		},
 	)
@@ -116,7 +116,7 @@ export const servicesApi = new Hono<AppEnv>()
 			responses: { 200: json("The service", serviceSchema), ...errors(401, 404) },
 		}),
 		async (c) => {
-			return c.json(presentService(await loaded(database(c.env.DB), c.req.param("id"))));
+			return c.json(presentService(await loaded(c.var.db, c.req.param("id"))));
 		},
 	)
 	.get(
@@ -127,7 +127,7 @@ export const servicesApi = new Hono<AppEnv>()
 			responses: { 200: json("Environments", environmentsSchema), ...errors(401, 404) },
 		}),
 		async (c) => {
-			const db = database(c.env.DB);
+			const db = c.var.db;
 			const service = await loaded(db, c.req.param("id"));
 			const rows = await currentDeploys(db, service.id);
 			const now = Date.now();
@@ -156,7 +156,7 @@ export const servicesApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const input = validate(newAlias, await readJson(c));
-			const db = database(c.env.DB);
+			const db = c.var.db;
 			const service = await loaded(db, c.req.param("id"));
 			const [fresh] = await unclaimed(db, [input.alias], service.id);
 			if (fresh === undefined) return c.json(presentService(service), 200);

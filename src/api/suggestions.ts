@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { findService, serviceByName } from "../db/catalog";
-import { type Database, database } from "../db/client";
+import type { Database } from "../db/client";
 import {
 	acceptSuggestion,
 	attachSuggestion,
@@ -87,7 +87,7 @@ function ignoring(ignored: boolean, summary: string) {
 			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 404, 409) },
 		}),
 		async (c: Context<AppEnv, "/:id">) => {
-			const db = database(c.env.DB);
+			const db = c.var.db;
 			const suggestion = await actionable(db, c.req.param("id"), [ignored ? "open" : "ignored"]);
 			await settle(setSuggestionIgnored(db, suggestion, ignored));
 			return c.json(await answer(db, suggestion.id));
@@ -109,7 +109,7 @@ export const suggestionsApi = new Hono<AppEnv>()
 		validated("query", listQuery),
 		async (c) => {
 			const { state } = c.req.valid("query");
-			const rows = await listSuggestions(database(c.env.DB), state ?? "open");
+			const rows = await listSuggestions(c.var.db, state ?? "open");
 			return c.json({ suggestions: rows.map(present) });
 		},
 	)
@@ -126,7 +126,7 @@ export const suggestionsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const input = validate(acceptInput, await readJson(c));
-			const db = database(c.env.DB);
+			const db = c.var.db;
 			const suggestion = await actionable(db, c.req.param("id"), ["open", "ignored"]);
 			const name = input?.name ?? suggestion.alias;
 			if (await serviceByName(db, name)) {
@@ -150,7 +150,7 @@ export const suggestionsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const input = validate(attachInput, await readJson(c));
-			const db = database(c.env.DB);
+			const db = c.var.db;
 			const suggestion = await actionable(db, c.req.param("id"), ["open", "ignored"]);
 			if (!(await findService(db, input.service_id))) {
 				throw ApiError.of(404, "Service id Error", `no service with id '${input.service_id}'`);

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { type Cost, Meter, meteredD1 } from "../cost/meter";
 import { aliasKey } from "../db/catalog";
 import { database } from "../db/client";
 import { writeDeploy } from "../db/deploys";
@@ -9,6 +10,9 @@ import { migrate } from "./migrations";
 import { advances, currentStatus, normalizeStatus } from "./status";
 
 export type RecordOutcome = "accepted" | "duplicate" | "revoked";
+
+/** What `record` did, and what it cost this object (its SQLite rows, its D1 writes). */
+export type RecordResult = { outcome: RecordOutcome; cost: Cost };
 
 /** First retry of an undelivered deploy, doubling per failed attempt up to the cap. */
 const RETRY_BASE_MS = 5_000;
@@ -37,19 +41,20 @@ export class Ledger extends DurableObject<Bindings> {
 		if (this.pending() > 0) void ctx.blockConcurrencyWhile(() => this.ensureAlarm(Date.now() + RETRY_BASE_MS));
 	}
 
-	async record(request: DeployRequest): Promise<RecordOutcome> {
-		const { outcome, changed } = this.ctx.storage.transactionSync(() => this.reserve(request));
+	async record(request: DeployRequest): Promise<RecordResult> {
+		const meter = new Meter();
+		const { outcome, changed } = this.ctx.storage.transactionSync(() => this.reserve(meter, request));
 		if (changed) {
 			// A safety net first: should this object die before D1 has the change, the alarm delivers it.
 			await this.ensureAlarm(Date.now() + RETRY_BASE_MS);
-			await this.deliver(changed);
+			await this.deliver(meter, changed);
 		}
-		return outcome;
+		return { outcome, cost: meter.cost };
 	}
 
 	/** After this, the ledger accepts nothing more; entries already accepted still reach D1. */
 	async revoke(): Promise<void> {
-		this.sql.exec("INSERT OR REPLACE INTO settings (key, value) VALUES ('revoked_at', ?)", String(Date.now()));
+		this.rows(new Meter(), "INSERT OR REPLACE INTO settings (key, value) VALUES ('revoked_at', ?)", String(Date.now()));
 	}
 
 	/** How many accepted entries D1 does not have yet. */
@@ -58,21 +63,20 @@ export class Ledger extends DurableObject<Bindings> {
 	}
 
 	override async alarm(): Promise<void> {
-		const pending = this.sql
-			.exec<{ entry: string }>(
-				"SELECT entry FROM entries WHERE delivered_at IS NULL ORDER BY received_at, id LIMIT ?",
-				ALARM_BATCH,
-			)
-			.toArray()
-			.map((row) => JSON.parse(row.entry) as LedgerEntry);
+		const meter = new Meter();
+		const pending = this.rows<{ entry: string }>(
+			meter,
+			"SELECT entry FROM entries WHERE delivered_at IS NULL ORDER BY received_at, id LIMIT ?",
+			ALARM_BATCH,
+		).map((row) => JSON.parse(row.entry) as LedgerEntry);
 		let failures = 0;
-		for (const entry of pending) if (!(await this.deliver(entry))) failures++;
+		for (const entry of pending) if (!(await this.deliver(meter, entry))) failures++;
 
-		const { left, attempts } = this.sql
-			.exec<{ left: number; attempts: number | null }>(
-				"SELECT count(*) AS left, max(attempts) AS attempts FROM entries WHERE delivered_at IS NULL",
-			)
-			.one();
+		const [remaining] = this.rows<{ left: number; attempts: number | null }>(
+			meter,
+			"SELECT count(*) AS left, max(attempts) AS attempts FROM entries WHERE delivered_at IS NULL",
+		);
+		const { left = 0, attempts = 1 } = remaining ?? {};
 		if (left === 0) return;
 		// Back off while D1 keeps failing; carry straight on when only the batch size held us back.
 		const delay = failures > 0 ? Math.min(RETRY_BASE_MS * 2 ** ((attempts ?? 1) - 1), RETRY_CAP_MS) : 0;
@@ -80,27 +84,28 @@ export class Ledger extends DurableObject<Bindings> {
 	}
 
 	/** Decides, in one transaction, what a webhook does to the ledger; `changed` is the entry D1 must get. */
-	private reserve(request: DeployRequest): { outcome: RecordOutcome; changed?: LedgerEntry } {
-		if (this.sql.exec("SELECT 1 FROM settings WHERE key = 'revoked_at'").toArray().length > 0) {
+	private reserve(meter: Meter, request: DeployRequest): { outcome: RecordOutcome; changed?: LedgerEntry } {
+		if (this.rows(meter, "SELECT 1 FROM settings WHERE key = 'revoked_at'").length > 0) {
 			return { outcome: "revoked" };
 		}
 		const { dedup_id: dedupId, status } = request.payload;
 		const receivedAt = Date.now();
 		const existing = dedupId
-			? this.sql.exec<{ entry: string }>("SELECT entry FROM entries WHERE dedup_id = ?", dedupId).toArray()[0]
+			? this.rows<{ entry: string }>(meter, "SELECT entry FROM entries WHERE dedup_id = ?", dedupId)[0]
 			: undefined;
 		if (existing) {
-			const changed = status ? this.advanceStatus(JSON.parse(existing.entry), status, receivedAt) : undefined;
+			const changed = status ? this.advanceStatus(meter, JSON.parse(existing.entry), status, receivedAt) : undefined;
 			return { outcome: "duplicate", changed };
 		}
 		const entry: LedgerEntry = {
 			...request,
 			id: newId(receivedAt),
-			deployNumber: this.nextNumber(request),
+			deployNumber: this.nextNumber(meter, request),
 			receivedAt,
 			statuses: status ? [{ status: normalizeStatus(status), raw: status, at: receivedAt }] : [],
 		};
-		this.sql.exec(
+		this.rows(
+			meter,
 			"INSERT INTO entries (id, dedup_id, entry, received_at) VALUES (?, ?, ?, ?)",
 			entry.id,
 			dedupId ?? null,
@@ -114,11 +119,16 @@ export class Ledger extends DurableObject<Bindings> {
 	 * A repeated dedup_id creates nothing, but may carry news: a status that moves
 	 * the deploy forward is recorded, and the entry is due for D1 again.
 	 */
-	private advanceStatus(entry: LedgerEntry, raw: string, at: number): LedgerEntry | undefined {
+	private advanceStatus(meter: Meter, entry: LedgerEntry, raw: string, at: number): LedgerEntry | undefined {
 		const status = normalizeStatus(raw);
 		if (!advances(currentStatus(entry.statuses), status)) return undefined;
 		const changed = { ...entry, statuses: [...entry.statuses, { status, raw, at }] };
-		this.sql.exec("UPDATE entries SET entry = ?, delivered_at = NULL WHERE id = ?", JSON.stringify(changed), entry.id);
+		this.rows(
+			meter,
+			"UPDATE entries SET entry = ?, delivered_at = NULL WHERE id = ?",
+			JSON.stringify(changed),
+			entry.id,
+		);
 		return changed;
 	}
 
@@ -128,26 +138,26 @@ export class Ledger extends DurableObject<Bindings> {
 	 * service's sequence carries on from its alias's, so numbering continues
 	 * when an alias with history is claimed.
 	 */
-	private nextNumber({ serviceId, payload }: DeployRequest): string {
+	private nextNumber(meter: Meter, { serviceId, payload }: DeployRequest): string {
 		const aliasSequence = `alias:${aliasKey(payload.service)}`;
 		const key = serviceId ? `service:${serviceId}` : aliasSequence;
 		const supplied = payload.deploy_number;
 		if (supplied === undefined) {
-			const next = this.sql
-				.exec<{ last: number }>(
-					`INSERT INTO sequences (key, last)
-					 SELECT ?, coalesce(max(last), 0) + 1 FROM sequences WHERE key IN (?, ?)
-					 ON CONFLICT (key) DO UPDATE SET last = excluded.last
-					 RETURNING last`,
-					key,
-					key,
-					aliasSequence,
-				)
-				.one().last;
-			return String(next);
+			const [next] = this.rows<{ last: number }>(
+				meter,
+				`INSERT INTO sequences (key, last)
+				 SELECT ?, coalesce(max(last), 0) + 1 FROM sequences WHERE key IN (?, ?)
+				 ON CONFLICT (key) DO UPDATE SET last = excluded.last
+				 RETURNING last`,
+				key,
+				key,
+				aliasSequence,
+			);
+			return String(next?.last);
 		}
 		if (/^\d{1,15}$/.test(supplied)) {
-			this.sql.exec(
+			this.rows(
+				meter,
 				"INSERT INTO sequences (key, last) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET last = max(last, excluded.last)",
 				key,
 				Number(supplied),
@@ -157,11 +167,12 @@ export class Ledger extends DurableObject<Bindings> {
 	}
 
 	/** Copies an entry into D1; on failure it stays pending for the alarm. */
-	private async deliver(entry: LedgerEntry): Promise<boolean> {
+	private async deliver(meter: Meter, entry: LedgerEntry): Promise<boolean> {
 		try {
-			await writeDeploy(database(this.env.DB), entry);
+			await writeDeploy(database(meteredD1(this.env.DB, meter)), entry);
 			// Only if unchanged meanwhile: a newer status must still be delivered.
-			this.sql.exec(
+			this.rows(
+				meter,
 				"UPDATE entries SET delivered_at = ? WHERE id = ? AND entry = ?",
 				Date.now(),
 				entry.id,
@@ -170,13 +181,22 @@ export class Ledger extends DurableObject<Bindings> {
 			return true;
 		} catch (error) {
 			console.warn(`D1 write failed; deploy ${entry.id} stays pending in the ledger: ${String(error)}`);
-			this.sql.exec("UPDATE entries SET attempts = attempts + 1 WHERE id = ?", entry.id);
+			this.rows(meter, "UPDATE entries SET attempts = attempts + 1 WHERE id = ?", entry.id);
 			return false;
 		}
 	}
 
 	private pending(): number {
-		return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE delivered_at IS NULL").one().n;
+		const [row] = this.rows<{ n: number }>(new Meter(), "SELECT count(*) AS n FROM entries WHERE delivered_at IS NULL");
+		return row?.n ?? 0;
+	}
+
+	/** Runs a statement on this object's SQLite and meters the rows it read and wrote. */
+	private rows<T extends Record<string, SqlStorageValue>>(meter: Meter, query: string, ...bindings: unknown[]): T[] {
+		const cursor = this.sql.exec<T>(query, ...bindings);
+		const rows = cursor.toArray();
+		meter.sql(cursor);
+		return rows;
 	}
 
 	private async ensureAlarm(at: number): Promise<void> {

@@ -4,7 +4,6 @@ import { createMiddleware } from "hono/factory";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { serviceIdForAlias } from "../db/catalog";
-import { database } from "../db/client";
 import { integrationByWebhookToken } from "../db/integrations";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
@@ -25,9 +24,7 @@ type WebhookEnv = AppEnv & { Variables: { integrationId: string } };
 /** The integration is checked before the body is read: a dead URL is a 404 whatever was sent. */
 const findIntegration = createMiddleware<WebhookEnv>(async (c, next) => {
 	const token = c.req.param("uuid") ?? "";
-	const integration = UUID.test(token)
-		? await integrationByWebhookToken(database(c.env.DB), token.toLowerCase())
-		: undefined;
+	const integration = UUID.test(token) ? await integrationByWebhookToken(c.var.db, token.toLowerCase()) : undefined;
 	if (!integration) throw unknownIntegration();
 	c.set("integrationId", integration.id);
 	await next();
@@ -75,16 +72,17 @@ webhook.post(
 	limitBody,
 	async (c) => {
 		const payload = parseDeployPayload(await readJson(c));
-		const db = database(c.env.DB);
+		const db = c.var.db;
 		const integrationId = c.var.integrationId;
 		const serviceId = await serviceIdForAlias(db, payload.service);
 		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
-		const outcome = await ledger.record({
+		const { outcome, cost } = await ledger.record({
 			integrationId,
 			serviceId,
 			agent: c.req.query("agent")?.slice(0, 255) || null,
 			payload,
 		});
+		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
 
 		switch (outcome) {
 			case "revoked":
