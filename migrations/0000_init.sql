@@ -60,7 +60,7 @@ CREATE INDEX `deploys_integration_deployed_at_idx` ON `deploys` (`integration_id
 CREATE INDEX `deploys_person_deployed_at_idx` ON `deploys` (`person_id`,`deployed_at`,`id`);--> statement-breakpoint
 CREATE INDEX `deploys_status_deployed_at_idx` ON `deploys` (`status`,`deployed_at`,`id`);--> statement-breakpoint
 CREATE INDEX `deploys_environment_deployed_at_idx` ON `deploys` (`environment`,`deployed_at`,`id`);--> statement-breakpoint
-CREATE INDEX `deploys_commit_sha_idx` ON `deploys` (`commit_sha`);--> statement-breakpoint
+CREATE INDEX `deploys_commit_sha_idx` ON `deploys` (`commit_sha`,`service_id`,`environment`,`deployed_at`,`id`);--> statement-breakpoint
 CREATE TABLE `integrations` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,

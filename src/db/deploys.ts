@@ -182,6 +182,28 @@ export async function findDeploy(db: Database, id: string) {
 }
 
 /**
+ * The environments a service has deploys in, each found by one index seek on
+ * (service_id, environment, …): a loose index scan, so the cost follows the
+ * number of environments, not of deploys. SQLite orders NULL first, hence the
+ * separate check for deploys without an environment.
+ */
+function environmentsOf(serviceId: string) {
+	return sql`(
+		with recursive env(name) as (
+			select (select environment from deploys
+				where service_id = ${serviceId} and environment is not null order by environment limit 1)
+			union all
+			select (select environment from deploys
+				where service_id = ${serviceId} and environment > env.name order by environment limit 1)
+			from env where env.name is not null
+		)
+		select name as environment from env where name is not null
+		union all
+		select null where exists (select 1 from deploys where service_id = ${serviceId} and environment is null)
+	) as environments`;
+}
+
+/**
  * What runs where: each environment's current deploy for a service, the one
  * with the latest `deployed_at` (ties: the later arrival), so a deploy that
  * arrives late with an older time never replaces it. One index seek per
@@ -194,14 +216,9 @@ export function currentDeploys(db: Database, serviceId: string) {
 		.where(and(eq(deploys.serviceId, serviceId), sql`${deploys.environment} is "environments"."environment"`))
 		.orderBy(desc(deploys.deployedAt), desc(deploys.id))
 		.limit(1);
-	const environments = db
-		.selectDistinct({ environment: deploys.environment })
-		.from(deploys)
-		.where(eq(deploys.serviceId, serviceId))
-		.as("environments");
 	return db
 		.select({ deploy: deploys, serviceName: services.name })
-		.from(environments)
+		.from(environmentsOf(serviceId))
 		.innerJoin(deploys, eq(deploys.id, sql`(${latest})`))
 		.leftJoin(services, eq(services.id, deploys.serviceId))
 		.orderBy(sql`${deploys.environment} is null`, asc(sql`lower(${deploys.environment})`), asc(deploys.environment));

@@ -142,7 +142,9 @@ export const deploys = sqliteTable(
 		index("deploys_person_deployed_at_idx").on(t.personId, t.deployedAt, t.id),
 		index("deploys_status_deployed_at_idx").on(t.status, t.deployedAt, t.id),
 		index("deploys_environment_deployed_at_idx").on(t.environment, t.deployedAt, t.id),
-		index("deploys_commit_sha_idx").on(t.commitSha),
+		// A sha, then its stream: `sha=` prefixes, and the metrics' rollback check, which must
+		// not read other services' deploys of the same sha (a monorepo release shares one).
+		index("deploys_commit_sha_idx").on(t.commitSha, t.serviceId, t.environment, t.deployedAt, t.id),
 	],
 );
 

@@ -677,7 +677,7 @@ describe("query plan", () => {
 		expect(lookups).toEqual([
 			"SEARCH s USING INDEX deploys_alias_deployed_at_idx (alias_key=? AND deployed_at<?)",
 			"SEARCH s USING INDEX deploys_alias_deployed_at_idx (alias_key=? AND deployed_at>?)",
-			"SEARCH s USING INDEX deploys_commit_sha_idx (commit_sha=?)",
+			"SEARCH s USING INDEX deploys_commit_sha_idx (commit_sha=? AND service_id=? AND environment=? AND deployed_at<?)",
 			"SEARCH s USING INDEX deploys_service_environment_idx (service_id=? AND environment=? AND deployed_at<?)",
 			"SEARCH s USING INDEX deploys_service_environment_idx (service_id=? AND environment=? AND deployed_at>?)",
 		]);

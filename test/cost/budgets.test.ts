@@ -1,0 +1,144 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Cost, NO_COST, parseCostHeader } from "../../src/cost/meter";
+import { ADMIN, call, createIntegration, createService, examplePayload, type Integration, unique } from "../helpers";
+
+/**
+ * Cost budgets. Each operation's cost is read from the `Cost` header the Worker
+ * sends, measured twice: with 1,000 unrelated deploys stored, then with
+ * 100,000. An index seek costs the same at both sizes; a scan does not. The
+ * budgets themselves are the measured counts (see the README's Performance
+ * section for what each row is), so any extra query or row read fails here.
+ */
+
+const DAY = 86_400_000;
+const NOW = Date.now();
+
+let integration: Integration;
+/** The service the reads look at; its history stays fixed while the table grows. */
+let service: { id: string; name: string };
+const alias = unique("budgeted");
+/** Where the measured ingests go, so they do not change what the reads see. */
+const ingestAlias = unique("ingested");
+
+/** 200 other services, as in the benchmark's data set. */
+async function addFillerServices() {
+	await env.DB.prepare(
+		`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199)
+		 INSERT INTO services (id, name, created_at) SELECT 'filler-' || i, 'Filler ' || i, ?1 FROM n`,
+	)
+		.bind(NOW)
+		.run();
+}
+
+/** `count` deploys of the other services, in Production, over the last 180 days: rows a scan would have to read. */
+async function addFiller(count: number) {
+	await env.DB.prepare(
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+		 INSERT INTO deploys (id, integration_id, service_id, service_alias, alias_key, environment, description,
+			deployed_at, deploy_number, status, commit_sha, received_at, search_text)
+		 SELECT lower(hex(randomblob(16))), ?2, 'filler-' || (i % 200), 'filler-' || (i % 200), 'filler-' || (i % 200),
+			'Production', 'filler deploy', ?3 - (abs(random()) % (180 * ?4)), CAST(i AS TEXT),
+			CASE WHEN i % 10 = 0 THEN 'failure' ELSE 'success' END, lower(hex(randomblob(20))), ?3, 'filler deploy'
+		 FROM n`,
+	)
+		.bind(count, integration.id, NOW, DAY)
+		.run();
+}
+
+async function costOf(path: string, init: RequestInit = {}): Promise<Cost> {
+	const response = await call(path, init);
+	expect(response.status, `${init.method ?? "GET"} ${path}`).toBeLessThan(300);
+	await response.arrayBuffer();
+	return parseCostHeader(response.headers.get("Cost") ?? "");
+}
+
+const webhook = () => new URL(integration.webhook_url).pathname;
+const post = (body: unknown) => ({ method: "POST", body: JSON.stringify(body) });
+
+/** Every operation under budget, measured once per table size. */
+const operations: Record<string, () => Promise<Cost>> = {
+	"ingest, known service": () => costOf(webhook(), post(examplePayload({ service: ingestAlias }))),
+	"ingest, unknown alias": () => costOf(webhook(), post(examplePayload({ service: unique("stranger") }))),
+	"ingest, duplicate": () => costOf(webhook(), post(examplePayload({ service: ingestAlias, dedup_id: "repeated" }))),
+	"deploy list page": () => costOf("/api/deploys?limit=50", { headers: ADMIN }),
+	"deploy list, one service and environment": () =>
+		costOf(`/api/deploys?service=${service.id}&environment=Production&limit=50`, { headers: ADMIN }),
+	"what runs where": () => costOf(`/api/services/${service.id}/environments`, { headers: ADMIN }),
+	"metrics, 90 days": () =>
+		costOf(`/api/metrics?service=${service.id}&from=${new Date(NOW - 90 * DAY).toISOString()}`, { headers: ADMIN }),
+};
+
+/**
+ * The most each operation may cost: what it measured when the budget was set
+ * (2026-11-28). D1 counts every index entry it writes as a row written, so a
+ * deploy's 13 rows written are mostly the entries of the deploys table's
+ * indexes; a new alias adds its suggestion and that table's index entries.
+ */
+const BUDGET: Record<string, Cost> = {
+	// Worker: integration and alias lookups. Ledger: dedup check, number, entry,
+	// then one D1 batch (person upsert, deploy insert) and marking it delivered.
+	"ingest, known service": cost(4, 5, 13, 1, 2, 6),
+	// As above, plus the suggestion insert.
+	"ingest, unknown alias": cost(5, 3, 16, 1, 1, 7),
+	// The ledger answers from its own SQLite; D1 only saw the two lookups.
+	"ingest, duplicate": cost(2, 2, 0, 1, 1, 0),
+	// 51 deploys (a page and one more, to know if there is a next) and each one's service.
+	"deploy list page": cost(1, 102, 0, 0, 0, 0),
+	// The service lookup, then the page through (service_id, environment, deployed_at).
+	"deploy list, one service and environment": cost(2, 8, 0, 0, 0, 0),
+	// The service, then per environment one seek to find it and one for its latest deploy.
+	"what runs where": cost(2, 25, 0, 0, 0, 0),
+	// The service lookup, then the window's deploys and, per deploy, seeks within its stream.
+	"metrics, 90 days": cost(2, 87, 0, 0, 0, 0),
+};
+
+function cost(
+	d1Queries: number,
+	d1RowsRead: number,
+	d1RowsWritten: number,
+	doRequests: number,
+	doRowsRead: number,
+	doRowsWritten: number,
+): Cost {
+	return { d1Queries, d1RowsRead, d1RowsWritten, doRequests, doRowsRead, doRowsWritten };
+}
+
+const measured: Record<number, Record<string, Cost>> = {};
+
+beforeAll(async () => {
+	integration = await createIntegration("budgets");
+	service = await createService(unique("Budgeted"), [alias]);
+	await createService(unique("Ingested"), [ingestAlias]);
+	await addFillerServices();
+	// The budgeted service's own history: a few deploys in three environments, some in the metrics window.
+	for (const [i, environment] of ["Production", "Production", "staging", "qa", "Production"].entries()) {
+		const deployedAt = new Date(NOW - (i + 1) * 7 * DAY).toISOString();
+		await costOf(webhook(), post(examplePayload({ service: alias, environment, deployed_at: deployedAt })));
+	}
+	await costOf(webhook(), post(examplePayload({ service: ingestAlias, dedup_id: "repeated" })));
+
+	for (const [size, filler] of [
+		[1_000, 1_000],
+		[100_000, 99_000],
+	] as const) {
+		await addFiller(filler);
+		measured[size] = {};
+		for (const [name, measure] of Object.entries(operations)) measured[size][name] = await measure();
+	}
+}, 120_000);
+
+describe.each(Object.keys(operations))("%s", (name) => {
+	it("stays within its budget", () => {
+		for (const size of [1_000, 100_000]) {
+			const cost = measured[size]?.[name];
+			for (const [key, limit] of Object.entries(BUDGET[name] ?? NO_COST)) {
+				expect(cost?.[key as keyof Cost], `${key} with ${size} deploys stored`).toBeLessThanOrEqual(limit);
+			}
+		}
+	});
+
+	it("costs the same with 100,000 deploys stored as with 1,000", () => {
+		expect(measured[100_000]?.[name]).toEqual(measured[1_000]?.[name]);
+	});
+});
