@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { newId } from "../db/ids";
+import { forgetWebhookToken } from "../db/integrations";
 import { type IntegrationRow, integrations } from "../db/schema";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
@@ -97,11 +98,12 @@ export const integrationsApi = new Hono<AppEnv>()
 			const id = c.req.param("id");
 			const db = c.var.db;
 			const row = await db
-				.select({ id: integrations.id })
+				.select({ token: integrations.webhookToken })
 				.from(integrations)
 				.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
 				.get();
 			if (!row) throw notFound(id);
+			forgetWebhookToken(row.token);
 			// The ledger first: from here on no webhook can be accepted, even one already past the D1 check.
 			await c.env.LEDGER.get(c.env.LEDGER.idFromName(id)).revoke();
 			c.var.meter.add({ doRequests: 1 });

@@ -1,11 +1,9 @@
 import type { DeployPayload } from "../webhook/payload";
 import type { StatusChange } from "./status";
 
-/** What a pipeline asked the ledger to record, after validation and alias lookup. */
+/** What a pipeline asked the ledger to record, after validation. */
 export type DeployRequest = {
 	integrationId: string;
-	/** The service the alias matched when the webhook arrived; null records a suggestion. */
-	serviceId: string | null;
 	/** The client's name for itself, e.g. `jenkins-2.1` from the Jenkins plugin's `?agent=`. */
 	agent: string | null;
 	payload: DeployPayload;
@@ -13,6 +11,8 @@ export type DeployRequest = {
 
 /** A deploy the ledger accepted: durable in the Durable Object, and sooner or later in D1. */
 export type LedgerEntry = DeployRequest & {
+	/** The service the alias matched when the deploy arrived; null records a suggestion. */
+	serviceId: string | null;
 	id: string;
 	deployNumber: string;
 	receivedAt: number;

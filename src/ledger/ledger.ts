@@ -1,18 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Cost, Meter, meteredD1 } from "../cost/meter";
-import { aliasKey } from "../db/catalog";
+import { aliasKey, serviceIdForAlias } from "../db/catalog";
 import { database } from "../db/client";
 import { writeDeploy } from "../db/deploys";
 import { newId } from "../db/ids";
 import type { Bindings } from "../env";
+import type { DeployPayload } from "../webhook/payload";
 import type { DeployRequest, LedgerEntry } from "./entry";
 import { migrate } from "./migrations";
 import { advances, currentStatus, normalizeStatus } from "./status";
 
 export type RecordOutcome = "accepted" | "duplicate" | "revoked";
 
-/** What `record` did, and what it cost this object (its SQLite rows, its D1 writes). */
-export type RecordResult = { outcome: RecordOutcome; cost: Cost };
+/** What `record` did (for a new deploy: whether its alias matched a service), and what it cost. */
+export type RecordResult = { outcome: RecordOutcome; matched: boolean; cost: Cost };
 
 /** First retry of an undelivered deploy, doubling per failed attempt up to the cap. */
 const RETRY_BASE_MS = 5_000;
@@ -43,13 +44,20 @@ export class Ledger extends DurableObject<Bindings> {
 
 	async record(request: DeployRequest): Promise<RecordResult> {
 		const meter = new Meter();
-		const { outcome, changed } = this.ctx.storage.transactionSync(() => this.reserve(meter, request));
+		// Duplicates (the bulk of retries) and a revoked ledger are answered from this
+		// object's own storage; only a new deploy needs D1, to find its service. The
+		// transaction below checks again: another request may have come in meanwhile.
+		const serviceId =
+			this.known(meter, request.payload.dedup_id) === undefined
+				? await serviceIdForAlias(database(meteredD1(this.env.DB, meter)), request.payload.service)
+				: null;
+		const { outcome, changed } = this.ctx.storage.transactionSync(() => this.reserve(meter, request, serviceId));
 		if (changed) {
 			// A safety net first: should this object die before D1 has the change, the alarm delivers it.
 			await this.ensureAlarm(Date.now() + RETRY_BASE_MS);
 			await this.deliver(meter, changed);
 		}
-		return { outcome, cost: meter.cost };
+		return { outcome, matched: serviceId !== null, cost: meter.cost };
 	}
 
 	/** After this, the ledger accepts nothing more; entries already accepted still reach D1. */
@@ -83,24 +91,33 @@ export class Ledger extends DurableObject<Bindings> {
 		await this.ctx.storage.setAlarm(Date.now() + delay);
 	}
 
+	/** What this ledger already holds for a request: `revoked`, the entry with its dedup_id, or nothing. */
+	private known(meter: Meter, dedupId: string | undefined): "revoked" | LedgerEntry | undefined {
+		if (this.rows(meter, "SELECT 1 FROM settings WHERE key = 'revoked_at'").length > 0) return "revoked";
+		if (!dedupId) return undefined;
+		const [row] = this.rows<{ entry: string }>(meter, "SELECT entry FROM entries WHERE dedup_id = ?", dedupId);
+		return row && (JSON.parse(row.entry) as LedgerEntry);
+	}
+
 	/** Decides, in one transaction, what a webhook does to the ledger; `changed` is the entry D1 must get. */
-	private reserve(meter: Meter, request: DeployRequest): { outcome: RecordOutcome; changed?: LedgerEntry } {
-		if (this.rows(meter, "SELECT 1 FROM settings WHERE key = 'revoked_at'").length > 0) {
-			return { outcome: "revoked" };
-		}
+	private reserve(
+		meter: Meter,
+		request: DeployRequest,
+		serviceId: string | null,
+	): { outcome: RecordOutcome; changed?: LedgerEntry } {
 		const { dedup_id: dedupId, status } = request.payload;
 		const receivedAt = Date.now();
-		const existing = dedupId
-			? this.rows<{ entry: string }>(meter, "SELECT entry FROM entries WHERE dedup_id = ?", dedupId)[0]
-			: undefined;
-		if (existing) {
-			const changed = status ? this.advanceStatus(meter, JSON.parse(existing.entry), status, receivedAt) : undefined;
+		const known = this.known(meter, dedupId);
+		if (known === "revoked") return { outcome: "revoked" };
+		if (known) {
+			const changed = status ? this.advanceStatus(meter, known, status, receivedAt) : undefined;
 			return { outcome: "duplicate", changed };
 		}
 		const entry: LedgerEntry = {
 			...request,
+			serviceId,
 			id: newId(receivedAt),
-			deployNumber: this.nextNumber(meter, request),
+			deployNumber: this.nextNumber(meter, serviceId, request.payload),
 			receivedAt,
 			statuses: status ? [{ status: normalizeStatus(status), raw: status, at: receivedAt }] : [],
 		};
@@ -138,7 +155,7 @@ export class Ledger extends DurableObject<Bindings> {
 	 * service's sequence carries on from its alias's, so numbering continues
 	 * when an alias with history is claimed.
 	 */
-	private nextNumber(meter: Meter, { serviceId, payload }: DeployRequest): string {
+	private nextNumber(meter: Meter, serviceId: string | null, payload: DeployPayload): string {
 		const aliasSequence = `alias:${aliasKey(payload.service)}`;
 		const key = serviceId ? `service:${serviceId}` : aliasSequence;
 		const supplied = payload.deploy_number;

@@ -3,8 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { serviceIdForAlias } from "../db/catalog";
-import { integrationByWebhookToken } from "../db/integrations";
+import { forgetWebhookToken, integrationByWebhookToken } from "../db/integrations";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { errors, json, jsonBody } from "../http/openapi";
@@ -72,13 +71,10 @@ webhook.post(
 	limitBody,
 	async (c) => {
 		const payload = parseDeployPayload(await readJson(c));
-		const db = c.var.db;
 		const integrationId = c.var.integrationId;
-		const serviceId = await serviceIdForAlias(db, payload.service);
 		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
-		const { outcome, cost } = await ledger.record({
+		const { outcome, matched, cost } = await ledger.record({
 			integrationId,
-			serviceId,
 			agent: c.req.query("agent")?.slice(0, 255) || null,
 			payload,
 		});
@@ -86,6 +82,7 @@ webhook.post(
 
 		switch (outcome) {
 			case "revoked":
+				forgetWebhookToken(c.req.param("uuid").toLowerCase());
 				throw unknownIntegration();
 			case "duplicate":
 				return c.json(
@@ -96,7 +93,7 @@ webhook.post(
 					202,
 				);
 			case "accepted":
-				return serviceId
+				return matched
 					? c.json({ result: "ok" }, 202)
 					: c.json(
 							{

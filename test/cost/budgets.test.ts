@@ -76,13 +76,14 @@ const operations: Record<string, () => Promise<Cost>> = {
  * indexes; a new alias adds its suggestion and that table's index entries.
  */
 const BUDGET: Record<string, Cost> = {
-	// Worker: integration and alias lookups. Ledger: dedup check, number, entry,
-	// then one D1 batch (person upsert, deploy insert) and marking it delivered.
-	"ingest, known service": cost(4, 5, 13, 1, 2, 6),
+	// Worker: nothing (the webhook URL is cached). Ledger: revoked and dedup checks, the
+	// alias lookup in D1, number and entry, then one D1 batch (person upsert, deploy
+	// insert) and marking the entry delivered.
+	"ingest, known service": cost(3, 4, 13, 1, 2, 6),
 	// As above, plus the suggestion insert.
-	"ingest, unknown alias": cost(5, 3, 16, 1, 1, 7),
-	// The ledger answers from its own SQLite; D1 only saw the two lookups.
-	"ingest, duplicate": cost(2, 2, 0, 1, 1, 0),
+	"ingest, unknown alias": cost(4, 2, 16, 1, 1, 7),
+	// The ledger answers from its own SQLite; D1 is not touched.
+	"ingest, duplicate": cost(0, 0, 0, 1, 2, 0),
 	// 51 deploys (a page and one more, to know if there is a next) and each one's service.
 	"deploy list page": cost(1, 102, 0, 0, 0, 0),
 	// The service lookup, then the page through (service_id, environment, deployed_at).
