@@ -1,0 +1,140 @@
+// Load scenarios and how they are run: autocannon's programmatic API, a warm-up
+// whose numbers are thrown away (the first requests pay for compiling the
+// Worker, opening SQLite files and creating Durable Objects), then the measured run.
+
+import { randomBytes, randomUUID } from "node:crypto";
+import autocannon from "autocannon";
+
+/**
+ * @typedef {object} Scenario
+ * @property {string} name
+ * @property {number} connections concurrent connections, each with one request in flight
+ * @property {"GET" | "POST"} method
+ * @property {string | (() => string)} path a function is called for every request
+ * @property {string | (() => string)} [body] likewise
+ * @property {Record<string, string>} [headers]
+ * @property {(status: number, body: any) => string | undefined} verify
+ *   checked once on a single request before the load: an error message if the
+ *   scenario does not hit the path it means to measure (a 404, an unmatched service)
+ */
+
+/**
+ * @typedef {object} Measurement
+ * @property {Scenario} scenario
+ * @property {number} requestsPerSecond
+ * @property {number} p50 latency, ms
+ * @property {number} p99 latency, ms
+ * @property {number} errors non-2xx answers, socket errors and timeouts
+ * @property {number} warmupErrors the same, during the warm-up
+ * @property {Record<string, { count: number }>} statusCodes
+ */
+
+/**
+ * A valid Custom Deploy webhook body for the service `checkout`, with a fresh
+ * dedup_id unless one is given: what a pipeline sends when it finishes a deploy.
+ * @param {string} [dedupId]
+ */
+export function deployPayload(dedupId = randomUUID()) {
+	const now = Date.now();
+	return JSON.stringify({
+		dedup_id: dedupId,
+		service: "checkout",
+		deployer: { email: "ci@example.com", name: "CI Pipeline" },
+		deployed_at: new Date(now).toISOString(),
+		environment: "Production",
+		description: "Deployed by CI Pipeline: benchmark",
+		status: "success",
+		commit: {
+			sha: randomBytes(20).toString("hex"),
+			message: "Merge branch 'fix-tax-rate' into 'main'",
+			branch: "main",
+			authoring_date: new Date(now - 3_600_000).toISOString(),
+		},
+	});
+}
+
+/**
+ * @template T
+ * @param {T | (() => T)} value
+ * @returns {T}
+ */
+const resolve = (value) => (typeof value === "function" ? /** @type {() => T} */ (value)() : value);
+
+/**
+ * Sends the scenario's request once and checks the answer.
+ * @param {string} base
+ * @param {Scenario} scenario
+ */
+export async function preflight(base, scenario) {
+	const response = await fetch(`${base}${resolve(scenario.path)}`, {
+		method: scenario.method,
+		headers: scenario.headers,
+		body: scenario.body === undefined ? undefined : resolve(scenario.body),
+	});
+	const text = await response.text();
+	let body;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		body = text;
+	}
+	const problem = scenario.verify(response.status, body);
+	if (problem) throw new Error(`${scenario.name}: ${problem} (HTTP ${response.status}: ${text.slice(0, 500)})`);
+}
+
+/**
+ * One autocannon run of `seconds`. A dynamic path or body goes through
+ * `setupRequest`, which autocannon calls before every request it sends.
+ * @param {string} base
+ * @param {Scenario} scenario
+ * @param {number} seconds
+ */
+function fire(base, scenario, seconds) {
+	const { path, body } = scenario;
+	const dynamic = typeof path === "function" || typeof body === "function";
+	// Keys left out rather than set to undefined: autocannon merges requests over
+	// its defaults with Object.assign, so an undefined `setupRequest` would replace its own.
+	const request = {
+		method: scenario.method,
+		path: resolve(path),
+		...(body !== undefined && { body: resolve(body) }),
+		...(scenario.headers && { headers: scenario.headers }),
+		...(dynamic && {
+			setupRequest: (/** @type {object} */ request) => ({
+				...request,
+				path: resolve(path),
+				body: body && resolve(body),
+			}),
+		}),
+	};
+	return autocannon({
+		url: base,
+		connections: scenario.connections,
+		duration: seconds,
+		requests: [request],
+	});
+}
+
+/**
+ * Warm-up (results discarded, errors counted), then the measured run.
+ * @param {string} base
+ * @param {Scenario} scenario
+ * @param {{ seconds: number, warmup: number }} durations
+ * @returns {Promise<Measurement>}
+ */
+export async function measure(base, scenario, { seconds, warmup }) {
+	const warm = warmup > 0 ? await fire(base, scenario, warmup) : undefined;
+	const result = await fire(base, scenario, seconds);
+	return {
+		scenario,
+		// All answers over the run's real length: autocannon's per-second average
+		// would count the last, partial second as a full one.
+		requestsPerSecond: result.requests.total / result.duration,
+		p50: result.latency.p50,
+		p99: result.latency.p99,
+		// autocannon's `errors` already includes its `timeouts`.
+		errors: result.non2xx + result.errors,
+		warmupErrors: warm ? warm.non2xx + warm.errors : 0,
+		statusCodes: result.statusCodeStats,
+	};
+}
