@@ -17,6 +17,12 @@ export type RecordResult = { outcome: RecordOutcome; matched: boolean; cost: Cos
 
 /** First retry of an undelivered deploy, doubling per failed attempt up to the cap. */
 const RETRY_BASE_MS = 5_000;
+/**
+ * The alarm armed before each D1 write, in case this object dies mid-request.
+ * Long enough that a busy ledger wakes for it at most once a minute (each
+ * alarm is a billed request); a failed write arms the sooner retry instead.
+ */
+const SAFETY_NET_MS = 60_000;
 const RETRY_CAP_MS = 10 * 60_000;
 /** Entries one alarm delivers before it schedules the next round. */
 const ALARM_BATCH = 50;
@@ -54,8 +60,8 @@ export class Ledger extends DurableObject<Bindings> {
 		const { outcome, changed } = this.ctx.storage.transactionSync(() => this.reserve(meter, request, serviceId));
 		if (changed) {
 			// A safety net first: should this object die before D1 has the change, the alarm delivers it.
-			await this.ensureAlarm(Date.now() + RETRY_BASE_MS);
-			await this.deliver(meter, changed);
+			await this.ensureAlarm(Date.now() + SAFETY_NET_MS);
+			if (!(await this.deliver(meter, changed))) await this.ensureAlarm(Date.now() + RETRY_BASE_MS);
 		}
 		return { outcome, matched: serviceId !== null, cost: meter.cost };
 	}

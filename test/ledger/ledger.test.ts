@@ -75,6 +75,25 @@ describe("concurrency", () => {
 	});
 });
 
+describe("the alarm", () => {
+	const alarmIn = async (integration: Integration) => {
+		const at = await runInDurableObject(ledgerOf(integration), (_, state) => state.storage.getAlarm());
+		return at === null ? null : at - Date.now();
+	};
+
+	it("is a distant safety net after a delivered deploy: a busy ledger wakes at most once a minute", async () => {
+		const integration = await createIntegration();
+		await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }));
+		expect(await alarmIn(integration)).toBeGreaterThan(30_000);
+	});
+
+	it("comes within seconds when the D1 write failed", async () => {
+		const integration = await createIntegration();
+		await withBrokenDeployWrites(() => postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") })));
+		expect(await alarmIn(integration)).toBeLessThanOrEqual(5_000);
+	});
+});
+
 describe("when D1 fails", () => {
 	it("answers 202, keeps the deploy in the ledger and delivers it from the alarm", async () => {
 		const integration = await createIntegration();
