@@ -30,6 +30,11 @@ export class Meter {
 		for (const [key, value] of Object.entries(cost) as [keyof Cost, number][]) this.cost[key] += value;
 	}
 
+	/** An equal share of this cost, for one of `parts` requests that incurred it together. */
+	share(parts: number): Cost {
+		return Object.fromEntries(Object.entries(this.cost).map(([key, value]) => [key, value / parts])) as Cost;
+	}
+
 	/** A D1 statement's reported meta; a batch adds one per statement. */
 	d1(meta: Pick<D1Meta, "rows_read" | "rows_written">): void {
 		this.add({ d1Queries: 1, d1RowsRead: meta.rows_read, d1RowsWritten: meta.rows_written });

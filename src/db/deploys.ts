@@ -1,8 +1,7 @@
 import { type AnyColumn, and, asc, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { LedgerEntry } from "../ledger/entry";
 import { STAGE, type Status } from "../ledger/status";
-import { aliasKey } from "./catalog";
+import { aliasKey, type Statements } from "./catalog";
 import type { Database } from "./client";
 import { newId } from "./ids";
 import { aliases, deployStatuses, deploys, people, services, suggestions } from "./schema";
@@ -14,12 +13,18 @@ function stage(status: SQL | AnyColumn) {
 }
 
 /**
- * Copies one ledger entry into D1 as a single atomic batch. Idempotent: the
- * deploy is keyed by its id (and the integration's dedup_id), so a retry after
- * an unknown outcome changes nothing. The service is looked up at write time,
- * so an alias claimed while the deploy waited for D1 still links it.
+ * Copies ledger entries into D1 as one atomic batch. Idempotent: a deploy is
+ * keyed by its id (and the integration's dedup_id), so a retry after an
+ * unknown outcome changes nothing. The service is looked up at write time, so
+ * an alias claimed while the deploy waited for D1 still links it.
  */
-export async function writeDeploy(db: Database, entry: LedgerEntry): Promise<void> {
+export async function writeDeploys(db: Database, [first, ...rest]: [LedgerEntry, ...LedgerEntry[]]): Promise<void> {
+	const statements = deployStatements(db, first);
+	for (const entry of rest) statements.push(...deployStatements(db, entry));
+	await db.batch(statements);
+}
+
+function deployStatements(db: Database, entry: LedgerEntry): Statements {
 	const { payload } = entry;
 	const key = aliasKey(payload.service);
 	const email = payload.deployer.email?.toLowerCase();
@@ -94,12 +99,12 @@ export async function writeDeploy(db: Database, entry: LedgerEntry): Promise<voi
 					.onConflictDoNothing()
 			: undefined;
 
-	const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [deploy];
+	const statements: Statements = [deploy];
 	// The person goes first: the deploy's person_id subquery reads it.
 	if (person) statements.unshift(person);
 	if (history) statements.push(history);
 	if (suggestion) statements.push(suggestion);
-	await db.batch(statements);
+	return statements;
 }
 
 export type DeployFilter = {

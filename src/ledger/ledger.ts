@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type Cost, Meter, meteredD1 } from "../cost/meter";
 import { aliasKey, serviceIdForAlias } from "../db/catalog";
 import { database } from "../db/client";
-import { writeDeploy } from "../db/deploys";
+import { writeDeploys } from "../db/deploys";
 import { newId } from "../db/ids";
 import type { Bindings } from "../env";
 import type { DeployPayload } from "../webhook/payload";
@@ -26,6 +26,11 @@ const SAFETY_NET_MS = 60_000;
 const RETRY_CAP_MS = 10 * 60_000;
 /** Entries one alarm delivers before it schedules the next round. */
 const ALARM_BATCH = 50;
+/** Deploys in one D1 batch: each takes up to four statements. */
+const GROUP_MAX = 25;
+
+/** An entry on its way to D1, with the request that waits for it. */
+type Outgoing = { entry: LedgerEntry; meter: Meter; done: (landed: boolean) => void };
 
 /**
  * One per integration: the authority for dedup and deploy numbering.
@@ -38,6 +43,9 @@ const ALARM_BATCH = 50;
  */
 export class Ledger extends DurableObject<Bindings> {
 	private readonly sql: SqlStorage;
+	/** Entries waiting for the next D1 write, and whether one is in flight (see `deliver`). */
+	private readonly outbox: Outgoing[] = [];
+	private flushing = false;
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
@@ -83,8 +91,8 @@ export class Ledger extends DurableObject<Bindings> {
 			"SELECT entry FROM entries WHERE delivered_at IS NULL ORDER BY received_at, id LIMIT ?",
 			ALARM_BATCH,
 		).map((row) => JSON.parse(row.entry) as LedgerEntry);
-		let failures = 0;
-		for (const entry of pending) if (!(await this.deliver(meter, entry))) failures++;
+		const landed = await Promise.all(pending.map((entry) => this.deliver(meter, entry)));
+		const failures = landed.filter((ok) => !ok).length;
 
 		const [remaining] = this.rows<{ left: number; attempts: number | null }>(
 			meter,
@@ -189,10 +197,54 @@ export class Ledger extends DurableObject<Bindings> {
 		return supplied;
 	}
 
-	/** Copies an entry into D1; on failure it stays pending for the alarm. */
-	private async deliver(meter: Meter, entry: LedgerEntry): Promise<boolean> {
+	/**
+	 * Copies an entry into D1 and says whether it landed; if not, it stays
+	 * pending for the alarm. Entries that come while a write is in flight go
+	 * together in the next one (group commit): under load one D1 round trip
+	 * carries many deploys, and each request still answers only once its own
+	 * deploy is in D1.
+	 */
+	private deliver(meter: Meter, entry: LedgerEntry): Promise<boolean> {
+		return new Promise((done) => {
+			this.outbox.push({ entry, meter, done });
+			if (!this.flushing) void this.flush();
+		});
+	}
+
+	private async flush(): Promise<void> {
+		this.flushing = true;
 		try {
-			await writeDeploy(database(meteredD1(this.env.DB, meter)), entry);
+			while (this.outbox.length > 0) {
+				const group = this.outbox.splice(0, GROUP_MAX);
+				if (await this.write(group)) {
+					for (const item of group) this.settle(item, true);
+				} else {
+					// One bad entry must not hold back the rest: a failed group is retried one by one.
+					for (const item of group) this.settle(item, group.length > 1 && (await this.write([item])));
+				}
+			}
+		} finally {
+			this.flushing = false;
+		}
+	}
+
+	/** One D1 batch for `group`; its cost is shared equally by the requests in it. */
+	private async write(group: Outgoing[]): Promise<boolean> {
+		const shared = new Meter();
+		try {
+			const [first, ...rest] = group.map((item) => item.entry);
+			if (first) await writeDeploys(database(meteredD1(this.env.DB, shared)), [first, ...rest]);
+			return true;
+		} catch (error) {
+			console.warn(`D1 write of ${group.length} deploy(s) failed: ${String(error)}`);
+			return false;
+		} finally {
+			for (const item of group) item.meter.add(shared.share(group.length));
+		}
+	}
+
+	private settle({ entry, meter, done }: Outgoing, landed: boolean): void {
+		if (landed) {
 			// Only if unchanged meanwhile: a newer status must still be delivered.
 			this.rows(
 				meter,
@@ -201,12 +253,10 @@ export class Ledger extends DurableObject<Bindings> {
 				entry.id,
 				JSON.stringify(entry),
 			);
-			return true;
-		} catch (error) {
-			console.warn(`D1 write failed; deploy ${entry.id} stays pending in the ledger: ${String(error)}`);
+		} else {
 			this.rows(meter, "UPDATE entries SET attempts = attempts + 1 WHERE id = ?", entry.id);
-			return false;
 		}
+		done(landed);
 	}
 
 	private pending(): number {

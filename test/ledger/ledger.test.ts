@@ -136,6 +136,28 @@ describe("when D1 fails", () => {
 		expect(await ledgerOf(integration).pendingCount()).toBe(0);
 	});
 
+	it("delivers the rest of a group at once when one deploy in it cannot be written", async () => {
+		const integration = await createIntegration();
+		const service = unique("svc");
+		const poison = unique("poison");
+		await env.DB.exec(
+			`CREATE TRIGGER refuse_poison BEFORE INSERT ON deploys WHEN NEW.service_alias = '${poison}' BEGIN SELECT RAISE(ABORT, 'refused'); END;`,
+		);
+		try {
+			const aliases = [...Array.from({ length: 9 }, () => service), poison];
+			const responses = await Promise.all(
+				aliases.map((alias) => postDeploy(integration.webhook_url, examplePayload({ service: alias }))),
+			);
+			expect(responses.map((r) => r.status)).toEqual(aliases.map(() => 202));
+			expect(await deploysOf(service)).toHaveLength(9);
+			expect(await ledgerOf(integration).pendingCount()).toBe(1);
+		} finally {
+			await env.DB.exec("DROP TRIGGER IF EXISTS refuse_poison;");
+		}
+		await runDurableObjectAlarm(ledgerOf(integration));
+		expect(await deploysOf(poison)).toHaveLength(1);
+	});
+
 	it("re-arms the alarm on restart for entries a crashed ledger never scheduled", async () => {
 		const integration = await createIntegration();
 		const service = unique("svc");

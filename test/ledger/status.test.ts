@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
-import { writeDeploy } from "../../src/db/deploys";
+import { writeDeploys } from "../../src/db/deploys";
 import { newId } from "../../src/db/ids";
 import type { LedgerEntry } from "../../src/ledger/entry";
 import { advances, normalizeStatus, STATUSES, type Status, type StatusChange } from "../../src/ledger/status";
@@ -407,7 +407,7 @@ describe("status while D1 fails", () => {
 	});
 });
 
-describe("writeDeploy, delivered out of order", () => {
+describe("writeDeploys, delivered out of order", () => {
 	/** Ledger entries for one fresh deploy under `alias`: `(stage)` gives it with the first `stage` steps of its history. */
 	function entryFor(alias: string, steps?: (at: number) => StatusChange[]) {
 		const receivedAt = Date.now();
@@ -439,7 +439,7 @@ describe("writeDeploy, delivered out of order", () => {
 			[2, "running"],
 			[3, "success"],
 		] as const) {
-			await writeDeploy(db, at(stage));
+			await writeDeploys(db, [at(stage)]);
 			expect((await onlyDeploy(alias)).status).toBe(status);
 		}
 	});
@@ -448,9 +448,9 @@ describe("writeDeploy, delivered out of order", () => {
 		const alias = unique("out-of-order");
 		const at = entryFor(alias);
 		const db = database(env.DB);
-		await writeDeploy(db, at(3));
+		await writeDeploys(db, [at(3)]);
 
-		await writeDeploy(db, at(stage));
+		await writeDeploys(db, [at(stage)]);
 
 		const deploy = await onlyDeploy(alias);
 		expect(deploy).toMatchObject({ status: "success", status_raw: "Succeeded" });
@@ -466,7 +466,7 @@ describe("writeDeploy, delivered out of order", () => {
 			{ status: "running", raw: "running", at: ms },
 			{ status: "canceled", raw: "canceled", at: ms },
 		]);
-		await writeDeploy(database(env.DB), at(3));
+		await writeDeploys(database(env.DB), [at(3)]);
 
 		const deploy = await onlyDeploy(alias);
 		expect(deploy.status).toBe("canceled");
@@ -477,8 +477,8 @@ describe("writeDeploy, delivered out of order", () => {
 		const alias = unique("running-first");
 		const at = entryFor(alias);
 		const db = database(env.DB);
-		await writeDeploy(db, at(2));
-		await writeDeploy(db, at(1));
+		await writeDeploys(db, [at(2)]);
+		await writeDeploys(db, [at(1)]);
 		expect(await onlyDeploy(alias)).toMatchObject({ status: "running", status_raw: "Running" });
 	});
 });
