@@ -26,6 +26,8 @@ const SAFETY_NET_MS = 60_000;
 const RETRY_CAP_MS = 10 * 60_000;
 /** Entries one alarm delivers before it schedules the next round. */
 const ALARM_BATCH = 50;
+/** Aliases whose owner a ledger remembers; past this it starts over. */
+const OWNERS_CACHED = 1_000;
 /** Deploys in one D1 batch: each takes up to four statements. */
 const GROUP_MAX = 25;
 
@@ -46,6 +48,8 @@ export class Ledger extends DurableObject<Bindings> {
 	/** Entries waiting for the next D1 write, and whether one is in flight (see `deliver`). */
 	private readonly outbox: Outgoing[] = [];
 	private flushing = false;
+	/** Alias key → owning service, for aliases seen here (see `serviceFor`). */
+	private readonly owners = new Map<string, string>();
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
@@ -63,7 +67,7 @@ export class Ledger extends DurableObject<Bindings> {
 		// transaction below checks again: another request may have come in meanwhile.
 		const serviceId =
 			this.known(meter, request.payload.dedup_id) === undefined
-				? await serviceIdForAlias(database(meteredD1(this.env.DB, meter)), request.payload.service)
+				? await this.serviceFor(meter, request.payload.service)
 				: null;
 		const { outcome, changed } = this.ctx.storage.transactionSync(() => this.reserve(meter, request, serviceId));
 		if (changed) {
@@ -103,6 +107,24 @@ export class Ledger extends DurableObject<Bindings> {
 		// Back off while D1 keeps failing; carry straight on when only the batch size held us back.
 		const delay = failures > 0 ? Math.min(RETRY_BASE_MS * 2 ** ((attempts ?? 1) - 1), RETRY_CAP_MS) : 0;
 		await this.ctx.storage.setAlarm(Date.now() + delay);
+	}
+
+	/**
+	 * The service that owns `alias`. Owners are remembered: an alias, once
+	 * claimed, never changes hands (nothing in the API moves or deletes one), so
+	 * a remembered owner cannot go stale. "Nobody" is not remembered: a claim
+	 * must take effect at once. Should aliases ever move, this must be invalidated.
+	 */
+	private async serviceFor(meter: Meter, alias: string): Promise<string | null> {
+		const key = aliasKey(alias);
+		const known = this.owners.get(key);
+		if (known) return known;
+		const owner = await serviceIdForAlias(database(meteredD1(this.env.DB, meter)), alias);
+		if (owner) {
+			if (this.owners.size >= OWNERS_CACHED) this.owners.clear();
+			this.owners.set(key, owner);
+		}
+		return owner;
 	}
 
 	/** What this ledger already holds for a request: `revoked`, the entry with its dedup_id, or nothing. */

@@ -76,11 +76,12 @@ const operations: Record<string, () => Promise<Cost>> = {
  * indexes; a new alias adds its suggestion and that table's index entries.
  */
 const BUDGET: Record<string, Cost> = {
-	// Worker: nothing (the webhook URL is cached). Ledger: revoked and dedup checks, the
-	// alias lookup in D1, number and entry, then one D1 batch (person upsert, deploy
-	// insert) and marking the entry delivered.
-	"ingest, known service": cost(3, 4, 13, 1, 2, 6),
-	// As above, plus the suggestion insert.
+	// Worker: nothing (the webhook URL is cached). Ledger: revoked and dedup checks,
+	// number and entry (the alias's owner is remembered), then one D1 batch (person
+	// upsert, deploy insert) and marking the entry delivered.
+	"ingest, known service": cost(2, 3, 13, 1, 2, 6),
+	// As above, plus the alias lookup in D1 (nobody owning it is never remembered)
+	// and the suggestion insert.
 	"ingest, unknown alias": cost(4, 2, 16, 1, 1, 7),
 	// The ledger answers from its own SQLite; D1 is not touched.
 	"ingest, duplicate": cost(0, 0, 0, 1, 2, 0),
