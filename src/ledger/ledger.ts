@@ -62,14 +62,15 @@ export class Ledger extends DurableObject<Bindings> {
 
 	async record(request: DeployRequest): Promise<RecordResult> {
 		const meter = new Meter();
+		const dedupId = request.payload.dedup_id;
 		// Duplicates (the bulk of retries) and a revoked ledger are answered from this
-		// object's own storage; only a new deploy needs D1, to find its service. The
-		// transaction below checks again: another request may have come in meanwhile.
-		const serviceId =
-			this.known(meter, request.payload.dedup_id) === undefined
-				? await this.serviceFor(meter, request.payload.service)
-				: null;
-		const { outcome, changed } = this.ctx.storage.transactionSync(() => this.reserve(meter, request, serviceId));
+		// object's own storage; only a new deploy needs D1, to find its service. After
+		// that wait, the transaction looks again: another request may have come in.
+		const seen = this.known(meter, dedupId);
+		const serviceId = seen === undefined ? await this.serviceFor(meter, request.payload.service) : null;
+		const { outcome, changed } = this.ctx.storage.transactionSync(() =>
+			this.reserve(meter, request, serviceId, seen ?? this.known(meter, dedupId)),
+		);
 		if (changed) {
 			// A safety net first: should this object die before D1 has the change, the alarm delivers it.
 			await this.ensureAlarm(Date.now() + SAFETY_NET_MS);
@@ -102,10 +103,10 @@ export class Ledger extends DurableObject<Bindings> {
 			meter,
 			"SELECT count(*) AS left, max(attempts) AS attempts FROM entries WHERE delivered_at IS NULL",
 		);
-		const { left = 0, attempts = 1 } = remaining ?? {};
-		if (left === 0) return;
+		if (!remaining?.left) return;
 		// Back off while D1 keeps failing; carry straight on when only the batch size held us back.
-		const delay = failures > 0 ? Math.min(RETRY_BASE_MS * 2 ** ((attempts ?? 1) - 1), RETRY_CAP_MS) : 0;
+		const attempts = remaining.attempts ?? 1;
+		const delay = failures > 0 ? Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_CAP_MS) : 0;
 		await this.ctx.storage.setAlarm(Date.now() + delay);
 	}
 
@@ -135,15 +136,18 @@ export class Ledger extends DurableObject<Bindings> {
 		return row && (JSON.parse(row.entry) as LedgerEntry);
 	}
 
-	/** Decides, in one transaction, what a webhook does to the ledger; `changed` is the entry D1 must get. */
+	/**
+	 * Decides, in one transaction, what a webhook does to the ledger, given what
+	 * the ledger holds for it (`known`); `changed` is the entry D1 must get.
+	 */
 	private reserve(
 		meter: Meter,
 		request: DeployRequest,
 		serviceId: string | null,
+		known: "revoked" | LedgerEntry | undefined,
 	): { outcome: RecordOutcome; changed?: LedgerEntry } {
 		const { dedup_id: dedupId, status } = request.payload;
 		const receivedAt = Date.now();
-		const known = this.known(meter, dedupId);
 		if (known === "revoked") return { outcome: "revoked" };
 		if (known) {
 			const changed = status ? this.advanceStatus(meter, known, status, receivedAt) : undefined;

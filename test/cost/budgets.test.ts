@@ -84,7 +84,7 @@ const BUDGET: Record<string, Cost> = {
 	// and the suggestion insert.
 	"ingest, unknown alias": cost(4, 2, 16, 1, 1, 7),
 	// The ledger answers from its own SQLite; D1 is not touched.
-	"ingest, duplicate": cost(0, 0, 0, 1, 2, 0),
+	"ingest, duplicate": cost(0, 0, 0, 1, 1, 0),
 	// 51 deploys (a page and one more, to know if there is a next) and each one's service.
 	"deploy list page": cost(1, 102, 0, 0, 0, 0),
 	// The service lookup, then the page through (service_id, environment, deployed_at).
