@@ -162,6 +162,5 @@ export const deployStatuses = sqliteTable(
 	(t) => [primaryKey({ columns: [t.deployId, t.status] })],
 );
 
-export type DeployRow = typeof deploys.$inferSelect;
 export type IntegrationRow = typeof integrations.$inferSelect;
 export type ServiceRow = typeof services.$inferSelect;

@@ -18,29 +18,30 @@ export class ApiError extends Error {
 	static of(status: ContentfulStatusCode, title: string, detail: string, headers?: Record<string, string>) {
 		return new ApiError(status, [{ status, title, detail }], headers);
 	}
+
+	/** One 400 listing every invalid field, as the webhook contract words them. */
+	static invalid(issues: readonly Issue[]) {
+		return new ApiError(400, issues.map(fieldError));
+	}
 }
 
 /** Rails-style humanize, which the webhook contract's titles follow: `deployed_at` → `Deployed at`. */
-export function humanize(field: string): string {
+function humanize(field: string): string {
 	const words = field.replace(/[._]+/g, " ").trim();
 	return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-export function errorBody(errors: ErrorObject[]) {
-	return { errors };
 }
 
 type Issue = { message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> | undefined };
 
 /** A validation issue as the contract words it: title `<Field> Error`, detail `<message>: <field>`. */
-export function fieldError(issue: Issue): ErrorObject {
+function fieldError(issue: Issue): ErrorObject {
 	const path = (issue.path ?? []).map((part) => String(typeof part === "object" ? part.key : part));
 	const field = path.join(".") || "body";
 	return { status: 400, title: `${humanize(field)} Error`, detail: `${issue.message}: ${field}` };
 }
 
 function respond(c: Context, error: ApiError) {
-	return c.json(errorBody(error.errors), error.status, error.headers);
+	return c.json({ errors: error.errors }, error.status, error.headers);
 }
 
 /** True for a D1 write refused by a UNIQUE index: another request got there first. */

@@ -2,7 +2,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { ValidationTargets } from "hono";
 import { resolver, validator } from "hono-openapi";
 import { z } from "zod";
-import { ApiError, fieldError } from "./errors";
+import { ApiError } from "./errors";
 
 // Helpers that declare a route's inputs once: the same Zod schema validates the
 // request and describes it in /api/openapi.json.
@@ -18,7 +18,7 @@ export function validated<S extends StandardSchemaV1, T extends keyof Validation
 		target,
 		schema,
 		(result) => {
-			if (!result.success) throw new ApiError(400, result.error.map(fieldError));
+			if (!result.success) throw ApiError.invalid(result.error);
 		},
 		asInput,
 	);

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { parseDatetime } from "./datetime";
-import { ApiError, fieldError } from "./errors";
+import { ApiError } from "./errors";
 
 /** The contract's wording for a required field that is absent, null or blank. */
 export const MISSING = "param is missing or the value is empty";
@@ -53,7 +53,7 @@ export function object<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
 	const result = schema.safeParse(input);
 	if (result.success) return result.data;
-	throw new ApiError(400, result.error.issues.map(fieldError));
+	throw ApiError.invalid(result.error.issues);
 }
 
 /**

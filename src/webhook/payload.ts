@@ -2,7 +2,7 @@ import { z } from "zod";
 import { object, optional, optionalText, requiredDatetime, requiredText, validate } from "../http/validation";
 
 /** Per-field limits (characters). Anything longer is refused with the field named. */
-export const LIMITS = {
+const LIMITS = {
 	name: 255,
 	url: 2048,
 	description: 10_000,
