@@ -1,18 +1,16 @@
-import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { aliasKey, serviceIdForAlias } from "../db/catalog";
+import { aliasKey, serviceIdFor } from "../db/catalog";
 import type { Database } from "../db/client";
 import { type DeployFilter, findDeploy, type ListedDeploy, listDeploys } from "../db/deploys";
-import { services } from "../db/schema";
 import type { AppEnv } from "../env";
 import { csvLine, flatten } from "../http/csv";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import { formatDatetime, formatOptionalDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
-import { object, optional, optionalText, requiredDatetime } from "../http/validation";
+import { checkWindow, object, optional, optionalText, requiredDatetime } from "../http/validation";
 import { STATUSES } from "../ledger/status";
 
 const MAX_LIMIT = 200;
@@ -83,8 +81,7 @@ export function presentDeploy({ deploy: d, serviceName }: ListedDeploy) {
 
 /** `service=` takes a service id or any alias; an alias of a service selects all that service's deploys. */
 export async function serviceFilter(db: Database, value: string) {
-	const byId = await db.select({ id: services.id }).from(services).where(eq(services.id, value)).get();
-	const serviceId = byId?.id ?? (await serviceIdForAlias(db, value));
+	const serviceId = await serviceIdFor(db, value);
 	return serviceId ? { serviceId } : { aliasKey: aliasKey(value) };
 }
 
@@ -92,9 +89,7 @@ type Filters = z.output<z.ZodObject<typeof deployFilters>>;
 
 /** The query's filters as the database takes them. */
 async function toFilter(db: Database, query: Filters): Promise<Omit<DeployFilter, "limit">> {
-	if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
-		throw ApiError.of(400, "From Error", "param must be earlier than to: from");
-	}
+	checkWindow(query.from, query.to);
 	return {
 		...(query.service ? await serviceFilter(db, query.service) : {}),
 		environment: query.environment,

@@ -6,7 +6,7 @@ import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
-import { object, optional } from "../http/validation";
+import { checkWindow, object, optional } from "../http/validation";
 import { deployFilters, serviceFilter } from "./deploys";
 
 const DAY = 86_400_000;
@@ -66,7 +66,7 @@ function bucketStart(ms: number, bucket: Bucket): number {
 function resolveWindow(query: { from?: number; to?: number }, now: number) {
 	const to = query.to ?? now;
 	const from = query.from ?? to - DEFAULT_WINDOW_DAYS * DAY;
-	if (from >= to) throw ApiError.of(400, "From Error", "param must be earlier than to: from");
+	checkWindow(from, to);
 	if (to - from > MAX_WINDOW_DAYS * DAY) {
 		throw ApiError.of(400, "From Error", `param must be at most ${MAX_WINDOW_DAYS} days before to: from`);
 	}

@@ -19,6 +19,19 @@ export async function serviceIdForAlias(db: Database, alias: string): Promise<st
 	return row?.serviceId ?? null;
 }
 
+/** The service a value names, as its id or as one of its aliases, in one query. */
+export async function serviceIdFor(db: Database, idOrAlias: string): Promise<string | null> {
+	const row = await db
+		.select({
+			id: sql<string | null>`coalesce(
+				(select ${services.id} from ${services} where ${services.id} = ${idOrAlias}),
+				(select ${aliases.serviceId} from ${aliases} where ${aliases.key} = ${aliasKey(idOrAlias)}))`,
+		})
+		.from(sql`(select 1)`)
+		.get();
+	return row?.id ?? null;
+}
+
 export type Service = ServiceRow & { aliases: string[] };
 
 /** Services with their aliases, all of them or those with the given ids. */

@@ -49,6 +49,13 @@ export function object<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 	return z.preprocess(blankToAbsent, z.object(shape, { error: typeError("an object") }));
 }
 
+/** A time window's `from` must come before its `to`; either may be open. */
+export function checkWindow(from: number | undefined, to: number | undefined): void {
+	if (from !== undefined && to !== undefined && from >= to) {
+		throw ApiError.of(400, "From Error", "param must be earlier than to: from");
+	}
+}
+
 /** Parses `input` with `schema`, or throws one 400 listing every invalid field. */
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
 	const result = schema.safeParse(input);

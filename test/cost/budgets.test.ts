@@ -64,6 +64,7 @@ const operations: Record<string, () => Promise<Cost>> = {
 	"deploy list page": () => costOf("/api/deploys?limit=50", { headers: ADMIN }),
 	"deploy list, one service and environment": () =>
 		costOf(`/api/deploys?service=${service.id}&environment=Production&limit=50`, { headers: ADMIN }),
+	"deploy list, one service by alias": () => costOf(`/api/deploys?service=${alias}&limit=50`, { headers: ADMIN }),
 	"what runs where": () => costOf(`/api/services/${service.id}/environments`, { headers: ADMIN }),
 	"metrics, 90 days": () =>
 		costOf(`/api/metrics?service=${service.id}&from=${new Date(NOW - 90 * DAY).toISOString()}`, { headers: ADMIN }),
@@ -89,6 +90,8 @@ const BUDGET: Record<string, Cost> = {
 	"deploy list page": cost(1, 102, 0, 0, 0, 0),
 	// The service lookup, then the page through (service_id, environment, deployed_at).
 	"deploy list, one service and environment": cost(2, 8, 0, 0, 0, 0),
+	// One query resolves the alias to its service (id or alias alike), then the page.
+	"deploy list, one service by alias": cost(2, 12, 0, 0, 0, 0),
 	// The service, then per environment one seek to find it and one for its latest deploy.
 	"what runs where": cost(2, 25, 0, 0, 0, 0),
 	// The service lookup, then the window's deploys and, per deploy, seeks within its stream.
