@@ -136,6 +136,34 @@ describe("when D1 fails", () => {
 		expect(await ledgerOf(integration).pendingCount()).toBe(0);
 	});
 
+	it("writes deploys that arrive together to D1 in shared batches", async () => {
+		const integration = await createIntegration();
+		const service = unique("svc");
+		await createService(service, [service]);
+		// Count the ledger's D1 batches: its env's DB is swapped for one that tallies them.
+		const batches: number[] = [];
+		await runInDurableObject(ledgerOf(integration), (instance) => {
+			const counting = new Proxy(env.DB, {
+				get: (target, property) =>
+					property === "batch"
+						? (statements: D1PreparedStatement[]) => {
+								batches.push(statements.length);
+								return target.batch(statements);
+							}
+						: Reflect.get(target, property).bind(target),
+			});
+			(instance as unknown as { env: Cloudflare.Env }).env = { ...env, DB: counting };
+		});
+
+		const responses = await Promise.all(
+			Array.from({ length: 10 }, () => postDeploy(integration.webhook_url, examplePayload({ service }))),
+		);
+
+		expect(responses.every((r) => r.body.result === "ok")).toBe(true);
+		expect(await deploysOf(service)).toHaveLength(10);
+		expect(batches.length).toBeLessThan(10);
+	});
+
 	it("delivers the rest of a group at once when one deploy in it cannot be written", async () => {
 		const integration = await createIntegration();
 		const service = unique("svc");
