@@ -47,7 +47,7 @@ const exportQuery = object({
 
 const cursorKey = z.tuple([z.number().int(), z.string()]);
 
-export function presentDeploy({ deploy: d, serviceName }: ListedDeploy) {
+export function presentDeploy({ deploy: d, serviceName }: ListedDeploy): z.output<typeof deploySchema> {
 	const commit = {
 		sha: d.commitSha,
 		message: d.commitMessage,
@@ -103,39 +103,54 @@ async function toFilter(db: Database, query: Filters): Promise<Omit<DeployFilter
 	};
 }
 
+const text = z.string().nullable();
+const time = isoTime.nullable();
+
+/** A deploy as the API shows it: `presentDeploy` builds it (the types hold them together), the OpenAPI document describes it, and the CSV export flattens it. */
+export const deploySchema = z
+	.object({
+		id: z.string(),
+		integration_id: z.string(),
+		service: z.object({ id: z.string(), name: z.string() }).nullable(),
+		service_alias: z.string(),
+		environment: text,
+		description: z.string(),
+		deployed_at: isoTime,
+		deploy_number: z.string(),
+		deploy_url: text,
+		dedup_id: text,
+		status: z.enum(STATUSES),
+		status_raw: text,
+		agent: text,
+		deployer: z.object({ id: text, email: text, name: text, person_id: text }),
+		commit: z
+			.object({
+				sha: text,
+				message: text,
+				branch: text,
+				date: time,
+				committer_name: text,
+				committer_email: text,
+				author_name: text,
+				author_email: text,
+				authoring_date: time,
+			})
+			.nullable(),
+		received_at: isoTime,
+	})
+	.meta({ id: "Deploy" });
+
 const EXPORT_PAGE = 500;
 
-/** The export's CSV columns: a deploy as the API shows it, flattened (see `flatten`). */
-const CSV_COLUMNS = [
-	"id",
-	"integration_id",
-	"service_id",
-	"service_name",
-	"service_alias",
-	"environment",
-	"description",
-	"deployed_at",
-	"deploy_number",
-	"deploy_url",
-	"dedup_id",
-	"status",
-	"status_raw",
-	"agent",
-	"deployer_id",
-	"deployer_email",
-	"deployer_name",
-	"deployer_person_id",
-	"commit_sha",
-	"commit_message",
-	"commit_branch",
-	"commit_date",
-	"commit_committer_name",
-	"commit_committer_email",
-	"commit_author_name",
-	"commit_author_email",
-	"commit_authoring_date",
-	"received_at",
-] as const;
+/** The export's CSV columns: a deploy as the API shows it, nested fields flattened (see `flatten`). */
+function columns(schema: z.ZodObject, prefix = ""): string[] {
+	return Object.entries(schema.shape).flatMap(([key, field]) => {
+		const inner = field instanceof z.ZodNullable ? field.unwrap() : field;
+		return inner instanceof z.ZodObject ? columns(inner, `${prefix}${key}_`) : [`${prefix}${key}`];
+	});
+}
+
+const CSV_COLUMNS = columns(deploySchema);
 
 type ExportFormat = { contentType: string; header?: string; line: (row: ListedDeploy) => string };
 
@@ -170,43 +185,6 @@ function exportStream(db: Database, filter: Omit<DeployFilter, "limit">, format:
 		},
 	});
 }
-
-const text = z.string().nullable();
-const time = isoTime.nullable();
-
-/** A deploy as the API shows it (documentation only: `presentDeploy` builds it). */
-export const deploySchema = z
-	.object({
-		id: z.string(),
-		integration_id: z.string(),
-		service: z.object({ id: z.string(), name: z.string() }).nullable(),
-		service_alias: z.string(),
-		environment: text,
-		description: z.string(),
-		deployed_at: isoTime,
-		deploy_number: z.string(),
-		deploy_url: text,
-		dedup_id: text,
-		status: z.enum(STATUSES),
-		status_raw: text,
-		agent: text,
-		deployer: z.object({ id: text, email: text, name: text, person_id: text }),
-		commit: z
-			.object({
-				sha: text,
-				message: text,
-				branch: text,
-				date: time,
-				committer_name: text,
-				committer_email: text,
-				author_name: text,
-				author_email: text,
-				authoring_date: time,
-			})
-			.nullable(),
-		received_at: isoTime,
-	})
-	.meta({ id: "Deploy" });
 
 const tags = ["Deploys"];
 
