@@ -18,14 +18,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const unknownIntegration = () =>
 	ApiError.of(404, "Integration Error", "no active integration has this webhook URL; it may have been revoked");
 
-type WebhookEnv = AppEnv & { Variables: { integrationId: string } };
+type WebhookEnv = AppEnv & { Variables: { integrationId: string; webhookToken: string } };
 
 /** The integration is checked before the body is read: a dead URL is a 404 whatever was sent. */
 const findIntegration = createMiddleware<WebhookEnv>(async (c, next) => {
-	const token = c.req.param("uuid") ?? "";
-	const integration = UUID.test(token) ? await integrationByWebhookToken(c.var.db, token.toLowerCase()) : undefined;
+	const token = (c.req.param("uuid") ?? "").toLowerCase();
+	const integration = UUID.test(token) ? await integrationByWebhookToken(c.var.db, token) : undefined;
 	if (!integration) throw unknownIntegration();
 	c.set("integrationId", integration.id);
+	c.set("webhookToken", token);
 	await next();
 });
 
@@ -82,7 +83,7 @@ webhook.post(
 
 		switch (outcome) {
 			case "revoked":
-				forgetWebhookToken(c.req.param("uuid").toLowerCase());
+				forgetWebhookToken(c.var.webhookToken);
 				throw unknownIntegration();
 			case "duplicate":
 				return c.json(
