@@ -2,6 +2,7 @@
 // on a throwaway local database holding 100,000 seeded deploys.
 //
 //   BENCH_SECONDS=2 BENCH_WARMUP=1 npm run bench   # a quick run
+//   BENCH_ONLY=ingest npm run bench                # the rows whose name has "ingest", and the baseline
 //
 // The table goes to stdout (Markdown, to paste into the README); progress and
 // diagnostics go to stderr. Exits non-zero if any request failed.
@@ -189,6 +190,20 @@ function scenarios({ webhooks, serviceId, duplicate }) {
 }
 
 /**
+ * The scenarios `BENCH_ONLY` names (a piece of their name, any case), so one
+ * row can be rerun while working on it; the baseline always runs, since every
+ * row is reported as a ratio of it.
+ * @param {Scenario[]} all
+ */
+function selected(all) {
+	const only = process.env.BENCH_ONLY?.trim().toLowerCase();
+	if (!only) return all;
+	const chosen = all.filter((s) => s.path === "/healthz" || s.name.toLowerCase().includes(only));
+	if (!chosen.some((s) => s.path !== "/healthz")) throw new UsageError(`BENCH_ONLY=${only} names no scenario`);
+	return chosen;
+}
+
+/**
  * Seeds the local D1 database before `wrangler dev` opens it, so the server
  * starts on the finished data. (Seeding a running server works too, SQLite
  * locks the file between the two processes, but then the first reads would
@@ -243,7 +258,7 @@ async function bench(sandbox, durations) {
 	const [busiest] = seeded.services;
 	if (!busiest) throw new Error("nothing was seeded");
 	const measurements = [];
-	for (const scenario of scenarios({ webhooks, serviceId: busiest.id, duplicate })) {
+	for (const scenario of selected(scenarios({ webhooks, serviceId: busiest.id, duplicate }))) {
 		await preflight(base, scenario);
 		const m = await measure(base, scenario, durations);
 		log(`${scenario.name} @${scenario.connections}: ${Math.round(m.requestsPerSecond)} req/s, ${m.errors} errors`);
