@@ -1,29 +1,39 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { newId } from "../db/ids";
-import { forgetWebhookToken } from "../db/integrations";
-import { type IntegrationRow, integrations } from "../db/schema";
+import {
+	createIntegration,
+	liveIntegration,
+	liveIntegrations,
+	revokeIntegration,
+	webhookUrl,
+} from "../db/integrations";
+import { INTEGRATION_KINDS, type IntegrationRow } from "../db/schema";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
-import { object, readJson, requiredText, validate } from "../http/validation";
+import { object, optional, readJson, requiredText, validate } from "../http/validation";
 
-const newIntegration = object({ name: requiredText({ max: 255 }) });
+const kind = z.enum(INTEGRATION_KINDS, { error: `param must be one of ${INTEGRATION_KINDS.join(", ")}` });
+
+const newIntegration = object({
+	name: requiredText({ max: 255 }),
+	kind: optional(kind).default("deploy"),
+});
 
 function present(row: IntegrationRow, origin: string) {
 	return {
 		id: row.id,
 		name: row.name,
-		webhook_url: `${origin}/integrations/deploy/${row.webhookToken}`,
+		kind: row.kind,
+		webhook_url: webhookUrl(origin, row.webhookToken),
 		created_at: formatDatetime(row.createdAt),
 	};
 }
 
 const integrationSchema = z
-	.object({ id: z.string(), name: z.string(), webhook_url: z.url(), created_at: isoTime })
+	.object({ id: z.string(), name: z.string(), kind, webhook_url: z.url(), created_at: isoTime })
 	.meta({ id: "Integration" });
 
 const tags = ["Integrations"];
@@ -36,19 +46,12 @@ export const integrationsApi = new Hono<AppEnv>()
 		describeRoute({
 			tags,
 			summary: "Create an integration and its secret webhook URL",
+			description: "`kind` (default `deploy`) names the tool that will post to it.",
 			requestBody: jsonBody(newIntegration),
 			responses: { 201: json("The integration", integrationSchema), ...errors(400, 401) },
 		}),
 		async (c) => {
-			const { name } = validate(newIntegration, await readJson(c));
-			const row: IntegrationRow = {
-				id: newId(),
-				name,
-				webhookToken: crypto.randomUUID(),
-				createdAt: Date.now(),
-				revokedAt: null,
-			};
-			await c.var.db.insert(integrations).values(row);
+			const row = await createIntegration(c.var.db, validate(newIntegration, await readJson(c)));
 			return c.json(present(row, new URL(c.req.url).origin), 201);
 		},
 	)
@@ -60,12 +63,8 @@ export const integrationsApi = new Hono<AppEnv>()
 			responses: { 200: json("Integrations", z.object({ integrations: z.array(integrationSchema) })), ...errors(401) },
 		}),
 		async (c) => {
-			const rows = await c.var.db
-				.select()
-				.from(integrations)
-				.where(isNull(integrations.revokedAt))
-				.orderBy(desc(integrations.createdAt));
 			const origin = new URL(c.req.url).origin;
+			const rows = await liveIntegrations(c.var.db);
 			return c.json({ integrations: rows.map((row) => present(row, origin)) });
 		},
 	)
@@ -78,11 +77,7 @@ export const integrationsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const id = c.req.param("id");
-			const row = await c.var.db
-				.select()
-				.from(integrations)
-				.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
-				.get();
+			const row = await liveIntegration(c.var.db, id);
 			if (!row) throw notFound(id);
 			return c.json(present(row, new URL(c.req.url).origin));
 		},
@@ -96,18 +91,7 @@ export const integrationsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const id = c.req.param("id");
-			const db = c.var.db;
-			const row = await db
-				.select({ token: integrations.webhookToken })
-				.from(integrations)
-				.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
-				.get();
-			if (!row) throw notFound(id);
-			forgetWebhookToken(row.token);
-			// The ledger first: from here on no webhook can be accepted, even one already past the D1 check.
-			await c.env.LEDGER.get(c.env.LEDGER.idFromName(id)).revoke();
-			c.var.meter.add({ doRequests: 1 });
-			await db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id));
+			if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id))) throw notFound(id);
 			return c.body(null, 204);
 		},
 	);

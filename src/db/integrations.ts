@@ -1,6 +1,9 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Meter } from "../cost/meter";
+import type { Ledger } from "../ledger/ledger";
 import type { Database } from "./client";
-import { integrations } from "./schema";
+import { newId } from "./ids";
+import { type IntegrationKind, type IntegrationRow, integrations } from "./schema";
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
@@ -37,3 +40,52 @@ export async function integrationByWebhookToken(db: Database, token: string, now
 export function forgetWebhookToken(token: string): void {
 	live.delete(token);
 }
+
+/** A new integration with a fresh secret webhook token. */
+export async function createIntegration(db: Database, input: { name: string; kind: IntegrationKind }) {
+	const row: IntegrationRow = {
+		id: newId(),
+		...input,
+		webhookToken: crypto.randomUUID(),
+		createdAt: Date.now(),
+		revokedAt: null,
+	};
+	await db.insert(integrations).values(row);
+	return row;
+}
+
+/** Live integrations, newest first. */
+export function liveIntegrations(db: Database) {
+	return db.select().from(integrations).where(isNull(integrations.revokedAt)).orderBy(desc(integrations.createdAt));
+}
+
+export function liveIntegration(db: Database, id: string) {
+	return db
+		.select()
+		.from(integrations)
+		.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
+		.get();
+}
+
+/**
+ * Revokes a live integration: its webhook answers 404 from then on; its deploys
+ * stay. False if there was no such live integration.
+ */
+export async function revokeIntegration(
+	db: Database,
+	ledgers: DurableObjectNamespace<Ledger>,
+	meter: Meter,
+	id: string,
+): Promise<boolean> {
+	const row = await liveIntegration(db, id);
+	if (!row) return false;
+	forgetWebhookToken(row.webhookToken);
+	// The ledger first: from here on no webhook can be accepted, even one already past the D1 check.
+	await ledgers.get(ledgers.idFromName(id)).revoke();
+	meter.add({ doRequests: 1 });
+	await db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id));
+	return true;
+}
+
+/** The URL pipelines post to; the token is the secret, so it is shown only to admins. */
+export const webhookUrl = (origin: string, token: string) => `${origin}/integrations/deploy/${token}`;

@@ -5,12 +5,18 @@ import { STATUSES } from "../ledger/status";
 // Times are epoch milliseconds (UTC): they sort and subtract in SQL, and the
 // API turns them into ISO 8601 at the edge.
 
+/** The tools an integration can be set up for; each gets its own ready-made snippet. */
+export const INTEGRATION_KINDS = ["deploy", "github_actions", "gitlab_ci", "jenkins", "octopus", "circleci"] as const;
+export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
+
 /** A source of deploys: one secret webhook URL, one ledger Durable Object. */
 export const integrations = sqliteTable(
 	"integrations",
 	{
 		id: text().primaryKey(),
 		name: text().notNull(),
+		/** The tool that posts to it: it only chooses which setup instructions to show. */
+		kind: text({ enum: INTEGRATION_KINDS }).notNull().default("deploy"),
 		/** The secret in the webhook URL; distinct from `id` so the id can be shown and logged. */
 		webhookToken: text("webhook_token").notNull(),
 		createdAt: integer("created_at").notNull(),

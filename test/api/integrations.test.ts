@@ -20,16 +20,31 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 const webhookUuid = (url: string) => url.split("/").at(-1);
 
 describe("POST /api/integrations", () => {
-	it("answers 201 with id, name, webhook_url and created_at", async () => {
+	it("answers 201 with id, name, kind, webhook_url and created_at", async () => {
 		const name = unique("GitHub Actions");
 		const res = await admin("POST", "/integrations", { name });
 		expect(res.status).toBe(201);
 		expect(res.body).toEqual({
 			id: expect.any(String),
 			name,
+			kind: "deploy",
 			webhook_url: expect.any(String),
 			created_at: expect.stringMatching(ISO_DATETIME),
 		});
+	});
+
+	it("records the tool it is set up for, and lists it", async () => {
+		const res = await admin("POST", "/integrations", { name: unique("GitLab"), kind: "gitlab_ci" });
+		expect(res.body.kind).toBe("gitlab_ci");
+		expect((await admin("GET", `/integrations/${res.body.id}`)).body.kind).toBe("gitlab_ci");
+	});
+
+	it("refuses an unknown kind, naming the field and the choices", async () => {
+		const res = await admin("POST", "/integrations", { name: unique("CI"), kind: "teamcity" });
+		expectError(res, 400, "Kind Error");
+		expect(res.body.errors[0].detail).toBe(
+			"param must be one of deploy, github_actions, gitlab_ci, jenkins, octopus, circleci: kind",
+		);
 	});
 
 	it("gives an absolute webhook URL on this origin ending in a v4 uuid", async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE `integrations` ADD `kind` text DEFAULT 'deploy' NOT NULL;
