@@ -1,21 +1,11 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import {
-	aliasKey,
-	aliasOwners,
-	claimAliases,
-	findService,
-	findServices,
-	newService,
-	type Service,
-	serviceByName,
-} from "../db/catalog";
-import type { Database } from "../db/client";
+import { addAlias, createService, loadService, renameService } from "../catalog/services";
+import { findServices, type Service } from "../db/catalog";
 import { currentDeploys } from "../db/deploys";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
-import { ApiError, orConflict } from "../http/errors";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
 import { object, optional, readJson, requiredText, validate } from "../http/validation";
 import { deploySchema, presentDeploy } from "./deploys";
@@ -29,6 +19,7 @@ const serviceInput = object({
 });
 
 const newAlias = object({ alias });
+const rename = object({ name: requiredText({ max: 255 }) });
 
 export function presentService(service: Service) {
 	return {
@@ -57,24 +48,6 @@ const environmentsSchema = z.object({
 
 const tags = ["Services"];
 
-const conflict = (detail: string) => ApiError.of(409, "Alias Error", detail);
-
-/** Refuses aliases that another service owns (its own are fine: claiming twice is a no-op). */
-async function unclaimed(db: Database, names: string[], serviceId?: string): Promise<string[]> {
-	const owned = await aliasOwners(db, names);
-	const taken = owned.find((o) => o.serviceId !== serviceId);
-	if (taken) throw conflict(`alias '${taken.alias}' already belongs to service '${taken.serviceName}'`);
-	const mine = new Set(owned.map((o) => aliasKey(o.alias)));
-	const unique = new Map(names.map((n) => [aliasKey(n), n]));
-	return [...unique].filter(([key]) => !mine.has(key)).map(([, name]) => name);
-}
-
-async function loaded(db: Database, id: string): Promise<Service> {
-	const service = await findService(db, id);
-	if (!service) throw ApiError.of(404, "Service Error", `no service with id '${id}'`);
-	return service;
-}
-
 export const servicesApi = new Hono<AppEnv>()
 	.post(
 		"/",
@@ -85,15 +58,8 @@ export const servicesApi = new Hono<AppEnv>()
 			responses: { 201: json("The service", serviceSchema), ...errors(400, 401, 409) },
 		}),
 		async (c) => {
-			const input = validate(serviceInput, await readJson(c));
-			const db = c.var.db;
-			if (await serviceByName(db, input.name)) {
-				throw ApiError.of(409, "Name Error", `a service named '${input.name}' already exists`);
-			}
-			const names = await unclaimed(db, input.aliases ?? [input.name]);
-			const { id, statements } = newService(db, input.name, names, Date.now());
-			await orConflict(db.batch(statements), conflict("the service name or one of its aliases was taken meanwhile"));
-			return c.json(presentService(await loaded(db, id)), 201);
+			const service = await createService(c.var.db, validate(serviceInput, await readJson(c)));
+			return c.json(presentService(service), 201);
 		},
 	)
 	.get(
@@ -116,7 +82,20 @@ export const servicesApi = new Hono<AppEnv>()
 			responses: { 200: json("The service", serviceSchema), ...errors(401, 404) },
 		}),
 		async (c) => {
-			return c.json(presentService(await loaded(c.var.db, c.req.param("id"))));
+			return c.json(presentService(await loadService(c.var.db, c.req.param("id"))));
+		},
+	)
+	.patch(
+		"/:id",
+		describeRoute({
+			tags,
+			summary: "Rename a service; its aliases stay",
+			requestBody: jsonBody(rename),
+			responses: { 200: json("The service", serviceSchema), ...errors(400, 401, 404, 409) },
+		}),
+		async (c) => {
+			const { name } = validate(rename, await readJson(c));
+			return c.json(presentService(await renameService(c.var.db, c.req.param("id"), name)));
 		},
 	)
 	.get(
@@ -128,7 +107,7 @@ export const servicesApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const db = c.var.db;
-			const service = await loaded(db, c.req.param("id"));
+			const service = await loadService(db, c.req.param("id"));
 			const rows = await currentDeploys(db, service.id);
 			const now = Date.now();
 			return c.json({
@@ -155,15 +134,8 @@ export const servicesApi = new Hono<AppEnv>()
 			},
 		}),
 		async (c) => {
-			const input = validate(newAlias, await readJson(c));
-			const db = c.var.db;
-			const service = await loaded(db, c.req.param("id"));
-			const [fresh] = await unclaimed(db, [input.alias], service.id);
-			if (fresh === undefined) return c.json(presentService(service), 200);
-			await orConflict(
-				db.batch(claimAliases(db, service.id, [fresh], Date.now())),
-				conflict(`alias '${fresh}' was claimed meanwhile`),
-			);
-			return c.json(presentService(await loaded(db, service.id)), 201);
+			const { alias } = validate(newAlias, await readJson(c));
+			const { service, added } = await addAlias(c.var.db, c.req.param("id"), alias);
+			return c.json(presentService(service), added ? 201 : 200);
 		},
 	);

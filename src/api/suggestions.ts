@@ -1,20 +1,12 @@
 import { type Context, Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { findService, serviceByName } from "../db/catalog";
+import { accept, attach, setIgnored } from "../catalog/suggestions";
+import { findService } from "../db/catalog";
 import type { Database } from "../db/client";
-import {
-	acceptSuggestion,
-	attachSuggestion,
-	findSuggestion,
-	listSuggestions,
-	type Suggestion,
-	type SuggestionState,
-	setSuggestionIgnored,
-} from "../db/suggestions";
+import { findSuggestion, listSuggestions, type Suggestion } from "../db/suggestions";
 import type { AppEnv } from "../env";
 import { formatOptionalDatetime } from "../http/datetime";
-import { ApiError, orConflict } from "../http/errors";
 import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
 import { object, optional, optionalText, readJson, requiredText, validate } from "../http/validation";
 import { presentService, serviceSchema } from "./services";
@@ -53,20 +45,6 @@ const outcomeSchema = z.object({ suggestion: suggestionSchema, service: serviceS
 
 const tags = ["Suggestions"];
 
-const conflict = (detail: string) => ApiError.of(409, "Suggestion Error", detail);
-
-/** The suggestion, if an action from `from` states may still be taken on it. */
-async function actionable(db: Database, id: string, from: SuggestionState[]): Promise<Suggestion> {
-	const suggestion = await findSuggestion(db, id);
-	if (!suggestion) throw ApiError.of(404, "Suggestion Error", `no suggestion with id '${id}'`);
-	if (!from.includes(suggestion.state)) throw conflict(`the suggestion is ${suggestion.state}`);
-	return suggestion;
-}
-
-/** Losing a race to another action (or to a taken name or alias) is a 409. */
-const settle = <T>(write: Promise<T>) =>
-	orConflict(write, conflict("another change to this suggestion, its alias or the service name came first"));
-
 async function answer(db: Database, suggestionId: string, serviceId?: string | null) {
 	const [suggestion, service] = await Promise.all([
 		findSuggestion(db, suggestionId),
@@ -87,10 +65,9 @@ function ignoring(ignored: boolean, summary: string) {
 			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 404, 409) },
 		}),
 		async (c: Context<AppEnv, "/:id">) => {
-			const db = c.var.db;
-			const suggestion = await actionable(db, c.req.param("id"), [ignored ? "open" : "ignored"]);
-			await settle(setSuggestionIgnored(db, suggestion, ignored));
-			return c.json(await answer(db, suggestion.id));
+			const id = c.req.param("id");
+			await setIgnored(c.var.db, id, ignored);
+			return c.json(await answer(c.var.db, id));
 		},
 	] as const;
 }
@@ -126,18 +103,9 @@ export const suggestionsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const input = validate(acceptInput, await readJson(c));
-			const db = c.var.db;
-			const suggestion = await actionable(db, c.req.param("id"), ["open", "ignored"]);
-			const name = input?.name ?? suggestion.alias;
-			if (await serviceByName(db, name)) {
-				throw ApiError.of(
-					409,
-					"Name Error",
-					`a service named '${name}' already exists; attach the alias to it instead`,
-				);
-			}
-			const serviceId = await settle(acceptSuggestion(db, suggestion, name));
-			return c.json(await answer(db, suggestion.id, serviceId), 201);
+			const id = c.req.param("id");
+			const serviceId = await accept(c.var.db, id, input?.name);
+			return c.json(await answer(c.var.db, id, serviceId), 201);
 		},
 	)
 	.post(
@@ -150,13 +118,9 @@ export const suggestionsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const input = validate(attachInput, await readJson(c));
-			const db = c.var.db;
-			const suggestion = await actionable(db, c.req.param("id"), ["open", "ignored"]);
-			if (!(await findService(db, input.service_id))) {
-				throw ApiError.of(404, "Service id Error", `no service with id '${input.service_id}'`);
-			}
-			await settle(attachSuggestion(db, suggestion, input.service_id));
-			return c.json(await answer(db, suggestion.id, input.service_id));
+			const id = c.req.param("id");
+			await attach(c.var.db, id, input.service_id);
+			return c.json(await answer(c.var.db, id, input.service_id));
 		},
 	)
 	.post("/:id/ignore", ...ignoring(true, "Ignore: deploys keep being recorded, but the alias is no longer suggested"))

@@ -329,3 +329,29 @@ describe("linking earlier deploys", () => {
 		expect(res).toEqual({ status: 202, body: { result: "ok" } });
 	});
 });
+
+describe("PATCH /api/services/:id", () => {
+	it("renames a service and keeps its aliases", async () => {
+		const alias = unique("rename-me");
+		const service = await createService(unique("Old name"), [alias]);
+		const name = unique("New name");
+		const res = await admin("PATCH", `/services/${service.id}`, { name });
+		expect(res.status).toBe(200);
+		expect(res.body).toMatchObject({ id: service.id, name, aliases: [alias] });
+		expect((await admin("GET", `/services/${service.id}`)).body.name).toBe(name);
+	});
+
+	it("refuses a name another service has, ignoring case", async () => {
+		const taken = await createService(unique("Taken"));
+		const service = await createService(unique("Mine"));
+		const res = await admin("PATCH", `/services/${service.id}`, { name: taken.name.toUpperCase() });
+		expectError(res, 409, "Name Error");
+		expect((await admin("GET", `/services/${service.id}`)).body.name).toBe(service.name);
+	});
+
+	it("answers 400 for a blank name and 404 for an unknown service", async () => {
+		const service = await createService(unique("Blank"));
+		expectError(await admin("PATCH", `/services/${service.id}`, { name: " " }), 400, "Name Error");
+		expectError(await admin("PATCH", `/services/${crypto.randomUUID()}`, { name: "x" }), 404);
+	});
+});

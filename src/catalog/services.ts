@@ -1,0 +1,67 @@
+import { eq } from "drizzle-orm";
+import {
+	aliasKey,
+	aliasOwners,
+	claimAliases,
+	findService,
+	newService,
+	type Service,
+	serviceByName,
+} from "../db/catalog";
+import type { Database } from "../db/client";
+import { services } from "../db/schema";
+import { ApiError, orConflict } from "../http/errors";
+
+// The catalog's rules for services, shared by the API and the UI: each either
+// does what was asked or throws the ApiError that says why not.
+
+const conflict = (detail: string) => ApiError.of(409, "Alias Error", detail);
+
+const nameTaken = (name: string) => ApiError.of(409, "Name Error", `a service named '${name}' already exists`);
+
+export async function loadService(db: Database, id: string): Promise<Service> {
+	const service = await findService(db, id);
+	if (!service) throw ApiError.of(404, "Service Error", `no service with id '${id}'`);
+	return service;
+}
+
+/** Refuses aliases that another service owns (its own are fine: claiming twice is a no-op). */
+async function unclaimed(db: Database, names: string[], serviceId?: string): Promise<string[]> {
+	const owned = await aliasOwners(db, names);
+	const taken = owned.find((o) => o.serviceId !== serviceId);
+	if (taken) throw conflict(`alias '${taken.alias}' already belongs to service '${taken.serviceName}'`);
+	const mine = new Set(owned.map((o) => aliasKey(o.alias)));
+	const unique = new Map(names.map((n) => [aliasKey(n), n]));
+	return [...unique].filter(([key]) => !mine.has(key)).map(([, name]) => name);
+}
+
+/** A new service; without aliases it answers to its own name. */
+export async function createService(db: Database, input: { name: string; aliases?: string[] }): Promise<Service> {
+	if (await serviceByName(db, input.name)) throw nameTaken(input.name);
+	const names = await unclaimed(db, input.aliases ?? [input.name]);
+	const { id, statements } = newService(db, input.name, names, Date.now());
+	await orConflict(db.batch(statements), conflict("the service name or one of its aliases was taken meanwhile"));
+	return loadService(db, id);
+}
+
+/** Gives a service one more alias; `added` is false when it already had it. */
+export async function addAlias(db: Database, id: string, alias: string): Promise<{ service: Service; added: boolean }> {
+	const service = await loadService(db, id);
+	const [fresh] = await unclaimed(db, [alias], service.id);
+	if (fresh === undefined) return { service, added: false };
+	await orConflict(
+		db.batch(claimAliases(db, service.id, [fresh], Date.now())),
+		conflict(`alias '${fresh}' was claimed meanwhile`),
+	);
+	return { service: await loadService(db, service.id), added: true };
+}
+
+/** Renames a service. Aliases stay: pipelines keep reporting under the names they know. */
+export async function renameService(db: Database, id: string, name: string): Promise<Service> {
+	const service = await loadService(db, id);
+	if (service.name === name) return service;
+	const holder = await serviceByName(db, name);
+	if (holder && holder.id !== id) throw nameTaken(name);
+	await orConflict(db.update(services).set({ name }).where(eq(services.id, id)), nameTaken(name));
+	return loadService(db, id);
+}
