@@ -5,6 +5,9 @@ import { docs } from "./api/docs";
 import { meterRequests } from "./cost/middleware";
 import type { AppEnv } from "./env";
 import { notFound, onError } from "./http/errors";
+import { ui } from "./ui";
+import { pageNotFound } from "./ui/errors";
+import { wantsPage } from "./ui/negotiation";
 import { webhook } from "./webhook/route";
 
 export { Ledger } from "./ledger/ledger";
@@ -22,9 +25,12 @@ app
 		(c) => c.json({ status: "ok" }),
 	)
 	.route("/integrations/deploy", webhook)
-	.route("/api", api);
+	.route("/api", api)
+	// Last: the pages share paths such as /integrations with the webhook.
+	.route("/", ui);
 
 app.onError(onError);
-app.notFound(notFound);
+// Browsers get a page, programs the JSON error shape.
+app.notFound((c) => (wantsPage(c) ? pageNotFound(c) : notFound(c)));
 
 export default app;

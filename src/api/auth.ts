@@ -5,7 +5,7 @@ import { ApiError } from "../http/errors";
 const encoder = new TextEncoder();
 
 /** Constant-time comparison: both sides are hashed first so their lengths match too. */
-async function sameSecret(given: string, expected: string): Promise<boolean> {
+export async function sameSecret(given: string, expected: string): Promise<boolean> {
 	const [a, b] = await Promise.all(
 		[given, expected].map((text) => crypto.subtle.digest("SHA-256", encoder.encode(text))),
 	);

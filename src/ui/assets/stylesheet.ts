@@ -1,0 +1,80 @@
+/** The UI's one stylesheet: system fonts, a light and a dark palette, readable from phone to laptop. */
+export const stylesheet = `
+:root {
+	color-scheme: light dark;
+	--bg: #f7f8fa; --panel: #fff; --text: #1d2330; --muted: #5d6778; --line: #dfe3ea;
+	--accent: #2f5bea; --accent-text: #fff; --ok: #137a3a; --warn: #9a6400; --bad: #b42318; --code: #f0f2f6;
+	--radius: 8px; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+}
+@media (prefers-color-scheme: dark) {
+	:root {
+		--bg: #12151b; --panel: #1a1e26; --text: #e6e9ef; --muted: #9aa3b2; --line: #2c3340;
+		--accent: #7c9cff; --accent-text: #0b1020; --ok: #4cc47a; --warn: #e0a84a; --bad: #ff7a6e; --code: #232936;
+	}
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--text); }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em; }
+pre { background: var(--code); padding: 0.8rem 1rem; border-radius: var(--radius); overflow-x: auto; white-space: pre; }
+header.top { background: var(--panel); border-bottom: 1px solid var(--line); }
+header.top nav { max-width: 72rem; margin: 0 auto; padding: 0.6rem 1rem; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; align-items: center; }
+header.top .brand { font-weight: 700; color: var(--text); margin-right: 1rem; }
+header.top nav a.current { font-weight: 600; text-decoration: underline; text-underline-offset: 0.3em; }
+header.top form { margin-left: auto; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.25rem 1rem 3rem; }
+h1 { font-size: 1.5rem; margin: 0.2rem 0 1rem; }
+h2 { font-size: 1.15rem; margin: 1.8rem 0 0.6rem; }
+.muted { color: var(--muted); }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem; }
+.notice { border-left: 4px solid var(--ok); background: var(--panel); padding: 0.6rem 1rem; border-radius: var(--radius); margin-bottom: 1rem; }
+.error { border-left: 4px solid var(--bad); background: var(--panel); padding: 0.6rem 1rem; border-radius: var(--radius); margin-bottom: 1rem; }
+.error ul { margin: 0.3rem 0 0; padding-left: 1.2rem; }
+.empty { text-align: center; padding: 2rem 1rem; color: var(--muted); }
+.empty pre { text-align: left; color: var(--text); }
+.heading { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1rem; }
+.heading .actions { margin-left: auto; display: flex; gap: 0.5rem; }
+.table-wrap { overflow-x: auto; background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: 0.5rem 0.75rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.03em; color: var(--muted); font-weight: 600; }
+tr:last-child td { border-bottom: 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.4rem 1.25rem; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.badge { display: inline-block; padding: 0 0.5rem; border-radius: 999px; font-size: 0.8rem; border: 1px solid currentColor; white-space: nowrap; }
+.badge.success { color: var(--ok); } .badge.failure, .badge.rolled_back { color: var(--bad); }
+.badge.in_progress, .badge.queued { color: var(--warn); } .badge.no_status, .badge.cancelled { color: var(--muted); }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(13rem, 1fr)); gap: 1rem; }
+.tile { display: block; background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem; color: var(--text); }
+.tile:hover { border-color: var(--accent); text-decoration: none; }
+.tile strong { display: block; font-size: 1.05rem; margin-bottom: 0.25rem; }
+.tile span { color: var(--muted); font-size: 0.9rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: 1rem; }
+.card { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 0.8rem 1rem; }
+.card .figure { font-size: 1.5rem; font-weight: 650; }
+.card .label { color: var(--muted); font-size: 0.85rem; }
+form.stack { display: grid; gap: 0.9rem; max-width: 32rem; }
+form.filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: 0.6rem; align-items: end; margin-bottom: 1rem; }
+form.inline { display: inline-flex; gap: 0.4rem; align-items: center; flex-wrap: wrap; margin: 0; }
+label { display: grid; gap: 0.25rem; font-weight: 500; }
+label small { font-weight: 400; color: var(--muted); }
+input, select, textarea { font: inherit; color: var(--text); background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.4rem 0.6rem; min-width: 0; }
+textarea { min-height: 5rem; }
+button, .button { font: inherit; display: inline-block; cursor: pointer; border-radius: 6px; padding: 0.4rem 0.9rem; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-text); }
+button.secondary, .button.secondary { background: transparent; color: var(--accent); }
+button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
+button.link { background: none; border: 0; padding: 0; color: var(--accent); }
+.copy { display: flex; gap: 0.5rem; align-items: center; }
+.copy input { flex: 1; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.copy button { display: none; }
+.js .copy button { display: inline-block; }
+.pager { display: flex; justify-content: space-between; margin-top: 0.8rem; }
+.chart svg { width: 100%; height: auto; display: block; }
+.chart .bar { fill: var(--accent); } .chart .line { stroke: var(--ok); fill: none; stroke-width: 2; }
+.chart .dot { fill: var(--ok); } .chart text { fill: var(--muted); font-size: 11px; } .chart .grid { stroke: var(--line); }
+.grid-2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
+details summary { cursor: pointer; }
+@media (max-width: 40rem) { th, td { padding: 0.4rem 0.5rem; } .hide-narrow { display: none; } }
+`;

@@ -1,0 +1,123 @@
+import type { Child, PropsWithChildren } from "hono/jsx";
+import type { ErrorObject } from "../http/errors";
+
+/** A moment as UTC text, upgraded to "3 hours ago" by the script. */
+export function Time({ ms, relative = true }: { ms: number | null | undefined; relative?: boolean }) {
+	if (ms === null || ms === undefined) return <span class="muted">—</span>;
+	const iso = new Date(ms).toISOString();
+	return (
+		<time datetime={iso} data-relative={relative ? "" : undefined}>
+			{`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`}
+		</time>
+	);
+}
+
+export function StatusBadge({ status }: { status: string }) {
+	return <span class={`badge ${status}`}>{status.replaceAll("_", " ")}</span>;
+}
+
+/** What a newcomer sees instead of an empty table: what to do next. */
+export function Empty({ title, children }: PropsWithChildren<{ title: string }>) {
+	return (
+		<div class="panel empty">
+			<p>
+				<strong>{title}</strong>
+			</p>
+			{children}
+		</div>
+	);
+}
+
+/** A read-only value with a copy button (shown only when the script runs; selecting works without it). */
+export function CopyField({ id, label, value }: { id: string; label: string; value: string }) {
+	return (
+		<label for={id}>
+			{label}
+			<span class="copy">
+				<input id={id} type="text" readonly value={value} />
+				<button type="button" class="secondary" data-copy={id}>
+					Copy
+				</button>
+			</span>
+		</label>
+	);
+}
+
+/** A block of code with a copy button. */
+export function CopyBlock({ id, code }: { id: string; code: string }) {
+	return (
+		<div>
+			<pre id={id}>{code}</pre>
+			<button type="button" class="secondary copy-block" data-copy={id}>
+				Copy
+			</button>
+		</div>
+	);
+}
+
+/** Why a form was refused, one line per problem. */
+export function FormErrors({ errors }: { errors?: readonly ErrorObject[] }) {
+	if (!errors?.length) return null;
+	return (
+		<div class="error" role="alert">
+			<strong>That did not work:</strong>
+			<ul>
+				{errors.map((e) => (
+					<li>{e.detail}</li>
+				))}
+			</ul>
+		</div>
+	);
+}
+
+/** A one-button form: an action that changes something is always a POST. */
+export function ActionButton({
+	action,
+	label,
+	variant,
+	fields = {},
+}: {
+	action: string;
+	label: string;
+	variant?: "secondary" | "danger";
+	fields?: Record<string, string>;
+}) {
+	return (
+		<form method="post" action={action} class="inline">
+			{Object.entries(fields).map(([name, value]) => (
+				<input type="hidden" name={name} value={value} />
+			))}
+			<button type="submit" class={variant}>
+				{label}
+			</button>
+		</form>
+	);
+}
+
+/** "Newer" / "Older" links for keyset pages. */
+export function Pager({ first, next }: { first?: string; next?: string | null }) {
+	if (!first && !next) return null;
+	return (
+		<nav class="pager" aria-label="Pages">
+			<span>{first && <a href={first}>« Newest</a>}</span>
+			<span>{next && <a href={next}>Older »</a>}</span>
+		</nav>
+	);
+}
+
+export function Table({ head, children }: PropsWithChildren<{ head: Child[] }>) {
+	return (
+		<div class="table-wrap">
+			<table>
+				<thead>
+					<tr>
+						{head.map((h) => (
+							<th>{h}</th>
+						))}
+					</tr>
+				</thead>
+				<tbody>{children}</tbody>
+			</table>
+		</div>
+	);
+}

@@ -1,0 +1,69 @@
+import { raw } from "hono/html";
+import type { Child, PropsWithChildren } from "hono/jsx";
+import { assets, assetUrl } from "./assets";
+
+export type Section = "services" | "deploys" | "integrations" | "suggestions";
+
+const NAV: [Section, string, string][] = [
+	["services", "/services", "Services"],
+	["deploys", "/deploys", "Deploys"],
+	["integrations", "/integrations", "Integrations"],
+	["suggestions", "/suggestions", "Suggestions"],
+];
+
+type PageProps = PropsWithChildren<{
+	title: string;
+	/** The nav entry to mark; none on sign-in and error pages. */
+	section?: Section;
+	/** Whether to show the nav and sign-out (not to signed-out visitors). */
+	signedIn?: boolean;
+	notice?: Child;
+}>;
+
+/** The document every page shares: one stylesheet, one deferred script, a nav. */
+export function Page({ title, section, signedIn = true, notice, children }: PageProps) {
+	return (
+		<>
+			{raw("<!doctype html>")}
+			<html lang="en">
+				<head>
+					<meta charset="utf-8" />
+					<meta name="viewport" content="width=device-width, initial-scale=1" />
+					<title>{`${title} · Deploy tracker`}</title>
+					<link rel="stylesheet" href={assetUrl(assets.stylesheet)} />
+					<script src={assetUrl(assets.script)} defer />
+				</head>
+				<body>
+					<header class="top">
+						<nav aria-label="Main">
+							<a class="brand" href="/">
+								Deploy tracker
+							</a>
+							{signedIn &&
+								NAV.map(([key, href, label]) => (
+									<a href={href} class={key === section ? "current" : undefined}>
+										{label}
+									</a>
+								))}
+							{signedIn && (
+								<form method="post" action="/logout">
+									<button type="submit" class="link">
+										Sign out
+									</button>
+								</form>
+							)}
+						</nav>
+					</header>
+					<main>
+						{notice && (
+							<p class="notice" role="status">
+								{notice}
+							</p>
+						)}
+						{children}
+					</main>
+				</body>
+			</html>
+		</>
+	);
+}

@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { sameSecret } from "../../api/auth";
+import type { AppEnv } from "../../env";
+import { FormErrors } from "../components";
+import { renderError } from "../errors";
+import { localPath, readForm } from "../forms";
+import { Page } from "../layout";
+import { sameOriginForms, signedIn, uiHeaders } from "../security";
+import { endSession, startSession } from "../session";
+
+function SignIn({ next, problem }: { next: string; problem?: string }) {
+	return (
+		<Page title="Sign in" signedIn={false}>
+			<h1>Sign in</h1>
+			<FormErrors errors={problem ? [{ status: 401, title: "Sign-in Error", detail: problem }] : []} />
+			<form method="post" action="/login" class="stack panel">
+				<input type="hidden" name="next" value={next} />
+				<label>
+					Admin token
+					<small>The ADMIN_TOKEN secret this deployment was given (locally: dev-admin-token).</small>
+					<input type="password" name="token" autocomplete="current-password" required autofocus />
+				</label>
+				<div>
+					<button type="submit">Sign in</button>
+				</div>
+			</form>
+		</Page>
+	);
+}
+
+/** Signing in and out, and the start page. */
+export const accountPages = new Hono<AppEnv>()
+	.get("/", ...signedIn, (c) => c.redirect("/services", 303))
+	.get("/login", uiHeaders, (c) => c.html(<SignIn next={localPath(c.req.query("next"))} />))
+	.post("/login", uiHeaders, sameOriginForms, async (c) => {
+		const form = await readForm(c);
+		const next = localPath(form.next);
+		const expected = c.env.ADMIN_TOKEN;
+		if (!expected) {
+			const problem = "ADMIN_TOKEN is not set, so nobody can sign in: run `wrangler secret put ADMIN_TOKEN`";
+			return c.html(<SignIn next={next} problem={problem} />, 503);
+		}
+		if (!(await sameSecret(form.token ?? "", expected))) {
+			return c.html(<SignIn next={next} problem="that is not the admin token" />, 401);
+		}
+		await startSession(c, expected);
+		return c.redirect(next, 303);
+	})
+	.post("/logout", uiHeaders, sameOriginForms, (c) => {
+		endSession(c);
+		return c.redirect("/login", 303);
+	});
+
+accountPages.onError(renderError);

@@ -1,0 +1,218 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { listDeploys } from "../../db/deploys";
+import {
+	createIntegration,
+	liveIntegration,
+	liveIntegrations,
+	revokeIntegration,
+	webhookUrl,
+} from "../../db/integrations";
+import { INTEGRATION_KINDS, type IntegrationKind, type IntegrationRow } from "../../db/schema";
+import type { AppEnv } from "../../env";
+import { ApiError, type ErrorObject } from "../../http/errors";
+import { object, requiredText, validate } from "../../http/validation";
+import { KINDS, snippet } from "../../pipelines/snippets";
+import { ActionButton, CopyBlock, CopyField, Empty, FormErrors, Table, Time } from "../components";
+import { DeployTable } from "../deploy-table";
+import { renderError } from "../errors";
+import { attempt, readForm } from "../forms";
+import { Page } from "../layout";
+import { signedIn } from "../security";
+
+const LATEST = 10;
+
+const newIntegration = object({
+	name: requiredText({ max: 255 }),
+	kind: z.enum(INTEGRATION_KINDS, { error: "param must be one of the tiles" }),
+});
+
+const isKind = (value: string): value is IntegrationKind => (INTEGRATION_KINDS as readonly string[]).includes(value);
+
+const notFound = (id: string) => ApiError.of(404, "Integration Error", `no integration with id '${id}'`);
+
+async function loaded(c: { var: { db: AppEnv["Variables"]["db"] } }, id: string): Promise<IntegrationRow> {
+	const row = await liveIntegration(c.var.db, id);
+	if (!row) throw notFound(id);
+	return row;
+}
+
+function Tiles() {
+	return (
+		<Page title="New integration" section="integrations">
+			<h1>New integration</h1>
+			<p class="muted">Where do your deploys run? Each integration gets its own secret URL to post deploys to.</p>
+			<div class="tiles">
+				{INTEGRATION_KINDS.map((kind) => (
+					<a class="tile" href={`/integrations/new/${kind}`}>
+						<strong>{KINDS[kind].label}</strong>
+						<span>{KINDS[kind].blurb}</span>
+					</a>
+				))}
+			</div>
+		</Page>
+	);
+}
+
+function NewForm({ kind, name, errors }: { kind: IntegrationKind; name: string; errors?: readonly ErrorObject[] }) {
+	return (
+		<Page title={`Add ${KINDS[kind].label} integration`} section="integrations">
+			<h1>+ Add {KINDS[kind].label} integration</h1>
+			<FormErrors errors={errors} />
+			<form method="post" action="/integrations" class="stack panel">
+				<input type="hidden" name="kind" value={kind} />
+				<label>
+					Name
+					<small>Shown in lists; the URL stays secret.</small>
+					<input name="name" value={name} required maxlength={255} />
+				</label>
+				<div>
+					<button type="submit">Create a Deploy Endpoint</button>
+				</div>
+			</form>
+		</Page>
+	);
+}
+
+function Show({
+	integration,
+	origin,
+	deploys,
+}: {
+	integration: IntegrationRow;
+	origin: string;
+	deploys: Awaited<ReturnType<typeof listDeploys>>;
+}) {
+	const url = webhookUrl(origin, integration.webhookToken);
+	const kind = KINDS[integration.kind];
+	return (
+		<Page title={integration.name} section="integrations">
+			<div class="heading">
+				<h1>{integration.name}</h1>
+				<span class="muted">
+					{kind.label} · created <Time ms={integration.createdAt} />
+				</span>
+				<div class="actions">
+					<a class="button secondary" href={`/integrations/${integration.id}/revoke`}>
+						Revoke…
+					</a>
+				</div>
+			</div>
+			<div class="panel">
+				<CopyField
+					id="webhook-url"
+					label="Deploy endpoint (keep it secret: anyone with it can report deploys)"
+					value={url}
+				/>
+			</div>
+			<h2>Report deploys from {kind.label}</h2>
+			<p class="muted">{kind.blurb}. Replace the service name and environment with your own.</p>
+			<CopyBlock id="snippet" code={snippet(integration.kind, url)} />
+			<h2>Latest deploys</h2>
+			{deploys.length === 0 ? (
+				<Empty title="No deploys yet">
+					<p>Send one with:</p>
+					<pre>{snippet("deploy", url)}</pre>
+				</Empty>
+			) : (
+				<>
+					<DeployTable deploys={deploys} />
+					<p>
+						<a href={`/deploys?integration=${integration.id}`}>All deploys from this integration »</a>
+					</p>
+				</>
+			)}
+		</Page>
+	);
+}
+
+export const integrationPages = new Hono<AppEnv>()
+	.use(...signedIn)
+	.get("/", async (c) => {
+		const rows = await liveIntegrations(c.var.db);
+		const notice =
+			c.req.query("revoked") !== undefined
+				? "The integration was revoked: its URL answers 404 from now on."
+				: undefined;
+		return c.html(
+			<Page title="Integrations" section="integrations" notice={notice}>
+				<div class="heading">
+					<h1>Integrations</h1>
+					<div class="actions">
+						<a class="button" href="/integrations/new">
+							New Integration
+						</a>
+					</div>
+				</div>
+				{rows.length === 0 ? (
+					<Empty title="No integrations yet">
+						<p>An integration gives your pipeline a secret URL to report deploys to.</p>
+						<a class="button" href="/integrations/new">
+							New Integration
+						</a>
+					</Empty>
+				) : (
+					<Table head={["Name", "Tool", "Created"]}>
+						{rows.map((row) => (
+							<tr>
+								<td>
+									<a href={`/integrations/${row.id}`}>{row.name}</a>
+								</td>
+								<td>{KINDS[row.kind].label}</td>
+								<td>
+									<Time ms={row.createdAt} />
+								</td>
+							</tr>
+						))}
+					</Table>
+				)}
+			</Page>,
+		);
+	})
+	.get("/new", (c) => c.html(<Tiles />))
+	.get("/new/:kind", (c) => {
+		const kind = c.req.param("kind");
+		if (!isKind(kind)) throw ApiError.of(404, "Integration Error", `there is no tile '${kind}'`);
+		return c.html(<NewForm kind={kind} name={KINDS[kind].label} />);
+	})
+	.post("/", async (c) => {
+		const form = await readForm(c);
+		const created = await attempt(() => createIntegration(c.var.db, validate(newIntegration, form)));
+		if (created.ok) return c.redirect(`/integrations/${created.value.id}`, 303);
+		const kind = isKind(form.kind ?? "") ? (form.kind as IntegrationKind) : "deploy";
+		return c.html(<NewForm kind={kind} name={form.name ?? ""} errors={created.error.errors} />, created.error.status);
+	})
+	.get("/:id", async (c) => {
+		const integration = await loaded(c, c.req.param("id"));
+		const deploys = await listDeploys(c.var.db, { integrationId: integration.id, limit: LATEST });
+		return c.html(<Show integration={integration} origin={new URL(c.req.url).origin} deploys={deploys} />);
+	})
+	.get("/:id/revoke", async (c) => {
+		const integration = await loaded(c, c.req.param("id"));
+		return c.html(
+			<Page title={`Revoke ${integration.name}`} section="integrations">
+				<h1>Revoke {integration.name}?</h1>
+				<div class="panel">
+					<p>
+						Pipelines posting to its URL will get <code>404</code> from now on. Deploys it already reported stay. This
+						cannot be undone: to report again, create a new integration.
+					</p>
+					<p>
+						<ActionButton
+							action={`/integrations/${integration.id}/revoke`}
+							label="Revoke integration"
+							variant="danger"
+						/>{" "}
+						<a href={`/integrations/${integration.id}`}>Cancel</a>
+					</p>
+				</div>
+			</Page>,
+		);
+	})
+	.post("/:id/revoke", async (c) => {
+		const id = c.req.param("id");
+		if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id))) throw notFound(id);
+		return c.redirect("/integrations?revoked", 303);
+	});
+
+integrationPages.onError(renderError);

@@ -1,0 +1,44 @@
+import { csrf } from "hono/csrf";
+import { createMiddleware } from "hono/factory";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "../env";
+import { hasSession } from "./session";
+
+/**
+ * Headers for every UI response: a CSP without inline script or style, no
+ * framing, no sniffing, and no Referer (pages show secret webhook URLs).
+ */
+export const uiHeaders = secureHeaders({
+	contentSecurityPolicy: {
+		defaultSrc: ["'none'"],
+		scriptSrc: ["'self'"],
+		styleSrc: ["'self'"],
+		imgSrc: ["'self'", "data:"],
+		connectSrc: ["'self'"],
+		formAction: ["'self'"],
+		frameAncestors: ["'none'"],
+		baseUri: ["'none'"],
+	},
+	referrerPolicy: "no-referrer",
+	xFrameOptions: "DENY",
+});
+
+/** Forms are only accepted from our own pages: the Origin (or Sec-Fetch-Site) must say so. SameSite=Strict backs it up. */
+export const sameOriginForms = csrf();
+
+/** Pages show data behind the admin token: no shared caches, no back-button copies after sign-out. */
+const noStore = createMiddleware<AppEnv>(async (c, next) => {
+	await next();
+	c.header("Cache-Control", "private, no-store");
+});
+
+/** Without a session, a page request goes to sign-in and comes back afterwards. */
+const requireSession = createMiddleware<AppEnv>(async (c, next) => {
+	if (await hasSession(c)) return next();
+	const url = new URL(c.req.url);
+	const back = c.req.method === "GET" ? `${url.pathname}${url.search}` : "/";
+	return c.redirect(`/login?next=${encodeURIComponent(back)}`, 303);
+});
+
+/** Everything a signed-in page needs, in order. */
+export const signedIn = [uiHeaders, noStore, sameOriginForms, requireSession] as const;
