@@ -2,14 +2,20 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { assets } from "./assets";
 import { accountPages } from "./pages/account";
+import { deploysPages } from "./pages/deploys";
 import { integrationPages } from "./pages/integrations";
+import { servicesPages } from "./pages/services";
+import { suggestionsPages } from "./pages/suggestions";
 
 /** The web UI: server-rendered pages over the same catalog and queries as the API. */
 export const ui = new Hono<AppEnv>()
 	.get(assets.stylesheet.path, (c) => serve(c, assets.stylesheet))
 	.get(assets.script.path, (c) => serve(c, assets.script))
 	.route("/", accountPages)
-	.route("/integrations", integrationPages);
+	.route("/integrations", integrationPages)
+	.route("/services", servicesPages)
+	.route("/deploys", deploysPages)
+	.route("/suggestions", suggestionsPages);
 
 /** A static file; its URL is fingerprinted, so it may be cached for good. */
 function serve(
