@@ -1,0 +1,180 @@
+import { generateSignedCookie } from "hono/cookie";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { admin, ORIGIN, unique } from "../helpers";
+import { browse, form, page, signIn } from "./helpers";
+
+const redirectTarget = (res: Response) => res.headers.get("Location");
+
+describe("signing in", () => {
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	it("sends a visitor without a session to sign-in, remembering where they were going", async () => {
+		const res = await browse("/services?q=a%20b", { headers: { Accept: "text/html" } });
+		expect(res.status).toBe(303);
+		expect(redirectTarget(res)).toBe(`/login?next=${encodeURIComponent("/services?q=a%20b")}`);
+	});
+
+	it("shows the sign-in form", async () => {
+		const res = await browse("/login");
+		expect(res.status).toBe(200);
+		expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
+		const html = await res.text();
+		expect(html).toMatch(/^<!doctype html>/);
+		expect(html).toContain('name="token"');
+	});
+
+	it("refuses a wrong token with 401 and no cookie", async () => {
+		const res = await browse("/login", { method: "POST", headers: { Origin: ORIGIN }, body: form({ token: "nope" }) });
+		expect(res.status).toBe(401);
+		expect(res.headers.get("Set-Cookie")).toBeNull();
+		expect(await res.text()).toContain("that is not the admin token");
+	});
+
+	it("sets a signed, HttpOnly, Secure, SameSite=Strict cookie that expires, and goes where the visitor was headed", async () => {
+		const res = await browse("/login", {
+			method: "POST",
+			headers: { Origin: ORIGIN },
+			body: form({ token: "test-admin-token", next: "/deploys?status=failure" }),
+		});
+		expect(res.status).toBe(303);
+		expect(redirectTarget(res)).toBe("/deploys?status=failure");
+		const cookie = res.headers.get("Set-Cookie") ?? "";
+		expect(cookie).toMatch(/^session=\d+\.[^;]+;/);
+		expect(cookie).toMatch(/; HttpOnly/);
+		expect(cookie).toMatch(/; Secure/);
+		expect(cookie).toMatch(/; SameSite=Strict/);
+		const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)?.[1] ?? "");
+		expect(expires - Date.now()).toBeGreaterThan(11 * 3_600_000);
+		expect(expires - Date.now()).toBeLessThanOrEqual(12 * 3_600_000);
+	});
+
+	it.each(["//evil.example/x", "https://evil.example/", "/\\evil.example"])(
+		"never redirects off-site (next=%s)",
+		async (next) => {
+			const res = await browse("/login", {
+				method: "POST",
+				headers: { Origin: ORIGIN },
+				body: form({ token: "test-admin-token", next }),
+			});
+			expect(redirectTarget(res)).toBe("/");
+		},
+	);
+
+	it("lets a signed-in browser in", async () => {
+		const res = await page(await signIn(), "/integrations");
+		expect(res.status).toBe(200);
+		expect(await res.text()).toContain("<h1>Integrations</h1>");
+	});
+
+	it("refuses a session cookie whose expiry was edited", async () => {
+		const cookie = await signIn();
+		const forged = cookie.replace(/session=(\d+)/, (_, ms) => `session=${Number(ms) + 86_400_000}`);
+		expect((await page(forged, "/integrations")).status).toBe(303);
+	});
+
+	it("refuses a cookie signed with another key", async () => {
+		const forged = await generateSignedCookie("session", String(Date.now() + 3_600_000), "some other secret");
+		expect((await page(forged.split(";")[0] ?? "", "/integrations")).status).toBe(303);
+	});
+
+	it("refuses a session once it has expired", async () => {
+		const cookie = await signIn();
+		vi.useFakeTimers({ now: Date.now() + 12 * 3_600_000 + 1_000, toFake: ["Date"] });
+		expect((await page(cookie, "/integrations")).status).toBe(303);
+	});
+
+	it("signs out: the cookie is cleared and the next page asks to sign in", async () => {
+		const res = await page(await signIn(), "/logout", {});
+		expect(res.status).toBe(303);
+		expect(redirectTarget(res)).toBe("/login");
+		expect(res.headers.get("Set-Cookie")).toMatch(/^session=;.*Max-Age=0/);
+	});
+});
+
+describe("cross-site forms", () => {
+	it.each([
+		["no Origin", {}],
+		["another site's Origin", { Origin: "https://evil.example" }],
+		["a cross-site fetch", { "Sec-Fetch-Site": "cross-site" }],
+	])("refuses a form post with %s, and changes nothing", async (_, headers: Record<string, string>) => {
+		const cookie = await signIn();
+		const name = unique("csrf");
+		const res = await browse("/integrations", {
+			method: "POST",
+			headers: { Cookie: cookie, ...headers },
+			body: form({ name, kind: "deploy" }),
+		});
+		expect(res.status).toBe(403);
+		expect(await res.text()).toContain("did not come from this site");
+		const listed = (await admin("GET", "/integrations")).body.integrations.map((i: { name: string }) => i.name);
+		expect(listed).not.toContain(name);
+	});
+
+	it("refuses a cross-site sign-in", async () => {
+		const res = await browse("/login", {
+			method: "POST",
+			headers: { Origin: "https://evil.example" },
+			body: form({ token: "test-admin-token" }),
+		});
+		expect(res.status).toBe(403);
+		expect(res.headers.get("Set-Cookie")).toBeNull();
+	});
+});
+
+describe("security headers", () => {
+	it.each(["/login", "/integrations", "/integrations/new"])("%s sends a strict CSP and friends", async (path) => {
+		const res = await page(await signIn(), path);
+		expect(res.status).toBe(200);
+		const csp = res.headers.get("Content-Security-Policy") ?? "";
+		expect(csp).toContain("default-src 'none'");
+		expect(csp).toContain("script-src 'self'");
+		expect(csp).toContain("frame-ancestors 'none'");
+		expect(csp).not.toContain("unsafe-inline");
+		expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+		expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+		expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+	});
+
+	it("keeps signed-in pages out of caches", async () => {
+		const res = await page(await signIn(), "/integrations");
+		expect(res.headers.get("Cache-Control")).toBe("private, no-store");
+	});
+
+	it("has no inline script or style the CSP would block", async () => {
+		const html = await (await page(await signIn(), "/integrations/new")).text();
+		expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+		expect(html).not.toMatch(/\sstyle=/);
+		expect(html).not.toMatch(/\son[a-z]+=/);
+	});
+});
+
+describe("static files and unknown pages", () => {
+	it.each([
+		["/ui/style.css", /^text\/css/],
+		["/ui/app.js", /^text\/javascript/],
+	])("serves %s with a type and a long cache life", async (path, type) => {
+		const res = await browse(path);
+		expect(res.status).toBe(200);
+		expect(res.headers.get("Content-Type")).toMatch(type);
+		expect(res.headers.get("Cache-Control")).toContain("immutable");
+	});
+
+	it("links the static files by fingerprinted URL", async () => {
+		const html = await (await browse("/login")).text();
+		expect(html).toMatch(/href="\/ui\/style\.css\?v=[0-9a-z]+"/);
+		expect(html).toMatch(/src="\/ui\/app\.js\?v=[0-9a-z]+"/);
+	});
+
+	it("answers a browser's unknown page with an HTML 404 and a program's with the JSON error shape", async () => {
+		const html = await browse("/no-such-page", { headers: { Accept: "text/html,application/xhtml+xml" } });
+		expect(html.status).toBe(404);
+		expect(await html.text()).toContain("there is no page at /no-such-page");
+		const json = await browse("/no-such-page");
+		expect(json.status).toBe(404);
+		expect((await json.json()) as object).toEqual({ errors: [expect.objectContaining({ status: 404 })] });
+		const api = await browse("/api/no-such-thing", { headers: { Accept: "text/html" } });
+		expect(api.headers.get("Content-Type")).toMatch(/json/);
+	});
+});
