@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { admin, examplePayload, postDeploy, unique } from "../helpers";
+import { page, signIn } from "./helpers";
+
+const KINDS = ["deploy", "github_actions", "gitlab_ci", "jenkins", "octopus", "circleci"];
+
+/** Creates an integration through the form and answers its id, from the redirect. */
+async function createThroughForm(cookie: string, name: string, kind = "deploy"): Promise<string> {
+	const res = await page(cookie, "/integrations", { name, kind });
+	expect(res.status).toBe(303);
+	const id = /^\/integrations\/([0-9a-f-]{36})$/.exec(res.headers.get("Location") ?? "")?.[1];
+	if (!id) throw new Error(`unexpected redirect to ${res.headers.get("Location")}`);
+	return id;
+}
+
+async function webhookUrlOf(id: string): Promise<string> {
+	return (await admin("GET", `/integrations/${id}`)).body.webhook_url;
+}
+
+describe("integration pages", () => {
+	it("greets a newcomer with what to do first", async () => {
+		const html = await (await page(await signIn(), "/integrations")).text();
+		expect(html).toContain("No integrations yet");
+		expect(html).toContain('href="/integrations/new"');
+	});
+
+	it("offers a tile per tool, each leading to its form", async () => {
+		const html = await (await page(await signIn(), "/integrations/new")).text();
+		for (const kind of KINDS) expect(html).toContain(`href="/integrations/new/${kind}"`);
+		const form = await (await page(await signIn(), "/integrations/new/jenkins")).text();
+		expect(form).toContain('name="kind" value="jenkins"');
+		expect(form).toContain("Create a Deploy Endpoint");
+	});
+
+	it("answers an unknown tile with a 404 page", async () => {
+		const res = await page(await signIn(), "/integrations/new/teamcity");
+		expect(res.status).toBe(404);
+		expect(await res.text()).toContain("there is no tile");
+	});
+
+	it("creates an endpoint and shows its URL, with a snippet for the chosen tool", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Actions"), "github_actions");
+		const url = await webhookUrlOf(id);
+		expect((await admin("GET", `/integrations/${id}`)).body.kind).toBe("github_actions");
+		const html = await (await page(cookie, `/integrations/${id}`)).text();
+		expect(html).toContain(`id="webhook-url" type="text" readonly="" value="${url}"`);
+		expect(html).toContain('data-copy="webhook-url"');
+		expect(html).toMatch(/<pre id="snippet">[^<]*- name: Report deploy/);
+		expect(html).toContain(`&#39;${url}&#39;`);
+		expect(html).toContain("No deploys yet");
+	});
+
+	it.each(KINDS)("gives a %s snippet that posts to the endpoint", async (kind) => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique(kind), kind);
+		const html = await (await page(cookie, `/integrations/${id}`)).text();
+		const snippet = /<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1] ?? "";
+		expect(snippet).toContain(await webhookUrlOf(id));
+		expect(snippet).toContain("curl");
+	});
+
+	it("shows the form again, with the reason, for a blank name, and creates nothing", async () => {
+		const cookie = await signIn();
+		const before = (await admin("GET", "/integrations")).body.integrations.length;
+		const res = await page(cookie, "/integrations", { name: "  ", kind: "gitlab_ci" });
+		expect(res.status).toBe(400);
+		const html = await res.text();
+		expect(html).toContain("param is missing or the value is empty: name");
+		expect(html).toContain('name="kind" value="gitlab_ci"');
+		expect((await admin("GET", "/integrations")).body.integrations.length).toBe(before);
+	});
+
+	it("refuses a kind no tile offers", async () => {
+		const res = await page(await signIn(), "/integrations", { name: unique("x"), kind: "teamcity" });
+		expect(res.status).toBe(400);
+	});
+
+	it("shows names as text, never as markup", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, '<script>alert("x")</script>');
+		for (const path of ["/integrations", `/integrations/${id}`]) {
+			const html = await (await page(cookie, path)).text();
+			expect(html).not.toContain('<script>alert("x")</script>');
+			expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+		}
+	});
+
+	it("lists the deploys the endpoint received, newest first", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Busy"));
+		const url = await webhookUrlOf(id);
+		const alias = unique("listed");
+		for (const day of ["2026-01-01", "2026-01-02"]) {
+			expect((await postDeploy(url, examplePayload({ service: alias, deployed_at: `${day}T10:00:00Z` }))).status).toBe(
+				202,
+			);
+		}
+		const html = await (await page(cookie, `/integrations/${id}`)).text();
+		expect(html).not.toContain("No deploys yet");
+		expect(html.indexOf("2026-01-02 10:00 UTC")).toBeLessThan(html.indexOf("2026-01-01 10:00 UTC"));
+		expect(html.indexOf("2026-01-01 10:00 UTC")).toBeGreaterThan(-1);
+		expect(html).toContain(`href="/deploys?integration=${id}"`);
+	});
+
+	it("revokes after a confirmation page: the URL then answers 404", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Doomed"));
+		const url = await webhookUrlOf(id);
+		const confirm = await (await page(cookie, `/integrations/${id}/revoke`)).text();
+		expect(confirm).toContain(`action="/integrations/${id}/revoke"`);
+		// Seeing the confirmation changes nothing.
+		expect((await postDeploy(url, examplePayload({ service: unique("still") }))).status).toBe(202);
+
+		const res = await page(cookie, `/integrations/${id}/revoke`, {});
+		expect(res.status).toBe(303);
+		expect(res.headers.get("Location")).toBe("/integrations?revoked");
+		expect(await (await page(cookie, "/integrations?revoked")).text()).toContain("was revoked");
+		expect((await postDeploy(url, examplePayload({ service: unique("late") }))).status).toBe(404);
+		expect((await page(cookie, `/integrations/${id}`)).status).toBe(404);
+		expect((await page(cookie, `/integrations/${id}/revoke`, {})).status).toBe(404);
+	});
+});
