@@ -237,7 +237,7 @@ async function seed(sandbox) {
  * @param {{ seconds: number, warmup: number }} durations
  */
 async function bench(sandbox, durations) {
-	await timed("migrations applied", () => sandbox.wrangler(["d1", "migrations", "apply", "DB"]));
+	await timed("migrations applied", () => sandbox.migrate());
 	const seeded = await seed(sandbox);
 	const base = await timed("wrangler dev answering", () => sandbox.startDevServer({ timeoutMs: STARTUP_TIMEOUT_MS }));
 	const webhooks = await setUpCatalog(base);

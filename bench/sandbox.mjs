@@ -1,7 +1,9 @@
-// A throwaway world for one benchmark run: a temporary directory that holds the
-// local D1 database and Durable Object storage (wrangler's --persist-to), and
-// the wrangler processes working on it. Everything it starts or creates is
-// undone by dispose(), whichever way the run ends.
+// A throwaway world for one benchmark or end-to-end run: a temporary directory
+// that holds the local D1 database and Durable Object storage (wrangler's
+// --persist-to), and the wrangler processes working on it. Everything it starts
+// or creates is undone by dispose(), whichever way the run ends.
+//
+// Used by bench/run.mjs and by the browser suite (test/e2e).
 
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -12,7 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The admin token the dev server is started with (`--var`), for the Management API. */
+/** The admin token the dev server is started with (`--var`) unless told otherwise, for the Management API. */
 export const ADMIN_TOKEN = "bench-token";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -22,7 +24,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WRANGLER = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
 
 // CI=true: never prompt (migrations apply asks for confirmation otherwise).
-// No telemetry: the benchmark makes no requests beyond 127.0.0.1.
+// No telemetry: a run makes no requests beyond this machine.
 const WRANGLER_ENV = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
 
 /** How much of a child's output to keep for an error message. */
@@ -90,8 +92,16 @@ export class Sandbox {
 		this.disposing = undefined;
 	}
 
-	static async create() {
-		return new Sandbox(await mkdtemp(join(tmpdir(), "deploy-tracker-bench-")));
+	/**
+	 * @param {{ prefix?: string }} [options] how the temporary directory's name starts
+	 */
+	static async create({ prefix = "deploy-tracker-bench-" } = {}) {
+		return new Sandbox(await mkdtemp(join(tmpdir(), prefix)));
+	}
+
+	/** Applies the project's D1 migrations to the sandbox's database. */
+	migrate() {
+		return this.wrangler(["d1", "migrations", "apply", "DB"]);
 	}
 
 	/**
@@ -139,10 +149,13 @@ export class Sandbox {
 
 	/**
 	 * Starts `wrangler dev` on a free port of 127.0.0.1 and waits until it answers.
-	 * @param {{ timeoutMs: number }} options
+	 * `hostname` only names it in the returned URL: a browser needs `localhost`
+	 * (a secure context over plain HTTP, so it keeps Secure cookies), while
+	 * 127.0.0.1 spares other clients a name lookup.
+	 * @param {{ timeoutMs: number, adminToken?: string, hostname?: "127.0.0.1" | "localhost" }} options
 	 * @returns {Promise<string>} its base URL
 	 */
-	async startDevServer({ timeoutMs }) {
+	async startDevServer({ timeoutMs, adminToken = ADMIN_TOKEN, hostname = "127.0.0.1" }) {
 		const [port, inspectorPort] = [await freePort(), await freePort()];
 		const child = this.spawnWrangler([
 			"dev",
@@ -150,10 +163,10 @@ export class Sandbox {
 			// Its devtools port too: the default, 9229, may be taken by another `npm run dev`.
 			...["--inspector-port", String(inspectorPort), "--inspector-ip", "127.0.0.1"],
 			...["--persist-to", this.dir],
-			...["--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`],
+			...["--var", `ADMIN_TOKEN:${adminToken}`],
 			...["--log-level", "warn"],
 		]);
-		const base = `http://127.0.0.1:${port}`;
+		const base = `http://${hostname}:${port}`;
 		await waitForHealth(base, child, timeoutMs);
 		return base;
 	}
