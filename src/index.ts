@@ -5,6 +5,7 @@ import { docs } from "./api/docs";
 import { meterRequests } from "./cost/middleware";
 import type { AppEnv } from "./env";
 import { notFound, onError } from "./http/errors";
+import { reporterScript } from "./pipelines/reporter";
 import { ui } from "./ui";
 import { pageNotFound } from "./ui/errors";
 import { wantsPage } from "./ui/negotiation";
@@ -24,6 +25,7 @@ app
 		describeRoute({ tags: ["Meta"], summary: "Liveness", security: [], responses: { 200: { description: "Up" } } }),
 		(c) => c.json({ status: "ok" }),
 	)
+	.route("/", reporterScript)
 	.route("/integrations/deploy", webhook)
 	.route("/api", api)
 	// Last: the pages share paths such as /integrations with the webhook.
