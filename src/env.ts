@@ -9,6 +9,9 @@ declare global {
 			LEDGER: DurableObjectNamespace<Ledger>;
 			/** Bearer token for `/api`. A Worker secret; unset means the API stays closed. */
 			ADMIN_TOKEN?: string;
+			/** Webhook requests one integration may make at once, and per second after that (see ledger/rate-limit.ts). */
+			WEBHOOK_BURST?: string;
+			WEBHOOK_PER_SECOND?: string;
 		}
 	}
 }

@@ -40,6 +40,7 @@ const ERROR_MEANINGS = {
 	405: "Method not allowed",
 	409: "Conflicts with the current state",
 	413: "Body too large",
+	429: "Too many requests from this integration; wait for Retry-After seconds",
 	503: "The admin API is closed: no ADMIN_TOKEN is configured",
 } as const;
 

@@ -8,12 +8,16 @@ import type { Bindings } from "../env";
 import type { DeployPayload } from "../webhook/payload";
 import type { DeployRequest, LedgerEntry } from "./entry";
 import { migrate } from "./migrations";
+import { type RateLimit, rateLimitFrom } from "./rate-limit";
 import { advances, currentStatus, normalizeStatus } from "./status";
 
-export type RecordOutcome = "accepted" | "duplicate" | "revoked";
+export type RecordOutcome = "accepted" | "duplicate" | "revoked" | "limited";
 
-/** What `record` did (for a new deploy: whether its alias matched a service), and what it cost. */
-export type RecordResult = { outcome: RecordOutcome; matched: boolean; cost: Cost };
+/**
+ * What `record` did (for a new deploy: whether its alias matched a service;
+ * when limited: how many seconds to wait), and what it cost.
+ */
+export type RecordResult = { outcome: RecordOutcome; matched: boolean; retryAfter?: number; cost: Cost };
 
 /** First retry of an undelivered deploy, doubling per failed attempt up to the cap. */
 const RETRY_BASE_MS = 5_000;
@@ -50,10 +54,13 @@ export class Ledger extends DurableObject<Bindings> {
 	private flushing = false;
 	/** Alias key → owning service, for aliases seen here (see `serviceFor`). */
 	private readonly owners = new Map<string, string>();
+	/** How fast this integration may post; duplicates count too (a retry loop is what it stops). */
+	private readonly limit: RateLimit;
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
+		this.limit = rateLimitFrom(env);
 		ctx.storage.transactionSync(() => migrate(this.sql));
 		// A previous incarnation may have died between accepting a deploy and
 		// arming the alarm; whatever is pending gets delivered.
@@ -62,6 +69,8 @@ export class Ledger extends DurableObject<Bindings> {
 
 	async record(request: DeployRequest): Promise<RecordResult> {
 		const meter = new Meter();
+		const retryAfter = this.limit.take();
+		if (retryAfter > 0) return { outcome: "limited", matched: false, retryAfter, cost: meter.cost };
 		const dedupId = request.payload.dedup_id;
 		// Duplicates (the bulk of retries) and a revoked ledger are answered from this
 		// object's own storage; only a new deploy needs D1, to find its service. After

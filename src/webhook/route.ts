@@ -66,7 +66,7 @@ webhook.post(
 			"The body is read as JSON whatever Content-Type says. `?agent=` is kept as the deploy's agent; the rest of the query string is ignored.",
 		security: [],
 		requestBody: jsonBody(deployPayload),
-		responses: { 202: json("Recorded, or recognised as a duplicate", accepted), ...errors(400, 404, 413) },
+		responses: { 202: json("Recorded, or recognised as a duplicate", accepted), ...errors(400, 404, 413, 429) },
 	}),
 	findIntegration,
 	limitBody,
@@ -74,7 +74,7 @@ webhook.post(
 		const payload = parseDeployPayload(await readJson(c));
 		const integrationId = c.var.integrationId;
 		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
-		const { outcome, matched, cost } = await ledger.record({
+		const { outcome, matched, retryAfter, cost } = await ledger.record({
 			integrationId,
 			agent: c.req.query("agent")?.slice(0, 255) || null,
 			payload,
@@ -85,6 +85,13 @@ webhook.post(
 			case "revoked":
 				forgetWebhookToken(c.var.webhookToken);
 				throw unknownIntegration();
+			case "limited":
+				throw ApiError.of(
+					429,
+					"Rate Limit Error",
+					`this integration is sending deploys faster than it may; retry after ${retryAfter} s`,
+					{ "Retry-After": String(retryAfter) },
+				);
 			case "duplicate":
 				return c.json(
 					{
