@@ -103,6 +103,23 @@ async function toFilter(db: Database, query: Filters): Promise<Omit<DeployFilter
 	};
 }
 
+/**
+ * One keyset page of the deploys `query` selects, newest first, and the cursor
+ * of the page after it (null on the last): the API's list and the UI's share it.
+ */
+export async function deployPage(db: Database, query: Filters & { cursor?: string }, limit: number) {
+	const before = query.cursor ? decodeCursor(query.cursor, cursorKey) : undefined;
+	// One row more than shown tells whether another page follows.
+	const rows = await listDeploys(db, {
+		...(await toFilter(db, query)),
+		before: before && { deployedAt: before[0], id: before[1] },
+		limit: limit + 1,
+	});
+	const deploys = rows.slice(0, limit);
+	const last = deploys.at(-1)?.deploy;
+	return { deploys, nextCursor: rows.length > limit && last ? encodeCursor([last.deployedAt, last.id]) : null };
+}
+
 const text = z.string().nullable();
 const time = isoTime.nullable();
 
@@ -202,20 +219,8 @@ export const deploysApi = new Hono<AppEnv>()
 		validated("query", listQuery),
 		async (c) => {
 			const query = c.req.valid("query");
-			const db = c.var.db;
-			const limit = query.limit ?? 50;
-			const before = query.cursor ? decodeCursor(query.cursor, cursorKey) : undefined;
-			const rows = await listDeploys(db, {
-				...(await toFilter(db, query)),
-				before: before && { deployedAt: before[0], id: before[1] },
-				limit: limit + 1,
-			});
-			const page = rows.slice(0, limit);
-			const last = page.at(-1)?.deploy;
-			return c.json({
-				deploys: page.map(presentDeploy),
-				next_cursor: rows.length > limit && last ? encodeCursor([last.deployedAt, last.id]) : null,
-			});
+			const page = await deployPage(c.var.db, query, query.limit ?? 50);
+			return c.json({ deploys: page.deploys.map(presentDeploy), next_cursor: page.nextCursor });
 		},
 	)
 	.get(

@@ -1,8 +1,305 @@
 import { Hono } from "hono";
+import { z } from "zod";
+import { deployFilters, deployPage } from "../../api/deploys";
+import { findServices, type Service } from "../../db/catalog";
+import { findDeploy, listDeploys } from "../../db/deploys";
+import { liveIntegration } from "../../db/integrations";
 import type { AppEnv } from "../../env";
+import { ApiError } from "../../http/errors";
+import { object, optionalText, validate } from "../../http/validation";
+import { STATUSES } from "../../ledger/status";
+import { Empty, Pager, StatusBadge, Table, Time } from "../components";
+import { DeployTable } from "../deploy-table";
 import { renderError } from "../errors";
+import { Page } from "../layout";
 import { signedIn } from "../security";
 
-export const deploysPages = new Hono<AppEnv>().use(...signedIn);
+const PAGE_SIZE = 50;
+const DAY_MS = 86_400_000;
+
+/** The filters a link may carry: the API's, so a URL works the same on both. */
+type FilterName = keyof typeof deployFilters;
+const FILTER_NAMES = Object.keys(deployFilters) as FilterName[];
+/** Filters with a field of their own in the form; the others ride along hidden. */
+const SHOWN: readonly FilterName[] = ["service", "environment", "deployer", "status", "from", "to"];
+
+/** A date input's day as the instant it starts (UTC), which the API's date-time schema takes. */
+const dayStart = (value: unknown) =>
+	typeof value === "string" && value.trim() !== "" ? `${value.trim()}T00:00:00Z` : value;
+
+const pageQuery = object({
+	...deployFilters,
+	from: z.preprocess(dayStart, deployFilters.from),
+	to: z.preprocess(dayStart, deployFilters.to),
+	cursor: optionalText({ max: 512 }),
+});
+
+type Filters = Partial<Record<FilterName, string>>;
+
+/** The non-blank filters of the request, as typed: what the form shows and the links carry. */
+function filtersOf(query: Record<string, string>): Filters {
+	return Object.fromEntries(FILTER_NAMES.flatMap((name) => (query[name]?.trim() ? [[name, query[name]]] : [])));
+}
+
+const deploysUrl = (params: Record<string, string>) => {
+	const search = new URLSearchParams(params).toString();
+	return search ? `/deploys?${search}` : "/deploys";
+};
+
+function FilterForm({ filters, services }: { filters: Filters; services: Service[] }) {
+	// A service given by alias (a suggestion's link) has no option of its own; keep it selected.
+	const unlisted = filters.service && !services.some((s) => s.id === filters.service) ? filters.service : undefined;
+	return (
+		<form method="get" action="/deploys" class="filters">
+			{FILTER_NAMES.filter((name) => !SHOWN.includes(name) && filters[name]).map((name) => (
+				<input type="hidden" name={name} value={filters[name]} />
+			))}
+			<label>
+				Service
+				<select name="service">
+					<option value="">Any</option>
+					{unlisted && (
+						<option value={unlisted} selected>
+							{unlisted}
+						</option>
+					)}
+					{services.map((s) => (
+						<option value={s.id} selected={s.id === filters.service}>
+							{s.name}
+						</option>
+					))}
+				</select>
+			</label>
+			<label>
+				Environment
+				<input name="environment" value={filters.environment ?? ""} />
+			</label>
+			<label>
+				Deployer
+				<input name="deployer" type="text" inputmode="email" placeholder="e-mail" value={filters.deployer ?? ""} />
+			</label>
+			<label>
+				Status
+				<select name="status">
+					<option value="">Any</option>
+					{STATUSES.map((status) => (
+						<option value={status} selected={status === filters.status}>
+							{status.replaceAll("_", " ")}
+						</option>
+					))}
+				</select>
+			</label>
+			<label>
+				From
+				<input name="from" type="date" value={filters.from ?? ""} />
+			</label>
+			<label>
+				To
+				<input name="to" type="date" value={filters.to ?? ""} />
+			</label>
+			<div>
+				<button type="submit">Filter</button>
+			</div>
+		</form>
+	);
+}
+
+/** For a first visit: where deploys come from, and how to send one by hand. */
+function NoDeploysYet({ origin }: { origin: string }) {
+	const example = `curl -X POST '${origin}/integrations/deploy/<your integration's token>' \\
+  -H 'Content-Type: application/json' \\
+  -d '{"service": "my-service", "environment": "production", "description": "First deploy",
+       "deployed_at": "${new Date().toISOString()}", "deployer": {"email": "you@example.com"}}'`;
+	return (
+		<Empty title="No deploys yet">
+			<p>
+				Pipelines report deploys to an integration's secret URL. <a href="/integrations/new">Create an integration</a>,
+				then send one:
+			</p>
+			<pre>{example}</pre>
+		</Empty>
+	);
+}
+
+/** Whether anything at all has been deployed: tells an empty filter from an empty tracker. */
+async function anyDeploys(db: AppEnv["Variables"]["db"]) {
+	return (await listDeploys(db, { limit: 1 })).length > 0;
+}
+
+/** An http(s) URL, the only kind a page may link to: `javascript:` and the like stay text. */
+function isWebUrl(url: string): boolean {
+	try {
+		return ["http:", "https:"].includes(new URL(url).protocol);
+	} catch {
+		return false;
+	}
+}
+
+type Found = NonNullable<Awaited<ReturnType<typeof findDeploy>>>;
+
+const reported = (value: unknown) => value !== null && value !== undefined && value !== "";
+
+/** Facts as a definition list, skipping those never reported. */
+function Facts({ rows }: { rows: [string, unknown][] }) {
+	return (
+		<dl class="facts">
+			{rows
+				.filter(([, value]) => reported(value))
+				.map(([term, value]) => (
+					<>
+						<dt>{term}</dt>
+						<dd>{value}</dd>
+					</>
+				))}
+		</dl>
+	);
+}
+
+const person = (name: string | null, email: string | null) =>
+	[name, email && `<${email}>`].filter(Boolean).join(" ") || null;
+
+function Commit({ deploy: d }: { deploy: Found["deploy"] }) {
+	const rows: [string, unknown][] = [
+		["SHA", d.commitSha && <span class="mono">{d.commitSha}</span>],
+		["Branch", d.commitBranch],
+		["Author", person(d.authorName, d.authorEmail)],
+		["Authored", d.authoringDate === null ? null : <Time ms={d.authoringDate} relative={false} />],
+		["Committer", person(d.committerName, d.committerEmail)],
+		["Committed", d.commitDate === null ? null : <Time ms={d.commitDate} relative={false} />],
+	];
+	if (!d.commitMessage && !rows.some(([, value]) => reported(value))) {
+		return <p class="muted">No commit was reported.</p>;
+	}
+	return (
+		<div class="panel">
+			<Facts rows={rows} />
+			{d.commitMessage && <pre>{d.commitMessage}</pre>}
+		</div>
+	);
+}
+
+function History({ history }: { history: Found["history"] }) {
+	if (history.length === 0) return <p class="muted">No status was reported.</p>;
+	return (
+		<Table head={["Status", "Sent as", "Arrived"]}>
+			{history.map((step) => (
+				<tr>
+					<td>
+						<StatusBadge status={step.status} />
+					</td>
+					<td class="mono">{step.raw}</td>
+					<td>
+						<Time ms={step.at} relative={false} />
+					</td>
+				</tr>
+			))}
+		</Table>
+	);
+}
+
+function Detail({ found, integrationName }: { found: Found; integrationName?: string }) {
+	const { deploy: d, serviceName, history } = found;
+	const service = d.serviceId && serviceName !== null ? serviceName : d.serviceAlias;
+	return (
+		<Page title={`Deploy #${d.deployNumber} of ${service}`} section="deploys">
+			<h1>
+				Deploy #{d.deployNumber} of {service}
+			</h1>
+			<div class="panel">
+				<Facts
+					rows={[
+						[
+							"Service",
+							d.serviceId && serviceName !== null ? (
+								<a href={`/services/${d.serviceId}`}>{serviceName}</a>
+							) : (
+								<>
+									{d.serviceAlias} <a href="/suggestions">(unmatched: see suggestions)</a>
+								</>
+							),
+						],
+						["Environment", d.environment ?? <span class="muted">—</span>],
+						["Deployed at", <Time ms={d.deployedAt} relative={false} />],
+						["Received at", <Time ms={d.receivedAt} relative={false} />],
+						["Deploy number", <span class="mono">{d.deployNumber}</span>],
+						[
+							"Status",
+							<>
+								<StatusBadge status={d.status} />
+								{d.statusRaw && <span class="muted"> sent as “{d.statusRaw}”</span>}
+							</>,
+						],
+						["Description", d.description],
+						[
+							"Deploy URL",
+							d.deployUrl && (isWebUrl(d.deployUrl) ? <a href={d.deployUrl}>{d.deployUrl}</a> : d.deployUrl),
+						],
+						["Dedup id", d.dedupId && <span class="mono">{d.dedupId}</span>],
+						[
+							"Integration",
+							integrationName === undefined ? (
+								<span class="muted">{d.integrationId} (revoked)</span>
+							) : (
+								<a href={`/integrations/${d.integrationId}`}>{integrationName}</a>
+							),
+						],
+						["Agent", d.agent],
+						["Deployer", person(d.deployerName, d.deployerEmail)],
+						["Deployer id", d.deployerId && <span class="mono">{d.deployerId}</span>],
+					]}
+				/>
+			</div>
+			<h2>Commit</h2>
+			<Commit deploy={d} />
+			<h2>Status history</h2>
+			<History history={history} />
+		</Page>
+	);
+}
+
+export const deploysPages = new Hono<AppEnv>()
+	.use(...signedIn)
+	.get("/", async (c) => {
+		const db = c.var.db;
+		const raw = c.req.query();
+		const query = validate(pageQuery, raw);
+		const filters = filtersOf(raw);
+		const [services, page] = await Promise.all([
+			findServices(db),
+			// `to` is a whole day, inclusive; the schema read its first instant.
+			deployPage(db, { ...query, to: query.to === undefined ? undefined : query.to + DAY_MS }, PAGE_SIZE),
+		]);
+		const matchless = page.deploys.length === 0 && (await anyDeploys(db));
+		return c.html(
+			<Page title="Deploys" section="deploys">
+				<h1>Deploys</h1>
+				<FilterForm filters={filters} services={services} />
+				{page.deploys.length > 0 ? (
+					<>
+						<DeployTable deploys={page.deploys} />
+						<Pager
+							first={query.cursor ? deploysUrl(filters) : undefined}
+							next={page.nextCursor && deploysUrl({ ...filters, cursor: page.nextCursor })}
+						/>
+					</>
+				) : matchless ? (
+					<Empty title="No deploys match these filters">
+						<p>
+							<a href="/deploys">Clear the filters</a>
+						</p>
+					</Empty>
+				) : (
+					<NoDeploysYet origin={new URL(c.req.url).origin} />
+				)}
+			</Page>,
+		);
+	})
+	.get("/:id", async (c) => {
+		const id = c.req.param("id");
+		const found = await findDeploy(c.var.db, id);
+		if (!found) throw ApiError.of(404, "Deploy Error", `no deploy with id '${id}'`);
+		const integration = await liveIntegration(c.var.db, found.deploy.integrationId);
+		return c.html(<Detail found={found} integrationName={integration?.name} />);
+	});
 
 deploysPages.onError(renderError);
