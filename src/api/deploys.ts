@@ -45,7 +45,8 @@ const exportQuery = object({
 	format: optional(z.enum(["ndjson", "csv"], { error: "param must be one of: ndjson, csv" })),
 });
 
-const cursorKey = z.tuple([z.number().int(), z.string()]);
+/** A deploy list's keyset position: `deployed_at`, then id (see `DeployFilter.before`). */
+export const cursorKey = z.tuple([z.number().int(), z.string()]);
 
 export function presentDeploy({ deploy: d, serviceName }: ListedDeploy): z.output<typeof deploySchema> {
 	const commit = {

@@ -9,8 +9,8 @@ import { errors, isoTime, json, validated } from "../http/openapi";
 import { checkWindow, object, optional } from "../http/validation";
 import { deployFilters, serviceFilter } from "./deploys";
 
-const DAY = 86_400_000;
-const WEEK = 7 * DAY;
+export const DAY = 86_400_000;
+export const WEEK = 7 * DAY;
 /** 1970-01-05, the epoch's first Monday: weeks start on Mondays (ISO 8601), in UTC. */
 const FIRST_MONDAY = 4 * DAY;
 const DEFAULT_WINDOW_DAYS = 30;
@@ -58,7 +58,7 @@ const metricsSchema = z
 const mod = (a: number, b: number) => ((a % b) + b) % b;
 
 /** The start of the UTC day, or of the ISO week (Monday), holding `ms`. */
-function bucketStart(ms: number, bucket: Bucket): number {
+export function bucketStart(ms: number, bucket: Bucket): number {
 	return bucket === "day" ? ms - mod(ms, DAY) : ms - mod(ms - FIRST_MONDAY, WEEK);
 }
 

@@ -12,14 +12,14 @@ import { deploySchema, presentDeploy } from "./deploys";
 
 const alias = requiredText({ max: 255 });
 
-const serviceInput = object({
+export const serviceInput = object({
 	name: requiredText({ max: 255 }),
 	// Without aliases, a service answers to its own name.
 	aliases: optional(z.array(alias, { error: "param must be an array of strings" }).max(50)),
 });
 
-const newAlias = object({ alias });
-const rename = object({ name: requiredText({ max: 255 }) });
+export const newAlias = object({ alias });
+export const rename = object({ name: requiredText({ max: 255 }) });
 
 export function presentService(service: Service) {
 	return {

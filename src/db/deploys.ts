@@ -228,3 +228,105 @@ export function currentDeploys(db: Database, serviceId: string) {
 		.leftJoin(services, eq(services.id, deploys.serviceId))
 		.orderBy(sql`${deploys.environment} is null`, asc(sql`lower(${deploys.environment})`), asc(deploys.environment));
 }
+
+/** The environment names that count as production, compared lower-cased. */
+const PRODUCTION = ["production", "prod"] as const;
+
+/** Every letter-case spelling of `word`: "ab" → "ab", "aB", "Ab", "AB". */
+function spellings(word: string): string[] {
+	return [...word].reduce<string[]>(
+		(prefixes, letter) =>
+			prefixes.flatMap((p) => [...new Set([`${p}${letter.toLowerCase()}`, `${p}${letter.toUpperCase()}`])]),
+		[""],
+	);
+}
+
+/** The half-open range `[lo, hi)` of every text that starts with `prefix`, in SQLite's binary order. */
+function prefixRange(prefix: string): [string, string] {
+	const last = prefix.charCodeAt(prefix.length - 1);
+	return [prefix, `${prefix.slice(0, -1)}${String.fromCharCode(last + 1)}`];
+}
+
+export type ServiceOverview = {
+	/** The latest deploy (by `deployed_at`, then arrival) to an environment named production or prod, any case. */
+	production: { id: string; environment: string; deployedAt: number; deployNumber: string; status: Status } | null;
+	/** Deploys with `deployed_at` at or after the `since` asked for. */
+	recentDeploys: number;
+};
+
+type ProductionDeploy = NonNullable<ServiceOverview["production"]>;
+
+/** A service without a production deploy comes back with that deploy's columns null (a left join). */
+type OverviewRow = { service_id: string; recent: number } & (
+	| { deploy_id: string; environment: string; deployed_at: number; deploy_number: string; status: Status }
+	| { deploy_id: null }
+);
+
+/**
+ * The statement behind `serviceOverviews`, exposed so tests can read its query plan.
+ *
+ * Environments are stored as sent, so "Production" and "PROD" are different
+ * keys in the index. Rather than walk every environment name (preview
+ * environments can make those as many as deploys), it walks only the names
+ * that start with a spelling of "prod", one index range per spelling, then
+ * seeks each service's latest deploy in each production name it found.
+ */
+export function serviceOverviewsStatement(db: Database, since: number) {
+	const ranges = spellings("prod").map(prefixRange);
+	const values = sql.join(
+		ranges.map(([lo, hi]) => sql`(${lo}, ${hi})`),
+		sql`, `,
+	);
+	const names = sql.join(
+		PRODUCTION.map((name) => sql`${name}`),
+		sql`, `,
+	);
+	return db.all<OverviewRow>(sql`
+		with recursive
+		ranges(lo, hi) as (values ${values}),
+		names(name, hi) as (
+			select (select environment from deploys
+				where environment >= ranges.lo and environment < ranges.hi order by environment limit 1), ranges.hi
+			from ranges
+			union all
+			select (select environment from deploys
+				where environment > names.name and environment < names.hi order by environment limit 1), names.hi
+			from names where names.name is not null
+		),
+		candidates as materialized (
+			select s.id as service_id, (select d.id from deploys d
+				where d.service_id = s.id and d.environment = names.name
+				order by d.deployed_at desc, d.id desc limit 1) as deploy_id
+			from names, services s
+			where lower(names.name) in (${names})
+		),
+		latest as (
+			select c.service_id, d.id, d.environment, d.deployed_at, d.deploy_number, d.status,
+				row_number() over (partition by c.service_id order by d.deployed_at desc, d.id desc) as nth
+			-- CROSS JOIN keeps the candidates outside, so each is a primary-key seek into deploys.
+			from candidates c cross join deploys d on d.id = c.deploy_id
+		)
+		select s.id as service_id, l.id as deploy_id, l.environment, l.deployed_at, l.deploy_number, l.status,
+			(select count(*) from deploys r where r.service_id = s.id and r.deployed_at >= ${since}) as recent
+		from services s left join latest l on l.service_id = s.id and l.nth = 1
+	`);
+}
+
+/**
+ * For every service, its current production deploy and how many deploys it had
+ * since `since`, in one statement: index seeks per service, never a scan of deploys.
+ */
+export async function serviceOverviews(db: Database, since: number): Promise<Map<string, ServiceOverview>> {
+	const rows = await serviceOverviewsStatement(db, since);
+	const production = (row: OverviewRow): ProductionDeploy | null =>
+		row.deploy_id === null
+			? null
+			: {
+					id: row.deploy_id,
+					environment: row.environment,
+					deployedAt: row.deployed_at,
+					deployNumber: row.deploy_number,
+					status: row.status,
+				};
+	return new Map(rows.map((row) => [row.service_id, { production: production(row), recentDeploys: row.recent }]));
+}

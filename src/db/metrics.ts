@@ -84,13 +84,21 @@ function durationStats(durations: SQL) {
 		from (select ms, row_number() over (order by ms) as nth, count(*) over () as n from (${durations})))`;
 }
 
-/** The statement behind `windowMetrics`, exposed so tests can read its query plan. */
-export function metricsStatement(db: Database, filter: MetricsFilter) {
-	const { serviceId, aliasKey, environment, from, to, bucketOrigin, bucketSize } = filter;
+/** The window's deploys, as a condition on `d`: each combination of filters has an index that serves it. */
+function inWindow({ serviceId, aliasKey, environment, from, to }: MetricsFilter) {
 	const conditions = [sql`d.deployed_at >= ${from}`, sql`d.deployed_at < ${to}`];
 	if (serviceId !== undefined) conditions.push(sql`d.service_id = ${serviceId}`);
 	if (aliasKey !== undefined) conditions.push(sql`d.alias_key = ${aliasKey}`);
 	if (environment !== undefined) conditions.push(sql`d.environment = ${environment}`);
+	return sql.join(conditions, sql` and `);
+}
+
+/** When the change a deploy `d` ships was made: the lead time runs from there. */
+const committedAt = sql`coalesce(d.authoring_date, d.commit_date)`;
+
+/** The statement behind `windowMetrics`, exposed so tests can read its query plan. */
+export function metricsStatement(db: Database, filter: MetricsFilter) {
+	const { bucketOrigin, bucketSize } = filter;
 
 	// The sha the stream ran before `w`: the latest earlier deploy that named one.
 	const previousSha = inStream(
@@ -110,9 +118,9 @@ export function metricsStatement(db: Database, filter: MetricsFilter) {
 	return db.get<RawRow>(sql`
 		with w as materialized (
 			select d.id, d.service_id, d.alias_key, d.environment, d.deployed_at, d.status, d.commit_sha,
-				coalesce(d.authoring_date, d.commit_date) as committed_at
+				${committedAt} as committed_at
 			from deploys d
-			where ${sql.join(conditions, sql` and `)}
+			where ${inWindow(filter)}
 		),
 		shas as (
 			select w.*, case when w.commit_sha is null then null else ${previousSha} end as previous_sha from w
@@ -166,4 +174,32 @@ export async function windowMetrics(db: Database, filter: MetricsFilter): Promis
 			unrestored: row.unrestored,
 		},
 	};
+}
+
+/** The statement behind `leadTimeMedians`, exposed so tests can read its query plan. */
+export function leadTimeMediansStatement(db: Database, filter: MetricsFilter) {
+	const { bucketOrigin, bucketSize } = filter;
+	// Each bucket's durations go through the same nearest-rank statistics as the window's.
+	const leadTimes = sql`select ms from b where b.bucket = buckets.bucket and ms >= 0`;
+	return db.all<{ bucket: number; median: number }>(sql`
+		with b as materialized (
+			select cast((d.deployed_at - ${bucketOrigin}) / ${bucketSize} as integer) as bucket,
+				d.deployed_at - ${committedAt} as ms
+			from deploys d
+			where ${inWindow(filter)}
+		)
+		select buckets.bucket, (select median from ${durationStats(leadTimes)}) as median
+		from (select distinct bucket from b) buckets
+		where median is not null
+		order by buckets.bucket
+	`);
+}
+
+/**
+ * The median lead time (as in `windowMetrics`) of each bucket's deploys, in
+ * one statement, as `[index from bucketOrigin, ms]`; buckets without one are left out.
+ */
+export async function leadTimeMedians(db: Database, filter: MetricsFilter): Promise<[number, number][]> {
+	const rows = await leadTimeMediansStatement(db, filter);
+	return rows.map((row) => [row.bucket, row.median]);
 }
