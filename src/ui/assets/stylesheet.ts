@@ -75,6 +75,8 @@ button.link { background: none; border: 0; padding: 0; color: var(--accent); }
 .chart .bar { fill: var(--accent); } .chart .line { stroke: var(--ok); fill: none; stroke-width: 2; }
 .chart .dot { fill: var(--ok); } .chart text { fill: var(--muted); font-size: 11px; } .chart .grid { stroke: var(--line); }
 .grid-2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
+.cards + .grid-2 { margin-top: 1rem; }
+.panel > h3:first-child { margin: 0 0 0.5rem; font-size: 1rem; }
 details summary { cursor: pointer; }
 @media (max-width: 40rem) { th, td { padding: 0.4rem 0.5rem; } .hide-narrow { display: none; } }
 `;
