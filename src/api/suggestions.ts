@@ -11,11 +11,11 @@ import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
 import { object, optional, optionalText, readJson, requiredText, validate } from "../http/validation";
 import { presentService, serviceSchema } from "./services";
 
-const listQuery = object({
+export const listQuery = object({
 	state: optional(z.enum(["open", "ignored"], { error: "param must be one of: open, ignored" })),
 });
-const acceptInput = optional(object({ name: optionalText({ max: 255 }) }));
-const attachInput = object({ service_id: requiredText({ max: 64 }) });
+export const acceptInput = optional(object({ name: optionalText({ max: 255 }) }));
+export const attachInput = object({ service_id: requiredText({ max: 64 }) });
 
 function present(s: Suggestion) {
 	return {

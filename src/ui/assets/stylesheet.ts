@@ -78,5 +78,10 @@ button.link { background: none; border: 0; padding: 0; color: var(--accent); }
 .cards + .grid-2 { margin-top: 1rem; }
 .panel > h3:first-child { margin: 0 0 0.5rem; font-size: 1rem; }
 details summary { cursor: pointer; }
+.badge.running { color: var(--warn); } .badge.canceled { color: var(--muted); }
+.tabs { display: flex; gap: 1.25rem; border-bottom: 1px solid var(--line); margin-bottom: 1rem; }
+.tabs a { padding: 0.3rem 0; }
+.tabs a.current { font-weight: 600; border-bottom: 2px solid var(--accent); }
+.actions-cell { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; }
 @media (max-width: 40rem) { th, td { padding: 0.4rem 0.5rem; } .hide-narrow { display: none; } }
 `;

@@ -1,8 +1,202 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { acceptInput, attachInput, listQuery } from "../../api/suggestions";
+import { accept, attach, setIgnored } from "../../catalog/suggestions";
+import { findServices, type Service } from "../../db/catalog";
+import { listSuggestions, type Suggestion } from "../../db/suggestions";
 import type { AppEnv } from "../../env";
+import type { ApiError } from "../../http/errors";
+import { validate } from "../../http/validation";
+import { ActionButton, Empty, FormErrors, Table, Time } from "../components";
 import { renderError } from "../errors";
+import { attempt, readForm } from "../forms";
+import { Page } from "../layout";
 import { signedIn } from "../security";
 
-export const suggestionsPages = new Hono<AppEnv>().use(...signedIn);
+type State = "open" | "ignored";
+
+/** What an ignore or un-ignore did, told on the page it returns to. */
+const NOTICES = new Map([
+	["ignored", "The alias is ignored: its deploys are still recorded, and it is listed under Ignored."],
+	["unignored", "The alias is suggested again."],
+]);
+
+const deploysLink = (alias: string) => `/deploys?${new URLSearchParams({ service: alias })}`;
+
+function Tabs({ state }: { state: State }) {
+	const tabs: [State, string, string][] = [
+		["open", "/suggestions", "Open"],
+		["ignored", "/suggestions?state=ignored", "Ignored"],
+	];
+	return (
+		<nav class="tabs" aria-label="Suggestions">
+			{tabs.map(([key, href, label]) => (
+				<a href={href} class={key === state ? "current" : undefined} aria-current={key === state ? "page" : undefined}>
+					{label}
+				</a>
+			))}
+		</nav>
+	);
+}
+
+/** A refused form: which suggestion it was for and what was typed, shown again as typed. */
+type Refused = { id: string; form: Record<string, string> };
+
+type View = {
+	state: State;
+	suggestions: Suggestion[];
+	services: Service[];
+	notice?: string;
+	error?: ApiError;
+	refused?: Refused;
+};
+
+/** The three ways to settle an open suggestion, each its own form. */
+function Actions({
+	suggestion: s,
+	services,
+	typed,
+}: {
+	suggestion: Suggestion;
+	services: Service[];
+	typed?: Refused["form"];
+}) {
+	return (
+		<div class="actions-cell">
+			<form method="post" action={`/suggestions/${s.id}/accept`} class="inline">
+				<label>
+					Service name
+					<input name="name" value={typed?.name ?? s.alias} required maxlength={255} />
+				</label>
+				<button type="submit">Create service</button>
+			</form>
+			{services.length > 0 && (
+				<form method="post" action={`/suggestions/${s.id}/attach`} class="inline">
+					<label>
+						Service
+						<select name="service_id" required>
+							<option value="">Choose…</option>
+							{services.map((service) => (
+								<option value={service.id} selected={service.id === typed?.service_id}>
+									{service.name}
+								</option>
+							))}
+						</select>
+					</label>
+					<button type="submit" class="secondary">
+						Attach
+					</button>
+				</form>
+			)}
+			<ActionButton action={`/suggestions/${s.id}/ignore`} label="Ignore" variant="secondary" />
+		</div>
+	);
+}
+
+function Rows({ state, suggestions, services, refused }: View) {
+	return (
+		<Table head={["Alias", "Deploys", "Last seen", "Actions"]}>
+			{suggestions.map((s) => (
+				<tr>
+					<td class="mono">{s.alias}</td>
+					<td>
+						<a href={deploysLink(s.alias)}>{s.deployCount}</a>
+					</td>
+					<td>
+						<Time ms={s.lastSeenAt} />
+					</td>
+					<td>
+						{state === "open" ? (
+							<Actions suggestion={s} services={services} typed={refused?.id === s.id ? refused.form : undefined} />
+						) : (
+							<ActionButton action={`/suggestions/${s.id}/unignore`} label="Un-ignore" variant="secondary" />
+						)}
+					</td>
+				</tr>
+			))}
+		</Table>
+	);
+}
+
+function SuggestionsPage(view: View) {
+	return (
+		<Page title="Suggestions" section="suggestions" notice={view.notice}>
+			<h1>Suggestions</h1>
+			<p class="muted">
+				Service aliases deploys arrived under that no service claims. Create a service for one, attach it to a service
+				you have, or ignore it.
+			</p>
+			<Tabs state={view.state} />
+			<FormErrors errors={view.error?.errors} />
+			{view.suggestions.length > 0 ? (
+				<Rows {...view} />
+			) : view.state === "open" ? (
+				<Empty title="No suggestions">
+					<p>
+						Deploys whose service alias no service claims show up here, so you can create a service for the alias or
+						attach it to an existing one.
+					</p>
+				</Empty>
+			) : (
+				<Empty title="No ignored suggestions">
+					<p>Aliases you ignore are listed here; their deploys are still recorded.</p>
+				</Empty>
+			)}
+		</Page>
+	);
+}
+
+type Ctx = Context<AppEnv, "/:id">;
+
+/** The list showing `state`, as it stands now; with the error's status when showing a refusal. */
+async function render(c: Context<AppEnv>, state: State, extra: Pick<View, "notice" | "error" | "refused"> = {}) {
+	const [suggestions, services] = await Promise.all([listSuggestions(c.var.db, state), findServices(c.var.db)]);
+	return c.html(
+		<SuggestionsPage state={state} suggestions={suggestions} services={services} {...extra} />,
+		extra.error?.status ?? 200,
+	);
+}
+
+/**
+ * Runs an action posted from the list showing `state`: on success, a redirect
+ * to the path `work` answers; refused, that list again with the reason.
+ */
+async function act(c: Ctx, state: State, work: (id: string, form: Record<string, string>) => Promise<string>) {
+	const id = c.req.param("id");
+	const form = await readForm(c);
+	const done = await attempt(() => work(id, form));
+	return done.ok ? c.redirect(done.value, 303) : render(c, state, { error: done.error, refused: { id, form } });
+}
+
+export const suggestionsPages = new Hono<AppEnv>()
+	.use(...signedIn)
+	.get("/", async (c) => {
+		const { state } = validate(listQuery, c.req.query());
+		return render(c, state ?? "open", { notice: NOTICES.get(c.req.query("done") ?? "") });
+	})
+	.post("/:id/accept", (c) =>
+		act(c, "open", async (id, form) => {
+			const input = validate(acceptInput, form);
+			return `/services/${await accept(c.var.db, id, input?.name)}`;
+		}),
+	)
+	.post("/:id/attach", (c) =>
+		act(c, "open", async (id, form) => {
+			const input = validate(attachInput, form);
+			await attach(c.var.db, id, input.service_id);
+			return `/services/${input.service_id}`;
+		}),
+	)
+	.post("/:id/ignore", (c) =>
+		act(c, "open", async (id) => {
+			await setIgnored(c.var.db, id, true);
+			return "/suggestions?done=ignored";
+		}),
+	)
+	.post("/:id/unignore", (c) =>
+		act(c, "ignored", async (id) => {
+			await setIgnored(c.var.db, id, false);
+			return "/suggestions?done=unignored";
+		}),
+	);
 
 suggestionsPages.onError(renderError);
