@@ -1,8 +1,482 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { cursorKey } from "../../api/deploys";
+import { bucketStart, DAY, WEEK } from "../../api/metrics";
+import { newAlias, rename, serviceInput } from "../../api/services";
+import { addAlias, createService, loadService, renameService } from "../../catalog/services";
+import { findServices, type Service } from "../../db/catalog";
+import type { Database } from "../../db/client";
+import {
+	currentDeploys,
+	type ListedDeploy,
+	listDeploys,
+	type ServiceOverview,
+	serviceOverviews,
+} from "../../db/deploys";
+import { leadTimeMedians, type MetricsFilter, type MetricsRow, windowMetrics } from "../../db/metrics";
 import type { AppEnv } from "../../env";
+import { decodeCursor, encodeCursor } from "../../http/cursor";
+import { formatDatetime } from "../../http/datetime";
+import type { ApiError, ErrorObject } from "../../http/errors";
+import { validate } from "../../http/validation";
+import { BarChart, LineChart, oneDecimal, type Series } from "../chart";
+import { Empty, FormErrors, Pager, StatusBadge, Table, Time } from "../components";
+import { DeployTable } from "../deploy-table";
 import { renderError } from "../errors";
+import { attempt, readForm, splitList } from "../forms";
+import { Page } from "../layout";
 import { signedIn } from "../security";
 
-export const servicesPages = new Hono<AppEnv>().use(...signedIn);
+const RECENT_DAYS = 30;
+const DELIVERY_DAYS = 90;
+const CHART_WEEKS = 12;
+const PAGE_SIZE = 20;
+
+/** What a redirect after a change may ask the next page to confirm; a fixed text, never echoed input. */
+const NOTICES = {
+	created: "The service was created.",
+	renamed: "The service was renamed; its aliases stay as they were.",
+	"alias-added": "The alias was added: deploys under it, earlier ones too, now belong to this service.",
+	"alias-kept": "The service already had that alias.",
+} as const;
+type Notice = keyof typeof NOTICES;
+
+const noticeFor = (key: string | undefined) =>
+	key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key as Notice] : undefined;
+const servicePath = (id: string, notice?: Notice) => `/services/${id}${notice ? `?done=${notice}` : ""}`;
+
+function ProductionCells({ overview }: { overview: ServiceOverview | undefined }) {
+	const deploy = overview?.production;
+	if (!deploy) {
+		return (
+			<>
+				<td class="muted">Not deployed</td>
+				<td />
+				<td />
+			</>
+		);
+	}
+	return (
+		<>
+			<td>
+				<a href={`/deploys/${deploy.id}`}>
+					<Time ms={deploy.deployedAt} />
+				</a>
+			</td>
+			<td class="mono">{deploy.deployNumber}</td>
+			<td>
+				<StatusBadge status={deploy.status} />
+			</td>
+		</>
+	);
+}
+
+function ServiceList({ services, overviews }: { services: Service[]; overviews: Map<string, ServiceOverview> }) {
+	return (
+		<Page title="Services" section="services">
+			<div class="heading">
+				<h1>Services</h1>
+				<div class="actions">
+					<a class="button" href="/services/new">
+						New service
+					</a>
+				</div>
+			</div>
+			{services.length === 0 ? (
+				<Empty title="No services yet">
+					<p>
+						To start tracking deploys, <a href="/integrations/new">create an integration</a> and send a deploy from your
+						pipeline: the service it names shows up under <a href="/suggestions">Suggestions</a>, ready to accept. Or
+						create the service first, with the names your pipelines use for it.
+					</p>
+					<a class="button" href="/integrations/new">
+						New Integration
+					</a>{" "}
+					<a class="button secondary" href="/services/new">
+						New service
+					</a>
+				</Empty>
+			) : (
+				<Table head={["Service", "Aliases", "In production", "#", "Status", `Deploys, last ${RECENT_DAYS} days`]}>
+					{services.map((service) => (
+						<tr>
+							<td>
+								<a href={`/services/${service.id}`}>{service.name}</a>
+							</td>
+							<td>{service.aliases.join(", ") || <span class="muted">—</span>}</td>
+							<ProductionCells overview={overviews.get(service.id)} />
+							<td class="mono">{overviews.get(service.id)?.recentDeploys ?? 0}</td>
+						</tr>
+					))}
+				</Table>
+			)}
+		</Page>
+	);
+}
+
+function NewService({ name, aliases, errors }: { name: string; aliases: string; errors?: readonly ErrorObject[] }) {
+	return (
+		<Page title="New service" section="services">
+			<h1>New service</h1>
+			<FormErrors errors={errors} />
+			<form method="post" action="/services" class="stack panel">
+				<label>
+					Name
+					<input name="name" value={name} required maxlength={255} />
+				</label>
+				<label>
+					Aliases
+					<small>
+						The names your pipelines send as <code>service</code>, one per line or separated by commas; letter case does
+						not matter. Leave empty to use the name.
+					</small>
+					<textarea name="aliases">{aliases}</textarea>
+				</label>
+				<div>
+					<button type="submit">Create service</button>
+				</div>
+			</form>
+		</Page>
+	);
+}
+
+/** A deploy a person can paste, with the service's own alias, for a service nothing was deployed to yet. */
+function curlExample(alias: string, now: number): string {
+	const body = JSON.stringify(
+		{
+			service: alias,
+			environment: "production",
+			description: "First deploy",
+			deployed_at: formatDatetime(now).replace(/\.\d+Z$/, "Z"),
+			deployer: { email: "you@example.com" },
+		},
+		null,
+		2,
+	);
+	return [
+		"curl -X POST '<the deploy endpoint of one of your integrations>' \\",
+		"  -H 'Content-Type: application/json' \\",
+		`  -d '${body.replaceAll("'", `'\\''`)}'`,
+	].join("\n");
+}
+
+function WhatRunsWhere({ rows }: { rows: ListedDeploy[] }) {
+	return (
+		<Table head={["Environment", "Live since", "#", "Status", <span class="hide-narrow">Commit</span>]}>
+			{rows.map(({ deploy: d }) => (
+				<tr>
+					<td>{d.environment ?? <span class="muted">(none)</span>}</td>
+					<td>
+						<a href={`/deploys/${d.id}`}>
+							<Time ms={d.deployedAt} />
+						</a>
+					</td>
+					<td class="mono">{d.deployNumber}</td>
+					<td>
+						<StatusBadge status={d.status} />
+					</td>
+					<td class="hide-narrow mono" title={d.commitMessage ?? undefined}>
+						{d.commitSha?.slice(0, 8) ?? <span class="muted">—</span>}
+					</td>
+				</tr>
+			))}
+		</Table>
+	);
+}
+
+const UNITS = [
+	{ name: "minutes", short: "min", ms: 60_000 },
+	{ name: "hours", short: "h", ms: 3_600_000 },
+	{ name: "days", short: "d", ms: DAY },
+] as const;
+
+/** The unit that keeps a duration around `ms` readable: minutes under two hours, hours under two days. */
+const unitFor = (ms: number) => UNITS.findLast((u) => ms >= 2 * u.ms) ?? UNITS[0];
+
+function formatDuration(ms: number | null): string {
+	if (ms === null) return "—";
+	const unit = unitFor(ms);
+	return `${oneDecimal(ms / unit.ms)} ${unit.short}`;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const weekLabel = (start: number) => {
+	const date = new Date(start);
+	return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
+};
+
+type Delivery = { metrics: MetricsRow; deploysPerWeek: Series; leadTime: Series; leadTimeUnit: string };
+
+/**
+ * The service's DORA figures over the last 90 days, and the last 12 weeks of
+ * them week by week. The 12 weeks lie inside the 90 days, so one metrics
+ * query by week answers both the figures and the bars.
+ */
+async function delivery(db: Database, serviceId: string, now: number): Promise<Delivery> {
+	const from = now - DELIVERY_DAYS * DAY;
+	const filter: MetricsFilter = { serviceId, from, to: now, bucketOrigin: bucketStart(from, "week"), bucketSize: WEEK };
+	const [metrics, medians] = await Promise.all([windowMetrics(db, filter), leadTimeMedians(db, filter)]);
+	const thisWeek = Math.floor((bucketStart(now, "week") - filter.bucketOrigin) / WEEK);
+	const weeks = Array.from({ length: CHART_WEEKS }, (_, k) => thisWeek - CHART_WEEKS + 1 + k);
+	const label = (bucket: number) => weekLabel(filter.bucketOrigin + bucket * WEEK);
+
+	const counts = new Map(metrics.buckets);
+	const leads = new Map(medians);
+	const unit = unitFor(Math.max(0, ...weeks.map((w) => leads.get(w) ?? 0)));
+	return {
+		metrics,
+		deploysPerWeek: weeks.map((w) => ({ label: label(w), value: counts.get(w) ?? 0 })),
+		leadTime: weeks.map((w) => {
+			const ms = leads.get(w);
+			return { label: label(w), value: ms === undefined ? null : ms / unit.ms };
+		}),
+		leadTimeUnit: unit.name,
+	};
+}
+
+function Card({ label, figure, detail }: { label: string; figure: string; detail: string }) {
+	return (
+		<div class="card">
+			<div class="label">{label}</div>
+			<div class="figure">{figure}</div>
+			<div class="label">{detail}</div>
+		</div>
+	);
+}
+
+function DeliverySection({ delivery: { metrics: m, deploysPerWeek, leadTime, leadTimeUnit } }: { delivery: Delivery }) {
+	const rate = m.total === 0 ? null : m.failedChanges / m.total;
+	return (
+		<>
+			<p class="muted">Last {DELIVERY_DAYS} days, every environment.</p>
+			<div class="cards">
+				<Card
+					label="Deployment frequency"
+					figure={`${oneDecimal(m.total / (DELIVERY_DAYS / 7))} per week`}
+					detail={`${m.total} deploys`}
+				/>
+				<Card
+					label="Lead time for changes (median)"
+					figure={formatDuration(m.leadTime.median)}
+					detail={
+						m.leadTime.count === 0
+							? "No deploys with commit times"
+							: `p90 ${formatDuration(m.leadTime.p90)} · ${m.leadTime.count} deploys`
+					}
+				/>
+				<Card
+					label="Change failure rate"
+					figure={rate === null ? "—" : `${Math.round(rate * 100)}%`}
+					detail={`${m.failed} failed, ${m.rollbacks} rolled back`}
+				/>
+				<Card
+					label="Time to restore (median)"
+					figure={formatDuration(m.restore.median)}
+					detail={`${m.restore.count} restored, ${m.restore.unrestored} not yet`}
+				/>
+			</div>
+			<div class="grid-2">
+				<div class="panel">
+					<h3>Deploys per week</h3>
+					<BarChart
+						id="deploys-per-week"
+						title={`Deploys per week, last ${CHART_WEEKS} weeks`}
+						series={deploysPerWeek}
+						unit="deploys"
+						empty={`No deploys in the last ${CHART_WEEKS} weeks.`}
+					/>
+				</div>
+				<div class="panel">
+					<h3>Median lead time per week</h3>
+					<LineChart
+						id="lead-time-per-week"
+						title={`Median lead time per week, last ${CHART_WEEKS} weeks, in ${leadTimeUnit}`}
+						series={leadTime}
+						unit={leadTimeUnit}
+						empty={`No deploys with commit times in the last ${CHART_WEEKS} weeks.`}
+					/>
+				</div>
+			</div>
+		</>
+	);
+}
+
+type Timeline = { rows: ListedDeploy[]; newest?: string; older?: string };
+
+/** A page of the service's deploys, newest first, from before the cursor `before` if there is one. */
+async function timeline(db: Database, serviceId: string, before: string | undefined): Promise<Timeline> {
+	const key = before === undefined ? undefined : decodeCursor(before, cursorKey);
+	const rows = await listDeploys(db, {
+		serviceId,
+		before: key && { deployedAt: key[0], id: key[1] },
+		limit: PAGE_SIZE + 1,
+	});
+	const page = rows.slice(0, PAGE_SIZE);
+	const last = page.at(-1)?.deploy;
+	const path = `/services/${serviceId}`;
+	return {
+		rows: page,
+		newest: key ? `${path}#deploys` : undefined,
+		older:
+			rows.length > PAGE_SIZE && last
+				? `${path}?before=${encodeCursor([last.deployedAt, last.id])}#deploys`
+				: undefined,
+	};
+}
+
+function ServicePage(props: {
+	service: Service;
+	current: ListedDeploy[];
+	delivery: Delivery;
+	timeline: Timeline;
+	notice?: string;
+	now: number;
+}) {
+	const { service, current, timeline, now } = props;
+	return (
+		<Page title={service.name} section="services" notice={props.notice}>
+			<div class="heading">
+				<h1>{service.name}</h1>
+				<span class="muted">
+					{service.aliases.length > 0 ? `Aliases: ${service.aliases.join(", ")}` : "No aliases"}
+				</span>
+				<div class="actions">
+					<a class="button secondary" href={`/services/${service.id}/edit`}>
+						Edit
+					</a>
+				</div>
+			</div>
+
+			<h2>What runs where</h2>
+			{current.length === 0 ? (
+				<Empty title="No deploys yet">
+					<p>
+						Send one with curl, to the deploy endpoint of one of your <a href="/integrations">integrations</a>:
+					</p>
+					<pre>{curlExample(service.aliases[0] ?? service.name, now)}</pre>
+				</Empty>
+			) : (
+				<WhatRunsWhere rows={current} />
+			)}
+
+			<h2>Delivery</h2>
+			<DeliverySection delivery={props.delivery} />
+
+			<h2 id="deploys">Deploys</h2>
+			{timeline.rows.length === 0 ? (
+				<p class="muted">{timeline.newest ? "No older deploys." : "No deploys yet."}</p>
+			) : (
+				<DeployTable deploys={timeline.rows} showService={false} />
+			)}
+			<Pager first={timeline.newest} next={timeline.older} />
+		</Page>
+	);
+}
+
+type Refusal = { form: "rename" | "alias"; value: string; error: ApiError };
+
+function EditService({ service, refusal }: { service: Service; refusal?: Refusal }) {
+	const errorsOf = (form: Refusal["form"]) => (refusal?.form === form ? refusal.error.errors : undefined);
+	const typed = (form: Refusal["form"], fallback: string) => (refusal?.form === form ? refusal.value : fallback);
+	return (
+		<Page title={`Edit ${service.name}`} section="services">
+			<h1>Edit {service.name}</h1>
+
+			<h2>Rename</h2>
+			<FormErrors errors={errorsOf("rename")} />
+			<form method="post" action={`/services/${service.id}/rename`} class="stack panel">
+				<label>
+					Name
+					<input name="name" value={typed("rename", service.name)} required maxlength={255} />
+				</label>
+				<div>
+					<button type="submit">Rename</button>
+				</div>
+			</form>
+
+			<h2>Aliases</h2>
+			<p>{service.aliases.length > 0 ? service.aliases.join(", ") : <span class="muted">None yet.</span>}</p>
+			<FormErrors errors={errorsOf("alias")} />
+			<form method="post" action={`/services/${service.id}/aliases`} class="stack panel">
+				<label>
+					Alias
+					<small>Another name pipelines send for this service. Earlier deploys under it join the service.</small>
+					<input name="alias" value={typed("alias", "")} required maxlength={255} />
+				</label>
+				<div>
+					<button type="submit">Add alias</button>
+				</div>
+			</form>
+			<p class="muted">
+				Aliases cannot be removed or moved to another service: deploys are matched to services by alias as they arrive,
+				and the deploy endpoints remember which service owns each alias.
+			</p>
+			<p>
+				<a href={`/services/${service.id}`}>Back to {service.name}</a>
+			</p>
+		</Page>
+	);
+}
+
+export const servicesPages = new Hono<AppEnv>()
+	.use(...signedIn)
+	.get("/", async (c) => {
+		const since = Date.now() - RECENT_DAYS * DAY;
+		const [services, overviews] = await Promise.all([findServices(c.var.db), serviceOverviews(c.var.db, since)]);
+		return c.html(<ServiceList services={services} overviews={overviews} />);
+	})
+	.get("/new", (c) => c.html(<NewService name="" aliases="" />))
+	.post("/", async (c) => {
+		const form = await readForm(c);
+		const aliases = splitList(form.aliases);
+		const input = { name: form.name, aliases: aliases.length > 0 ? aliases : undefined };
+		const created = await attempt(() => createService(c.var.db, validate(serviceInput, input)));
+		if (created.ok) return c.redirect(servicePath(created.value.id, "created"), 303);
+		return c.html(
+			<NewService name={form.name ?? ""} aliases={form.aliases ?? ""} errors={created.error.errors} />,
+			created.error.status,
+		);
+	})
+	.get("/:id", async (c) => {
+		const db = c.var.db;
+		const now = Date.now();
+		const service = await loadService(db, c.req.param("id"));
+		const [current, summary, page] = await Promise.all([
+			currentDeploys(db, service.id),
+			delivery(db, service.id, now),
+			timeline(db, service.id, c.req.query("before") || undefined),
+		]);
+		return c.html(
+			<ServicePage
+				service={service}
+				current={current}
+				delivery={summary}
+				timeline={page}
+				notice={noticeFor(c.req.query("done"))}
+				now={now}
+			/>,
+		);
+	})
+	.get("/:id/edit", async (c) => c.html(<EditService service={await loadService(c.var.db, c.req.param("id"))} />))
+	.post("/:id/rename", async (c) => {
+		const id = c.req.param("id");
+		const form = await readForm(c);
+		const renamed = await attempt(() => renameService(c.var.db, id, validate(rename, form).name));
+		if (renamed.ok) return c.redirect(servicePath(id, "renamed"), 303);
+		return refuse(c, id, { form: "rename", value: form.name ?? "", error: renamed.error });
+	})
+	.post("/:id/aliases", async (c) => {
+		const id = c.req.param("id");
+		const form = await readForm(c);
+		const added = await attempt(() => addAlias(c.var.db, id, validate(newAlias, form).alias));
+		if (added.ok) return c.redirect(servicePath(id, added.value.added ? "alias-added" : "alias-kept"), 303);
+		return refuse(c, id, { form: "alias", value: form.alias ?? "", error: added.error });
+	});
+
+/** The edit page again, with why a change was refused; an unknown service is a 404 page instead. */
+async function refuse(c: Context<AppEnv>, id: string, refusal: Refusal) {
+	if (refusal.error.status === 404) throw refusal.error;
+	const service = await loadService(c.var.db, id);
+	return c.html(<EditService service={service} refusal={refusal} />, refusal.error.status);
+}
 
 servicesPages.onError(renderError);

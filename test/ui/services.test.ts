@@ -1,0 +1,359 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { bucketStart, DAY, WEEK } from "../../src/api/metrics";
+import { database } from "../../src/db/client";
+import { serviceOverviewsStatement } from "../../src/db/deploys";
+import { leadTimeMediansStatement } from "../../src/db/metrics";
+import { admin, createService, examplePayload, integrationBeforeAll, postDeploy, unique } from "../helpers";
+import { page, signIn } from "./helpers";
+
+const integration = integrationBeforeAll("services pages");
+let cookie: string;
+beforeAll(async () => {
+	cookie = await signIn();
+});
+
+const NOW = Date.now();
+const iso = (ms: number) => new Date(ms).toISOString();
+const XSS = "<script>alert(1)</script>";
+
+/** Sends a deploy through the webhook, insisting it was accepted. */
+async function deploy(overrides: Record<string, unknown>) {
+	const res = await postDeploy(integration.webhook_url, examplePayload(overrides));
+	expect(res.status).toBe(202);
+}
+
+/** A fresh service with one fresh alias. */
+async function service(prefix: string) {
+	const alias = unique(prefix.toLowerCase());
+	return { ...(await createService(unique(prefix), [alias])), alias };
+}
+
+async function html(path: string, status = 200): Promise<string> {
+	const res = await page(cookie, path);
+	expect(res.status, path).toBe(status);
+	return res.text();
+}
+
+/** The table row that mentions `text`. */
+function rowOf(page: string, text: string): string {
+	const row = page.split("<tr>").find((r) => r.includes(text));
+	if (!row) throw new Error(`no row mentions ${text}`);
+	return row.slice(0, row.indexOf("</tr>"));
+}
+
+/** The cells of a row, as text. */
+const cells = (row: string) =>
+	[...row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => (m[1] ?? "").replace(/<[^>]+>/g, "").trim());
+
+/** The part of a page under the `<h2>` titled `title`, up to the next `<h2>`. */
+function section(page: string, title: string): string {
+	const start = page.search(new RegExp(`<h2[^>]*>${title}</h2>`));
+	if (start < 0) throw new Error(`no section ${title}`);
+	const end = page.indexOf("<h2", start + 1);
+	return page.slice(start, end < 0 ? undefined : end);
+}
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+async function serviceNamed(name: string) {
+	const { body } = await admin("GET", "/services");
+	return body.services.find((s: { name: string }) => s.name === name);
+}
+
+describe("the service list", () => {
+	// First in the file: storage is shared by its tests, and this one needs no services yet.
+	it("tells a newcomer what to do while there are no services", async () => {
+		const page = await html("/services");
+		expect(page).toContain("No services yet");
+		expect(page).toContain('href="/integrations/new"');
+		expect(page).toContain('href="/services/new"');
+	});
+
+	it("shows each service's current production deploy and its deploys of the last 30 days", async () => {
+		const svc = await service("Listed");
+		const at = (days: number) => iso(NOW - days * DAY);
+		await deploy({ service: svc.alias, environment: "Production", deployed_at: at(40), deploy_number: "1" });
+		await deploy({ service: svc.alias, environment: "Production", deployed_at: at(10), deploy_number: "2" });
+		// The latest production deploy, under another spelling of the name.
+		await deploy({ service: svc.alias, environment: "PROD", deployed_at: at(5), deploy_number: "3", status: "failed" });
+		await deploy({ service: svc.alias, environment: "staging", deployed_at: at(1), deploy_number: "4" });
+		const idle = await service("Idle");
+		await deploy({ service: idle.alias, environment: "staging", deployed_at: at(2), deploy_number: "9" });
+
+		const page = await html("/services");
+		expect(page).toContain("New service");
+		const [name, aliases, when, number, status, recent] = cells(rowOf(page, `href="/services/${svc.id}"`));
+		expect([name, aliases, number, status, recent]).toEqual([svc.name, svc.alias, "3", "failure", "3"]);
+		expect(when).toBe(`${at(5).slice(0, 10)} ${at(5).slice(11, 16)} UTC`);
+		expect(cells(rowOf(page, `href="/services/${idle.id}"`)).slice(2)).toEqual(["Not deployed", "", "", "1"]);
+	});
+
+	it("reads every service's summary with index seeks, never a scan of deploys", async () => {
+		const { sql, params } = serviceOverviewsStatement(database(env.DB), NOW).getQuery();
+		const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+			.bind(...params)
+			.all<{ detail: string }>();
+		const details = results.map((r) => r.detail);
+		expect(details.join("\n")).not.toMatch(/SCAN (deploys|d|r)\b/);
+		expect(details).toContain(
+			"SEARCH deploys USING COVERING INDEX deploys_environment_deployed_at_idx (environment>? AND environment<?)",
+		);
+		expect(details).toContain(
+			"SEARCH d USING COVERING INDEX deploys_service_environment_idx (service_id=? AND environment=?)",
+		);
+		expect(details).toContain("SEARCH d USING INDEX sqlite_autoindex_deploys_1 (id=?)");
+		expect(details).toContain(
+			"SEARCH r USING COVERING INDEX deploys_service_deployed_at_idx (service_id=? AND deployed_at>?)",
+		);
+	});
+});
+
+describe("creating a service", () => {
+	it("offers a form with a name and aliases", async () => {
+		const page = await html("/services/new");
+		expect(page).toContain('action="/services"');
+		expect(page).toContain('name="name"');
+		expect(page).toContain('<textarea name="aliases">');
+	});
+
+	it("creates the service with aliases one per line or comma separated, and shows it", async () => {
+		const name = unique("Created");
+		const [a, b, c] = [unique("a"), unique("b"), unique("c")];
+		const res = await page(cookie, "/services", { name, aliases: `${a}, ${b}\n${c}\n` });
+		expect(res.status).toBe(303);
+		const created = await serviceNamed(name);
+		expect(created.aliases).toEqual([a, b, c]);
+		expect(res.headers.get("Location")).toBe(`/services/${created.id}?done=created`);
+		const shown = await html(res.headers.get("Location") ?? "");
+		expect(shown).toContain(`<h1>${name}</h1>`);
+		expect(shown).toContain("The service was created.");
+	});
+
+	it("without aliases, makes the service answer to its own name", async () => {
+		const name = unique("Plain");
+		expect((await page(cookie, "/services", { name, aliases: " \n, " })).status).toBe(303);
+		expect((await serviceNamed(name)).aliases).toEqual([name]);
+	});
+
+	it("refuses a missing name with 400, keeping what was typed and creating nothing", async () => {
+		const alias = unique("typed");
+		const res = await page(cookie, "/services", { name: " ", aliases: alias });
+		expect(res.status).toBe(400);
+		const body = await res.text();
+		expect(body).toContain("That did not work");
+		expect(body).toContain("name");
+		expect(body).toContain(`<textarea name="aliases">${alias}</textarea>`);
+		const { body: list } = await admin("GET", "/services");
+		expect(list.services.some((s: { aliases: string[] }) => s.aliases.includes(alias))).toBe(false);
+	});
+
+	it("refuses a taken name or alias with 409, creating nothing", async () => {
+		const taken = await service("Taken");
+		const name = unique("Newcomer");
+		const res = await page(cookie, "/services", { name, aliases: `${unique("free")}\n${taken.alias}` });
+		expect(res.status).toBe(409);
+		const body = await res.text();
+		expect(body).toContain(`alias &#39;${taken.alias}&#39; already belongs to service &#39;${taken.name}&#39;`);
+		expect(body).toContain(`value="${name}"`);
+		expect(await serviceNamed(name)).toBeUndefined();
+
+		const again = await page(cookie, "/services", { name: taken.name.toUpperCase(), aliases: unique("other") });
+		expect(again.status).toBe(409);
+		expect(await again.text()).toContain("already exists");
+	});
+
+	it("shows names and aliases escaped, never as markup", async () => {
+		const name = unique(XSS);
+		const res = await page(cookie, "/services", { name, aliases: `${XSS}-${crypto.randomUUID()}` });
+		expect(res.status).toBe(303);
+		for (const path of ["/services", res.headers.get("Location") ?? ""]) {
+			const shown = await html(path);
+			expect(shown).not.toContain(XSS);
+			expect(shown).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+		}
+	});
+});
+
+describe("one service", () => {
+	it("answers an unknown id with a 404 page", async () => {
+		for (const path of ["/services/no-such-id", "/services/no-such-id/edit"]) {
+			expect(await html(path, 404)).toContain("no service with id &#39;no-such-id&#39;");
+		}
+		expect((await page(cookie, "/services/no-such-id/rename", { name: "x" })).status).toBe(404);
+		expect((await page(cookie, "/services/no-such-id/aliases", { alias: "x" })).status).toBe(404);
+	});
+
+	it("before any deploy, says how to send one and draws no chart", async () => {
+		const svc = await service("Fresh");
+		const page = await html(`/services/${svc.id}`);
+		expect(page).toContain(`href="/services/${svc.id}/edit"`);
+		const where = section(page, "What runs where");
+		expect(where).toContain("No deploys yet");
+		expect(where).toContain('href="/integrations"');
+		expect(where).toContain("curl -X POST");
+		expect(where).toContain(`&quot;service&quot;: &quot;${svc.alias}&quot;`);
+		const delivery = section(page, "Delivery");
+		expect(delivery).not.toContain("<svg");
+		expect(delivery).toContain("No deploys in the last 12 weeks.");
+		expect(delivery).toContain("No deploys with commit times in the last 12 weeks.");
+		expect(delivery).toContain("0 deploys");
+		expect(page).not.toContain("NaN");
+		expect(section(page, "Deploys")).toContain("No deploys yet.");
+	});
+
+	it("shows what runs where: each environment's latest deploy", async () => {
+		const svc = await service("Where");
+		const sha = "abcdef0123456789abcdef0123456789abcdef01";
+		await deploy({
+			service: svc.alias,
+			environment: "Production",
+			deployed_at: iso(NOW - 3 * DAY),
+			deploy_number: "7",
+		});
+		await deploy({
+			service: svc.alias,
+			environment: "Production",
+			deployed_at: iso(NOW - 2 * DAY),
+			deploy_number: "8",
+			status: "success",
+			commit: { sha, message: XSS },
+		});
+		await deploy({ service: svc.alias, environment: "staging", deployed_at: iso(NOW - DAY), deploy_number: "9" });
+		const page = await html(`/services/${svc.id}`);
+		expect(page).not.toContain(XSS);
+		const where = section(page, "What runs where");
+		expect(count(where, "<tr>")).toBe(3);
+		const [environment, , number, status, commit] = cells(rowOf(where, ">Production<"));
+		expect([environment, number, status, commit]).toEqual(["Production", "8", "success", sha.slice(0, 8)]);
+		expect(rowOf(where, ">Production<")).toMatch(/href="\/deploys\/[0-9a-f-]{36}"/);
+		expect(cells(rowOf(where, ">staging<"))[2]).toBe("9");
+	});
+
+	it("charts the last 12 weeks: a bar per week with deploys, a point per week with lead times", async () => {
+		const svc = await service("Charted");
+		// An hour into the week `weeksAgo` weeks before this one: in the past, whatever today is.
+		const inWeek = (weeksAgo: number) => bucketStart(NOW, "week") - weeksAgo * WEEK + 3_600_000;
+		const withLeadTime = (deployedAt: number, hours: number) => ({
+			service: svc.alias,
+			deployed_at: iso(deployedAt),
+			commit: { sha: crypto.randomUUID(), authoring_date: iso(deployedAt - hours * 3_600_000) },
+		});
+		await deploy(withLeadTime(inWeek(1), 2));
+		await deploy(withLeadTime(inWeek(1) + 60_000, 4));
+		await deploy(withLeadTime(inWeek(2), 6));
+		await deploy({ service: svc.alias, deployed_at: iso(inWeek(5)), commit: {} });
+		await deploy({ service: svc.alias, deployed_at: iso(inWeek(20)), commit: {} });
+
+		const delivery = section(await html(`/services/${svc.id}`), "Delivery");
+		expect(delivery).not.toContain("NaN");
+		expect(delivery).toContain("4 deploys");
+		expect(count(delivery, 'role="img"')).toBe(2);
+		expect(delivery).toContain('<title id="deploys-per-week-title">Deploys per week, last 12 weeks</title>');
+		// Weeks 1, 2 and 5 have deploys; week 20 is outside the chart (and the 90 days).
+		expect(count(delivery, 'class="bar"')).toBe(3);
+		expect(delivery).toMatch(/<rect class="bar"[^>]*><title>\w+ \d+: 2 deploys<\/title>/);
+		// Weeks 1 and 2 have lead times (medians 2 h and 6 h), next to each other: one line through two points.
+		expect(count(delivery, 'class="dot"')).toBe(2);
+		expect(count(delivery, 'class="line"')).toBe(1);
+		expect(delivery).toContain(": 2 hours</title>");
+		expect(delivery).toContain(": 6 hours</title>");
+		expect(delivery).not.toContain("style=");
+	});
+
+	it("lists its deploys 20 at a time, with links to older ones", async () => {
+		const svc = await service("Paged");
+		const first = NOW - 100 * DAY;
+		for (let i = 1; i <= 25; i++) {
+			await deploy({ service: svc.alias, deployed_at: iso(first + i * 60_000), deploy_number: String(i) });
+		}
+		const numbers = (page: string) =>
+			[
+				...(section(page, "Deploys")
+					.split("<tbody>")[1]
+					?.matchAll(/<td class="mono">(\d+)<\/td>/g) ?? []),
+			].map((m) => m[1]);
+
+		const newest = await html(`/services/${svc.id}`);
+		expect(numbers(newest)).toEqual(Array.from({ length: 20 }, (_, i) => String(25 - i)));
+		expect(newest).not.toContain("« Newest");
+		const older = /<a href="([^"]+)">Older »<\/a>/.exec(newest)?.[1]?.replaceAll("&amp;", "&") ?? "";
+		expect(older).toMatch(new RegExp(`^/services/${svc.id}\\?before=[\\w-]+#deploys$`));
+
+		const rest = await html(older.replace(/#.*/, ""));
+		expect(numbers(rest)).toEqual(["5", "4", "3", "2", "1"]);
+		expect(rest).not.toContain("Older »");
+		expect(rest).toContain(`<a href="/services/${svc.id}#deploys">« Newest</a>`);
+	});
+
+	it("answers a cursor it did not make with a 400 page", async () => {
+		const svc = await service("Cursor");
+		expect(await html(`/services/${svc.id}?before=nonsense`, 400)).toContain("not a cursor");
+	});
+
+	it("reads the weekly lead times through the service's index, scanning no deploys", async () => {
+		const statement = leadTimeMediansStatement(database(env.DB), {
+			serviceId: "some-service",
+			from: NOW - 90 * DAY,
+			to: NOW,
+			bucketOrigin: bucketStart(NOW - 90 * DAY, "week"),
+			bucketSize: WEEK,
+		});
+		const { sql, params } = statement.getQuery();
+		const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+			.bind(...params)
+			.all<{ detail: string }>();
+		const details = results.map((r) => r.detail);
+		expect(details).toContain(
+			"SEARCH d USING INDEX deploys_service_deployed_at_idx (service_id=? AND deployed_at>? AND deployed_at<?)",
+		);
+		expect(details.join("\n")).not.toMatch(/SCAN (deploys|d)\b/);
+	});
+});
+
+describe("editing a service", () => {
+	it("renames the service, and refuses a name another service has with 409", async () => {
+		const svc = await service("Renamed");
+		const other = await service("Other");
+		const edit = await html(`/services/${svc.id}/edit`);
+		expect(edit).toContain(`action="/services/${svc.id}/rename"`);
+		expect(edit).toContain("Aliases cannot be removed");
+
+		const name = unique("Better");
+		const res = await page(cookie, `/services/${svc.id}/rename`, { name });
+		expect(res.status).toBe(303);
+		expect(res.headers.get("Location")).toBe(`/services/${svc.id}?done=renamed`);
+		expect((await admin("GET", `/services/${svc.id}`)).body.name).toBe(name);
+
+		const refused = await page(cookie, `/services/${svc.id}/rename`, { name: other.name });
+		expect(refused.status).toBe(409);
+		const body = await refused.text();
+		expect(body).toContain("already exists");
+		expect(body).toContain(`value="${other.name}"`);
+		expect((await admin("GET", `/services/${svc.id}`)).body.name).toBe(name);
+
+		expect((await page(cookie, `/services/${svc.id}/rename`, { name: "" })).status).toBe(400);
+	});
+
+	it("adds an alias, and refuses one another service owns with 409", async () => {
+		const svc = await service("Aliased");
+		const other = await service("Owner");
+		const alias = unique("extra");
+		const res = await page(cookie, `/services/${svc.id}/aliases`, { alias });
+		expect(res.status).toBe(303);
+		expect(res.headers.get("Location")).toBe(`/services/${svc.id}?done=alias-added`);
+		expect((await admin("GET", `/services/${svc.id}`)).body.aliases).toEqual([svc.alias, alias]);
+
+		const again = await page(cookie, `/services/${svc.id}/aliases`, { alias: alias.toUpperCase() });
+		expect(again.headers.get("Location")).toBe(`/services/${svc.id}?done=alias-kept`);
+
+		const refused = await page(cookie, `/services/${svc.id}/aliases`, { alias: other.alias });
+		expect(refused.status).toBe(409);
+		const body = await refused.text();
+		expect(body).toContain(`already belongs to service &#39;${other.name}&#39;`);
+		expect(body).toContain(`name="alias" value="${other.alias}"`);
+		expect((await admin("GET", `/services/${svc.id}`)).body.aliases).toEqual([svc.alias, alias]);
+
+		expect((await page(cookie, `/services/${svc.id}/aliases`, { alias: " " })).status).toBe(400);
+	});
+});
