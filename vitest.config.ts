@@ -1,5 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig(async () => ({
 	plugins: [
@@ -16,5 +16,7 @@ export default defineConfig(async () => ({
 	],
 	test: {
 		setupFiles: ["./test/setup.ts"],
+		// The browser suite runs in Node against wrangler dev: `npm run test:e2e` (vitest.e2e.config.ts).
+		exclude: [...configDefaults.exclude, "test/e2e/**"],
 	},
 }));

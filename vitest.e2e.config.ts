@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * `npm run test:e2e`: the browser suite. It runs in Node (not the workerd pool
+ * of vitest.config.ts) and drives a real Chromium against `wrangler dev`,
+ * which the global setup starts on a throwaway database and stops afterwards.
+ */
+export default defineConfig({
+	test: {
+		include: ["test/e2e/**/*.test.mjs"],
+		environment: "node",
+		globalSetup: ["./test/e2e/server.mjs"],
+		// One server and one machine of two cores: files run one after another.
+		fileParallelism: false,
+		// Each step drives a browser through a few page loads; starting one takes seconds.
+		testTimeout: 60_000,
+		hookTimeout: 60_000,
+	},
+});
