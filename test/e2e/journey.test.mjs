@@ -366,6 +366,13 @@ describe("a newcomer's first session", () => {
 		await expectNothingInjected(page);
 		await screenshot(page, "09-deploys");
 
+		// The filters are a plain GET form.
+		await page.getByLabel("Environment").fill("Staging");
+		await page.getByRole("button", { name: "Filter" }).click();
+		await page.waitForURL((url) => url.searchParams.get("environment") === "Staging");
+		const staging = await rows(page.locator("main table"));
+		expect(staging.map((r) => [r.Service, r.Environment, r["#"]])).toEqual([[SERVICE_NAME, "Staging", "236"]]);
+
 		await visit(page, state.deployPath);
 		await page.getByRole("heading", { name: `Deploy #234 of ${SERVICE_NAME}` }).waitFor();
 		await expectNothingInjected(page);
@@ -492,6 +499,7 @@ describe("without JavaScript", () => {
 		await page.waitForURL(/\/services\/[0-9a-f-]{36}(\?.*)?$/);
 		await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Payments (no JS)");
 		await page.getByText("Aliases: payments-nojs, payments-api-nojs").waitFor();
+		await screenshot(page, "20-no-js-service");
 
 		// The same name in other letters is taken: the form comes back with why, and what was typed.
 		await visit(page, "/services/new");
@@ -500,6 +508,7 @@ describe("without JavaScript", () => {
 		await page.getByRole("alert").waitFor();
 		expect(here(page)).toBe("/services");
 		await expect(page.getByLabel("Name", { exact: true }).inputValue()).resolves.toBe("PAYMENTS (NO JS)");
+		await screenshot(page, "21-no-js-refused");
 	});
 
 	step("the integration page still shows the URL to select by hand", async () => {
@@ -509,5 +518,6 @@ describe("without JavaScript", () => {
 		await expect(page.locator("input#webhook-url").inputValue()).resolves.toMatch(/\/integrations\/deploy\//);
 		// The copy button needs the script: without it, it is not offered.
 		await expect(page.locator('button[data-copy="webhook-url"]').isVisible()).resolves.toBe(false);
+		await screenshot(page, "22-no-js-integration");
 	});
 });
