@@ -129,7 +129,12 @@ beforeAll(async () => {
 	] as const) {
 		await addFiller(filler);
 		measured[size] = {};
-		for (const [name, measure] of Object.entries(operations)) measured[size][name] = await measure();
+		for (const [name, measure] of Object.entries(operations)) {
+			// Steady state is what is budgeted: seeding can outlast the webhook URL's
+			// one-minute cache on a busy machine, so each operation runs once unmeasured.
+			await measure();
+			measured[size][name] = await measure();
+		}
 	}
 }, 120_000);
 
