@@ -1,11 +1,14 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
+import type { Database } from "../db/client";
 import {
 	createIntegration,
 	liveIntegration,
 	liveIntegrations,
+	previousWebhookTokens,
 	revokeIntegration,
+	rotateWebhookToken,
 	webhookUrl,
 } from "../db/integrations";
 import { INTEGRATION_KINDS, type IntegrationRow } from "../db/schema";
@@ -35,6 +38,40 @@ function present(row: IntegrationRow, origin: string) {
 const integrationSchema = z
 	.object({ id: z.string(), name: z.string(), kind, webhook_url: z.url(), created_at: isoTime })
 	.meta({ id: "Integration" });
+
+const integrationDetailSchema = integrationSchema
+	.extend({
+		previous_webhook_urls: z
+			.array(z.object({ webhook_url: z.url(), expires_at: isoTime }))
+			.meta({ description: "Retired URLs still accepted after a rotation, until `expires_at`" }),
+	})
+	.meta({ id: "IntegrationDetail" });
+
+const MAX_GRACE_SECONDS = 30 * 86_400;
+
+const rotation = optional(
+	object({
+		grace_seconds: optional(
+			z
+				.number({ error: "param must be a whole number of seconds" })
+				.int({ error: "param must be a whole number of seconds" })
+				.min(0, { error: `param must be between 0 and ${MAX_GRACE_SECONDS}` })
+				.max(MAX_GRACE_SECONDS, { error: `param must be between 0 and ${MAX_GRACE_SECONDS}` }),
+		).default(86_400),
+	}),
+);
+
+/** An integration with the retired URLs that still work. */
+async function detailed(db: Database, row: IntegrationRow, origin: string) {
+	const previous = await previousWebhookTokens(db, row.id);
+	return {
+		...present(row, origin),
+		previous_webhook_urls: previous.map((p) => ({
+			webhook_url: webhookUrl(origin, p.token),
+			expires_at: formatDatetime(p.expiresAt),
+		})),
+	};
+}
 
 const tags = ["Integrations"];
 
@@ -73,13 +110,30 @@ export const integrationsApi = new Hono<AppEnv>()
 		describeRoute({
 			tags,
 			summary: "One live integration",
-			responses: { 200: json("The integration", integrationSchema), ...errors(401, 404) },
+			responses: { 200: json("The integration", integrationDetailSchema), ...errors(401, 404) },
 		}),
 		async (c) => {
 			const id = c.req.param("id");
 			const row = await liveIntegration(c.var.db, id);
 			if (!row) throw notFound(id);
-			return c.json(present(row, new URL(c.req.url).origin));
+			return c.json(await detailed(c.var.db, row, new URL(c.req.url).origin));
+		},
+	)
+	.post(
+		"/:id/rotate",
+		describeRoute({
+			tags,
+			summary: "Give the integration a new webhook URL; the old one keeps working for `grace_seconds`",
+			description: `\`grace_seconds\` defaults to a day (86400); 0 retires the old URL at once; at most ${MAX_GRACE_SECONDS}.`,
+			requestBody: jsonBody(rotation, false),
+			responses: { 200: json("The integration with its new URL", integrationDetailSchema), ...errors(400, 401, 404) },
+		}),
+		async (c) => {
+			const input = validate(rotation, await readJson(c));
+			const id = c.req.param("id");
+			const row = await rotateWebhookToken(c.var.db, id, (input?.grace_seconds ?? 86_400) * 1000);
+			if (!row) throw notFound(id);
+			return c.json(await detailed(c.var.db, row, new URL(c.req.url).origin));
 		},
 	)
 	.delete(

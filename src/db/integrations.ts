@@ -1,9 +1,9 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Meter } from "../cost/meter";
 import type { Ledger } from "../ledger/ledger";
 import type { Database } from "./client";
 import { newId } from "./ids";
-import { type IntegrationKind, type IntegrationRow, integrations } from "./schema";
+import { type IntegrationKind, type IntegrationRow, integrations, retiredWebhookTokens } from "./schema";
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
@@ -11,29 +11,43 @@ const MAX_ENTRIES = 10_000;
 /**
  * Deliberate per-isolate cache of live webhook URLs (token → integration id),
  * so a busy pipeline's deploys skip one D1 query each. Only hits are cached, so
- * a new integration works at once. A revocation is enforced by the integration's
- * ledger, not by this lookup, so a stale entry cannot let a deploy in; it only
- * means that, for up to a minute in other isolates, a revoked URL answers a
- * malformed body with 400 rather than 404.
+ * a new integration works at once, and never past a retired URL's expiry. A
+ * revocation is enforced by the integration's ledger, not by this lookup, so a
+ * stale entry cannot let a deploy in; it only means that, for up to a minute in
+ * other isolates, a revoked URL answers a malformed body with 400 rather than
+ * 404, and a URL rotated with less than a minute's grace may still be accepted.
  */
 const live = new Map<string, { id: string; until: number }>();
 
-/** The live integration whose webhook URL carries `token`, if any. */
+/** The live integration whose webhook URL (current, or retired and within its grace) carries `token`. */
 export async function integrationByWebhookToken(db: Database, token: string, now = Date.now()) {
 	const cached = live.get(token);
 	if (cached && cached.until > now) return { id: cached.id };
 	const row = await db
-		.select({ id: integrations.id })
+		.select({ id: integrations.id, expiresAt: sql<number | null>`null` })
 		.from(integrations)
 		.where(and(eq(integrations.webhookToken, token), isNull(integrations.revokedAt)))
+		.unionAll(
+			db
+				.select({ id: integrations.id, expiresAt: retiredWebhookTokens.expiresAt })
+				.from(retiredWebhookTokens)
+				.innerJoin(integrations, eq(integrations.id, retiredWebhookTokens.integrationId))
+				.where(
+					and(
+						eq(retiredWebhookTokens.token, token),
+						gt(retiredWebhookTokens.expiresAt, now),
+						isNull(integrations.revokedAt),
+					),
+				),
+		)
 		.get();
 	if (row) {
 		if (live.size >= MAX_ENTRIES) live.clear();
-		live.set(token, { id: row.id, until: now + TTL_MS });
-	} else {
-		live.delete(token);
+		live.set(token, { id: row.id, until: Math.min(now + TTL_MS, row.expiresAt ?? Number.POSITIVE_INFINITY) });
+		return { id: row.id };
 	}
-	return row;
+	live.delete(token);
+	return undefined;
 }
 
 /** Forgets a revoked integration's URL in this isolate at once. */
@@ -85,6 +99,37 @@ export async function revokeIntegration(
 	meter.add({ doRequests: 1 });
 	await db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id));
 	return true;
+}
+
+/**
+ * Gives an integration a new webhook URL. The old one keeps working for
+ * `graceMs` (0: not at all), so pipelines can be moved over without losing a
+ * deploy. Answers the updated integration, or undefined if it is not live.
+ */
+export async function rotateWebhookToken(db: Database, id: string, graceMs: number, now = Date.now()) {
+	const row = await liveIntegration(db, id);
+	if (!row) return undefined;
+	const token = crypto.randomUUID();
+	await db.batch([
+		db.insert(retiredWebhookTokens).values({
+			token: row.webhookToken,
+			integrationId: id,
+			retiredAt: now,
+			expiresAt: now + graceMs,
+		}),
+		db.update(integrations).set({ webhookToken: token }).where(eq(integrations.id, id)),
+	]);
+	if (graceMs === 0) forgetWebhookToken(row.webhookToken);
+	return { ...row, webhookToken: token };
+}
+
+/** An integration's retired URLs still within their grace, the latest first. */
+export function previousWebhookTokens(db: Database, id: string, now = Date.now()) {
+	return db
+		.select({ token: retiredWebhookTokens.token, expiresAt: retiredWebhookTokens.expiresAt })
+		.from(retiredWebhookTokens)
+		.where(and(eq(retiredWebhookTokens.integrationId, id), gt(retiredWebhookTokens.expiresAt, now)))
+		.orderBy(desc(retiredWebhookTokens.expiresAt));
 }
 
 /** The URL pipelines post to; the token is the secret, so it is shown only to admins. */

@@ -25,6 +25,23 @@ export const integrations = sqliteTable(
 	(t) => [uniqueIndex("integrations_webhook_token_unique").on(t.webhookToken)],
 );
 
+/**
+ * Webhook URLs an integration used before its latest rotation, accepted until
+ * `expires_at` so pipelines can move to the new URL without losing a deploy.
+ */
+export const retiredWebhookTokens = sqliteTable(
+	"retired_webhook_tokens",
+	{
+		token: text().primaryKey(),
+		integrationId: text("integration_id")
+			.notNull()
+			.references(() => integrations.id),
+		retiredAt: integer("retired_at").notNull(),
+		expiresAt: integer("expires_at").notNull(),
+	},
+	(t) => [index("retired_webhook_tokens_integration_idx").on(t.integrationId, t.expiresAt)],
+);
+
 export const services = sqliteTable(
 	"services",
 	{

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
 	ADMIN,
 	admin,
@@ -105,10 +105,10 @@ describe("GET /api/integrations", () => {
 });
 
 describe("GET /api/integrations/:id", () => {
-	it("answers the integration as it was created", async () => {
+	it("answers the integration as it was created, with no previous URLs", async () => {
 		const integration = await createIntegration(unique("CI"));
 		const res = await admin("GET", `/integrations/${integration.id}`);
-		expect(res).toEqual({ status: 200, body: integration });
+		expect(res).toEqual({ status: 200, body: { ...integration, previous_webhook_urls: [] } });
 	});
 
 	it("answers 404 in the error shape for an unknown id", async () => {
@@ -178,5 +178,75 @@ describe("DELETE /api/integrations/:id", () => {
 		await admin("DELETE", `/integrations/${doomed.id}`);
 		const res = await postDeploy(kept.webhook_url, examplePayload({ service: unique("svc") }));
 		expect(res.status).toBe(202);
+	});
+});
+
+describe("POST /api/integrations/:id/rotate", () => {
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	it("issues a new URL and keeps the old one working for a day by default", async () => {
+		const integration = await createIntegration(unique("rotating"));
+		const res = await admin("POST", `/integrations/${integration.id}/rotate`);
+		expect(res.status).toBe(200);
+		expect(res.body.webhook_url).not.toBe(integration.webhook_url);
+		expect(res.body.previous_webhook_urls).toEqual([
+			{ webhook_url: integration.webhook_url, expires_at: expect.stringMatching(ISO_DATETIME) },
+		]);
+		const expires = Date.parse(res.body.previous_webhook_urls[0].expires_at);
+		expect(expires - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+		expect(expires - Date.now()).toBeLessThanOrEqual(86_400_000);
+
+		for (const url of [integration.webhook_url, res.body.webhook_url]) {
+			expect((await postDeploy(url, examplePayload({ service: unique("svc") }))).status).toBe(202);
+		}
+		expect((await admin("GET", `/integrations/${integration.id}`)).body).toEqual(res.body);
+	});
+
+	it("treats both URLs as one integration: a dedup_id seen on the old URL is a duplicate on the new", async () => {
+		const integration = await createIntegration(unique("same-ledger"));
+		const payload = examplePayload({ service: unique("svc") });
+		expect((await postDeploy(integration.webhook_url, payload)).status).toBe(202);
+		const rotated = (await admin("POST", `/integrations/${integration.id}/rotate`)).body;
+		expect((await postDeploy(rotated.webhook_url, payload)).body.result).toBe("duplicate_deploy");
+	});
+
+	it("retires the old URL at once with grace_seconds 0", async () => {
+		const integration = await createIntegration(unique("at-once"));
+		// Cached as live by a first deploy: the rotation must still take effect.
+		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
+		const res = await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 });
+		expect(res.body.previous_webhook_urls).toEqual([]);
+		expectError(await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") })), 404);
+		expect((await postDeploy(res.body.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
+	});
+
+	it("answers 404 on the old URL once the grace is over, even after it was cached", async () => {
+		const integration = await createIntegration(unique("grace"));
+		await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 30 });
+		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
+		vi.useFakeTimers({ now: Date.now() + 31_000, toFake: ["Date"] });
+		expectError(await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") })), 404);
+	});
+
+	it("stops accepting old URLs when the integration is revoked", async () => {
+		const integration = await createIntegration(unique("revoked-rotated"));
+		const rotated = (await admin("POST", `/integrations/${integration.id}/rotate`)).body;
+		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
+		for (const url of [integration.webhook_url, rotated.webhook_url]) {
+			expectError(await postDeploy(url, examplePayload({ service: unique("svc") })), 404);
+		}
+		expectError(await admin("POST", `/integrations/${integration.id}/rotate`), 404);
+	});
+
+	it.each([-1, 1.5, "60", 30 * 86_400 + 1])("refuses grace_seconds %j", async (grace) => {
+		const integration = await createIntegration(unique("bad-grace"));
+		expectError(
+			await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: grace }),
+			400,
+			"Grace seconds Error",
+		);
+		expect((await admin("GET", `/integrations/${integration.id}`)).body.webhook_url).toBe(integration.webhook_url);
 	});
 });
