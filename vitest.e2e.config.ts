@@ -4,6 +4,10 @@ import { defineConfig } from "vitest/config";
  * `npm run test:e2e`: the browser suite. It runs in Node (not the workerd pool
  * of vitest.config.ts) and drives a real Chromium against `wrangler dev`,
  * which the global setup starts on a throwaway database and stops afterwards.
+ *
+ * Needs /usr/bin/chromium (`apt-get install chromium`; E2E_CHROMIUM names
+ * another). Full-page screenshots of every page land in test/e2e/screenshots/;
+ * `UPDATE_DOCS_SCREENSHOTS=1 npm run test:e2e` also retakes docs/*.png.
  */
 export default defineConfig({
 	test: {
