@@ -121,3 +121,36 @@ describe("integration pages", () => {
 		expect((await page(cookie, `/integrations/${id}/revoke`, {})).status).toBe(404);
 	});
 });
+
+describe("rotating an integration's URL", () => {
+	it("asks how long to keep the old URL, then shows the new one and until when the old one works", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Leaky"));
+		const old = await webhookUrlOf(id);
+		const confirm = await (await page(cookie, `/integrations/${id}/rotate`)).text();
+		expect(confirm).toContain('name="grace_seconds"');
+		expect(confirm).toContain('<option value="86400" selected="">1 day</option>');
+
+		const res = await page(cookie, `/integrations/${id}/rotate`, { grace_seconds: "3600" });
+		expect(res.status).toBe(303);
+		expect(res.headers.get("Location")).toBe(`/integrations/${id}?rotated`);
+		const fresh = await webhookUrlOf(id);
+		expect(fresh).not.toBe(old);
+		const html = await (await page(cookie, `/integrations/${id}?rotated`)).text();
+		expect(html).toContain("has a new URL");
+		expect(html).toContain(`value="${fresh}"`);
+		expect(html).toContain(`…${old.slice(-6)}`);
+		expect(html).not.toContain(old);
+		expect((await postDeploy(old, examplePayload({ service: unique("svc") }))).status).toBe(202);
+	});
+
+	it("retires the old URL at once when asked, and refuses periods it did not offer", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Burnt"));
+		const old = await webhookUrlOf(id);
+		expect((await page(cookie, `/integrations/${id}/rotate`, { grace_seconds: "99" })).status).toBe(400);
+		expect(await webhookUrlOf(id)).toBe(old);
+		expect((await page(cookie, `/integrations/${id}/rotate`, { grace_seconds: "0" })).status).toBe(303);
+		expect((await postDeploy(old, examplePayload({ service: unique("svc") }))).status).toBe(404);
+	});
+});

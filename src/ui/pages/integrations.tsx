@@ -5,7 +5,9 @@ import {
 	createIntegration,
 	liveIntegration,
 	liveIntegrations,
+	previousWebhookTokens,
 	revokeIntegration,
+	rotateWebhookToken,
 	webhookUrl,
 } from "../../db/integrations";
 import { INTEGRATION_KINDS, type IntegrationKind, type IntegrationRow } from "../../db/schema";
@@ -22,9 +24,23 @@ import { signedIn } from "../security";
 
 const LATEST = 10;
 
+/** Grace periods offered when rotating a URL, in seconds. */
+const GRACE: [number, string][] = [
+	[0, "None: retire it now"],
+	[3_600, "1 hour"],
+	[86_400, "1 day"],
+	[7 * 86_400, "7 days"],
+	[30 * 86_400, "30 days"],
+];
+const GRACE_CHOICES = GRACE.map(([seconds]) => String(seconds)) as [string, ...string[]];
+
 const newIntegration = object({
 	name: requiredText({ max: 255 }),
 	kind: z.enum(INTEGRATION_KINDS, { error: "param must be one of the tiles" }),
+});
+
+const rotation = object({
+	grace_seconds: z.enum(GRACE_CHOICES, { error: "param must be one of the offered periods" }).transform(Number),
 });
 
 const isKind = (value: string): value is IntegrationKind => (INTEGRATION_KINDS as readonly string[]).includes(value);
@@ -74,25 +90,34 @@ function NewForm({ kind, name, errors }: { kind: IntegrationKind; name: string; 
 	);
 }
 
+type Previous = { token: string; expiresAt: number }[];
+
 function Show({
 	integration,
 	origin,
 	deploys,
+	previous,
+	notice,
 }: {
 	integration: IntegrationRow;
 	origin: string;
 	deploys: Awaited<ReturnType<typeof listDeploys>>;
+	previous: Previous;
+	notice?: string;
 }) {
 	const url = webhookUrl(origin, integration.webhookToken);
 	const kind = KINDS[integration.kind];
 	return (
-		<Page title={integration.name} section="integrations">
+		<Page title={integration.name} section="integrations" notice={notice}>
 			<div class="heading">
 				<h1>{integration.name}</h1>
 				<span class="muted">
 					{kind.label} · created <Time ms={integration.createdAt} />
 				</span>
 				<div class="actions">
+					<a class="button secondary" href={`/integrations/${integration.id}/rotate`}>
+						Rotate URL…
+					</a>
 					<a class="button secondary" href={`/integrations/${integration.id}/revoke`}>
 						Revoke…
 					</a>
@@ -104,6 +129,12 @@ function Show({
 					label="Deploy endpoint (keep it secret: anyone with it can report deploys)"
 					value={url}
 				/>
+				{previous.map((p) => (
+					<p class="muted">
+						The previous URL, ending <code>…{p.token.slice(-6)}</code>, is still accepted until{" "}
+						<Time ms={p.expiresAt} relative={false} />.
+					</p>
+				))}
 			</div>
 			<h2>Report deploys from {kind.label}</h2>
 			<p class="muted">{kind.blurb}. Replace the service name and environment with your own.</p>
@@ -184,8 +215,54 @@ export const integrationPages = new Hono<AppEnv>()
 	})
 	.get("/:id", async (c) => {
 		const integration = await loaded(c, c.req.param("id"));
-		const deploys = await listDeploys(c.var.db, { integrationId: integration.id, limit: LATEST });
-		return c.html(<Show integration={integration} origin={new URL(c.req.url).origin} deploys={deploys} />);
+		const [deploys, previous] = await Promise.all([
+			listDeploys(c.var.db, { integrationId: integration.id, limit: LATEST }),
+			previousWebhookTokens(c.var.db, integration.id),
+		]);
+		const notice =
+			c.req.query("rotated") !== undefined ? "The integration has a new URL: update your pipelines." : undefined;
+		return c.html(
+			<Show
+				integration={integration}
+				origin={new URL(c.req.url).origin}
+				deploys={deploys}
+				previous={previous}
+				notice={notice}
+			/>,
+		);
+	})
+	.get("/:id/rotate", async (c) => {
+		const integration = await loaded(c, c.req.param("id"));
+		return c.html(
+			<Page title={`Rotate ${integration.name}`} section="integrations">
+				<h1>Give {integration.name} a new URL?</h1>
+				<form method="post" action={`/integrations/${integration.id}/rotate`} class="stack panel">
+					<p>
+						Do this when the URL may have leaked. Pipelines must then post to the new URL; for the grace period you
+						choose the old one keeps working, so no deploy is lost while you update them.
+					</p>
+					<label>
+						Keep the old URL working for
+						<select name="grace_seconds">
+							{GRACE.map(([seconds, label]) => (
+								<option value={String(seconds)} selected={seconds === 86_400}>
+									{label}
+								</option>
+							))}
+						</select>
+					</label>
+					<div>
+						<button type="submit">Rotate URL</button> <a href={`/integrations/${integration.id}`}>Cancel</a>
+					</div>
+				</form>
+			</Page>,
+		);
+	})
+	.post("/:id/rotate", async (c) => {
+		const id = c.req.param("id");
+		const { grace_seconds } = validate(rotation, await readForm(c));
+		if (!(await rotateWebhookToken(c.var.db, id, grace_seconds * 1000))) throw notFound(id);
+		return c.redirect(`/integrations/${id}?rotated`, 303);
 	})
 	.get("/:id/revoke", async (c) => {
 		const integration = await loaded(c, c.req.param("id"));
