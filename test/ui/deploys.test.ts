@@ -9,7 +9,7 @@ import {
 	postDeploy,
 	unique,
 } from "../helpers";
-import { escaped, page, unescaped } from "./signed-in";
+import { escaped, unescaped, view } from "./helpers";
 
 const integration = integrationBeforeAll("ui deploys tests");
 
@@ -34,7 +34,7 @@ function linkTo(html: string, text: string): string | undefined {
 
 /** The list page for these filters, insisting on a 200. */
 async function listPage(params: Record<string, string>) {
-	const res = await page(`/deploys?${new URLSearchParams(params)}`);
+	const res = await view(`/deploys?${new URLSearchParams(params)}`);
 	expect(res.status).toBe(200);
 	return res.html;
 }
@@ -155,7 +155,7 @@ describe("GET /deploys", () => {
 		const pages: string[][] = [];
 		let next: string | undefined = `/deploys?${new URLSearchParams({ environment })}`;
 		while (next && pages.length < 10) {
-			const res = await page(next);
+			const res = await view(next);
 			expect(res.status).toBe(200);
 			pages.push(shown(res.html));
 			if (pages.length > 1) expect(linkTo(res.html, "« Newest")).toBe(`/deploys?environment=${environment}`);
@@ -175,7 +175,7 @@ describe("GET /deploys", () => {
 			[{ from: "2030-03-05", to: "2030-03-01" }, "from"],
 			[{ cursor: "not-a-cursor" }, "cursor"],
 		] as const) {
-			const res = await page(`/deploys?${new URLSearchParams(params)}`);
+			const res = await view(`/deploys?${new URLSearchParams(params)}`);
 			expect(res.status).toBe(400);
 			expect(res.html).toContain("That request was not valid");
 			expect(res.html).toMatch(new RegExp(`<li>[^<]*: ${field}</li>`));
@@ -189,7 +189,7 @@ describe("GET /deploys/:id", () => {
 		const alias = (overrides.service as string | undefined) ?? unique("detail");
 		await deploy({ service: alias, ...overrides });
 		const [id] = await idsFromApi({ service: alias });
-		const res = await page(`/deploys/${id}`);
+		const res = await view(`/deploys/${id}`);
 		expect(res.status).toBe(200);
 		return { id, html: res.html };
 	}
@@ -254,7 +254,7 @@ describe("GET /deploys/:id", () => {
 	});
 
 	it("answers an unknown id with a 404 page", async () => {
-		const res = await page("/deploys/no-such-deploy");
+		const res = await view("/deploys/no-such-deploy");
 		expect(res.status).toBe(404);
 		expect(res.html).toContain("Not found");
 		expect(res.html).toContain("no deploy with id");

@@ -22,3 +22,40 @@ export function page(cookie: string, path: string, fields?: Record<string, strin
 	const headers = { Cookie: cookie, Accept: "text/html", ...(fields && { Origin: ORIGIN }) };
 	return browse(path, fields ? { method: "POST", headers, body: form(fields) } : { headers });
 }
+
+/** A page as the tests read it. */
+export type Page = { status: number; html: string; location: string | null };
+
+let session: Promise<string> | undefined;
+/** One session for a whole test file, for tests that only need to be signed in. */
+const sharedSession = () => {
+	session ??= signIn();
+	return session;
+};
+
+async function read(res: Response): Promise<Page> {
+	return { status: res.status, html: await res.text(), location: res.headers.get("Location") };
+}
+
+/** GETs a page as the signed-in admin. */
+export async function view(path: string): Promise<Page> {
+	return read(await page(await sharedSession(), path));
+}
+
+/** Submits a form (a POST from our own origin) as the signed-in admin. */
+export async function submit(path: string, fields: Record<string, string> = {}): Promise<Page> {
+	return read(await page(await sharedSession(), path, fields));
+}
+
+/** Text as the HTML shows it: `&`, `<`, `>` and quotes escaped. */
+export const escaped = (text: string) =>
+	text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+
+/** An attribute's value as written in HTML, unescaped (Hono escapes `&` in hrefs). */
+export const unescaped = (text: string) =>
+	text
+		.replaceAll("&quot;", '"')
+		.replaceAll("&#39;", "'")
+		.replaceAll("&lt;", "<")
+		.replaceAll("&gt;", ">")
+		.replaceAll("&amp;", "&");

@@ -9,7 +9,7 @@ import {
 	suggestedAliases,
 	unique,
 } from "../helpers";
-import { escaped, page, submit } from "./signed-in";
+import { escaped, submit, view } from "./helpers";
 
 const integration = integrationBeforeAll("ui suggestions tests");
 
@@ -26,7 +26,7 @@ const rowOf = (html: string, alias: string) => html.split("<tr>").find((row) => 
 
 /** The suggestions page for `state`, insisting on a 200. */
 async function listed(state: "open" | "ignored" = "open") {
-	const res = await page(state === "open" ? "/suggestions" : "/suggestions?state=ignored");
+	const res = await view(state === "open" ? "/suggestions" : "/suggestions?state=ignored");
 	expect(res.status).toBe(200);
 	return res.html;
 }
@@ -75,7 +75,7 @@ describe("GET /suggestions", () => {
 	});
 
 	it("answers an unknown state with a 400 page naming the field", async () => {
-		const res = await page("/suggestions?state=bogus");
+		const res = await view("/suggestions?state=bogus");
 		expect(res.status).toBe(400);
 		expect(res.html).toMatch(/<li>[^<]*: state<\/li>/);
 	});
@@ -185,7 +185,7 @@ describe("ignore and un-ignore", () => {
 
 		const ignored = await submit(`/suggestions/${id}/ignore`);
 		expect(ignored.status).toBe(303);
-		const afterIgnore = await page(ignored.location ?? "");
+		const afterIgnore = await view(ignored.location ?? "");
 		expect(afterIgnore.html).toContain('class="notice"');
 		expect(afterIgnore.html).toContain("The alias is ignored");
 		expect(rowOf(afterIgnore.html, alias)).toBeUndefined();
@@ -196,7 +196,7 @@ describe("ignore and un-ignore", () => {
 
 		const unignored = await submit(`/suggestions/${id}/unignore`);
 		expect(unignored.status).toBe(303);
-		const afterUnignore = await page(unignored.location ?? "");
+		const afterUnignore = await view(unignored.location ?? "");
 		expect(afterUnignore.html).toContain("The alias is suggested again");
 		expect(rowOf(afterUnignore.html, alias)).toBeDefined();
 		expect(rowOf(await listed("ignored"), alias)).toBeUndefined();
