@@ -30,6 +30,8 @@ export function Page({ title, section, signedIn = true, notice, children }: Page
 					<meta charset="utf-8" />
 					<meta name="viewport" content="width=device-width, initial-scale=1" />
 					<title>{`${title} · Deploy tracker`}</title>
+					{/* No favicon: an empty one saves every page a 404. */}
+					<link rel="icon" href="data:," />
 					<link rel="stylesheet" href={assetUrl(assets.stylesheet)} />
 					<script src={assetUrl(assets.script)} defer />
 				</head>

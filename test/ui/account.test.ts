@@ -1,3 +1,4 @@
+import { exports } from "cloudflare:workers";
 import { generateSignedCookie } from "hono/cookie";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { admin, ORIGIN, unique } from "../helpers";
@@ -23,6 +24,12 @@ describe("signing in", () => {
 		const html = await res.text();
 		expect(html).toMatch(/^<!doctype html>/);
 		expect(html).toContain('name="token"');
+	});
+
+	it("mentions the local development token only on a local server", async () => {
+		expect(await (await browse("/login")).text()).not.toContain("dev-admin-token");
+		const local = await exports.default.fetch(new Request("http://localhost:8787/login"));
+		expect(await local.text()).toContain("<code>dev-admin-token</code>");
 	});
 
 	it("refuses a wrong token with 401 and no cookie", async () => {

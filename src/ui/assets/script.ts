@@ -20,7 +20,7 @@ for (const button of document.querySelectorAll("[data-copy]")) {
 	});
 }
 const units = [["year", 31536e6], ["month", 2592e6], ["week", 6048e5], ["day", 864e5], ["hour", 36e5], ["minute", 6e4]];
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "always" });
 function ago(at) {
 	const delta = at - Date.now();
 	for (const [unit, ms] of units) if (Math.abs(delta) >= ms) return relative.format(Math.round(delta / ms), unit);

@@ -68,8 +68,8 @@ button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
 button.link { background: none; border: 0; padding: 0; color: var(--accent); }
 .copy { display: flex; gap: 0.5rem; align-items: center; }
 .copy input { flex: 1; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.copy button { display: none; }
-.js .copy button { display: inline-block; }
+[data-copy] { display: none; }
+.js [data-copy] { display: inline-block; }
 .pager { display: flex; justify-content: space-between; margin-top: 0.8rem; }
 .chart svg { width: 100%; height: auto; display: block; }
 .chart .bar { fill: var(--accent); } .chart .line { stroke: var(--ok); fill: none; stroke-width: 2; }

@@ -8,7 +8,10 @@ import { Page } from "../layout";
 import { sameOriginForms, signedIn, uiHeaders } from "../security";
 import { endSession, startSession } from "../session";
 
-function SignIn({ next, problem }: { next: string; problem?: string }) {
+/** Whether the page is served by `wrangler dev` on this machine, where the token is the documented local one. */
+const isLocal = (url: string) => ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
+
+function SignIn({ next, problem, local }: { next: string; problem?: string; local: boolean }) {
 	return (
 		<Page title="Sign in" signedIn={false}>
 			<h1>Sign in</h1>
@@ -17,7 +20,16 @@ function SignIn({ next, problem }: { next: string; problem?: string }) {
 				<input type="hidden" name="next" value={next} />
 				<label>
 					Admin token
-					<small>The ADMIN_TOKEN secret this deployment was given (locally: dev-admin-token).</small>
+					<small>
+						The ADMIN_TOKEN secret this deployment was given
+						{local && (
+							<>
+								{" "}
+								(with <code>npm run dev</code>: <code>dev-admin-token</code>)
+							</>
+						)}
+						.
+					</small>
 					<input type="password" name="token" autocomplete="current-password" required autofocus />
 				</label>
 				<div>
@@ -31,17 +43,17 @@ function SignIn({ next, problem }: { next: string; problem?: string }) {
 /** Signing in and out, and the start page. */
 export const accountPages = new Hono<AppEnv>()
 	.get("/", ...signedIn, (c) => c.redirect("/services", 303))
-	.get("/login", uiHeaders, (c) => c.html(<SignIn next={localPath(c.req.query("next"))} />))
+	.get("/login", uiHeaders, (c) => c.html(<SignIn next={localPath(c.req.query("next"))} local={isLocal(c.req.url)} />))
 	.post("/login", uiHeaders, sameOriginForms, async (c) => {
 		const form = await readForm(c);
 		const next = localPath(form.next);
 		const expected = c.env.ADMIN_TOKEN;
 		if (!expected) {
 			const problem = "ADMIN_TOKEN is not set, so nobody can sign in: run `wrangler secret put ADMIN_TOKEN`";
-			return c.html(<SignIn next={next} problem={problem} />, 503);
+			return c.html(<SignIn next={next} problem={problem} local={isLocal(c.req.url)} />, 503);
 		}
 		if (!(await sameSecret(form.token ?? "", expected))) {
-			return c.html(<SignIn next={next} problem="that is not the admin token" />, 401);
+			return c.html(<SignIn next={next} problem="that is not the admin token" local={isLocal(c.req.url)} />, 401);
 		}
 		await startSession(c, expected);
 		return c.redirect(next, 303);

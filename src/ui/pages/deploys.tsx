@@ -226,7 +226,7 @@ function Detail({ found, integrationName }: { found: Found; integrationName?: st
 							"Status",
 							<>
 								<StatusBadge status={d.status} />
-								{d.statusRaw && <span class="muted"> sent as “{d.statusRaw}”</span>}
+								{d.statusRaw && d.statusRaw !== d.status && <span class="muted"> sent as “{d.statusRaw}”</span>}
 							</>,
 						],
 						["Description", d.description],

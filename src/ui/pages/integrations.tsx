@@ -142,8 +142,14 @@ function Show({
 			<h2>Latest deploys</h2>
 			{deploys.length === 0 ? (
 				<Empty title="No deploys yet">
-					<p>Send one with:</p>
-					<pre>{snippet("deploy", url)}</pre>
+					{integration.kind === "deploy" ? (
+						<p>Send one with the snippet above.</p>
+					) : (
+						<>
+							<p>Try it now from a terminal:</p>
+							<pre>{snippet("deploy", url)}</pre>
+						</>
+					)}
 				</Empty>
 			) : (
 				<>
