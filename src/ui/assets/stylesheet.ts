@@ -57,9 +57,10 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .card .label { color: var(--muted); font-size: 0.85rem; }
 form.stack { display: grid; gap: 0.9rem; max-width: 32rem; }
 form.filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: 0.6rem; align-items: end; margin-bottom: 1rem; }
-form.inline { display: inline-flex; gap: 0.4rem; align-items: center; flex-wrap: wrap; margin: 0; }
+form.inline { display: inline-flex; gap: 0.4rem; align-items: flex-end; flex-wrap: wrap; margin: 0; }
 label { display: grid; gap: 0.25rem; font-weight: 500; }
 label small { font-weight: 400; color: var(--muted); }
+input, select { height: 2.3rem; }
 input, select, textarea { font: inherit; color: var(--text); background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.4rem 0.6rem; min-width: 0; }
 textarea { min-height: 5rem; }
 button, .button { font: inherit; display: inline-block; cursor: pointer; border-radius: 6px; padding: 0.4rem 0.9rem; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-text); }
