@@ -187,3 +187,31 @@ export const deployStatuses = sqliteTable(
 
 export type IntegrationRow = typeof integrations.$inferSelect;
 export type ServiceRow = typeof services.$inferSelect;
+
+/**
+ * Who changed what, when: one row per management action, written in the same
+ * D1 batch as the change itself, so neither exists without the other.
+ */
+export const auditEvents = sqliteTable(
+	"audit_events",
+	{
+		id: text().primaryKey(),
+		at: integer().notNull(),
+		/** How the change came in: `api` (bearer token) or `ui` (a signed-in browser). */
+		via: text({ enum: ["api", "ui"] }).notNull(),
+		/** Which admin token was presented: `current`, or `previous` during a rotation. */
+		credential: text({ enum: ["current", "previous"] }).notNull(),
+		/** The client's address as Cloudflare saw it, when known. */
+		ip: text(),
+		action: text().notNull(),
+		targetType: text("target_type").notNull(),
+		targetId: text("target_id").notNull(),
+		/** A JSON object with what the action was given (names, aliases, grace periods). */
+		details: text(),
+	},
+	(t) => [
+		index("audit_events_at_idx").on(t.at, t.id),
+		index("audit_events_target_idx").on(t.targetType, t.targetId, t.at, t.id),
+	],
+);
+export type AuditEventRow = typeof auditEvents.$inferSelect;
