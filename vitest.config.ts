@@ -8,8 +8,14 @@ export default defineConfig(async () => ({
 			miniflare: {
 				bindings: {
 					ADMIN_TOKEN: "test-admin-token",
+					// Tests run mid-rotation: both tokens are in force (see test/api/audit.test.ts).
+					ADMIN_TOKEN_PREVIOUS: "test-previous-admin-token",
 					// The real migrations, applied by test/setup.ts exactly as wrangler would.
 					TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+					// Replaying a fuzz run (test/webhook/fuzz.test.ts): workerd has no process.env of the shell.
+					FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+					FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+					FUZZ_PATH: process.env.FUZZ_PATH ?? "",
 				},
 			},
 		}),

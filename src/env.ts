@@ -1,3 +1,4 @@
+import type { Actor } from "./audit/actor";
 import type { Meter } from "./cost/meter";
 import type { Database } from "./db/client";
 import type { Ledger } from "./ledger/ledger";
@@ -9,6 +10,8 @@ declare global {
 			LEDGER: DurableObjectNamespace<Ledger>;
 			/** Bearer token for `/api`. A Worker secret; unset means the API stays closed. */
 			ADMIN_TOKEN?: string;
+			/** The token being retired during a rotation: accepted alongside ADMIN_TOKEN until removed. */
+			ADMIN_TOKEN_PREVIOUS?: string;
 			/** Webhook requests one integration may make at once, and per second after that (see ledger/rate-limit.ts). */
 			WEBHOOK_BURST?: string;
 			WEBHOOK_PER_SECOND?: string;
@@ -24,5 +27,7 @@ export type AppEnv = {
 		meter: Meter;
 		/** D1 through Drizzle, metered into `meter`. */
 		db: Database;
+		/** Who is making a management change; set once the admin token or session is checked. */
+		actor: Actor;
 	};
 };

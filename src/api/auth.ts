@@ -1,21 +1,15 @@
 import { createMiddleware } from "hono/factory";
+import { actorOf } from "../audit/actor";
+import { adminTokens, credentialFor } from "../audit/credentials";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 
-const encoder = new TextEncoder();
-
-/** Constant-time comparison: both sides are hashed first so their lengths match too. */
-export async function sameSecret(given: string, expected: string): Promise<boolean> {
-	const [a, b] = await Promise.all(
-		[given, expected].map((text) => crypto.subtle.digest("SHA-256", encoder.encode(text))),
-	);
-	return crypto.subtle.timingSafeEqual(a as ArrayBuffer, b as ArrayBuffer);
-}
-
-/** Guards the management API with `Authorization: Bearer <ADMIN_TOKEN>`; with no token set it stays shut. */
+/**
+ * Guards the management API with `Authorization: Bearer <admin token>` (either
+ * token during a rotation) and records who is acting; with no token set it stays shut.
+ */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-	const expected = c.env.ADMIN_TOKEN;
-	if (!expected) {
+	if (adminTokens(c.env).length === 0) {
 		throw ApiError.of(
 			503,
 			"Configuration Error",
@@ -23,10 +17,12 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
 		);
 	}
 	const given = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "")?.[1];
-	if (!given || !(await sameSecret(given, expected))) {
+	const credential = given === undefined ? undefined : await credentialFor(c.env, given);
+	if (!credential) {
 		throw ApiError.of(401, "Authorization Error", "send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`", {
 			"WWW-Authenticate": 'Bearer realm="deploy-tracker"',
 		});
 	}
+	c.set("actor", actorOf(c, "api", credential));
 	await next();
 });

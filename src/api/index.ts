@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
+import { auditApi } from "./audit";
 import { requireAdmin } from "./auth";
 import { deploysApi } from "./deploys";
 import { integrationsApi } from "./integrations";
@@ -16,4 +17,5 @@ export const api = new Hono<AppEnv>()
 	.route("/deploys", deploysApi)
 	.route("/suggestions", suggestionsApi)
 	.route("/people", peopleApi)
-	.route("/metrics", metricsApi);
+	.route("/metrics", metricsApi)
+	.route("/audit", auditApi);

@@ -88,7 +88,7 @@ export const integrationsApi = new Hono<AppEnv>()
 			responses: { 201: json("The integration", integrationSchema), ...errors(400, 401) },
 		}),
 		async (c) => {
-			const row = await createIntegration(c.var.db, validate(newIntegration, await readJson(c)));
+			const row = await createIntegration(c.var.db, validate(newIntegration, await readJson(c)), c.var.actor);
 			return c.json(present(row, new URL(c.req.url).origin), 201);
 		},
 	)
@@ -131,7 +131,7 @@ export const integrationsApi = new Hono<AppEnv>()
 		async (c) => {
 			const input = validate(rotation, await readJson(c));
 			const id = c.req.param("id");
-			const row = await rotateWebhookToken(c.var.db, id, (input?.grace_seconds ?? 86_400) * 1000);
+			const row = await rotateWebhookToken(c.var.db, id, (input?.grace_seconds ?? 86_400) * 1000, c.var.actor);
 			if (!row) throw notFound(id);
 			return c.json(await detailed(c.var.db, row, new URL(c.req.url).origin));
 		},
@@ -145,7 +145,7 @@ export const integrationsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const id = c.req.param("id");
-			if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id))) throw notFound(id);
+			if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor))) throw notFound(id);
 			return c.body(null, 204);
 		},
 	);

@@ -58,7 +58,7 @@ export const servicesApi = new Hono<AppEnv>()
 			responses: { 201: json("The service", serviceSchema), ...errors(400, 401, 409) },
 		}),
 		async (c) => {
-			const service = await createService(c.var.db, validate(serviceInput, await readJson(c)));
+			const service = await createService(c.var.db, validate(serviceInput, await readJson(c)), c.var.actor);
 			return c.json(presentService(service), 201);
 		},
 	)
@@ -95,7 +95,7 @@ export const servicesApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const { name } = validate(rename, await readJson(c));
-			return c.json(presentService(await renameService(c.var.db, c.req.param("id"), name)));
+			return c.json(presentService(await renameService(c.var.db, c.req.param("id"), name, c.var.actor)));
 		},
 	)
 	.get(
@@ -135,7 +135,7 @@ export const servicesApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const { alias } = validate(newAlias, await readJson(c));
-			const { service, added } = await addAlias(c.var.db, c.req.param("id"), alias);
+			const { service, added } = await addAlias(c.var.db, c.req.param("id"), alias, c.var.actor);
 			return c.json(presentService(service), added ? 201 : 200);
 		},
 	);

@@ -66,7 +66,7 @@ function ignoring(ignored: boolean, summary: string) {
 		}),
 		async (c: Context<AppEnv, "/:id">) => {
 			const id = c.req.param("id");
-			await setIgnored(c.var.db, id, ignored);
+			await setIgnored(c.var.db, id, ignored, c.var.actor);
 			return c.json(await answer(c.var.db, id));
 		},
 	] as const;
@@ -104,7 +104,7 @@ export const suggestionsApi = new Hono<AppEnv>()
 		async (c) => {
 			const input = validate(acceptInput, await readJson(c));
 			const id = c.req.param("id");
-			const serviceId = await accept(c.var.db, id, input?.name);
+			const serviceId = await accept(c.var.db, id, c.var.actor, input?.name);
 			return c.json(await answer(c.var.db, id, serviceId), 201);
 		},
 	)
@@ -119,7 +119,7 @@ export const suggestionsApi = new Hono<AppEnv>()
 		async (c) => {
 			const input = validate(attachInput, await readJson(c));
 			const id = c.req.param("id");
-			await attach(c.var.db, id, input.service_id);
+			await attach(c.var.db, id, input.service_id, c.var.actor);
 			return c.json(await answer(c.var.db, id, input.service_id));
 		},
 	)

@@ -1,4 +1,6 @@
 import { eq } from "drizzle-orm";
+import type { Actor } from "../audit/actor";
+import { audited } from "../audit/log";
 import {
 	aliasKey,
 	aliasOwners,
@@ -36,32 +38,50 @@ async function unclaimed(db: Database, names: string[], serviceId?: string): Pro
 }
 
 /** A new service; without aliases it answers to its own name. */
-export async function createService(db: Database, input: { name: string; aliases?: string[] }): Promise<Service> {
+export async function createService(
+	db: Database,
+	input: { name: string; aliases?: string[] },
+	actor: Actor,
+): Promise<Service> {
 	if (await serviceByName(db, input.name)) throw nameTaken(input.name);
 	const names = await unclaimed(db, input.aliases ?? [input.name]);
 	const { id, statements } = newService(db, input.name, names, Date.now());
-	await orConflict(db.batch(statements), conflict("the service name or one of its aliases was taken meanwhile"));
+	const audit = audited(db, actor, "service.create", { type: "service", id }, { name: input.name, aliases: names });
+	await orConflict(
+		db.batch([...statements, audit]),
+		conflict("the service name or one of its aliases was taken meanwhile"),
+	);
 	return loadService(db, id);
 }
 
 /** Gives a service one more alias; `added` is false when it already had it. */
-export async function addAlias(db: Database, id: string, alias: string): Promise<{ service: Service; added: boolean }> {
+export async function addAlias(
+	db: Database,
+	id: string,
+	alias: string,
+	actor: Actor,
+): Promise<{ service: Service; added: boolean }> {
 	const service = await loadService(db, id);
 	const [fresh] = await unclaimed(db, [alias], service.id);
 	if (fresh === undefined) return { service, added: false };
 	await orConflict(
-		db.batch(claimAliases(db, service.id, [fresh], Date.now())),
+		db.batch([
+			...claimAliases(db, service.id, [fresh], Date.now()),
+			audited(db, actor, "service.alias.add", { type: "service", id: service.id }, { alias: fresh }),
+		]),
 		conflict(`alias '${fresh}' was claimed meanwhile`),
 	);
 	return { service: await loadService(db, service.id), added: true };
 }
 
 /** Renames a service. Aliases stay: pipelines keep reporting under the names they know. */
-export async function renameService(db: Database, id: string, name: string): Promise<Service> {
+export async function renameService(db: Database, id: string, name: string, actor: Actor): Promise<Service> {
 	const service = await loadService(db, id);
 	if (service.name === name) return service;
 	const holder = await serviceByName(db, name);
 	if (holder && holder.id !== id) throw nameTaken(name);
-	await orConflict(db.update(services).set({ name }).where(eq(services.id, id)), nameTaken(name));
+	const rename = db.update(services).set({ name }).where(eq(services.id, id));
+	const audit = audited(db, actor, "service.rename", { type: "service", id }, { from: service.name, to: name });
+	await orConflict(db.batch([rename, audit]), nameTaken(name));
 	return loadService(db, id);
 }

@@ -1,3 +1,5 @@
+import type { Actor } from "../audit/actor";
+import { type AuditTarget, audited } from "../audit/log";
 import { findService, serviceByName } from "../db/catalog";
 import type { Database } from "../db/client";
 import {
@@ -9,6 +11,8 @@ import {
 	setSuggestionIgnored,
 } from "../db/suggestions";
 import { ApiError, orConflict } from "../http/errors";
+
+const target = (id: string): AuditTarget => ({ type: "suggestion", id });
 
 // What can be done with a suggestion, shared by the API and the UI. Each action
 // names the states it may start from; losing a race to another action (or to a
@@ -28,7 +32,7 @@ async function actionable(db: Database, id: string, from: SuggestionState[]): Pr
 }
 
 /** A new service (named after the alias unless `name` is given) owns the alias. Answers the service's id. */
-export async function accept(db: Database, id: string, name?: string): Promise<string> {
+export async function accept(db: Database, id: string, actor: Actor, name?: string): Promise<string> {
 	const suggestion = await actionable(db, id, ["open", "ignored"]);
 	const serviceName = name ?? suggestion.alias;
 	if (await serviceByName(db, serviceName)) {
@@ -38,20 +42,23 @@ export async function accept(db: Database, id: string, name?: string): Promise<s
 			`a service named '${serviceName}' already exists; attach the alias to it instead`,
 		);
 	}
-	return settle(acceptSuggestion(db, suggestion, serviceName));
+	const audit = audited(db, actor, "suggestion.accept", target(id), { name: serviceName });
+	return settle(acceptSuggestion(db, suggestion, serviceName, [audit]));
 }
 
 /** The alias joins an existing service. */
-export async function attach(db: Database, id: string, serviceId: string): Promise<void> {
+export async function attach(db: Database, id: string, serviceId: string, actor: Actor): Promise<void> {
 	const suggestion = await actionable(db, id, ["open", "ignored"]);
 	if (!(await findService(db, serviceId))) {
 		throw ApiError.of(404, "Service id Error", `no service with id '${serviceId}'`);
 	}
-	await settle(attachSuggestion(db, suggestion, serviceId));
+	const audit = audited(db, actor, "suggestion.attach", target(id), { service_id: serviceId });
+	await settle(attachSuggestion(db, suggestion, serviceId, [audit]));
 }
 
 /** Ignore (from open) or un-ignore (from ignored): deploys keep being recorded either way. */
-export async function setIgnored(db: Database, id: string, ignored: boolean): Promise<void> {
+export async function setIgnored(db: Database, id: string, ignored: boolean, actor: Actor): Promise<void> {
 	const suggestion = await actionable(db, id, [ignored ? "open" : "ignored"]);
-	await settle(setSuggestionIgnored(db, suggestion, ignored));
+	const audit = audited(db, actor, ignored ? "suggestion.ignore" : "suggestion.unignore", target(id));
+	await settle(setSuggestionIgnored(db, suggestion, ignored, [audit]));
 }

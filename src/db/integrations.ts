@@ -1,4 +1,6 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Actor } from "../audit/actor";
+import { audited } from "../audit/log";
 import type { Meter } from "../cost/meter";
 import type { Ledger } from "../ledger/ledger";
 import type { Database } from "./client";
@@ -56,7 +58,7 @@ export function forgetWebhookToken(token: string): void {
 }
 
 /** A new integration with a fresh secret webhook token. */
-export async function createIntegration(db: Database, input: { name: string; kind: IntegrationKind }) {
+export async function createIntegration(db: Database, input: { name: string; kind: IntegrationKind }, actor: Actor) {
 	const row: IntegrationRow = {
 		id: newId(),
 		...input,
@@ -64,7 +66,10 @@ export async function createIntegration(db: Database, input: { name: string; kin
 		createdAt: Date.now(),
 		revokedAt: null,
 	};
-	await db.insert(integrations).values(row);
+	await db.batch([
+		db.insert(integrations).values(row),
+		audited(db, actor, "integration.create", { type: "integration", id: row.id }, input),
+	]);
 	return row;
 }
 
@@ -90,6 +95,7 @@ export async function revokeIntegration(
 	ledgers: DurableObjectNamespace<Ledger>,
 	meter: Meter,
 	id: string,
+	actor: Actor,
 ): Promise<boolean> {
 	const row = await liveIntegration(db, id);
 	if (!row) return false;
@@ -97,7 +103,10 @@ export async function revokeIntegration(
 	// The ledger first: from here on no webhook can be accepted, even one already past the D1 check.
 	await ledgers.get(ledgers.idFromName(id)).revoke();
 	meter.add({ doRequests: 1 });
-	await db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id));
+	await db.batch([
+		db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id)),
+		audited(db, actor, "integration.revoke", { type: "integration", id }),
+	]);
 	return true;
 }
 
@@ -106,7 +115,7 @@ export async function revokeIntegration(
  * `graceMs` (0: not at all), so pipelines can be moved over without losing a
  * deploy. Answers the updated integration, or undefined if it is not live.
  */
-export async function rotateWebhookToken(db: Database, id: string, graceMs: number, now = Date.now()) {
+export async function rotateWebhookToken(db: Database, id: string, graceMs: number, actor: Actor, now = Date.now()) {
 	const row = await liveIntegration(db, id);
 	if (!row) return undefined;
 	const token = crypto.randomUUID();
@@ -118,6 +127,7 @@ export async function rotateWebhookToken(db: Database, id: string, graceMs: numb
 			expiresAt: now + graceMs,
 		}),
 		db.update(integrations).set({ webhookToken: token }).where(eq(integrations.id, id)),
+		audited(db, actor, "integration.rotate", { type: "integration", id }, { grace_seconds: graceMs / 1000 }),
 	]);
 	if (graceMs === 0) forgetWebhookToken(row.webhookToken);
 	return { ...row, webhookToken: token };

@@ -1,4 +1,5 @@
 import { and, count, desc, eq, max, min, notExists } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { claimAliases, newService, type Statements } from "./catalog";
 import type { Database } from "./client";
 import { aliases, deploys, suggestionEvents, suggestions } from "./schema";
@@ -63,30 +64,49 @@ function act(
 	action: SuggestionAction,
 	serviceId: string | null,
 	rest: Statements,
+	also: BatchItem<"sqlite">[],
 ) {
 	const event = db
 		.insert(suggestionEvents)
 		.values({ suggestionId: suggestion.id, version: suggestion.version, action, serviceId, at: Date.now() });
-	return db.batch([event, ...rest]);
+	return db.batch([event, ...rest, ...also]);
 }
 
-/** Accept: a new service named `name` that owns the alias. Answers the service's id. */
-export async function acceptSuggestion(db: Database, suggestion: Suggestion, name: string): Promise<string> {
+/**
+ * Accept: a new service named `name` that owns the alias. Answers the service's
+ * id. `also` (here and below) joins the same batch, e.g. the audit row.
+ */
+export async function acceptSuggestion(
+	db: Database,
+	suggestion: Suggestion,
+	name: string,
+	also: BatchItem<"sqlite">[] = [],
+): Promise<string> {
 	const { id, statements } = newService(db, name, [suggestion.alias], Date.now());
-	await act(db, suggestion, "accept", id, statements);
+	await act(db, suggestion, "accept", id, statements, also);
 	return id;
 }
 
 /** Attach: the alias joins an existing service. */
-export async function attachSuggestion(db: Database, suggestion: Suggestion, serviceId: string): Promise<void> {
-	await act(db, suggestion, "attach", serviceId, claimAliases(db, serviceId, [suggestion.alias], Date.now()));
+export async function attachSuggestion(
+	db: Database,
+	suggestion: Suggestion,
+	serviceId: string,
+	also: BatchItem<"sqlite">[] = [],
+): Promise<void> {
+	await act(db, suggestion, "attach", serviceId, claimAliases(db, serviceId, [suggestion.alias], Date.now()), also);
 }
 
 /** Ignore or un-ignore: deploys keep being recorded under the alias either way. */
-export async function setSuggestionIgnored(db: Database, suggestion: Suggestion, ignored: boolean): Promise<void> {
+export async function setSuggestionIgnored(
+	db: Database,
+	suggestion: Suggestion,
+	ignored: boolean,
+	also: BatchItem<"sqlite">[] = [],
+): Promise<void> {
 	const update = db
 		.update(suggestions)
 		.set({ state: ignored ? "ignored" : "open", version: suggestion.version + 1 })
 		.where(eq(suggestions.id, suggestion.id));
-	await act(db, suggestion, ignored ? "ignore" : "unignore", null, [update]);
+	await act(db, suggestion, ignored ? "ignore" : "unignore", null, [update], also);
 }

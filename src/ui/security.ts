@@ -1,8 +1,9 @@
 import { csrf } from "hono/csrf";
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
+import { actorOf } from "../audit/actor";
 import type { AppEnv } from "../env";
-import { hasSession } from "./session";
+import { sessionCredential } from "./session";
 
 /**
  * Headers for every UI response: a CSP without inline script or style, no
@@ -34,7 +35,11 @@ const noStore = createMiddleware<AppEnv>(async (c, next) => {
 
 /** Without a session, a page request goes to sign-in and comes back afterwards. */
 const requireSession = createMiddleware<AppEnv>(async (c, next) => {
-	if (await hasSession(c)) return next();
+	const credential = await sessionCredential(c);
+	if (credential) {
+		c.set("actor", actorOf(c, "ui", credential));
+		return next();
+	}
 	const url = new URL(c.req.url);
 	const back = c.req.method === "GET" ? `${url.pathname}${url.search}` : "/";
 	return c.redirect(`/login?next=${encodeURIComponent(back)}`, 303);

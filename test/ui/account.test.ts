@@ -48,7 +48,7 @@ describe("signing in", () => {
 		expect(res.status).toBe(303);
 		expect(redirectTarget(res)).toBe("/deploys?status=failure");
 		const cookie = res.headers.get("Set-Cookie") ?? "";
-		expect(cookie).toMatch(/^session=\d+\.[^;]+;/);
+		expect(cookie).toMatch(/^session=\d+%3Acurrent\.[^;]+;/);
 		expect(cookie).toMatch(/; HttpOnly/);
 		expect(cookie).toMatch(/; Secure/);
 		expect(cookie).toMatch(/; SameSite=Strict/);

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { sameSecret } from "../../api/auth";
+import { adminTokens, credentialFor } from "../../audit/credentials";
 import type { AppEnv } from "../../env";
 import { FormErrors } from "../components";
 import { renderError } from "../errors";
@@ -47,15 +47,15 @@ export const accountPages = new Hono<AppEnv>()
 	.post("/login", uiHeaders, sameOriginForms, async (c) => {
 		const form = await readForm(c);
 		const next = localPath(form.next);
-		const expected = c.env.ADMIN_TOKEN;
-		if (!expected) {
+		if (adminTokens(c.env).length === 0) {
 			const problem = "ADMIN_TOKEN is not set, so nobody can sign in: run `wrangler secret put ADMIN_TOKEN`";
 			return c.html(<SignIn next={next} problem={problem} local={isLocal(c.req.url)} />, 503);
 		}
-		if (!(await sameSecret(form.token ?? "", expected))) {
+		const credential = await credentialFor(c.env, form.token ?? "");
+		if (!credential) {
 			return c.html(<SignIn next={next} problem="that is not the admin token" local={isLocal(c.req.url)} />, 401);
 		}
-		await startSession(c, expected);
+		await startSession(c, credential);
 		return c.redirect(next, 303);
 	})
 	.post("/logout", uiHeaders, sameOriginForms, (c) => {

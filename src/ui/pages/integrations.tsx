@@ -214,7 +214,7 @@ export const integrationPages = new Hono<AppEnv>()
 	})
 	.post("/", async (c) => {
 		const form = await readForm(c);
-		const created = await attempt(() => createIntegration(c.var.db, validate(newIntegration, form)));
+		const created = await attempt(() => createIntegration(c.var.db, validate(newIntegration, form), c.var.actor));
 		if (created.ok) return c.redirect(`/integrations/${created.value.id}`, 303);
 		const kind = isKind(form.kind ?? "") ? (form.kind as IntegrationKind) : "deploy";
 		return c.html(<NewForm kind={kind} name={form.name ?? ""} errors={created.error.errors} />, created.error.status);
@@ -267,7 +267,7 @@ export const integrationPages = new Hono<AppEnv>()
 	.post("/:id/rotate", async (c) => {
 		const id = c.req.param("id");
 		const { grace_seconds } = validate(rotation, await readForm(c));
-		if (!(await rotateWebhookToken(c.var.db, id, grace_seconds * 1000))) throw notFound(id);
+		if (!(await rotateWebhookToken(c.var.db, id, grace_seconds * 1000, c.var.actor))) throw notFound(id);
 		return c.redirect(`/integrations/${id}?rotated`, 303);
 	})
 	.get("/:id/revoke", async (c) => {
@@ -294,7 +294,7 @@ export const integrationPages = new Hono<AppEnv>()
 	})
 	.post("/:id/revoke", async (c) => {
 		const id = c.req.param("id");
-		if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id))) throw notFound(id);
+		if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor))) throw notFound(id);
 		return c.redirect("/integrations?revoked", 303);
 	});
 

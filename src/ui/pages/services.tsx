@@ -429,7 +429,7 @@ export const servicesPages = new Hono<AppEnv>()
 		const form = await readForm(c);
 		const aliases = splitList(form.aliases);
 		const input = { name: form.name, aliases: aliases.length > 0 ? aliases : undefined };
-		const created = await attempt(() => createService(c.var.db, validate(serviceInput, input)));
+		const created = await attempt(() => createService(c.var.db, validate(serviceInput, input), c.var.actor));
 		if (created.ok) return c.redirect(servicePath(created.value.id, "created"), 303);
 		return c.html(
 			<NewService name={form.name ?? ""} aliases={form.aliases ?? ""} errors={created.error.errors} />,
@@ -460,14 +460,14 @@ export const servicesPages = new Hono<AppEnv>()
 	.post("/:id/rename", async (c) => {
 		const id = c.req.param("id");
 		const form = await readForm(c);
-		const renamed = await attempt(() => renameService(c.var.db, id, validate(rename, form).name));
+		const renamed = await attempt(() => renameService(c.var.db, id, validate(rename, form).name, c.var.actor));
 		if (renamed.ok) return c.redirect(servicePath(id, "renamed"), 303);
 		return refuse(c, id, { form: "rename", value: form.name ?? "", error: renamed.error });
 	})
 	.post("/:id/aliases", async (c) => {
 		const id = c.req.param("id");
 		const form = await readForm(c);
-		const added = await attempt(() => addAlias(c.var.db, id, validate(newAlias, form).alias));
+		const added = await attempt(() => addAlias(c.var.db, id, validate(newAlias, form).alias, c.var.actor));
 		if (added.ok) return c.redirect(servicePath(id, added.value.added ? "alias-added" : "alias-kept"), 303);
 		return refuse(c, id, { form: "alias", value: form.alias ?? "", error: added.error });
 	});

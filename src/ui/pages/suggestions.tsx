@@ -176,25 +176,25 @@ export const suggestionsPages = new Hono<AppEnv>()
 	.post("/:id/accept", (c) =>
 		act(c, "open", async (id, form) => {
 			const input = validate(acceptInput, form);
-			return `/services/${await accept(c.var.db, id, input?.name)}`;
+			return `/services/${await accept(c.var.db, id, c.var.actor, input?.name)}`;
 		}),
 	)
 	.post("/:id/attach", (c) =>
 		act(c, "open", async (id, form) => {
 			const input = validate(attachInput, form);
-			await attach(c.var.db, id, input.service_id);
+			await attach(c.var.db, id, input.service_id, c.var.actor);
 			return `/services/${input.service_id}`;
 		}),
 	)
 	.post("/:id/ignore", (c) =>
 		act(c, "open", async (id) => {
-			await setIgnored(c.var.db, id, true);
+			await setIgnored(c.var.db, id, true, c.var.actor);
 			return "/suggestions?done=ignored";
 		}),
 	)
 	.post("/:id/unignore", (c) =>
 		act(c, "ignored", async (id) => {
-			await setIgnored(c.var.db, id, false);
+			await setIgnored(c.var.db, id, false, c.var.actor);
 			return "/suggestions?done=unignored";
 		}),
 	);

@@ -1,0 +1,92 @@
+import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
+import { z } from "zod";
+import { listAuditEvents } from "../audit/log";
+import type { AuditEventRow } from "../db/schema";
+import type { AppEnv } from "../env";
+import { decodeCursor, encodeCursor } from "../http/cursor";
+import { formatDatetime } from "../http/datetime";
+import { ApiError } from "../http/errors";
+import { errors, isoTime, json, validated } from "../http/openapi";
+import { object, optional, optionalText } from "../http/validation";
+
+const MAX_LIMIT = 200;
+
+const query = object({
+	target_type: optional(
+		z.enum(["integration", "service", "suggestion"], {
+			error: "param must be one of: integration, service, suggestion",
+		}),
+	),
+	target_id: optionalText({ max: 64 }),
+	action: optionalText({ max: 64 }),
+	limit: optional(
+		z.coerce
+			.number({ error: "param must be a whole number" })
+			.int({ error: "param must be a whole number" })
+			.min(1, { error: `param must be between 1 and ${MAX_LIMIT}` })
+			.max(MAX_LIMIT, { error: `param must be between 1 and ${MAX_LIMIT}` }),
+	),
+	cursor: optionalText({ max: 512 }),
+});
+
+const cursorKey = z.tuple([z.number().int(), z.string()]);
+
+const eventSchema = z
+	.object({
+		id: z.string(),
+		at: isoTime,
+		via: z.enum(["api", "ui"]),
+		credential: z.enum(["current", "previous"]),
+		ip: z.string().nullable(),
+		action: z.string().meta({ example: "service.rename" }),
+		target: z.object({ type: z.string(), id: z.string() }),
+		details: z.record(z.string(), z.unknown()).nullable(),
+	})
+	.meta({ id: "AuditEvent" });
+
+function present(row: AuditEventRow): z.output<typeof eventSchema> {
+	return {
+		id: row.id,
+		at: formatDatetime(row.at),
+		via: row.via,
+		credential: row.credential,
+		ip: row.ip,
+		action: row.action,
+		target: { type: row.targetType, id: row.targetId },
+		details: row.details === null ? null : JSON.parse(row.details),
+	};
+}
+
+export const auditApi = new Hono<AppEnv>().get(
+	"/",
+	describeRoute({
+		tags: ["Audit"],
+		summary: "Management actions, newest first: who (API or UI, which admin token, from where), what and when",
+		responses: {
+			200: json("A page of events", z.object({ events: z.array(eventSchema), next_cursor: z.string().nullable() })),
+			...errors(400, 401),
+		},
+	}),
+	validated("query", query),
+	async (c) => {
+		const q = c.req.valid("query");
+		if (q.target_id !== undefined && q.target_type === undefined) {
+			throw ApiError.of(400, "Target id Error", "param needs target_type too: target_id");
+		}
+		const limit = q.limit ?? 50;
+		const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, cursorKey);
+		const rows = await listAuditEvents(c.var.db, {
+			target: q.target_type === undefined ? undefined : { type: q.target_type, id: q.target_id },
+			action: q.action,
+			before: before && { at: before[0], id: before[1] },
+			limit: limit + 1,
+		});
+		const page = rows.slice(0, limit);
+		const last = page.at(-1);
+		return c.json({
+			events: page.map(present),
+			next_cursor: rows.length > limit && last ? encodeCursor([last.at, last.id]) : null,
+		});
+	},
+);

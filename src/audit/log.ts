@@ -1,0 +1,59 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "../db/client";
+import { newId } from "../db/ids";
+import { auditEvents } from "../db/schema";
+import type { Actor } from "./actor";
+
+export type AuditTarget = { type: "integration" | "service" | "suggestion"; id: string };
+
+/**
+ * The audit row for one management action, to go in the same D1 batch as the
+ * change itself: the log never shows a change that did not happen, nor misses one that did.
+ */
+export function audited(
+	db: Database,
+	actor: Actor,
+	action: string,
+	target: AuditTarget,
+	details?: Record<string, unknown>,
+): BatchItem<"sqlite"> {
+	const at = Date.now();
+	return db.insert(auditEvents).values({
+		id: newId(at),
+		at,
+		via: actor.via,
+		credential: actor.credential,
+		ip: actor.ip,
+		action,
+		targetType: target.type,
+		targetId: target.id,
+		details: details === undefined ? null : JSON.stringify(details),
+	});
+}
+
+export type AuditFilter = {
+	target?: { type: string; id?: string };
+	action?: string;
+	before?: { at: number; id: string };
+	limit: number;
+};
+
+/** Audit events newest first; a target filter is served by its own index. */
+export function listAuditEvents(db: Database, f: AuditFilter) {
+	return db
+		.select()
+		.from(auditEvents)
+		.where(
+			and(
+				f.target === undefined ? undefined : eq(auditEvents.targetType, f.target.type),
+				f.target?.id === undefined ? undefined : eq(auditEvents.targetId, f.target.id),
+				f.action === undefined ? undefined : eq(auditEvents.action, f.action),
+				f.before === undefined
+					? undefined
+					: sql`(${auditEvents.at}, ${auditEvents.id}) < (${f.before.at}, ${f.before.id})`,
+			),
+		)
+		.orderBy(desc(auditEvents.at), desc(auditEvents.id))
+		.limit(f.limit);
+}
