@@ -1,0 +1,176 @@
+// What the reporter and example tests share: the Management API of the
+// server the global setup started, shell runs with a controlled environment,
+// throwaway git repositories, and an HTTP server in front of the worker that
+// fails on command.
+
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
+
+export const baseUrl = inject("baseUrl");
+const adminToken = inject("adminToken");
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const REPORTER = join(ROOT, "scripts/report-deploy.sh");
+
+/**
+ * A Management API call, answering the status and parsed body.
+ * @param {string} method
+ * @param {string} path under /api
+ * @param {unknown} [body]
+ * @returns {Promise<{ status: number, body: any }>}
+ */
+export async function api(method, path, body) {
+	const response = await fetch(`${baseUrl}/api${path}`, {
+		method,
+		headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	const text = await response.text();
+	return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * A fresh integration, so each test counts only its own deploys.
+ * @param {string} [kind]
+ * @returns {Promise<{ id: string, webhookUrl: string }>}
+ */
+export async function newIntegration(kind = "deploy") {
+	const { status, body } = await api("POST", "/integrations", { name: `e2e ${randomUUID()}`, kind });
+	if (status !== 201) throw new Error(`creating an integration answered ${status}`);
+	return { id: body.id, webhookUrl: body.webhook_url };
+}
+
+/**
+ * Every deploy an integration received, newest first.
+ * @param {string} integrationId
+ * @returns {Promise<any[]>}
+ */
+export async function deploysOf(integrationId) {
+	const { status, body } = await api("GET", `/deploys?integration=${integrationId}`);
+	if (status !== 200) throw new Error(`listing deploys answered ${status}`);
+	return body.deploys;
+}
+
+/**
+ * The environment of every shell run: PATH and a HOME of its own, nothing
+ * else of ours, so no CI variable of the machine running the suite (GITHUB_*,
+ * CI_*) reaches the script, nor anyone's git configuration.
+ * @param {string} home
+ * @param {Record<string, string>} [vars]
+ */
+export const cleanEnv = (home, vars = {}) => ({
+	PATH: process.env.PATH ?? "/usr/bin:/bin",
+	HOME: home,
+	GIT_CONFIG_NOSYSTEM: "1",
+	...vars,
+});
+
+/**
+ * Runs a program to completion, answering its exit code and output.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ cwd: string, env: Record<string, string>, timeoutMs?: number }} options
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
+ */
+export function run(command, args, { cwd, env, timeoutMs = 30_000 }) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+		let stdout = "";
+		let stderr = "";
+		child.stdout.setEncoding("utf8").on("data", (chunk) => {
+			stdout += chunk;
+		});
+		child.stderr.setEncoding("utf8").on("data", (chunk) => {
+			stderr += chunk;
+		});
+		child.once("error", reject);
+		child.once("close", (code) => resolve({ code, stdout, stderr }));
+	});
+}
+
+/**
+ * A temporary directory, removed by the returned function.
+ * @returns {Promise<{ dir: string, remove: () => Promise<void> }>}
+ */
+export async function tempDir() {
+	const dir = await mkdtemp(join(tmpdir(), "deploy-tracker-e2e-pipelines-"));
+	return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A git repository in `dir` whose one commit has exactly `message` (no
+ * cleanup: leading and trailing spaces, blank lines, control characters stay).
+ * @param {string} dir
+ * @param {{ message: string, author: { name: string, email: string, date: string }, branch?: string }} commit
+ * @returns {Promise<string>} the commit's sha
+ */
+export async function gitRepo(dir, { message, author, branch = "main" }) {
+	const env = cleanEnv(dir, {
+		GIT_AUTHOR_NAME: author.name,
+		GIT_AUTHOR_EMAIL: author.email,
+		GIT_AUTHOR_DATE: author.date,
+		GIT_COMMITTER_NAME: "CI Robot",
+		GIT_COMMITTER_EMAIL: "ci@example.com",
+		GIT_COMMITTER_DATE: author.date,
+	});
+	const git = async (/** @type {string[]} */ ...args) => {
+		const result = await run("git", args, { cwd: dir, env });
+		if (result.code !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr}`);
+		return result.stdout.trim();
+	};
+	await git("init", "-q", "-b", branch);
+	await writeFile(join(dir, ".message"), message);
+	await git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", ".message");
+	return git("rev-parse", "HEAD");
+}
+
+/** @typedef {"503" | "429" | "drop" | "lose-answer"} Failure */
+
+/**
+ * An HTTP server in front of the worker that fails the first requests as
+ * told, then forwards each request and its answer. "lose-answer" forwards the
+ * request but drops the connection instead of answering: the deploy is
+ * recorded, and the client cannot know.
+ * @param {Failure[] | ((n: number) => Failure | undefined)} failures what request n (from 0) suffers
+ * @returns {Promise<{ url: (webhookUrl: string) => string, requests: () => number, close: () => Promise<void> }>}
+ */
+export async function flakyProxy(failures) {
+	const failureOf = typeof failures === "function" ? failures : (/** @type {number} */ n) => failures[n];
+	let count = 0;
+	const server = createServer(async (request, response) => {
+		const failure = failureOf(count++);
+		const chunks = [];
+		for await (const chunk of request) chunks.push(chunk);
+		if (failure === "drop") return request.socket.destroy();
+		if (failure === "503") return response.writeHead(503).end("upstream unavailable");
+		if (failure === "429") return response.writeHead(429, { "Retry-After": "1" }).end("slow down");
+		const answer = await fetch(new URL(request.url ?? "/", baseUrl), {
+			method: request.method,
+			headers: { "content-type": request.headers["content-type"] ?? "application/json" },
+			body: Buffer.concat(chunks),
+		});
+		const body = await answer.text();
+		if (failure === "lose-answer") return request.socket.destroy();
+		response.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "" }).end(body);
+	});
+	await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
+	const address = server.address();
+	if (!address || typeof address !== "object") throw new Error("the proxy has no port");
+	return {
+		url: (webhookUrl) => {
+			const url = new URL(webhookUrl);
+			return `http://127.0.0.1:${address.port}${url.pathname}`;
+		},
+		requests: () => count,
+		close: () => {
+			server.closeAllConnections();
+			return new Promise((resolve) => server.close(() => resolve(undefined)));
+		},
+	};
+}
