@@ -4,7 +4,7 @@ import { z } from "zod";
 import { listAuditEvents } from "../audit/log";
 import type { AuditEventRow } from "../db/schema";
 import type { AppEnv } from "../env";
-import { decodeCursor, encodeCursor } from "../http/cursor";
+import { decodeCursor, encodeCursor, pageParams } from "../http/cursor";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
@@ -20,14 +20,7 @@ const query = object({
 	),
 	target_id: optionalText({ max: 64 }),
 	action: optionalText({ max: 64 }),
-	limit: optional(
-		z.coerce
-			.number({ error: "param must be a whole number" })
-			.int({ error: "param must be a whole number" })
-			.min(1, { error: `param must be between 1 and ${MAX_LIMIT}` })
-			.max(MAX_LIMIT, { error: `param must be between 1 and ${MAX_LIMIT}` }),
-	),
-	cursor: optionalText({ max: 512 }),
+	...pageParams(MAX_LIMIT),
 });
 
 const cursorKey = z.tuple([z.number().int(), z.string()]);

@@ -6,7 +6,7 @@ import type { Database } from "../db/client";
 import { type DeployFilter, findDeploy, type ListedDeploy, listDeploys } from "../db/deploys";
 import type { AppEnv } from "../env";
 import { csvLine, flatten } from "../http/csv";
-import { decodeCursor, encodeCursor } from "../http/cursor";
+import { decodeCursor, encodeCursor, pageParams } from "../http/cursor";
 import { formatDatetime, formatOptionalDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
@@ -28,17 +28,7 @@ export const deployFilters = {
 	q: optionalText({ max: 255 }),
 };
 
-const listQuery = object({
-	...deployFilters,
-	limit: optional(
-		z.coerce
-			.number({ error: "param must be a whole number" })
-			.int({ error: "param must be a whole number" })
-			.min(1, { error: `param must be between 1 and ${MAX_LIMIT}` })
-			.max(MAX_LIMIT, { error: `param must be between 1 and ${MAX_LIMIT}` }),
-	),
-	cursor: optionalText({ max: 512 }),
-});
+const listQuery = object({ ...deployFilters, ...pageParams(MAX_LIMIT) });
 
 const exportQuery = object({
 	...deployFilters,
