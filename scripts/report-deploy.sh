@@ -243,8 +243,11 @@ main() {
 			deployer_name=$CIRCLE_USERNAME # CircleCI says who, never their address
 		elif [ -n "${BUILD_USER_EMAIL:-}${BUILD_USER:-}" ]; then
 			deployer_email=${BUILD_USER_EMAIL:-} deployer_name=${BUILD_USER:-} # Jenkins' build-user-vars plugin
-		else
+		elif [ -n "$author_email$author_name" ]; then
 			deployer_email=$author_email deployer_name=$author_name
+		elif [ -n "$use_git" ] && command -v git >/dev/null 2>&1; then
+			# Run by hand outside a repository: whoever this machine's git says we are.
+			deployer_email=$(git config user.email 2>/dev/null) deployer_name=$(git config user.name 2>/dev/null)
 		fi
 	fi
 	[ -n "$deployer_email$deployer_name" ] || fail "no deployer: pass --deployer-email (git and the CI did not say who)"
