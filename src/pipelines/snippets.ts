@@ -1,4 +1,9 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell and CI expressions, not JavaScript templates
+import circleci from "../../examples/circleci.yml";
+import curl from "../../examples/curl.sh";
+import githubActions from "../../examples/github-actions.yml";
+import gitlabCi from "../../examples/gitlab-ci.yml";
+import jenkins from "../../examples/Jenkinsfile";
+import octopus from "../../examples/octopus-step.sh";
 import type { IntegrationKind } from "../db/schema";
 
 /** How each tool is presented when setting up an integration. */
@@ -12,134 +17,27 @@ export const KINDS: Record<IntegrationKind, { label: string; blurb: string; lang
 };
 
 /**
- * The curl call every snippet makes: jq builds the JSON, so quotes and
- * newlines in commit messages cannot break it. Arguments are shell words
- * (already quoted for the tool's own substitution syntax).
+ * The files in examples/ are the snippets, so what the UI offers is what the
+ * repository validates and runs in its tests. They name these stand-ins for
+ * the integration's URL and the tracker's own origin (where the reporter is).
  */
-function curlWithJq(url: string, fields: Record<string, string>, indent: string): string {
-	const args = Object.entries(fields).map(([name, value]) => `--arg ${name} ${value}`);
-	const object = `{service: $service, environment: $environment, description: $description,
-   deployed_at: (now | todate), dedup_id: $dedup_id,
-   deployer: {email: $deployer},
-   commit: {sha: $sha}}`;
-	const lines = [
-		`jq -n \\`,
-		...args.map((a) => `  ${a} \\`),
-		`  '${object}' |`,
-		`curl --fail-with-body -sS --retry 5 -X POST \\`,
-		`  -H 'Content-Type: application/json' --data-binary @- \\`,
-		`  '${url}'`,
-	];
-	return lines.map((line) => line.replaceAll("\n", `\n${indent}`)).join(`\n${indent}`);
-}
+export const PLACEHOLDER_WEBHOOK_URL = "https://deploy-tracker.example.com/integrations/deploy/YOUR-INTEGRATION-ID";
+export const PLACEHOLDER_ORIGIN = "https://deploy-tracker.example.com";
+
+export const EXAMPLES: Record<IntegrationKind, { file: string; text: string }> = {
+	deploy: { file: "examples/curl.sh", text: curl },
+	github_actions: { file: "examples/github-actions.yml", text: githubActions },
+	gitlab_ci: { file: "examples/gitlab-ci.yml", text: gitlabCi },
+	jenkins: { file: "examples/Jenkinsfile", text: jenkins },
+	octopus: { file: "examples/octopus-step.sh", text: octopus },
+	circleci: { file: "examples/circleci.yml", text: circleci },
+};
 
 /** A ready-to-paste snippet that reports a deploy of the tool `kind` to `url`. */
 export function snippet(kind: IntegrationKind, url: string): string {
-	switch (kind) {
-		case "deploy":
-			return `# Run after each deploy; needs curl and jq.
-${curlWithJq(
-	url,
-	{
-		service: "my-service",
-		environment: "production",
-		description: '"Deployed my-service"',
-		dedup_id: '"$(uuidgen)"',
-		deployer: '"$(git config user.email)"',
-		sha: '"$(git rev-parse HEAD)"',
-	},
-	"",
-)}`;
-		case "github_actions":
-			return `# The last step of your deploy job.
-- name: Report deploy
-  run: |
-    ${curlWithJq(
-			url,
-			{
-				service: '"${{ github.event.repository.name }}"',
-				environment: "\"${{ github.event.deployment.environment || 'production' }}\"",
-				description: '"${{ github.workflow }} run ${{ github.run_number }}"',
-				dedup_id: '"${{ github.repository }}-${{ github.run_id }}-${{ github.run_attempt }}"',
-				deployer: '"${{ github.actor }}@users.noreply.github.com"',
-				sha: '"${{ github.sha }}"',
-			},
-			"    ",
-		)}`;
-		case "gitlab_ci":
-			return `# A job after your deploy job.
-report-deploy:
-  stage: .post
-  image: alpine:3
-  script:
-    - apk add --no-cache curl jq
-    - |
-      ${curlWithJq(
-				url,
-				{
-					service: '"$CI_PROJECT_NAME"',
-					environment: '"${CI_ENVIRONMENT_NAME:-production}"',
-					description: '"Pipeline $CI_PIPELINE_ID"',
-					dedup_id: '"$CI_PROJECT_PATH-$CI_PIPELINE_ID"',
-					deployer: '"$GITLAB_USER_EMAIL"',
-					sha: '"$CI_COMMIT_SHA"',
-				},
-				"      ",
-			)}`;
-		case "jenkins":
-			return `// A stage after your deploy stage (needs curl and jq on the agent).
-stage('Report deploy') {
-  steps {
-    sh '''
-      ${curlWithJq(
-				url,
-				{
-					service: '"$JOB_BASE_NAME"',
-					environment: "production",
-					description: '"$JOB_NAME build $BUILD_NUMBER"',
-					dedup_id: '"$BUILD_TAG"',
-					deployer: '"${CHANGE_AUTHOR_EMAIL:-jenkins@example.com}"',
-					sha: '"$GIT_COMMIT"',
-				},
-				"      ",
-			)}
-    '''
-  }
-}`;
-		case "octopus":
-			return `# A "Run a Script" step (Bash) after the deploy step.
-${curlWithJq(
-	url,
-	{
-		service: '"#{Octopus.Project.Name}"',
-		environment: '"#{Octopus.Environment.Name}"',
-		description: '"Release #{Octopus.Release.Number}"',
-		dedup_id: '"#{Octopus.Deployment.Id}"',
-		deployer: '"#{Octopus.Deployment.CreatedBy.EmailAddress}"',
-		sha: '"#{Octopus.Release.Git.Commit}"',
-	},
-	"",
-)}`;
-		case "circleci":
-			return `# A job that requires your deploy job.
-report-deploy:
-  docker:
-    - image: cimg/base:current
-  steps:
-    - run:
-        name: Report deploy
-        command: |
-          ${curlWithJq(
-						url,
-						{
-							service: '"$CIRCLE_PROJECT_REPONAME"',
-							environment: "production",
-							description: '"Workflow $CIRCLE_WORKFLOW_ID"',
-							dedup_id: '"$CIRCLE_WORKFLOW_ID-$CIRCLE_JOB"',
-							deployer: '"$CIRCLE_USERNAME@users.noreply.github.com"',
-							sha: '"$CIRCLE_SHA1"',
-						},
-						"          ",
-					)}`;
-	}
+	const { origin } = new URL(url);
+	// Replacer functions: a replacement string would read `$&` and the like as patterns.
+	return EXAMPLES[kind].text
+		.replaceAll(PLACEHOLDER_WEBHOOK_URL, () => url)
+		.replaceAll(PLACEHOLDER_ORIGIN, () => origin);
 }
