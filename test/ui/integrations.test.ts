@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { admin, examplePayload, postDeploy, unique } from "../helpers";
-import { page, signIn } from "./helpers";
+import { page, signIn, unescaped } from "./helpers";
 
 const KINDS = ["deploy", "github_actions", "gitlab_ci", "jenkins", "octopus", "circleci"];
 
@@ -47,7 +47,11 @@ describe("integration pages", () => {
 		expect(html).toContain(`id="webhook-url" type="text" readonly="" value="${url}"`);
 		expect(html).toContain('data-copy="webhook-url"');
 		expect(html).toMatch(/<pre id="snippet">[^<]*- name: Report deploy/);
-		expect(html).toContain(`&#39;${url}&#39;`);
+		// The URL is shown to be stored as a secret; the workflow reads the secret.
+		const snippet = unescaped(/<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1] ?? "");
+		expect(snippet).toContain(`#   ${url}\n`);
+		// biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JavaScript template
+		expect(snippet).toContain("webhook-url: ${{ secrets.DEPLOY_WEBHOOK_URL }}");
 		expect(html).toContain("No deploys yet");
 	});
 
@@ -55,9 +59,13 @@ describe("integration pages", () => {
 		const cookie = await signIn();
 		const id = await createThroughForm(cookie, unique(kind), kind);
 		const html = await (await page(cookie, `/integrations/${id}`)).text();
-		const snippet = /<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1] ?? "";
-		expect(snippet).toContain(await webhookUrlOf(id));
-		expect(snippet).toContain("curl");
+		const snippet = unescaped(/<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1] ?? "");
+		const url = await webhookUrlOf(id);
+		expect(snippet).toContain(url);
+		expect(snippet).not.toMatch(/deploy-tracker\.example\.com|YOUR-INTEGRATION-ID/);
+		// The reporter comes from this tracker, or with the action from its repository.
+		if (kind === "github_actions") expect(snippet).toMatch(/^ {8}uses: [\w-]+\/[\w-]+@/m);
+		else expect(snippet).toContain(`curl -fsSLo report-deploy.sh ${new URL(url).origin}/report-deploy.sh\n`);
 	});
 
 	it("shows the form again, with the reason, for a blank name, and creates nothing", async () => {
