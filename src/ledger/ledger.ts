@@ -99,6 +99,18 @@ export class Ledger extends DurableObject<Bindings> {
 	}
 
 	override async alarm(): Promise<void> {
+		try {
+			await this.deliverPending();
+		} catch (error) {
+			// The runtime retries a failed alarm only a few times; after that, pending
+			// entries would wait for the next deploy. A distant retry keeps them moving.
+			await this.ctx.storage.setAlarm(Date.now() + RETRY_CAP_MS).catch(() => undefined);
+			throw error;
+		}
+	}
+
+	/** Delivers the oldest pending entries, then schedules the next round if any are left. */
+	private async deliverPending(): Promise<void> {
 		const meter = new Meter();
 		const pending = this.rows<{ entry: string }>(
 			meter,
@@ -278,20 +290,32 @@ export class Ledger extends DurableObject<Bindings> {
 		}
 	}
 
+	/**
+	 * Notes the outcome of a write and answers the request waiting for it, always:
+	 * if this object's own storage fails here, the entry counts as undelivered and
+	 * stays pending, so the alarm writes it again, which D1 takes as a no-op.
+	 */
 	private settle({ entry, meter, done }: Outgoing, landed: boolean): void {
-		if (landed) {
-			// Only if unchanged meanwhile: a newer status must still be delivered.
-			this.rows(
-				meter,
-				"UPDATE entries SET delivered_at = ? WHERE id = ? AND entry = ?",
-				Date.now(),
-				entry.id,
-				JSON.stringify(entry),
-			);
-		} else {
-			this.rows(meter, "UPDATE entries SET attempts = attempts + 1 WHERE id = ?", entry.id);
+		let noted = landed;
+		try {
+			if (landed) {
+				// Only if unchanged meanwhile: a newer status must still be delivered.
+				this.rows(
+					meter,
+					"UPDATE entries SET delivered_at = ? WHERE id = ? AND entry = ?",
+					Date.now(),
+					entry.id,
+					JSON.stringify(entry),
+				);
+			} else {
+				this.rows(meter, "UPDATE entries SET attempts = attempts + 1 WHERE id = ?", entry.id);
+			}
+		} catch (error) {
+			console.error(`Ledger could not note the D1 write of deploy ${entry.id}: ${String(error)}`);
+			noted = false;
+		} finally {
+			done(noted);
 		}
-		done(landed);
 	}
 
 	private pending(): number {
