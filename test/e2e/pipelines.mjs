@@ -58,6 +58,31 @@ export async function deploysOf(integrationId) {
 }
 
 /**
+ * The snippet an integration's page shows, as a signed-in browser gets it.
+ * @param {string} integrationId
+ * @returns {Promise<string>} its text, unescaped
+ */
+export async function snippetOnPage(integrationId) {
+	const signIn = await fetch(`${baseUrl}/login`, {
+		method: "POST",
+		redirect: "manual",
+		headers: { origin: baseUrl },
+		body: new URLSearchParams({ token: adminToken }),
+	});
+	const cookie = /session=[^;]+/.exec(signIn.headers.get("set-cookie") ?? "")?.[0];
+	if (!cookie) throw new Error(`signing in answered ${signIn.status}`);
+	const page = await fetch(`${baseUrl}/integrations/${integrationId}`, { headers: { cookie, accept: "text/html" } });
+	const escaped = /<pre id="snippet">([^<]*)<\/pre>/.exec(await page.text())?.[1];
+	if (escaped === undefined) throw new Error(`the integration page (${page.status}) shows no snippet`);
+	return escaped
+		.replaceAll("&quot;", '"')
+		.replaceAll("&#39;", "'")
+		.replaceAll("&lt;", "<")
+		.replaceAll("&gt;", ">")
+		.replaceAll("&amp;", "&");
+}
+
+/**
  * The environment of every shell run: PATH and a HOME of its own, nothing
  * else of ours, so no CI variable of the machine running the suite (GITHUB_*,
  * CI_*) reaches the script, nor anyone's git configuration.
