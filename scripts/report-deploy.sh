@@ -335,6 +335,11 @@ main() {
 			wait=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9][0-9]*\).*/\1/p' "$work/headers" | tail -n 1)
 			[ -z "$wait" ] || [ "$wait" -le 60 ] || wait=60
 			;;
+		0:3??)
+			# Not followed: curl would turn the POST into a GET, or resend it to any host.
+			location=$(sed -n 's/^[Ll]ocation: *//p' "$work/headers" | tr -d '\r' | tail -n 1)
+			fail "the tracker answered HTTP $code, a redirect${location:+ to $location}: report to the URL it names" 1
+			;;
 		0:*)
 			fail "the tracker refused the deploy: HTTP $code $body" 1
 			;;
