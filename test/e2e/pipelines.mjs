@@ -155,7 +155,7 @@ export async function gitRepo(dir, { message, author, branch = "main" }) {
 	return git("rev-parse", "HEAD");
 }
 
-/** @typedef {"503" | "429" | "drop" | "lose-answer"} Failure */
+/** @typedef {"503" | "429" | "308" | "drop" | "lose-answer"} Failure */
 
 /**
  * An HTTP server in front of the worker that fails the first requests as
@@ -175,6 +175,7 @@ export async function flakyProxy(failures) {
 		if (failure === "drop") return request.socket.destroy();
 		if (failure === "503") return response.writeHead(503).end("upstream unavailable");
 		if (failure === "429") return response.writeHead(429, { "Retry-After": "1" }).end("slow down");
+		if (failure === "308") return response.writeHead(308, { Location: "https://tracker.example.com/moved" }).end();
 		const answer = await fetch(new URL(request.url ?? "/", baseUrl), {
 			method: request.method,
 			headers: { "content-type": request.headers["content-type"] ?? "application/json" },

@@ -278,6 +278,20 @@ describe("refusals", () => {
 		}
 	});
 
+	it("exits 1 on a redirect, naming where to, without following it", async () => {
+		const proxy = await flakyProxy(() => "308");
+		try {
+			const result = await report(["--url", proxy.url(`${baseUrl}/integrations/deploy/x`), "--service", "checkout"]);
+			expect(result.code).toBe(1);
+			expect(result.stderr).toBe(
+				"report-deploy: the tracker answered HTTP 308, a redirect to https://tracker.example.com/moved: report to the URL it names\n",
+			);
+			expect(proxy.requests()).toBe(1);
+		} finally {
+			await proxy.close();
+		}
+	});
+
 	it.each([
 		[["--service", "x"], "--url (or DEPLOY_WEBHOOK_URL) is required"],
 		[["--url", "ftp://x/y", "--service", "x"], "must start with https://"],
