@@ -1,0 +1,206 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { parseCostHeader } from "../../src/cost/meter";
+import {
+	call,
+	deploysOf,
+	examplePayload,
+	expectError,
+	type Integration,
+	integrationBeforeAll,
+	parseResponse,
+	postDeploy,
+	unique,
+} from "../helpers";
+
+const MAX_DEPTH = 32;
+
+/** The reference payload for a fresh alias, as text, with `extra` spliced in raw as an unknown field. */
+function withRawField(alias: string, extra: string): string {
+	return JSON.stringify(examplePayload({ service: alias })).replace(/}$/, `,"extra":${extra}}`);
+}
+
+/** `levels` arrays nested in one another, innermost holding 0. */
+const nestedArrays = (levels: number) => `${"[".repeat(levels)}0${"]".repeat(levels)}`;
+
+/** POSTs a raw body, answering the status, the parsed body and the Cost header. */
+async function postRaw(integration: Integration, body: string, query = "") {
+	const response = await call(`${new URL(integration.webhook_url).pathname}${query}`, { method: "POST", body });
+	const cost = parseCostHeader(response.headers.get("Cost") ?? "");
+	return { ...(await parseResponse(response)), cost };
+}
+
+const depthError = (path: string) => ({
+	status: 400,
+	body: {
+		errors: [
+			{
+				status: 400,
+				title: "Body Error",
+				detail: `request body nests deeper than ${MAX_DEPTH} levels of arrays and objects, at ${path}`,
+			},
+		],
+	},
+});
+
+describe("nesting depth", () => {
+	const integration = integrationBeforeAll("limits: depth");
+
+	it("accepts a body nested exactly 32 levels deep", async () => {
+		const alias = unique("svc");
+		// The payload object is level 1, so 31 arrays in an unknown field reach 32.
+		const res = await postRaw(integration, withRawField(alias, nestedArrays(MAX_DEPTH - 1)));
+
+		expect(res.status).toBe(202);
+		expect(await deploysOf(alias)).toHaveLength(1);
+	});
+
+	it("refuses one level more, naming the limit and where it was passed, and stores nothing", async () => {
+		const alias = unique("svc");
+
+		const res = await postRaw(integration, withRawField(alias, nestedArrays(MAX_DEPTH)));
+
+		expect(res).toMatchObject(depthError(`extra${".0".repeat(MAX_DEPTH - 1)}`));
+		expect(res.cost).toMatchObject({ doRequests: 0, d1RowsWritten: 0 });
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+
+	it("names object keys in the path, escapes and all", async () => {
+		const deep = `${'{"a\\"[{":'.repeat(MAX_DEPTH)}0${"}".repeat(MAX_DEPTH)}`;
+
+		const res = await postRaw(integration, withRawField(unique("svc"), deep));
+
+		expect(res).toMatchObject(depthError(`extra${'.a"[{'.repeat(MAX_DEPTH - 1)}`));
+	});
+
+	// The fuzz's minimal counterexample: 33 arrays answered "param must be an object: body".
+	it("judges depth before anything else: 33 nested arrays are a depth error", async () => {
+		expect(await postRaw(integration, nestedArrays(MAX_DEPTH + 1))).toMatchObject(
+			depthError("0".repeat(MAX_DEPTH).split("").join(".")),
+		);
+	});
+
+	it.each([
+		["100,000 nested arrays", nestedArrays(100_000)],
+		["500,000 unclosed arrays", "[".repeat(500_000)],
+		["80,000 nested objects in a field", withRawField("x", `${'{"k":'.repeat(80_000)}0${"}".repeat(80_000)}`)],
+	])("refuses %s with the same 400", async (_, body) => {
+		const res = await postRaw(integration, body);
+
+		expectError(res, 400, "Body Error");
+		expect(res.body.errors[0].detail).toMatch(/^request body nests deeper than 32 levels of arrays and objects, at /);
+	});
+
+	it("does not count brackets inside strings, escaped quotes included", async () => {
+		const alias = unique("svc");
+		const brackets = "[{".repeat(200);
+		const payload = examplePayload({
+			service: alias,
+			description: `\\"${brackets}`,
+			commit: { message: `"${brackets}\\` },
+			[`key ${brackets}`]: brackets,
+		});
+
+		const res = await postDeploy(integration.webhook_url, payload);
+
+		expect(res.status).toBe(202);
+		expect((await deploysOf(alias))[0].description).toBe(`\\"${brackets}`);
+	});
+});
+
+describe("string lengths", () => {
+	const integration = integrationBeforeAll("limits: strings");
+
+	/** Each text field, its limit in characters, and where the API shows it. */
+	const fields: [string, number, (deploy: any) => unknown][] = [
+		["service", 255, (d) => d.service_alias],
+		["description", 10_000, (d) => d.description],
+		["environment", 255, (d) => d.environment],
+		["deploy_url", 2048, (d) => d.deploy_url],
+		["dedup_id", 255, (d) => d.dedup_id],
+		["deploy_number", 255, (d) => d.deploy_number],
+		["status", 255, (d) => d.status_raw],
+		["deployer.id", 255, (d) => d.deployer.id],
+		["deployer.email", 255, (d) => d.deployer.email],
+		["deployer.name", 255, (d) => d.deployer.name],
+		["commit.sha", 255, (d) => d.commit.sha],
+		["commit.message", 65_536, (d) => d.commit.message],
+		["commit.branch", 255, (d) => d.commit.branch],
+		["commit.committer_name", 255, (d) => d.commit.committer_name],
+		["commit.committer_email", 255, (d) => d.commit.committer_email],
+		["commit.author_name", 255, (d) => d.commit.author_name],
+		["commit.author_email", 255, (d) => d.commit.author_email],
+	];
+
+	/** The reference payload for `alias` with `field` (dotted) set to `value`. */
+	function payloadWith(alias: string, field: string, value: string) {
+		const payload = examplePayload({ service: alias });
+		const [head, key] = field.split(".") as [string, string | undefined];
+		if (key === undefined) payload[head] = value;
+		else payload[head] = { ...(payload[head] as object), [key]: value };
+		return payload;
+	}
+
+	it.each(fields)("keeps %s of exactly %i characters", async (field, max, shown) => {
+		const alias = unique("svc");
+		// Emoji: the limit counts characters, and each is two UTF-16 units.
+		const value = field === "service" ? `${alias}${"🎉".repeat(max - alias.length)}` : "🎉".repeat(max);
+
+		const res = await postDeploy(integration.webhook_url, payloadWith(alias, field, value));
+
+		expect(res.status).toBe(202);
+		const [deploy] = await deploysOf(field === "service" ? value : alias);
+		expect(shown(deploy)).toBe(value);
+	});
+
+	it.each(fields)("refuses %s over %i characters, naming it", async (field, max) => {
+		const alias = unique("svc");
+		const value = field === "service" ? `${alias}${"x".repeat(max + 1 - alias.length)}` : "x".repeat(max + 1);
+		const title = `${field.charAt(0).toUpperCase()}${field.slice(1).replace(/[._]/g, " ")} Error`;
+
+		const res = await postDeploy(integration.webhook_url, payloadWith(alias, field, value));
+
+		expect(res).toEqual({
+			status: 400,
+			body: { errors: [{ status: 400, title, detail: `param is longer than ${max} characters: ${field}` }] },
+		});
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+});
+
+describe("unknown fields", () => {
+	const integration = integrationBeforeAll("limits: unknown fields");
+
+	/** The ledger's record of the deploy with `dedupId`, as stored. */
+	async function ledgerEntry(dedupId: string): Promise<string | undefined> {
+		const stub = env.LEDGER.get(env.LEDGER.idFromName(integration.id));
+		return runInDurableObject(
+			stub,
+			(_, state) =>
+				state.storage.sql
+					.exec<{ entry: string }>("SELECT entry FROM entries WHERE dedup_id = ?", dedupId)
+					.toArray()
+					.at(0)?.entry,
+		);
+	}
+
+	it.each([
+		["a 500 KB string", JSON.stringify("x".repeat(500_000))],
+		["30,000 keys", JSON.stringify(Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`k${i}`, i])))],
+		["120,000 empty arrays", `[${Array(120_000).fill("[]").join(",")}]`],
+	])("accepts %s in an unknown field and keeps none of it", async (_, extra) => {
+		const alias = unique("svc");
+		const payload = examplePayload({ service: alias });
+		const body = JSON.stringify(payload).replace(/}$/, `,"extra":${extra}}`);
+
+		const res = await postRaw(integration, body);
+
+		expect(res.status).toBe(202);
+		const entry = await ledgerEntry(payload.dedup_id as string);
+		expect(entry).toBeDefined();
+		expect(entry).not.toContain("extra");
+		expect(entry?.length).toBeLessThan(4_000);
+		expect(await deploysOf(alias)).toHaveLength(1);
+	});
+});
