@@ -72,13 +72,19 @@ export type JsonOptions = {
 	 * the stack a few thousand levels down.
 	 */
 	maxDepth?: number;
+	/**
+	 * Read lone surrogates (`"\ud800"`) as U+FFFD. They have no UTF-8 form, so
+	 * storage would keep their bytes and give back mojibake; with this, what is
+	 * stored reads back as what was accepted.
+	 */
+	wellFormed?: boolean;
 };
 
 /**
  * The request body as JSON, whatever content type it declares (`curl -d` says
  * form-encoded). An empty body is `undefined`, which schemas read as missing.
  */
-export async function readJson(c: Context, { maxDepth }: JsonOptions = {}): Promise<unknown> {
+export async function readJson(c: Context, { maxDepth, wellFormed = false }: JsonOptions = {}): Promise<unknown> {
 	// Decoded by hand: workerd warns when .text() meets a body labelled as a form.
 	const text = new TextDecoder().decode(await c.req.arrayBuffer());
 	if (text.trim() === "") return undefined;
@@ -92,12 +98,18 @@ export async function readJson(c: Context, { maxDepth }: JsonOptions = {}): Prom
 			);
 		}
 	}
+	// Only an escape can make a lone surrogate (TextDecoder already replaced bad bytes), so most bodies skip the reviver.
+	const reviver = wellFormed && SURROGATE_ESCAPE.test(text) ? toWellFormed : undefined;
 	try {
-		return JSON.parse(text);
+		return JSON.parse(text, reviver);
 	} catch (error) {
 		throw ApiError.of(400, "Body Error", `request body is not valid JSON: ${(error as Error).message}`);
 	}
 }
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+const toWellFormed = (_key: string, value: unknown) => (typeof value === "string" ? value.toWellFormed() : value);
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -73,7 +73,7 @@ webhook.post(
 	findIntegration,
 	limitBody,
 	async (c) => {
-		const payload = parseDeployPayload(await readJson(c, { maxDepth: MAX_DEPTH }));
+		const payload = parseDeployPayload(await readJson(c, { maxDepth: MAX_DEPTH, wellFormed: true }));
 		const integrationId = c.var.integrationId;
 		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
 		const { outcome, matched, retryAfter, cost } = await ledger.record({

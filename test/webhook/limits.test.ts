@@ -204,3 +204,33 @@ describe("unknown fields", () => {
 		expect(await deploysOf(alias)).toHaveLength(1);
 	});
 });
+
+describe("strings that have no UTF-8", () => {
+	const integration = integrationBeforeAll("limits: lone surrogates");
+
+	// The fuzz's minimal counterexample: service "\ud800" was echoed as sent, and stored as three U+FFFD.
+	it("reads a lone surrogate as U+FFFD, so what is stored reads back as what was answered", async () => {
+		const alias = unique("svc");
+
+		const res = await postRaw(integration, JSON.stringify(examplePayload({ service: `${alias}\ud800` })));
+
+		// Checked first: a failure report quoting a lone surrogate could not leave workerd (it travels as UTF-8).
+		expect(res.body.message.isWellFormed()).toBe(true);
+		expect(res.body.message).toBe(
+			`No service found matching alias '${alias}\ufffd'. Recording '${alias}\ufffd' as a suggestion.`,
+		);
+		expect((await deploysOf(`${alias}\ufffd`)).map((d) => d.service_alias)).toEqual([`${alias}\ufffd`]);
+	});
+
+	it("keeps surrogate pairs, escaped or not", async () => {
+		const alias = unique("svc");
+		const body = JSON.stringify(examplePayload({ service: alias, description: "🎉" })).replace(
+			'"🎉"',
+			'"\\ud83c\\udf89 🎉"',
+		);
+
+		expect((await postRaw(integration, body)).status).toBe(202);
+
+		expect((await deploysOf(alias))[0].description).toBe("🎉 🎉");
+	});
+});
