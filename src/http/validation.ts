@@ -32,12 +32,25 @@ export function optionalText(options: { max: number; trim?: boolean }) {
 	return optional(requiredText(options));
 }
 
-/** A date-time string (see `parseDatetime`), output as epoch milliseconds. */
-export function requiredDatetime() {
+/** The instants whose UTC year has four digits: `toISOString` writes the others as `+010000-01-01T…`. */
+const FIRST_INSTANT = Date.parse("0000-01-01T00:00:00.000Z");
+const LAST_INSTANT = Date.parse("9999-12-31T23:59:59.999Z");
+
+/**
+ * A date-time string (see `parseDatetime`), output as epoch milliseconds.
+ * `fourDigitYear` refuses instants that an offset pushes out of the years
+ * 0000–9999 in UTC (`9999-12-31T23:00:00-02:00`): stored, they would read back
+ * in a form that `parseDatetime` itself refuses.
+ */
+export function requiredDatetime({ fourDigitYear = false }: { fourDigitYear?: boolean } = {}) {
 	return requiredText({ max: 64 }).transform((text, ctx) => {
 		const ms = parseDatetime(text);
 		if (ms === null) {
 			ctx.addIssue({ code: "custom", message: "param is not a valid ISO 8601 date-time" });
+			return z.NEVER;
+		}
+		if (fourDigitYear && (ms < FIRST_INSTANT || ms > LAST_INSTANT)) {
+			ctx.addIssue({ code: "custom", message: "param must fall within the years 0000 to 9999 in UTC" });
 			return z.NEVER;
 		}
 		return ms;

@@ -11,6 +11,9 @@ const LIMITS = {
 
 const name = () => optionalText({ max: LIMITS.name });
 
+/** Stored date-times must read back in the form the API shows and its filters accept. */
+const datetime = () => requiredDatetime({ fourDigitYear: true });
+
 /** `deploy_number` arrives as `"234"` or `234`; it is stored as text either way. */
 const deployNumber = optional(
 	z
@@ -34,19 +37,19 @@ const commit = object({
 	sha: name(),
 	message: optionalText({ max: LIMITS.message, trim: false }),
 	branch: name(),
-	date: optional(requiredDatetime()),
+	date: optional(datetime()),
 	committer_name: name(),
 	committer_email: name(),
 	author_name: name(),
 	author_email: name(),
-	authoring_date: optional(requiredDatetime()),
+	authoring_date: optional(datetime()),
 });
 
 /** The Custom Deploy webhook body. Unknown fields are dropped. */
 export const deployPayload = object({
 	service: requiredText({ max: LIMITS.name }),
 	description: requiredText({ max: LIMITS.description, trim: false }),
-	deployed_at: requiredDatetime(),
+	deployed_at: datetime(),
 	deployer,
 	environment: name(),
 	deploy_url: optionalText({ max: LIMITS.url }),

@@ -234,3 +234,45 @@ describe("strings that have no UTF-8", () => {
 		expect((await deploysOf(alias))[0].description).toBe("🎉 🎉");
 	});
 });
+
+describe("date-times at either end of the years", () => {
+	const integration = integrationBeforeAll("limits: years");
+
+	it.each([
+		["9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"],
+		["9999-12-31T23:00:00+01:00", "9999-12-31T22:00:00.000Z"],
+		["0000-01-01T00:00:00Z", "0000-01-01T00:00:00.000Z"],
+		["0000-01-01T00:00:00-01:00", "0000-01-01T01:00:00.000Z"],
+	])("accepts %s, shown as %s", async (deployed_at, shown) => {
+		const alias = unique("svc");
+
+		expect((await postDeploy(integration.webhook_url, examplePayload({ service: alias, deployed_at }))).status).toBe(
+			202,
+		);
+
+		expect((await deploysOf(alias))[0].deployed_at).toBe(shown);
+	});
+
+	// The fuzz's minimal counterexample: it was stored, and shown as +010000-01-01T00:00:00.000Z.
+	it.each([
+		["deployed_at", "9999-12-31T22:00-0200", "Deployed at Error"],
+		["deployed_at", "0000-01-01T00:30:00+01:00", "Deployed at Error"],
+		["commit.date", "9999-12-31 23:59:59 -0001", "Commit date Error"],
+		["commit.authoring_date", "0000-01-01T00:00:00.000+00:01", "Commit authoring date Error"],
+	])("refuses %s %s, past the years 0000–9999 in UTC", async (field, value, title) => {
+		const alias = unique("svc");
+		const base = examplePayload({ service: alias });
+		const [head, key] = field.split(".") as [string, string | undefined];
+		const payload = key ? { ...base, [head]: { ...(base[head] as object), [key]: value } } : { ...base, [head]: value };
+
+		const res = await postDeploy(integration.webhook_url, payload);
+
+		expect(res).toEqual({
+			status: 400,
+			body: {
+				errors: [{ status: 400, title, detail: `param must fall within the years 0000 to 9999 in UTC: ${field}` }],
+			},
+		});
+		expect(await deploysOf(alias)).toEqual([]);
+	});
+});
