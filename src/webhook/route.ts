@@ -14,6 +14,8 @@ import { deployPayload, parseDeployPayload } from "./payload";
 export const MAX_BODY_BYTES = 512 * 1024;
 /** Arrays and objects nested deeper than this are refused with 400; a deploy needs two levels. */
 export const MAX_DEPTH = 32;
+/** `?agent=` is kept up to this many characters, like the payload's short strings. */
+const MAX_AGENT = 255;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,6 +40,11 @@ const limitBody = bodyLimit({
 		throw ApiError.of(413, "Body Error", `request body is larger than ${MAX_BODY_BYTES} bytes`);
 	},
 });
+
+/** The first `max` characters of `text`, counted as the payload's limits count them: code points, so no pair is split. */
+function truncate(text: string, max: number): string {
+	return text.length <= max ? text : Array.from(text).slice(0, max).join("");
+}
 
 export const webhook = new Hono<WebhookEnv>();
 
@@ -78,7 +85,7 @@ webhook.post(
 		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
 		const { outcome, matched, retryAfter, cost } = await ledger.record({
 			integrationId,
-			agent: c.req.query("agent")?.slice(0, 255) || null,
+			agent: truncate(c.req.query("agent") ?? "", MAX_AGENT) || null,
 			payload,
 		});
 		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });

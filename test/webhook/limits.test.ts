@@ -167,6 +167,21 @@ describe("string lengths", () => {
 		});
 		expect(await deploysOf(alias)).toEqual([]);
 	});
+
+	// The fuzz's minimal counterexample: half an emoji at the cut was stored as three U+FFFD.
+	it("keeps ?agent= to 255 characters without splitting one", async () => {
+		const alias = unique("svc");
+		const agent = "🎉".repeat(256);
+
+		const res = await postRaw(
+			integration,
+			JSON.stringify(examplePayload({ service: alias })),
+			`?agent=${encodeURIComponent(agent)}`,
+		);
+
+		expect(res.status).toBe(202);
+		expect((await deploysOf(alias))[0].agent).toBe("🎉".repeat(255));
+	});
 });
 
 describe("unknown fields", () => {
