@@ -15,6 +15,8 @@ declare global {
 			/** Webhook requests one integration may make at once, and per second after that (see ledger/rate-limit.ts). */
 			WEBHOOK_BURST?: string;
 			WEBHOOK_PER_SECOND?: string;
+			/** Days a deploy is kept after it was received; unset or empty keeps everything (see retention/). */
+			RETENTION_DAYS?: string;
 		}
 	}
 }

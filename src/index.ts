@@ -3,9 +3,10 @@ import { describeRoute } from "hono-openapi";
 import { api } from "./api";
 import { docs } from "./api/docs";
 import { meterRequests } from "./cost/middleware";
-import type { AppEnv } from "./env";
+import type { AppEnv, Bindings } from "./env";
 import { notFound, onError } from "./http/errors";
 import { reporterScript } from "./pipelines/reporter";
+import { scheduled } from "./retention/purge";
 import { ui } from "./ui";
 import { pageNotFound } from "./ui/errors";
 import { wantsPage } from "./ui/negotiation";
@@ -35,4 +36,6 @@ app.onError(onError);
 // Browsers get a page, programs the JSON error shape.
 app.notFound((c) => (wantsPage(c) ? pageNotFound(c) : notFound(c)));
 
-export default app;
+// The fetch handler plus the daily retention purge (wrangler.toml's cron); still
+// the Hono app itself, whose routes the OpenAPI test inspects.
+export default Object.assign(app, { scheduled }) satisfies ExportedHandler<Bindings>;

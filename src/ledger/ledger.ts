@@ -5,6 +5,8 @@ import { database } from "../db/client";
 import { writeDeploys } from "../db/deploys";
 import { newId } from "../db/ids";
 import type { Bindings } from "../env";
+import { deleteDeploys } from "../retention/d1";
+import { idsBefore } from "../retention/window";
 import type { DeployPayload } from "../webhook/payload";
 import type { DeployRequest, LedgerEntry } from "./entry";
 import { migrate } from "./migrations";
@@ -18,6 +20,9 @@ export type RecordOutcome = "accepted" | "duplicate" | "revoked" | "limited";
  * when limited: how many seconds to wait), and what it cost.
  */
 export type RecordResult = { outcome: RecordOutcome; matched: boolean; retryAfter?: number; cost: Cost };
+
+/** What one `purge` call forgot, and whether more is due. */
+export type PurgeResult = { entries: number; deploys: number; more: boolean };
 
 /** First retry of an undelivered deploy, doubling per failed attempt up to the cap. */
 const RETRY_BASE_MS = 5_000;
@@ -34,6 +39,8 @@ const ALARM_BATCH = 50;
 const OWNERS_CACHED = 1_000;
 /** Deploys in one D1 batch: each takes up to four statements. */
 const GROUP_MAX = 25;
+/** Entries one `purge` call forgets at most: one bounded D1 batch. */
+const PURGE_MAX = 500;
 
 /** An entry on its way to D1, with the request that waits for it. */
 type Outgoing = { entry: LedgerEntry; meter: Meter; done: (landed: boolean) => void };
@@ -52,6 +59,8 @@ export class Ledger extends DurableObject<Bindings> {
 	/** Entries waiting for the next D1 write, and whether one is in flight (see `deliver`). */
 	private readonly outbox: Outgoing[] = [];
 	private flushing = false;
+	/** Work that must not overlap a D1 write, run by the writer between groups (see `purge`). */
+	private readonly chores: (() => Promise<void>)[] = [];
 	/** Alias key → owning service, for aliases seen here (see `serviceFor`). */
 	private readonly owners = new Map<string, string>();
 	/** How fast this integration may post; duplicates count too (a retry loop is what it stops). */
@@ -107,6 +116,54 @@ export class Ledger extends DurableObject<Bindings> {
 			await this.ctx.storage.setAlarm(Date.now() + RETRY_CAP_MS).catch(() => undefined);
 			throw error;
 		}
+	}
+
+	/**
+	 * Forgets delivered entries received before `cutoff` (never pending ones),
+	 * deleting their deploys from D1 first, so D1 never holds a dedup_id this
+	 * ledger has forgotten: a retry of a forgotten one is accepted as new, and its
+	 * insert must not meet the old row on D1's unique (integration, dedup_id).
+	 * At most `limit` entries per call; `more` says another call is due.
+	 *
+	 * It runs as a chore of the D1 writer, so no delivery is in flight between
+	 * the D1 delete and forgetting: none can put a deploy back in D1 meanwhile.
+	 * Entries queued for delivery, or marked pending again by a newer status while
+	 * D1 deleted, are kept for a later purge.
+	 */
+	async purge(cutoff: number, limit = PURGE_MAX): Promise<PurgeResult> {
+		return new Promise((resolve, reject) => {
+			this.chores.push(() => this.forget(cutoff, Math.max(1, Math.min(limit, PURGE_MAX))).then(resolve, reject));
+			if (!this.flushing) void this.flush();
+		});
+	}
+
+	private async forget(cutoff: number, limit: number): Promise<PurgeResult> {
+		const meter = new Meter();
+		const queued = () => new Set(this.outbox.map((item) => item.entry.id));
+		const skip = queued();
+		const found = this.rows<{ id: string }>(
+			meter,
+			"SELECT id FROM entries WHERE id < ? AND received_at < ? AND delivered_at IS NOT NULL ORDER BY id LIMIT ?",
+			idsBefore(cutoff),
+			cutoff,
+			limit,
+		);
+		const candidates = found.map((row) => row.id).filter((id) => !skip.has(id));
+		const deploys = await deleteDeploys(database(this.env.DB), candidates);
+
+		const kept = queued();
+		let entries = 0;
+		this.ctx.storage.transactionSync(() => {
+			for (const id of candidates) {
+				if (kept.has(id)) continue;
+				entries += this.rows(
+					meter,
+					"DELETE FROM entries WHERE id = ? AND delivered_at IS NOT NULL RETURNING id",
+					id,
+				).length;
+			}
+		});
+		return { entries, deploys, more: found.length === limit };
 	}
 
 	/** Delivers the oldest pending entries, then schedules the next round if any are left. */
@@ -261,7 +318,12 @@ export class Ledger extends DurableObject<Bindings> {
 	private async flush(): Promise<void> {
 		this.flushing = true;
 		try {
-			while (this.outbox.length > 0) {
+			while (this.outbox.length > 0 || this.chores.length > 0) {
+				const chore = this.chores.shift();
+				if (chore) {
+					await chore();
+					continue;
+				}
 				const group = this.outbox.splice(0, GROUP_MAX);
 				if (await this.write(group)) {
 					for (const item of group) this.settle(item, true);

@@ -1,0 +1,81 @@
+import { and, asc, eq, inArray, lt, notExists } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "../db/client";
+import { deployStatuses, deploys, suggestionEvents, suggestions } from "../db/schema";
+import { idsBefore } from "./window";
+
+/** D1 allows 100 bound parameters per statement. */
+const IDS_PER_STATEMENT = 90;
+
+/**
+ * Deletes these deploys and their status history from D1 in one atomic batch;
+ * answers how many deploys were deleted. The history goes explicitly rather
+ * than through the foreign key's cascade, which holds only while D1 enforces
+ * foreign keys.
+ */
+export async function deleteDeploys(db: Database, ids: readonly string[]): Promise<number> {
+	const statements: BatchItem<"sqlite">[] = [];
+	for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+		const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
+		statements.push(
+			db.delete(deployStatuses).where(inArray(deployStatuses.deployId, chunk)),
+			db.delete(deploys).where(inArray(deploys.id, chunk)),
+		);
+	}
+	const [first, ...rest] = statements;
+	if (!first) return 0;
+	const results = await db.batch([first, ...rest]);
+	return deletedDeploys(results);
+}
+
+/**
+ * One round of the D1 sweep: up to `limit` deploys received before `cutoff`,
+ * oldest first, with their history. It catches what no ledger purges (a deploy
+ * whose ledger entry is gone); deleting from D1 alone is always safe for dedup,
+ * since the ledger then simply remembers more than D1 holds.
+ */
+export async function sweepDeploys(db: Database, cutoff: number, limit: number): Promise<number> {
+	const expired = db
+		.select({ id: deploys.id })
+		.from(deploys)
+		.where(and(lt(deploys.id, idsBefore(cutoff)), lt(deploys.receivedAt, cutoff)))
+		.orderBy(asc(deploys.id))
+		.limit(limit);
+	// One transaction, so both statements see the same deploys.
+	const results = await db.batch([
+		db.delete(deployStatuses).where(inArray(deployStatuses.deployId, expired)),
+		db.delete(deploys).where(inArray(deploys.id, expired)),
+	]);
+	return deletedDeploys(results);
+}
+
+/**
+ * Forgets suggestions that nothing backs any more: open, never acted on, and
+ * with no deploy left under their alias. One statement, so a deploy written
+ * concurrently either comes first (and keeps its suggestion) or recreates it.
+ * Ignored and resolved ones stay: they record what someone decided.
+ */
+export async function sweepSuggestions(db: Database): Promise<number> {
+	const result = await db
+		.delete(suggestions)
+		.where(
+			and(
+				eq(suggestions.state, "open"),
+				notExists(db.select({ id: deploys.id }).from(deploys).where(eq(deploys.aliasKey, suggestions.aliasKey))),
+				notExists(
+					db
+						.select({ id: suggestionEvents.suggestionId })
+						.from(suggestionEvents)
+						.where(eq(suggestionEvents.suggestionId, suggestions.id)),
+				),
+			),
+		);
+	return result.meta.changes;
+}
+
+/** The deploys (not history rows) a batch from `deleteDeploys` or `sweepDeploys` deleted: every second result. */
+function deletedDeploys(results: readonly unknown[]): number {
+	return results
+		.filter((_, i) => i % 2 === 1)
+		.reduce<number>((sum, result) => sum + ((result as D1Result).meta?.changes ?? 0), 0);
+}
