@@ -128,7 +128,9 @@ export class Ledger extends DurableObject<Bindings> {
 	 * It runs as a chore of the D1 writer, so no delivery is in flight between
 	 * the D1 delete and forgetting: none can put a deploy back in D1 meanwhile.
 	 * Entries queued for delivery, or marked pending again by a newer status while
-	 * D1 deleted, are kept for a later purge.
+	 * D1 deleted, are kept for a later purge. Dying between the two steps leaves
+	 * this ledger remembering more than D1 holds, which is safe: the next purge
+	 * finishes the job.
 	 */
 	async purge(cutoff: number, limit = PURGE_MAX): Promise<PurgeResult> {
 		return new Promise((resolve, reject) => {
