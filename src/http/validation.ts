@@ -76,43 +76,35 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.outp
 	throw ApiError.invalid(result.error.issues);
 }
 
-/** How `readJson` reads a body; the defaults keep the management API as it always was. */
-export type JsonOptions = {
-	/**
-	 * Refuse JSON nested deeper than this many arrays and objects, before it is
-	 * parsed: 512 KiB of `[` is half a million levels. JSON.parse alone copes,
-	 * but JSON.parse with a reviver and JSON.stringify recurse, and overflow
-	 * the stack a few thousand levels down.
-	 */
-	maxDepth?: number;
-	/**
-	 * Read lone surrogates (`"\ud800"`) as U+FFFD. They have no UTF-8 form, so
-	 * storage would keep their bytes and give back mojibake; with this, what is
-	 * stored reads back as what was accepted.
-	 */
-	wellFormed?: boolean;
-};
+/**
+ * How deep a JSON body may nest arrays and objects (a deploy needs 2). 512 KiB
+ * of `[` is half a million levels: JSON.parse alone copes, but JSON.parse with
+ * a reviver and JSON.stringify recurse, and overflow the stack a few thousand
+ * levels down, so deeper bodies are refused before they are parsed.
+ */
+export const MAX_JSON_DEPTH = 32;
 
 /**
  * The request body as JSON, whatever content type it declares (`curl -d` says
  * form-encoded). An empty body is `undefined`, which schemas read as missing.
+ * Too deep a body is a 400 naming where; lone surrogates (`"\ud800"`), which
+ * have no UTF-8 form and would be stored as mojibake, are read as U+FFFD, so
+ * what is stored reads back as what was accepted.
  */
-export async function readJson(c: Context, { maxDepth, wellFormed = false }: JsonOptions = {}): Promise<unknown> {
+export async function readJson(c: Context): Promise<unknown> {
 	// Decoded by hand: workerd warns when .text() meets a body labelled as a form.
 	const text = new TextDecoder().decode(await c.req.arrayBuffer());
 	if (text.trim() === "") return undefined;
-	if (maxDepth !== undefined) {
-		const path = tooDeep(text, maxDepth);
-		if (path !== undefined) {
-			throw ApiError.of(
-				400,
-				"Body Error",
-				`request body nests deeper than ${maxDepth} levels of arrays and objects, at ${path || "the top"}`,
-			);
-		}
+	const path = tooDeep(text, MAX_JSON_DEPTH);
+	if (path !== undefined) {
+		throw ApiError.of(
+			400,
+			"Body Error",
+			`request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects, at ${path || "the top"}`,
+		);
 	}
 	// Only an escape can make a lone surrogate (TextDecoder already replaced bad bytes), so most bodies skip the reviver.
-	const reviver = wellFormed && SURROGATE_ESCAPE.test(text) ? toWellFormed : undefined;
+	const reviver = SURROGATE_ESCAPE.test(text) ? toWellFormed : undefined;
 	try {
 		return JSON.parse(text, reviver);
 	} catch (error) {

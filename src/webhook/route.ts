@@ -12,8 +12,6 @@ import { deployPayload, parseDeployPayload } from "./payload";
 
 /** Bodies over this are refused with 413; the largest legitimate deploy is a few KiB. */
 export const MAX_BODY_BYTES = 512 * 1024;
-/** Arrays and objects nested deeper than this are refused with 400; a deploy needs two levels. */
-export const MAX_DEPTH = 32;
 /** `?agent=` is kept up to this many characters, like the payload's short strings. */
 const MAX_AGENT = 255;
 
@@ -80,7 +78,7 @@ webhook.post(
 	findIntegration,
 	limitBody,
 	async (c) => {
-		const payload = parseDeployPayload(await readJson(c, { maxDepth: MAX_DEPTH, wellFormed: true }));
+		const payload = parseDeployPayload(await readJson(c));
 		const integrationId = c.var.integrationId;
 		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
 		const { outcome, matched, retryAfter, cost } = await ledger.record({

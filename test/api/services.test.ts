@@ -355,3 +355,22 @@ describe("PATCH /api/services/:id", () => {
 		expectError(await admin("PATCH", `/services/${crypto.randomUUID()}`, { name: "x" }), 404);
 	});
 });
+
+describe("request bodies, as for the webhook", () => {
+	it("refuses JSON nested deeper than 32 levels, naming where", async () => {
+		const deep = `{"name":"x","extra":${"[".repeat(40)}${"]".repeat(40)}}`;
+		const res = await admin("POST", "/services", deep);
+		expectError(res, 400, "Body Error");
+		expect(res.body.errors[0].detail).toMatch(
+			/^request body nests deeper than 32 levels of arrays and objects, at extra/,
+		);
+	});
+
+	it("reads a lone surrogate as U+FFFD, so the name reads back as accepted", async () => {
+		const name = unique("lone");
+		const res = await admin("POST", "/services", `{"name":"${name}\\ud800"}`);
+		expect(res.status).toBe(201);
+		expect(res.body.name).toBe(`${name}\ufffd`);
+		expect((await admin("GET", `/services/${res.body.id}`)).body.name).toBe(`${name}\ufffd`);
+	});
+});

@@ -26,6 +26,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Cost, parseCostHeader } from "../../src/cost/meter";
+import { MAX_JSON_DEPTH } from "../../src/http/validation";
 import {
 	admin,
 	call,
@@ -43,7 +44,7 @@ const PATH = knobs.FUZZ_PATH || undefined;
 
 /** The contract's numbers (README), written out so that changing them in src fails here. */
 const MAX_BODY_BYTES = 512 * 1024;
-const MAX_DEPTH = 32;
+const MAX_DEPTH = MAX_JSON_DEPTH;
 const MISSING = "param is missing or the value is empty";
 const NO_DATETIME = "param is not a valid ISO 8601 date-time";
 const OUT_OF_RANGE = "param must fall within the years 0000 to 9999 in UTC";

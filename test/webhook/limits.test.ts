@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseCostHeader } from "../../src/cost/meter";
+import { MAX_JSON_DEPTH } from "../../src/http/validation";
 import {
 	call,
 	deploysOf,
@@ -14,7 +15,7 @@ import {
 	unique,
 } from "../helpers";
 
-const MAX_DEPTH = 32;
+const MAX_DEPTH = MAX_JSON_DEPTH;
 
 /** The reference payload for a fresh alias, as text, with `extra` spliced in raw as an unknown field. */
 function withRawField(alias: string, extra: string): string {
