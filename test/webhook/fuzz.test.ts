@@ -44,7 +44,6 @@ const PATH = knobs.FUZZ_PATH || undefined;
 
 /** The contract's numbers (README), written out so that changing them in src fails here. */
 const MAX_BODY_BYTES = 512 * 1024;
-const MAX_DEPTH = MAX_JSON_DEPTH;
 const MISSING = "param is missing or the value is empty";
 const NO_DATETIME = "param is not a valid ISO 8601 date-time";
 const OUT_OF_RANGE = "param must fall within the years 0000 to 9999 in UTC";
@@ -807,10 +806,10 @@ describe("fuzzing the webhook", () => {
 					dedupId,
 					check: (answer, row) => {
 						if (answer.status === 413) return;
-						if (total > MAX_DEPTH) {
+						if (total > MAX_JSON_DEPTH) {
 							expectError(answer, 400, "Body Error");
 							expect(answer.body.errors).toHaveLength(1);
-							expect(answer.body.errors[0].detail).toContain(`deeper than ${MAX_DEPTH} levels`);
+							expect(answer.body.errors[0].detail).toContain(`deeper than ${MAX_JSON_DEPTH} levels`);
 							if (place.where !== "body") expect(answer.body.errors[0].detail).toContain(place.where);
 						} else if (place.where === "body") {
 							expectError(answer, 400);

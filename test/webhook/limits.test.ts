@@ -15,8 +15,6 @@ import {
 	unique,
 } from "../helpers";
 
-const MAX_DEPTH = MAX_JSON_DEPTH;
-
 /** The reference payload for a fresh alias, as text, with `extra` spliced in raw as an unknown field. */
 function withRawField(alias: string, extra: string): string {
 	return JSON.stringify(examplePayload({ service: alias })).replace(/}$/, `,"extra":${extra}}`);
@@ -39,7 +37,7 @@ const depthError = (path: string) => ({
 			{
 				status: 400,
 				title: "Body Error",
-				detail: `request body nests deeper than ${MAX_DEPTH} levels of arrays and objects, at ${path}`,
+				detail: `request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects, at ${path}`,
 			},
 		],
 	},
@@ -51,7 +49,7 @@ describe("nesting depth", () => {
 	it("accepts a body nested exactly 32 levels deep", async () => {
 		const alias = unique("svc");
 		// The payload object is level 1, so 31 arrays in an unknown field reach 32.
-		const res = await postRaw(integration, withRawField(alias, nestedArrays(MAX_DEPTH - 1)));
+		const res = await postRaw(integration, withRawField(alias, nestedArrays(MAX_JSON_DEPTH - 1)));
 
 		expect(res.status).toBe(202);
 		expect(await deploysOf(alias)).toHaveLength(1);
@@ -60,25 +58,25 @@ describe("nesting depth", () => {
 	it("refuses one level more, naming the limit and where it was passed, and stores nothing", async () => {
 		const alias = unique("svc");
 
-		const res = await postRaw(integration, withRawField(alias, nestedArrays(MAX_DEPTH)));
+		const res = await postRaw(integration, withRawField(alias, nestedArrays(MAX_JSON_DEPTH)));
 
-		expect(res).toMatchObject(depthError(`extra${".0".repeat(MAX_DEPTH - 1)}`));
+		expect(res).toMatchObject(depthError(`extra${".0".repeat(MAX_JSON_DEPTH - 1)}`));
 		expect(res.cost).toMatchObject({ doRequests: 0, d1RowsWritten: 0 });
 		expect(await deploysOf(alias)).toEqual([]);
 	});
 
 	it("names object keys in the path, escapes and all", async () => {
-		const deep = `${'{"a\\"[{":'.repeat(MAX_DEPTH)}0${"}".repeat(MAX_DEPTH)}`;
+		const deep = `${'{"a\\"[{":'.repeat(MAX_JSON_DEPTH)}0${"}".repeat(MAX_JSON_DEPTH)}`;
 
 		const res = await postRaw(integration, withRawField(unique("svc"), deep));
 
-		expect(res).toMatchObject(depthError(`extra${'.a"[{'.repeat(MAX_DEPTH - 1)}`));
+		expect(res).toMatchObject(depthError(`extra${'.a"[{'.repeat(MAX_JSON_DEPTH - 1)}`));
 	});
 
 	// The fuzz's minimal counterexample: 33 arrays answered "param must be an object: body".
 	it("judges depth before anything else: 33 nested arrays are a depth error", async () => {
-		expect(await postRaw(integration, nestedArrays(MAX_DEPTH + 1))).toMatchObject(
-			depthError("0".repeat(MAX_DEPTH).split("").join(".")),
+		expect(await postRaw(integration, nestedArrays(MAX_JSON_DEPTH + 1))).toMatchObject(
+			depthError("0".repeat(MAX_JSON_DEPTH).split("").join(".")),
 		);
 	});
 
