@@ -152,10 +152,11 @@ export class Sandbox {
 	 * `hostname` only names it in the returned URL: a browser needs `localhost`
 	 * (a secure context over plain HTTP, so it keeps Secure cookies), while
 	 * 127.0.0.1 spares other clients a name lookup.
-	 * @param {{ timeoutMs: number, adminToken?: string, hostname?: "127.0.0.1" | "localhost" }} options
+	 * `vars` are further Worker variables (`--var`).
+	 * @param {{ timeoutMs: number, adminToken?: string, hostname?: "127.0.0.1" | "localhost", vars?: Record<string, string> }} options
 	 * @returns {Promise<string>} its base URL
 	 */
-	async startDevServer({ timeoutMs, adminToken = ADMIN_TOKEN, hostname = "127.0.0.1" }) {
+	async startDevServer({ timeoutMs, adminToken = ADMIN_TOKEN, hostname = "127.0.0.1", vars = {} }) {
 		const [port, inspectorPort] = [await freePort(), await freePort()];
 		const child = this.spawnWrangler([
 			"dev",
@@ -164,6 +165,7 @@ export class Sandbox {
 			...["--inspector-port", String(inspectorPort), "--inspector-ip", "127.0.0.1"],
 			...["--persist-to", this.dir],
 			...["--var", `ADMIN_TOKEN:${adminToken}`],
+			...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
 			...["--log-level", "warn"],
 		]);
 		const base = `http://${hostname}:${port}`;
