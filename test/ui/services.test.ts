@@ -357,3 +357,34 @@ describe("editing a service", () => {
 		expect((await page(cookie, `/services/${svc.id}/aliases`, { alias: " " })).status).toBe(400);
 	});
 });
+
+describe("delivery figures by environment", () => {
+	it("count production by default, and any environment or all of them on request", async () => {
+		const svc = await service("Environments");
+		for (const [environment, days] of [
+			["Production", 3],
+			["Production", 2],
+			["staging", 1],
+		] as const) {
+			await deploy({ service: svc.alias, environment, deployed_at: iso(NOW - days * DAY) });
+		}
+		const figures = async (query: string) => section(await html(`/services/${svc.id}${query}`), "Delivery");
+
+		const production = await figures("");
+		expect(production).toContain("Last 90 days, Production.");
+		expect(production).toContain("2 deploys");
+		expect(production).toContain('<option value="Production" selected="">Production</option>');
+
+		expect(await figures("?environment=staging")).toContain(">1 deploy<");
+		const every = await figures("?environment=*");
+		expect(every).toContain("Last 90 days, every environment.");
+		expect(every).toContain("3 deploys");
+		expect(every).toContain('<option value="*" selected="">Every environment</option>');
+	});
+
+	it("show every environment when none is production", async () => {
+		const svc = await service("NoProduction");
+		await deploy({ service: svc.alias, environment: "qa", deployed_at: iso(NOW - DAY) });
+		expect(section(await html(`/services/${svc.id}`), "Delivery")).toContain("Last 90 days, every environment.");
+	});
+});

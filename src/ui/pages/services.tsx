@@ -204,16 +204,51 @@ const weekLabel = (start: number) => {
 	return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
 };
 
-type Delivery = { metrics: MetricsRow; deploysPerWeek: Series; leadTime: Series; leadTimeUnit: string };
+type Delivery = {
+	metrics: MetricsRow;
+	deploysPerWeek: Series;
+	leadTime: Series;
+	leadTimeUnit: string;
+	/** The environment the figures are for; undefined for every environment. */
+	environment?: string;
+	/** The environments one may choose from: those the service has deployed to. */
+	environments: string[];
+};
+
+/** The `environment=` value that asks for every environment. */
+const EVERY = "*";
+
+/**
+ * Which environment the delivery figures are for: the one asked for, else
+ * production (DORA's figures are about reaching users), else every environment.
+ */
+function chosenEnvironment(asked: string | undefined, environments: string[]): string | undefined {
+	if (asked === EVERY) return undefined;
+	if (asked) return asked;
+	return environments.find((e) => ["production", "prod"].includes(e.trim().toLowerCase()));
+}
 
 /**
  * The service's DORA figures over the last 90 days, and the last 12 weeks of
  * them week by week. The 12 weeks lie inside the 90 days, so one metrics
  * query by week answers both the figures and the bars.
  */
-async function delivery(db: Database, serviceId: string, now: number): Promise<Delivery> {
+async function delivery(
+	db: Database,
+	serviceId: string,
+	now: number,
+	environments: string[],
+	environment: string | undefined,
+): Promise<Delivery> {
 	const from = now - DELIVERY_DAYS * DAY;
-	const filter: MetricsFilter = { serviceId, from, to: now, bucketOrigin: bucketStart(from, "week"), bucketSize: WEEK };
+	const filter: MetricsFilter = {
+		serviceId,
+		environment,
+		from,
+		to: now,
+		bucketOrigin: bucketStart(from, "week"),
+		bucketSize: WEEK,
+	};
 	const [metrics, medians] = await Promise.all([windowMetrics(db, filter), leadTimeMedians(db, filter)]);
 	const thisWeek = Math.floor((bucketStart(now, "week") - filter.bucketOrigin) / WEEK);
 	const weeks = Array.from({ length: CHART_WEEKS }, (_, k) => thisWeek - CHART_WEEKS + 1 + k);
@@ -230,8 +265,36 @@ async function delivery(db: Database, serviceId: string, now: number): Promise<D
 			return { label: label(w), value: ms === undefined ? null : ms / unit.ms };
 		}),
 		leadTimeUnit: unit.name,
+		environment,
+		environments,
 	};
 }
+
+/** A GET form, so the choice is a link one can share and works without JavaScript. */
+function EnvironmentChoice({ delivery }: { delivery: Delivery }) {
+	return (
+		<form method="get" class="inline">
+			<label>
+				Environment
+				<select name="environment">
+					<option value={EVERY} selected={delivery.environment === undefined}>
+						Every environment
+					</option>
+					{delivery.environments.map((e) => (
+						<option value={e} selected={e === delivery.environment}>
+							{e}
+						</option>
+					))}
+				</select>
+			</label>
+			<button type="submit" class="secondary">
+				Show
+			</button>
+		</form>
+	);
+}
+
+const deploysCount = (n: number) => `${n} ${n === 1 ? "deploy" : "deploys"}`;
 
 function Card({ label, figure, detail }: { label: string; figure: string; detail: string }) {
 	return (
@@ -243,16 +306,20 @@ function Card({ label, figure, detail }: { label: string; figure: string; detail
 	);
 }
 
-function DeliverySection({ delivery: { metrics: m, deploysPerWeek, leadTime, leadTimeUnit } }: { delivery: Delivery }) {
+function DeliverySection({ delivery }: { delivery: Delivery }) {
+	const { metrics: m, deploysPerWeek, leadTime, leadTimeUnit } = delivery;
 	const rate = m.total === 0 ? null : m.failedChanges / m.total;
 	return (
 		<>
-			<p class="muted">Last {DELIVERY_DAYS} days, every environment.</p>
+			<p class="muted">
+				Last {DELIVERY_DAYS} days, {delivery.environment === undefined ? "every environment" : delivery.environment}.
+			</p>
+			<EnvironmentChoice delivery={delivery} />
 			<div class="cards">
 				<Card
 					label="Deployment frequency"
 					figure={`${oneDecimal(m.total / (DELIVERY_DAYS / 7))} per week`}
-					detail={`${m.total} deploys`}
+					detail={deploysCount(m.total)}
 				/>
 				<Card
 					label="Lead time for changes (median)"
@@ -260,7 +327,7 @@ function DeliverySection({ delivery: { metrics: m, deploysPerWeek, leadTime, lea
 					detail={
 						m.leadTime.count === 0
 							? "No deploys with commit times"
-							: `p90 ${formatDuration(m.leadTime.p90)} · ${m.leadTime.count} deploys`
+							: `p90 ${formatDuration(m.leadTime.p90)} · ${deploysCount(m.leadTime.count)}`
 					}
 				/>
 				<Card
@@ -440,11 +507,13 @@ export const servicesPages = new Hono<AppEnv>()
 		const db = c.var.db;
 		const now = Date.now();
 		const service = await loadService(db, c.req.param("id"));
-		const [current, summary, page] = await Promise.all([
+		const [current, page] = await Promise.all([
 			currentDeploys(db, service.id),
-			delivery(db, service.id, now),
 			timeline(db, service.id, c.req.query("before") || undefined),
 		]);
+		const environments = current.flatMap(({ deploy }) => (deploy.environment === null ? [] : [deploy.environment]));
+		const chosen = chosenEnvironment(c.req.query("environment")?.slice(0, 255), environments);
+		const summary = await delivery(db, service.id, now, environments, chosen);
 		return c.html(
 			<ServicePage
 				service={service}
