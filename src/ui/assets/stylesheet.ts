@@ -79,6 +79,9 @@ button.link { background: none; border: 0; padding: 0; color: var(--accent); }
 .cards + .grid-2 { margin-top: 1rem; }
 .panel > h3:first-child { margin: 0 0 0.5rem; font-size: 1rem; }
 details summary { cursor: pointer; }
+.section-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: flex-end; gap: 0.5rem 1rem; margin-bottom: 1rem; }
+.section-head p { margin: 0; }
+form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 .badge.running { color: var(--warn); } .badge.canceled { color: var(--muted); }
 .tabs { display: flex; gap: 1.25rem; border-bottom: 1px solid var(--line); margin-bottom: 1rem; }
 .tabs a { padding: 0.3rem 0; }

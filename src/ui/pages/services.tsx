@@ -311,10 +311,12 @@ function DeliverySection({ delivery }: { delivery: Delivery }) {
 	const rate = m.total === 0 ? null : m.failedChanges / m.total;
 	return (
 		<>
-			<p class="muted">
-				Last {DELIVERY_DAYS} days, {delivery.environment === undefined ? "every environment" : delivery.environment}.
-			</p>
-			<EnvironmentChoice delivery={delivery} />
+			<div class="section-head">
+				<p class="muted">
+					Last {DELIVERY_DAYS} days, {delivery.environment === undefined ? "every environment" : delivery.environment}.
+				</p>
+				<EnvironmentChoice delivery={delivery} />
+			</div>
 			<div class="cards">
 				<Card
 					label="Deployment frequency"
