@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { listAuditEvents } from "../audit/log";
+import { auditPage } from "../audit/log";
 import type { AuditEventRow } from "../db/schema";
 import type { AppEnv } from "../env";
-import { decodeCursor, encodeCursor, pageParams } from "../http/cursor";
+import { pageParams } from "../http/cursor";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
@@ -22,8 +22,6 @@ const query = object({
 	action: optionalText({ max: 64 }),
 	...pageParams(MAX_LIMIT),
 });
-
-const cursorKey = z.tuple([z.number().int(), z.string()]);
 
 const eventSchema = z
 	.object({
@@ -67,19 +65,12 @@ export const auditApi = new Hono<AppEnv>().get(
 		if (q.target_id !== undefined && q.target_type === undefined) {
 			throw ApiError.of(400, "Target id Error", "param needs target_type too: target_id");
 		}
-		const limit = q.limit ?? 50;
-		const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, cursorKey);
-		const rows = await listAuditEvents(c.var.db, {
+		const page = await auditPage(c.var.db, {
 			target: q.target_type === undefined ? undefined : { type: q.target_type, id: q.target_id },
 			action: q.action,
-			before: before && { at: before[0], id: before[1] },
-			limit: limit + 1,
+			cursor: q.cursor,
+			limit: q.limit ?? 50,
 		});
-		const page = rows.slice(0, limit);
-		const last = page.at(-1);
-		return c.json({
-			events: page.map(present),
-			next_cursor: rows.length > limit && last ? encodeCursor([last.at, last.id]) : null,
-		});
+		return c.json({ events: page.events.map(present), next_cursor: page.nextCursor });
 	},
 );

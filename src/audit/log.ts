@@ -1,8 +1,10 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { z } from "zod";
 import type { Database } from "../db/client";
 import { newId } from "../db/ids";
 import { auditEvents } from "../db/schema";
+import { decodeCursor, encodeCursor } from "../http/cursor";
 import type { Actor } from "./actor";
 
 export type AuditTarget = { type: "integration" | "service" | "suggestion"; id: string };
@@ -39,8 +41,31 @@ export type AuditFilter = {
 	limit: number;
 };
 
+/** A position in the log: the last event a page showed. */
+const cursorKey = z.tuple([z.number().int(), z.string()]);
+
+/**
+ * One page of audit events, newest first, after `cursor` (from a previous
+ * page) if given, and the cursor of the next page if there is one.
+ */
+export async function auditPage(
+	db: Database,
+	f: Omit<AuditFilter, "before" | "limit"> & { cursor?: string; limit: number },
+) {
+	const before = f.cursor === undefined ? undefined : decodeCursor(f.cursor, cursorKey);
+	const rows = await listAuditEvents(db, {
+		target: f.target,
+		action: f.action,
+		before: before && { at: before[0], id: before[1] },
+		limit: f.limit + 1,
+	});
+	const events = rows.slice(0, f.limit);
+	const last = events.at(-1);
+	return { events, nextCursor: rows.length > f.limit && last ? encodeCursor([last.at, last.id]) : null };
+}
+
 /** Audit events newest first; a target filter is served by its own index. */
-export function listAuditEvents(db: Database, f: AuditFilter) {
+function listAuditEvents(db: Database, f: AuditFilter) {
 	return db
 		.select()
 		.from(auditEvents)

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { assets } from "./assets";
 import { accountPages } from "./pages/account";
+import { auditPages } from "./pages/audit";
 import { deploysPages } from "./pages/deploys";
 import { integrationPages } from "./pages/integrations";
 import { servicesPages } from "./pages/services";
@@ -15,7 +16,8 @@ export const ui = new Hono<AppEnv>()
 	.route("/integrations", integrationPages)
 	.route("/services", servicesPages)
 	.route("/deploys", deploysPages)
-	.route("/suggestions", suggestionsPages);
+	.route("/suggestions", suggestionsPages)
+	.route("/audit", auditPages);
 
 /** A static file; its URL is fingerprinted, so it may be cached for good. */
 function serve(

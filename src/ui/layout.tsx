@@ -2,13 +2,14 @@ import { raw } from "hono/html";
 import type { Child, PropsWithChildren } from "hono/jsx";
 import { assets, assetUrl } from "./assets";
 
-export type Section = "services" | "deploys" | "integrations" | "suggestions";
+export type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit";
 
 const NAV: [Section, string, string][] = [
 	["services", "/services", "Services"],
 	["deploys", "/deploys", "Deploys"],
 	["integrations", "/integrations", "Integrations"],
 	["suggestions", "/suggestions", "Suggestions"],
+	["audit", "/audit", "Audit log"],
 ];
 
 type PageProps = PropsWithChildren<{
