@@ -286,6 +286,19 @@ describe("one service", () => {
 		expect(rest).toContain(`<a href="/services/${svc.id}#deploys">« Newest</a>`);
 	});
 
+	it("keeps the chosen delivery environment while paging the timeline", async () => {
+		const svc = await service("PagedStaging");
+		for (let i = 1; i <= 21; i++) {
+			await deploy({ service: svc.alias, environment: "staging", deployed_at: iso(NOW - i * 60_000) });
+		}
+		const page = await html(`/services/${svc.id}?environment=staging`);
+		const older = /<a href="([^"]+)">Older »<\/a>/.exec(page)?.[1]?.replaceAll("&amp;", "&") ?? "";
+		expect(older).toMatch(new RegExp(`^/services/${svc.id}\\?environment=staging&before=[\\w-]+#deploys$`));
+		const rest = await html(older.replace(/#.*/, ""));
+		expect(section(rest, "Delivery")).toContain("Last 90 days, staging.");
+		expect(rest).toContain(`<a href="/services/${svc.id}?environment=staging#deploys">« Newest</a>`);
+	});
+
 	it("answers a cursor it did not make with a 400 page", async () => {
 		const svc = await service("Cursor");
 		expect(await html(`/services/${svc.id}?before=nonsense`, 400)).toContain("not a cursor");

@@ -218,6 +218,10 @@ type Delivery = {
 /** The `environment=` value that asks for every environment. */
 const EVERY = "*";
 
+/** The environment choice as a query parameter to carry along, if one was made. */
+const environmentParam = (value: string | undefined): Record<string, string> =>
+	value ? { environment: value.slice(0, 255) } : {};
+
 /**
  * Which environment the delivery figures are for: the one asked for, else
  * production (DORA's figures are about reaching users), else every environment.
@@ -371,8 +375,16 @@ function DeliverySection({ delivery }: { delivery: Delivery }) {
 
 type Timeline = { rows: ListedDeploy[]; newest?: string; older?: string };
 
-/** A page of the service's deploys, newest first, from before the cursor `before` if there is one. */
-async function timeline(db: Database, serviceId: string, before: string | undefined): Promise<Timeline> {
+/**
+ * A page of the service's deploys, newest first, from before the cursor
+ * `before` if there is one. Its links keep the page's other choices (`keep`).
+ */
+async function timeline(
+	db: Database,
+	serviceId: string,
+	before: string | undefined,
+	keep: Record<string, string>,
+): Promise<Timeline> {
 	const key = before === undefined ? undefined : decodeCursor(before, cursorKey);
 	const rows = await listDeploys(db, {
 		serviceId,
@@ -381,14 +393,14 @@ async function timeline(db: Database, serviceId: string, before: string | undefi
 	});
 	const page = rows.slice(0, PAGE_SIZE);
 	const last = page.at(-1)?.deploy;
-	const path = `/services/${serviceId}`;
+	const link = (params: Record<string, string>) => {
+		const query = new URLSearchParams({ ...keep, ...params }).toString();
+		return `/services/${serviceId}${query ? `?${query}` : ""}#deploys`;
+	};
 	return {
 		rows: page,
-		newest: key ? `${path}#deploys` : undefined,
-		older:
-			rows.length > PAGE_SIZE && last
-				? `${path}?before=${encodeCursor([last.deployedAt, last.id])}#deploys`
-				: undefined,
+		newest: key ? link({}) : undefined,
+		older: rows.length > PAGE_SIZE && last ? link({ before: encodeCursor([last.deployedAt, last.id]) }) : undefined,
 	};
 }
 
@@ -511,7 +523,7 @@ export const servicesPages = new Hono<AppEnv>()
 		const service = await loadService(db, c.req.param("id"));
 		const [current, page] = await Promise.all([
 			currentDeploys(db, service.id),
-			timeline(db, service.id, c.req.query("before") || undefined),
+			timeline(db, service.id, c.req.query("before") || undefined, environmentParam(c.req.query("environment"))),
 		]);
 		const environments = current.flatMap(({ deploy }) => (deploy.environment === null ? [] : [deploy.environment]));
 		const chosen = chosenEnvironment(c.req.query("environment")?.slice(0, 255), environments);
