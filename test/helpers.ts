@@ -116,6 +116,17 @@ export async function postDeploy(
 	return parseResponse(response);
 }
 
+/**
+ * POSTs the example payload with `overrides` (a fresh dedup_id unless one is
+ * given), insisting on a 202; answers the result and the dedup_id sent.
+ */
+export async function acceptedDeploy(webhookUrl: string, overrides: Record<string, unknown> = {}) {
+	const payload = examplePayload(overrides);
+	const res = await postDeploy(webhookUrl, payload);
+	expect(res.status, JSON.stringify(res.body)).toBe(202);
+	return { result: res.body.result as string, dedupId: payload.dedup_id as string };
+}
+
 export type DeploysPage = { deploys: any[]; next_cursor: string | null };
 
 /** GET /api/deploys with the given query parameters, insisting on a 200. */

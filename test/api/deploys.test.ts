@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+	acceptedDeploy,
 	admin,
 	call,
 	createIntegration,
@@ -17,11 +18,7 @@ import {
 const integration = integrationBeforeAll("deploys tests");
 
 /** Sends a deploy through the webhook, insisting it was accepted. */
-async function deploy(overrides: Record<string, unknown>) {
-	const res = await postDeploy(integration.webhook_url, examplePayload(overrides));
-	expect(res.status).toBe(202);
-	return res.body;
-}
+const deploy = (overrides: Record<string, unknown>) => acceptedDeploy(integration.webhook_url, overrides);
 
 /** Every page of a listing, following next_cursor to the end. */
 async function allPages(params: Record<string, string | number>) {
@@ -403,9 +400,7 @@ const email = (name: string) => `${unique(name)}@example.com`;
 
 /** Sends a deploy with a fresh dedup_id, answering that dedup_id. */
 async function deployed(overrides: Record<string, unknown>): Promise<string> {
-	const dedup_id = crypto.randomUUID();
-	await deploy({ ...overrides, dedup_id });
-	return dedup_id;
+	return (await deploy(overrides)).dedupId;
 }
 
 /** The dedup_ids of every deploy matching `params`, following next_cursor to the end, newest first. */

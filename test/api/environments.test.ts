@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+	acceptedDeploy,
 	admin,
 	call,
 	createIntegration,
 	createService,
-	examplePayload,
 	expectError,
 	integrationBeforeAll,
 	listDeploys,
-	postDeploy,
 	unique,
 } from "../helpers";
 
@@ -16,10 +15,7 @@ const integration = integrationBeforeAll("environments tests");
 
 /** Sends a deploy through the webhook, insisting it was accepted; answers its dedup_id. */
 async function deploy(overrides: Record<string, unknown>, webhookUrl = integration.webhook_url): Promise<string> {
-	const dedup_id = crypto.randomUUID();
-	const res = await postDeploy(webhookUrl, examplePayload({ dedup_id, ...overrides }));
-	expect(res.status).toBe(202);
-	return dedup_id;
+	return (await acceptedDeploy(webhookUrl, overrides)).dedupId;
 }
 
 /** GET /api/services/:id/environments, insisting on a 200. */

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
 	ADMIN,
+	acceptedDeploy,
 	call,
 	createService,
 	type DeploysPage,
@@ -50,10 +51,7 @@ const HEADER = `${CSV_COLUMNS.join(",")}\r\n`;
 
 /** Sends a deploy through the webhook, insisting it was accepted; answers its dedup_id. */
 async function deploy(overrides: Record<string, unknown>): Promise<string> {
-	const dedup_id = crypto.randomUUID();
-	const res = await postDeploy(integration.webhook_url, examplePayload({ dedup_id, ...overrides }));
-	expect(res.status).toBe(202);
-	return dedup_id;
+	return (await acceptedDeploy(integration.webhook_url, overrides)).dedupId;
 }
 
 /** GET /api/deploys/export with the given query parameters. */

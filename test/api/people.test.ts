@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+	acceptedDeploy,
 	admin,
 	call,
 	createIntegration,
-	examplePayload,
 	expectError,
 	ISO_DATETIME,
 	integrationBeforeAll,
 	parseResponse,
-	postDeploy,
 	unique,
 } from "../helpers";
 
@@ -18,9 +17,7 @@ type Person = { id: string; email: string; name: string | null; deploy_count: nu
 
 /** Sends a deploy through the webhook, insisting it was accepted; answers the webhook's result. */
 async function deploy(overrides: Record<string, unknown>, webhookUrl = integration.webhook_url): Promise<string> {
-	const res = await postDeploy(webhookUrl, examplePayload({ service: unique("svc"), ...overrides }));
-	expect(res.status).toBe(202);
-	return res.body.result;
+	return (await acceptedDeploy(webhookUrl, { service: unique("svc"), ...overrides })).result;
 }
 
 /** GET /api/people, insisting on a 200. */

@@ -5,6 +5,7 @@ import { database } from "../../src/db/client";
 import { acceptSuggestion, findSuggestion, setSuggestionIgnored } from "../../src/db/suggestions";
 import { isUniqueViolation } from "../../src/http/errors";
 import {
+	acceptedDeploy,
 	admin,
 	createIntegration,
 	createService,
@@ -22,9 +23,7 @@ const integration = integrationBeforeAll("suggestions tests");
 
 /** Sends a deploy through the webhook, answering its result. */
 async function deploy(overrides: Record<string, unknown>, to: Integration = integration) {
-	const res = await postDeploy(to.webhook_url, examplePayload(overrides));
-	expect(res.status).toBe(202);
-	return res.body.result as string;
+	return (await acceptedDeploy(to.webhook_url, overrides)).result;
 }
 
 async function suggestions() {

@@ -6,8 +6,6 @@
 import { randomBytes } from "node:crypto";
 import { Sandbox } from "../../bench/sandbox.mjs";
 
-const STARTUP_TIMEOUT_MS = 60_000;
-
 /** @param {{ provide: (key: string, value: unknown) => void }} project */
 export default async function setup(project) {
 	const major = Number(process.versions.node.split(".")[0]);
@@ -21,7 +19,7 @@ export default async function setup(project) {
 		const adminToken = `e2e-${randomBytes(12).toString("hex")}`;
 		await sandbox.migrate();
 		// localhost, not 127.0.0.1: Chrome treats it as a secure context and keeps the Secure session cookie.
-		const baseUrl = await sandbox.startDevServer({ timeoutMs: STARTUP_TIMEOUT_MS, adminToken, hostname: "localhost" });
+		const baseUrl = await sandbox.startDevServer({ adminToken, hostname: "localhost" });
 		project.provide("baseUrl", baseUrl);
 		project.provide("adminToken", adminToken);
 	} catch (error) {

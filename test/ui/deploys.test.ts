@@ -1,23 +1,19 @@
 import { describe, expect, it } from "vitest";
 import {
+	acceptedDeploy,
 	createIntegration,
 	createService,
-	examplePayload,
 	type Integration,
 	integrationBeforeAll,
 	listDeploys,
-	postDeploy,
 	unique,
 } from "../helpers";
 import { escaped, unescaped, view } from "./helpers";
 
 const integration = integrationBeforeAll("ui deploys tests");
 
-/** Sends a deploy through the webhook, insisting it was accepted. */
-async function deploy(overrides: Record<string, unknown>, to: Integration = integration) {
-	const res = await postDeploy(to.webhook_url, examplePayload(overrides));
-	expect(res.status).toBe(202);
-}
+const deploy = (overrides: Record<string, unknown>, to: Integration = integration) =>
+	acceptedDeploy(to.webhook_url, overrides);
 
 /** The ids of the deploys a list page shows, top to bottom. */
 const shown = (html: string) => [...html.matchAll(/<a href="\/deploys\/([^"?/]+)">/g)].map((m) => m[1] as string);

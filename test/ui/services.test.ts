@@ -4,7 +4,7 @@ import { bucketStart, DAY, WEEK } from "../../src/api/metrics";
 import { database } from "../../src/db/client";
 import { serviceOverviewsStatement } from "../../src/db/deploys";
 import { leadTimeMediansStatement } from "../../src/db/metrics";
-import { admin, createService, examplePayload, integrationBeforeAll, postDeploy, unique } from "../helpers";
+import { acceptedDeploy, admin, createService, integrationBeforeAll, unique } from "../helpers";
 import { page, signIn } from "./helpers";
 
 const integration = integrationBeforeAll("services pages");
@@ -17,11 +17,7 @@ const NOW = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 const XSS = "<script>alert(1)</script>";
 
-/** Sends a deploy through the webhook, insisting it was accepted. */
-async function deploy(overrides: Record<string, unknown>) {
-	const res = await postDeploy(integration.webhook_url, examplePayload(overrides));
-	expect(res.status).toBe(202);
-}
+const deploy = (overrides: Record<string, unknown>) => acceptedDeploy(integration.webhook_url, overrides);
 
 /** A fresh service with one fresh alias. */
 async function service(prefix: string) {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+	acceptedDeploy,
 	admin,
 	createService,
 	deploysOf,
-	examplePayload,
 	integrationBeforeAll,
-	postDeploy,
 	suggestedAliases,
 	unique,
 } from "../helpers";
@@ -16,8 +15,7 @@ const integration = integrationBeforeAll("ui suggestions tests");
 /** Sends `count` deploys under `alias`, insisting nobody claims it. */
 async function deployUnder(alias: string, count = 1) {
 	for (let i = 0; i < count; i++) {
-		const res = await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
-		expect(res.body.result).toBe("no_service_found");
+		expect((await acceptedDeploy(integration.webhook_url, { service: alias })).result).toBe("no_service_found");
 	}
 }
 
