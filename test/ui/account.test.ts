@@ -1,6 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { generateSignedCookie } from "hono/cookie";
+import { inspectRoutes } from "hono/dev";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ui } from "../../src/ui";
 import { admin, ORIGIN, unique } from "../helpers";
 import { browse, form, page, signIn } from "./helpers";
 
@@ -117,6 +119,17 @@ describe("cross-site forms", () => {
 		expect(await res.text()).toContain("did not come from this site");
 		const listed = (await admin("GET", "/integrations")).body.integrations.map((i: { name: string }) => i.name);
 		expect(listed).not.toContain(name);
+	});
+
+	it("guards every form the UI accepts, before anything else runs", async () => {
+		const cookie = await signIn();
+		const posts = inspectRoutes(ui).filter((r) => r.method === "POST" && !r.isMiddleware);
+		expect(posts.length).toBeGreaterThan(10);
+		for (const { path } of posts) {
+			const concrete = path.replace(/:[a-z]+/g, crypto.randomUUID());
+			const res = await browse(concrete, { method: "POST", headers: { Cookie: cookie }, body: form({}) });
+			expect(res.status, `POST ${path}`).toBe(403);
+		}
 	});
 
 	it("refuses a cross-site sign-in", async () => {
