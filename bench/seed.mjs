@@ -18,39 +18,6 @@ const HISTORY_DAYS = 180;
 /** D1 refuses SQL statements over 100,000 bytes (local D1 too: SQLITE_TOOBIG); stay under with room to spare. */
 const MAX_STATEMENT_BYTES = 90_000;
 
-/** The columns of `deploys`, in the order of migrations/0000_init.sql. */
-const DEPLOY_COLUMNS = [
-	"id",
-	"integration_id",
-	"service_id",
-	"service_alias",
-	"alias_key",
-	"environment",
-	"description",
-	"deployed_at",
-	"deploy_number",
-	"deploy_url",
-	"dedup_id",
-	"status",
-	"status_raw",
-	"agent",
-	"person_id",
-	"deployer_id",
-	"deployer_email",
-	"deployer_name",
-	"commit_sha",
-	"commit_message",
-	"commit_branch",
-	"commit_date",
-	"committer_name",
-	"committer_email",
-	"author_name",
-	"author_email",
-	"authoring_date",
-	"received_at",
-	"search_text",
-];
-
 /** Production and staging see most deploys; canary only some. */
 const ENVIRONMENTS = /** @type {const} */ ([
 	["Production", 30],
@@ -255,7 +222,7 @@ function outcome(random, deployedAt, now) {
 
 /**
  * One row of `deploys`, filled as the webhook would have filled it (see
- * writeDeploy in src/db/deploys.ts).
+ * writeDeploy in src/db/deploys.ts). Its keys are the columns the INSERT names.
  * @param {import("./random.mjs").Random} random
  * @param {World} world
  * @param {Service} service
@@ -356,12 +323,11 @@ class InsertWriter {
 
 	/**
 	 * @param {string} table
-	 * @param {readonly string[]} columns
-	 * @param {Row} row
+	 * @param {Row} row its keys are the columns to fill; rows of one table share them
 	 */
-	async add(table, columns, row) {
-		const head = `INSERT INTO ${table} (${columns.join(", ")}) VALUES\n`;
-		const tuple = `(${columns.map((c) => literal(row[c] ?? null)).join(", ")})`;
+	async add(table, row) {
+		const head = `INSERT INTO ${table} (${Object.keys(row).join(", ")}) VALUES\n`;
+		const tuple = `(${Object.values(row).map(literal).join(", ")})`;
 		const size = Buffer.byteLength(tuple) + 2;
 		if (head !== this.head || this.bytes + size > MAX_STATEMENT_BYTES) await this.flush();
 		if (this.tuples.length === 0) {
@@ -398,33 +364,33 @@ export async function writeSeedSql(path, { deploys, now, seed = 42 }) {
 	const file = await open(path, "w");
 	try {
 		const out = new InsertWriter(file);
-		await out.add("integrations", ["id", "name", "webhook_token", "created_at"], {
+		await out.add("integrations", {
 			id: world.integrationId,
 			name: "Seeded history",
 			webhook_token: uuidV4(random),
 			created_at: createdAt,
 		});
 		for (const person of world.people) {
-			await out.add("people", ["id", "email", "name", "created_at"], { ...person, created_at: createdAt });
+			await out.add("people", { ...person, created_at: createdAt });
 		}
 		for (const service of services) {
-			await out.add("services", ["id", "name", "created_at"], {
-				id: service.id,
-				name: service.name,
-				created_at: createdAt,
-			});
+			await out.add("services", { id: service.id, name: service.name, created_at: createdAt });
 		}
 		for (const service of services) {
 			for (const alias of service.aliases) {
-				const row = { key: alias.trim().toLowerCase(), alias, service_id: service.id, created_at: createdAt };
-				await out.add("aliases", ["key", "alias", "service_id", "created_at"], row);
+				await out.add("aliases", {
+					key: alias.trim().toLowerCase(),
+					alias,
+					service_id: service.id,
+					created_at: createdAt,
+				});
 			}
 		}
 		const rows = services.flatMap((service, i) => [...serviceDeploys(random, world, service, counts[i] ?? 0)]);
 		// In arrival order (ids are UUIDv7 of received_at), as the webhook would have
 		// inserted them, so the table's rows lie on disk as a real database's do.
 		rows.sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
-		for (const row of rows) await out.add("deploys", DEPLOY_COLUMNS, row);
+		for (const row of rows) await out.add("deploys", row);
 		await out.flush();
 		return { services, counts, statements: out.statements };
 	} finally {
