@@ -136,7 +136,7 @@ type Level = { array: boolean; index: number; keyFrom: number; keyTo: number };
  * included) and never recurses, so it is safe on any input, malformed JSON too;
  * JSON.parse judges the rest.
  */
-export function tooDeep(text: string, max: number): string | undefined {
+function tooDeep(text: string, max: number): string | undefined {
 	const levels: Level[] = [];
 	// Inside an object, whether the next string is a key.
 	let expectKey = false;

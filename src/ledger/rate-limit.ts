@@ -31,8 +31,8 @@ export class RateLimit {
 }
 
 /** Defaults: a monorepo release fanning out to a couple of thousand services fits in one burst. */
-export const DEFAULT_BURST = 2_000;
-export const DEFAULT_PER_SECOND = 20;
+const DEFAULT_BURST = 2_000;
+const DEFAULT_PER_SECOND = 20;
 
 /** The limit from the Worker's variables, falling back to the defaults for anything unset or not a positive number. */
 export function rateLimitFrom(env: { WEBHOOK_BURST?: string; WEBHOOK_PER_SECOND?: string }): RateLimit {
