@@ -36,7 +36,13 @@ const exportQuery = object({
 });
 
 /** A deploy list's keyset position: `deployed_at`, then id (see `DeployFilter.before`). */
-export const cursorKey = z.tuple([z.number().int(), z.string()]);
+const cursorKey = z.tuple([z.number().int(), z.string()]);
+
+/** The keyset position a deploy list's `cursor` names: a 400 unless a page of deploys issued it. */
+export function deployCursor(cursor: string | undefined): DeployFilter["before"] {
+	const key = cursor ? decodeCursor(cursor, cursorKey) : undefined;
+	return key && { deployedAt: key[0], id: key[1] };
+}
 
 export function presentDeploy({ deploy: d, serviceName }: ListedDeploy): z.output<typeof deploySchema> {
 	const commit = {
@@ -94,18 +100,19 @@ async function toFilter(db: Database, query: Filters): Promise<Omit<DeployFilter
 	};
 }
 
-/**
- * One keyset page of the deploys `query` selects, newest first, and the cursor
- * of the page after it (null on the last): the API's list and the UI's share it.
- */
+/** One keyset page of the deploys `query` selects, after its `cursor`: the API's list and the UI's share it. */
 export async function deployPage(db: Database, query: Filters & { cursor?: string }, limit: number) {
-	const before = query.cursor ? decodeCursor(query.cursor, cursorKey) : undefined;
+	const before = deployCursor(query.cursor);
+	return deploysPage(db, { ...(await toFilter(db, query)), before }, limit);
+}
+
+/**
+ * The first `limit` deploys `filter` selects, newest first, and the cursor of
+ * the page after them (null on the last), for every paged list of deploys.
+ */
+export async function deploysPage(db: Database, filter: Omit<DeployFilter, "limit">, limit: number) {
 	// One row more than shown tells whether another page follows.
-	const rows = await listDeploys(db, {
-		...(await toFilter(db, query)),
-		before: before && { deployedAt: before[0], id: before[1] },
-		limit: limit + 1,
-	});
+	const rows = await listDeploys(db, { ...filter, limit: limit + 1 });
 	const deploys = rows.slice(0, limit);
 	const last = deploys.at(-1)?.deploy;
 	return { deploys, nextCursor: rows.length > limit && last ? encodeCursor([last.deployedAt, last.id]) : null };

@@ -1,20 +1,13 @@
 import { type Context, Hono } from "hono";
-import { cursorKey } from "../../api/deploys";
+import { deployCursor, deploysPage } from "../../api/deploys";
 import { bucketStart, DAY, WEEK } from "../../api/metrics";
 import { newAlias, rename, serviceInput } from "../../api/services";
 import { addAlias, createService, loadService, renameService } from "../../catalog/services";
 import { findServices, type Service } from "../../db/catalog";
 import type { Database } from "../../db/client";
-import {
-	currentDeploys,
-	type ListedDeploy,
-	listDeploys,
-	type ServiceOverview,
-	serviceOverviews,
-} from "../../db/deploys";
+import { currentDeploys, type ListedDeploy, type ServiceOverview, serviceOverviews } from "../../db/deploys";
 import { leadTimeMedians, type MetricsFilter, type MetricsRow, windowMetrics } from "../../db/metrics";
 import type { AppEnv } from "../../env";
-import { decodeCursor, encodeCursor } from "../../http/cursor";
 import { formatDatetime } from "../../http/datetime";
 import type { ApiError, ErrorObject } from "../../http/errors";
 import { validate } from "../../http/validation";
@@ -376,31 +369,25 @@ function DeliverySection({ delivery }: { delivery: Delivery }) {
 type Timeline = { rows: ListedDeploy[]; newest?: string; older?: string };
 
 /**
- * A page of the service's deploys, newest first, from before the cursor
- * `before` if there is one. Its links keep the page's other choices (`keep`).
+ * A page of the service's deploys, newest first, after the `before=` cursor
+ * if there is one. Its links keep the page's other choices (`keep`).
  */
 async function timeline(
 	db: Database,
 	serviceId: string,
-	before: string | undefined,
+	cursor: string | undefined,
 	keep: Record<string, string>,
 ): Promise<Timeline> {
-	const key = before === undefined ? undefined : decodeCursor(before, cursorKey);
-	const rows = await listDeploys(db, {
-		serviceId,
-		before: key && { deployedAt: key[0], id: key[1] },
-		limit: PAGE_SIZE + 1,
-	});
-	const page = rows.slice(0, PAGE_SIZE);
-	const last = page.at(-1)?.deploy;
+	const before = deployCursor(cursor);
+	const page = await deploysPage(db, { serviceId, before }, PAGE_SIZE);
 	const link = (params: Record<string, string>) => {
 		const query = new URLSearchParams({ ...keep, ...params }).toString();
 		return `/services/${serviceId}${query ? `?${query}` : ""}#deploys`;
 	};
 	return {
-		rows: page,
-		newest: key ? link({}) : undefined,
-		older: rows.length > PAGE_SIZE && last ? link({ before: encodeCursor([last.deployedAt, last.id]) }) : undefined,
+		rows: page.deploys,
+		newest: before ? link({}) : undefined,
+		older: page.nextCursor ? link({ before: page.nextCursor }) : undefined,
 	};
 }
 
@@ -523,7 +510,7 @@ export const servicesPages = new Hono<AppEnv>()
 		const service = await loadService(db, c.req.param("id"));
 		const [current, page] = await Promise.all([
 			currentDeploys(db, service.id),
-			timeline(db, service.id, c.req.query("before") || undefined, environmentParam(c.req.query("environment"))),
+			timeline(db, service.id, c.req.query("before"), environmentParam(c.req.query("environment"))),
 		]);
 		const environments = current.flatMap(({ deploy }) => (deploy.environment === null ? [] : [deploy.environment]));
 		const chosen = chosenEnvironment(c.req.query("environment")?.slice(0, 255), environments);
