@@ -329,7 +329,9 @@ describe("status history", () => {
 		await send("queued");
 		await send("success");
 		const after = Date.now();
-		for (const { at } of await historyOf((await onlyDeploy(alias)).id)) {
+		const history = await historyOf((await onlyDeploy(alias)).id);
+		expect(statusesIn(history)).toEqual(["queued", "success"]);
+		for (const { at } of history) {
 			expect(Date.parse(at)).toBeGreaterThanOrEqual(before);
 			expect(Date.parse(at)).toBeLessThanOrEqual(after);
 		}
