@@ -58,6 +58,24 @@ describe("webhook rate limiting", () => {
 		expect((await postDeploy(calm.webhook_url, examplePayload({ service: alias }))).status).toBe(202);
 	});
 
+	it("counts duplicates too: a retry loop on one dedup_id is what it stops", async () => {
+		const integration = await createIntegration(unique("retrying"));
+		const ledger = env.LEDGER.get(env.LEDGER.idFromName(integration.id));
+		await runInDurableObject(ledger, (instance: Ledger) => {
+			Object.assign(instance, { limit: new RateLimit(2, 0.01) });
+		});
+		const payload = examplePayload({ service: unique("retried") });
+
+		const answers = [];
+		for (const _ of [1, 2, 3]) answers.push(await postDeploy(integration.webhook_url, payload));
+
+		expect(answers.map((a) => `${a.status} ${a.body.result ?? a.body.errors?.[0]?.title}`)).toEqual([
+			"202 no_service_found",
+			"202 duplicate_deploy",
+			"429 Rate Limit Error",
+		]);
+	});
+
 	it("sends the wait in a Retry-After header", async () => {
 		const integration = await createIntegration(unique("limited"));
 		const ledger = env.LEDGER.get(env.LEDGER.idFromName(integration.id));
