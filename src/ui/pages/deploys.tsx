@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { deployFilters, deployPage } from "../../api/deploys";
+import { DAY } from "../../api/metrics";
 import { findServices, type Service } from "../../db/catalog";
 import { findDeploy, listDeploys } from "../../db/deploys";
 import { liveIntegration } from "../../db/integrations";
@@ -15,7 +16,6 @@ import { Page } from "../layout";
 import { signedIn } from "../security";
 
 const PAGE_SIZE = 50;
-const DAY_MS = 86_400_000;
 
 /** The filters a link may carry: the API's, so a URL works the same on both. */
 type FilterName = keyof typeof deployFilters;
@@ -267,7 +267,7 @@ export const deploysPages = new Hono<AppEnv>()
 		const [services, page] = await Promise.all([
 			findServices(db),
 			// `to` is a whole day, inclusive; the schema read its first instant.
-			deployPage(db, { ...query, to: query.to === undefined ? undefined : query.to + DAY_MS }, PAGE_SIZE),
+			deployPage(db, { ...query, to: query.to === undefined ? undefined : query.to + DAY }, PAGE_SIZE),
 		]);
 		const matchless = page.deploys.length === 0 && (await anyDeploys(db));
 		return c.html(
