@@ -229,8 +229,8 @@ export function currentDeploys(db: Database, serviceId: string) {
 		.orderBy(sql`${deploys.environment} is null`, asc(sql`lower(${deploys.environment})`), asc(deploys.environment));
 }
 
-/** The environment names that count as production, compared lower-cased. */
-const PRODUCTION = ["production", "prod"] as const;
+/** The environment names that count as production, compared lower-cased: the services list's and a service page's. */
+export const PRODUCTION: readonly string[] = ["production", "prod"];
 
 /** Every letter-case spelling of `word`: "ab" → "ab", "aB", "Ab", "AB". */
 function spellings(word: string): string[] {

@@ -5,7 +5,13 @@ import { newAlias, rename, serviceInput } from "../../api/services";
 import { addAlias, createService, loadService, renameService } from "../../catalog/services";
 import { findServices, type Service } from "../../db/catalog";
 import type { Database } from "../../db/client";
-import { currentDeploys, type ListedDeploy, type ServiceOverview, serviceOverviews } from "../../db/deploys";
+import {
+	currentDeploys,
+	type ListedDeploy,
+	PRODUCTION,
+	type ServiceOverview,
+	serviceOverviews,
+} from "../../db/deploys";
 import { leadTimeMedians, type MetricsFilter, type MetricsRow, windowMetrics } from "../../db/metrics";
 import type { AppEnv } from "../../env";
 import { formatDatetime } from "../../http/datetime";
@@ -222,7 +228,7 @@ const environmentParam = (value: string | undefined): Record<string, string> =>
 function chosenEnvironment(asked: string | undefined, environments: string[]): string | undefined {
 	if (asked === EVERY) return undefined;
 	if (asked) return asked;
-	return environments.find((e) => ["production", "prod"].includes(e.trim().toLowerCase()));
+	return environments.find((e) => PRODUCTION.includes(e.trim().toLowerCase()));
 }
 
 /**
