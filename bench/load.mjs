@@ -31,13 +31,12 @@ import autocannon from "autocannon";
 
 /**
  * A valid Custom Deploy webhook body for the service `checkout`, with a fresh
- * dedup_id unless one is given: what a pipeline sends when it finishes a deploy.
- * @param {string} [dedupId]
+ * dedup_id: what a pipeline sends when it finishes a deploy.
  */
-export function deployPayload(dedupId = randomUUID()) {
+export function deployPayload() {
 	const now = Date.now();
 	return JSON.stringify({
-		dedup_id: dedupId,
+		dedup_id: randomUUID(),
 		service: "checkout",
 		deployer: { email: "ci@example.com", name: "CI Pipeline" },
 		deployed_at: new Date(now).toISOString(),

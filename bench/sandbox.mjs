@@ -30,6 +30,12 @@ const WRANGLER_ENV = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false
 /** How much of a child's output to keep for an error message. */
 const OUTPUT_TAIL = 8_000;
 
+/** How long `wrangler dev` may take to answer: it bundles the Worker and starts workerd first. */
+const STARTUP_TIMEOUT_MS = 60_000;
+
+/** How long a stopped process group gets to exit on SIGINT before SIGKILL. */
+const STOP_GRACE_MS = 5_000;
+
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -37,7 +43,7 @@ const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(
  * it before wrangler binds it; unlikely, and the health check would then fail loudly.
  * @returns {Promise<number>}
  */
-export function freePort() {
+function freePort() {
 	return new Promise((resolve, reject) => {
 		const server = createServer();
 		server.once("error", reject);
@@ -153,10 +159,10 @@ export class Sandbox {
 	 * (a secure context over plain HTTP, so it keeps Secure cookies), while
 	 * 127.0.0.1 spares other clients a name lookup.
 	 * `vars` are further Worker variables (`--var`).
-	 * @param {{ timeoutMs: number, adminToken?: string, hostname?: "127.0.0.1" | "localhost", vars?: Record<string, string> }} options
+	 * @param {{ adminToken?: string, hostname?: "127.0.0.1" | "localhost", vars?: Record<string, string> }} [options]
 	 * @returns {Promise<string>} its base URL
 	 */
-	async startDevServer({ timeoutMs, adminToken = ADMIN_TOKEN, hostname = "127.0.0.1", vars = {} }) {
+	async startDevServer({ adminToken = ADMIN_TOKEN, hostname = "127.0.0.1", vars = {} } = {}) {
 		const [port, inspectorPort] = [await freePort(), await freePort()];
 		const child = this.spawnWrangler([
 			"dev",
@@ -169,20 +175,19 @@ export class Sandbox {
 			...["--log-level", "warn"],
 		]);
 		const base = `http://${hostname}:${port}`;
-		await waitForHealth(base, child, timeoutMs);
+		await waitForHealth(base, child, STARTUP_TIMEOUT_MS);
 		return base;
 	}
 
 	/**
 	 * Stops one process group: SIGINT first (wrangler then stops workerd and
-	 * removes its .wrangler/tmp files), SIGKILL if it is still there after `graceMs`.
+	 * removes its .wrangler/tmp files), SIGKILL if it is still there after STOP_GRACE_MS.
 	 * @param {number} pid
-	 * @param {number} [graceMs]
 	 */
-	async stop(pid, graceMs = 5_000) {
+	async stop(pid) {
 		// Signals only while the group exists: once it is gone, its id may be reused.
 		if (groupAlive(pid)) signalGroup(pid, "SIGINT");
-		for (const deadline = Date.now() + graceMs; groupAlive(pid) && Date.now() < deadline; ) await sleep(100);
+		for (const deadline = Date.now() + STOP_GRACE_MS; groupAlive(pid) && Date.now() < deadline; ) await sleep(100);
 		if (groupAlive(pid)) signalGroup(pid, "SIGKILL");
 		for (const deadline = Date.now() + 2_000; groupAlive(pid) && Date.now() < deadline; ) await sleep(50);
 		this.groups.delete(pid);
