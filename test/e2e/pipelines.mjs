@@ -97,15 +97,15 @@ export const cleanEnv = (home, vars = {}) => ({
 });
 
 /**
- * Runs a program to completion, answering its exit code and output.
+ * Runs a program to completion (killed after 30 s), answering its exit code and output.
  * @param {string} command
  * @param {string[]} args
- * @param {{ cwd: string, env: Record<string, string>, timeoutMs?: number }} options
+ * @param {{ cwd: string, env: Record<string, string> }} options
  * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
  */
-export function run(command, args, { cwd, env, timeoutMs = 30_000 }) {
+export function run(command, args, { cwd, env }) {
 	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+		const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
 		let stdout = "";
 		let stderr = "";
 		child.stdout.setEncoding("utf8").on("data", (chunk) => {
@@ -129,13 +129,13 @@ export async function tempDir() {
 }
 
 /**
- * A git repository in `dir` whose one commit has exactly `message` (no
- * cleanup: leading and trailing spaces, blank lines, control characters stay).
+ * A git repository in `dir` whose one commit, on `main`, has exactly `message`
+ * (no cleanup: leading and trailing spaces, blank lines, control characters stay).
  * @param {string} dir
- * @param {{ message: string, author: { name: string, email: string, date: string }, branch?: string }} commit
+ * @param {{ message: string, author: { name: string, email: string, date: string } }} commit
  * @returns {Promise<string>} the commit's sha
  */
-export async function gitRepo(dir, { message, author, branch = "main" }) {
+export async function gitRepo(dir, { message, author }) {
 	const env = cleanEnv(dir, {
 		GIT_AUTHOR_NAME: author.name,
 		GIT_AUTHOR_EMAIL: author.email,
@@ -149,7 +149,7 @@ export async function gitRepo(dir, { message, author, branch = "main" }) {
 		if (result.code !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr}`);
 		return result.stdout.trim();
 	};
-	await git("init", "-q", "-b", branch);
+	await git("init", "-q", "-b", "main");
 	await writeFile(join(dir, ".message"), message);
 	await git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", ".message");
 	return git("rev-parse", "HEAD");
