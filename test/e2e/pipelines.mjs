@@ -174,7 +174,8 @@ export async function flakyProxy(failures) {
 		for await (const chunk of request) chunks.push(chunk);
 		if (failure === "drop") return request.socket.destroy();
 		if (failure === "503") return response.writeHead(503).end("upstream unavailable");
-		if (failure === "429") return response.writeHead(429, { "Retry-After": "1" }).end("slow down");
+		// Retry-After 0: the reporter's own backoff never waits under 1 s, so a 0 s wait shows it obeyed.
+		if (failure === "429") return response.writeHead(429, { "Retry-After": "0" }).end("slow down");
 		if (failure === "308") return response.writeHead(308, { Location: "https://tracker.example.com/moved" }).end();
 		const answer = await fetch(new URL(request.url ?? "/", baseUrl), {
 			method: request.method,

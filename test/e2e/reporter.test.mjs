@@ -318,7 +318,7 @@ describe("retries", () => {
 			expect(retried).toHaveLength(3);
 			expect(retried[0]).toMatch(/^report-deploy: attempt 1 failed \(HTTP 503 upstream unavailable\); retrying in 1s$/);
 			expect(retried[1]).toMatch(/^report-deploy: attempt 2 failed \(curl: \(52\) .*\); retrying in [12]s$/);
-			expect(retried[2]).toBe("report-deploy: attempt 3 failed (HTTP 429 slow down); retrying in 1s");
+			expect(retried[2]).toBe("report-deploy: attempt 3 failed (HTTP 429 slow down); retrying in 0s");
 			expect(await deploysOf(id)).toHaveLength(1);
 		} finally {
 			await proxy.close();
