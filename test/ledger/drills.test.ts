@@ -9,12 +9,11 @@ import {
 	unique,
 	withBrokenDeployWrites,
 } from "../helpers";
+import { interceptLedgerBatches, ledgerOf, until } from "./helpers";
 
 // Failure drills: each breaks something for real (D1, the ledger's own storage,
 // the object itself), then checks the end state exactly: every accepted deploy
 // in D1 once, nothing lost, nothing doubled.
-
-const ledgerOf = (integration: Integration) => env.LEDGER.get(env.LEDGER.idFromName(integration.id));
 
 /** How many D1 deploys each dedup_id of the integration has, read from D1 itself. */
 async function dedupCounts(integration: Integration): Promise<Record<string, number>> {
@@ -41,36 +40,18 @@ async function drain(integration: Integration): Promise<void> {
 	expect(await ledger.pendingCount()).toBe(0);
 }
 
-/** Polls `condition` until it holds; fails after about five seconds. */
-async function until(condition: () => Promise<boolean>): Promise<void> {
-	for (let look = 0; look < 100; look++) {
-		if (await condition()) return;
-		await scheduler.wait(50);
-	}
-	throw new Error("condition never held");
-}
-
 /**
  * Gives this ledger instance a slow D1: each batch waits 300 ms before it is
  * sent, or after D1 has applied it. Only the running instance is affected; a
  * fresh one gets the real binding.
  */
-async function slowDownLedgerD1(integration: Integration, when: "before" | "after"): Promise<void> {
-	await runInDurableObject(ledgerOf(integration), (instance) => {
-		const slow = new Proxy(env.DB, {
-			get: (target, property) =>
-				property === "batch"
-					? async (statements: D1PreparedStatement[]) => {
-							if (when === "before") await scheduler.wait(300);
-							const results = await target.batch(statements);
-							if (when === "after") await scheduler.wait(300);
-							return results;
-						}
-					: Reflect.get(target, property).bind(target),
-		});
-		(instance as unknown as { env: Cloudflare.Env }).env = { ...env, DB: slow };
+const slowDownLedgerD1 = (integration: Integration, when: "before" | "after") =>
+	interceptLedgerBatches(integration, async (_, send) => {
+		if (when === "before") await scheduler.wait(300);
+		const results = await send();
+		if (when === "after") await scheduler.wait(300);
+		return results;
 	});
-}
 
 /** Runs `fn` with a trigger in the ledger's own SQLite that refuses to mark entries delivered. */
 async function withBrokenLedgerMarks<T>(integration: Integration, fn: () => Promise<T>): Promise<T> {

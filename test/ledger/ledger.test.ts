@@ -13,8 +13,7 @@ import {
 	unique,
 	withBrokenDeployWrites,
 } from "../helpers";
-
-const ledgerOf = (integration: Integration) => env.LEDGER.get(env.LEDGER.idFromName(integration.id));
+import { interceptLedgerBatches, ledgerOf } from "./helpers";
 
 describe("concurrency", () => {
 	it("accepts exactly one of 50 simultaneous deploys sharing a dedup_id", async () => {
@@ -140,19 +139,11 @@ describe("when D1 fails", () => {
 		const integration = await createIntegration();
 		const service = unique("svc");
 		await createService(service, [service]);
-		// Count the ledger's D1 batches: its env's DB is swapped for one that tallies them.
+		// Count the ledger's D1 batches.
 		const batches: number[] = [];
-		await runInDurableObject(ledgerOf(integration), (instance) => {
-			const counting = new Proxy(env.DB, {
-				get: (target, property) =>
-					property === "batch"
-						? (statements: D1PreparedStatement[]) => {
-								batches.push(statements.length);
-								return target.batch(statements);
-							}
-						: Reflect.get(target, property).bind(target),
-			});
-			(instance as unknown as { env: Cloudflare.Env }).env = { ...env, DB: counting };
+		await interceptLedgerBatches(integration, (statements, send) => {
+			batches.push(statements.length);
+			return send();
 		});
 
 		const responses = await Promise.all(

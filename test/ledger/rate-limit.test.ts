@@ -1,9 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Ledger } from "../../src/ledger/ledger";
 import { RateLimit, rateLimitFrom } from "../../src/ledger/rate-limit";
 import { call, createIntegration, deploysOf, examplePayload, expectError, postDeploy, unique } from "../helpers";
+import { ledgerOf } from "./helpers";
 
 describe("RateLimit", () => {
 	it("allows a burst, then refills at its rate, and says how long to wait", () => {
@@ -39,7 +39,7 @@ describe("RateLimit", () => {
 describe("webhook rate limiting", () => {
 	it("answers 429 with Retry-After once an integration exceeds its limit, without recording or disturbing others", async () => {
 		const [busy, calm] = [await createIntegration(unique("busy")), await createIntegration(unique("calm"))];
-		const ledger = env.LEDGER.get(env.LEDGER.idFromName(busy.id));
+		const ledger = ledgerOf(busy);
 		await runInDurableObject(ledger, (instance: Ledger) => {
 			Object.assign(instance, { limit: new RateLimit(3, 0.01) });
 		});
@@ -60,7 +60,7 @@ describe("webhook rate limiting", () => {
 
 	it("counts duplicates too: a retry loop on one dedup_id is what it stops", async () => {
 		const integration = await createIntegration(unique("retrying"));
-		const ledger = env.LEDGER.get(env.LEDGER.idFromName(integration.id));
+		const ledger = ledgerOf(integration);
 		await runInDurableObject(ledger, (instance: Ledger) => {
 			Object.assign(instance, { limit: new RateLimit(2, 0.01) });
 		});
@@ -78,7 +78,7 @@ describe("webhook rate limiting", () => {
 
 	it("sends the wait in a Retry-After header", async () => {
 		const integration = await createIntegration(unique("limited"));
-		const ledger = env.LEDGER.get(env.LEDGER.idFromName(integration.id));
+		const ledger = ledgerOf(integration);
 		await runInDurableObject(ledger, (instance: Ledger) => {
 			Object.assign(instance, { limit: new RateLimit(1, 0.25) });
 		});

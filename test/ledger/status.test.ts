@@ -20,10 +20,9 @@ import {
 	unique,
 	withBrokenDeployWrites,
 } from "../helpers";
+import { ledgerOf } from "./helpers";
 
 const integration = integrationBeforeAll("status tests");
-
-const ledgerOf = (of: Integration) => env.LEDGER.get(env.LEDGER.idFromName(of.id));
 
 const DUPLICATE = {
 	result: "duplicate_deploy",

@@ -18,13 +18,12 @@ import {
 	unique,
 	withBrokenDeployWrites,
 } from "../helpers";
+import { interceptLedgerBatches, ledgerOf, until } from "../ledger/helpers";
 
 // Storage is shared within this file and a purge is global, so each test measures
 // its window from its own deploys and looks only at its own integration.
 
 const DAYS = 30;
-const ledgerOf = (integration: Integration) => env.LEDGER.get(env.LEDGER.idFromName(integration.id));
-
 /** A purge whose window ends exactly at `cutoff`: deploys received before it go. */
 const purgeBefore = (cutoff: number, options: { batch?: number; rounds?: number } = {}) =>
 	purgeExpired(env, { days: DAYS, now: cutoff + DAYS * DAY_MS, ...options });
@@ -77,31 +76,13 @@ async function postOld(integration: Integration, count: number, overrides: Recor
 
 const dedupIds = (payloads: Record<string, unknown>[]) => payloads.map((p) => String(p.dedup_id)).sort();
 
-/** Polls `condition` until it holds; fails after about five seconds. */
-async function until(condition: () => Promise<boolean>): Promise<void> {
-	for (let look = 0; look < 100; look++) {
-		if (await condition()) return;
-		await scheduler.wait(50);
-	}
-	throw new Error("condition never held");
-}
-
 /** Slows this ledger instance's next D1 batches by the given milliseconds each, in order. */
-async function delayLedgerBatches(integration: Integration, delays: number[]): Promise<void> {
-	await runInDurableObject(ledgerOf(integration), (instance) => {
-		const slow = new Proxy(env.DB, {
-			get: (target, property) =>
-				property === "batch"
-					? async (statements: D1PreparedStatement[]) => {
-							const delay = delays.shift();
-							if (delay) await scheduler.wait(delay);
-							return target.batch(statements);
-						}
-					: Reflect.get(target, property).bind(target),
-		});
-		(instance as unknown as { env: Cloudflare.Env }).env = { ...env, DB: slow };
+const delayLedgerBatches = (integration: Integration, delays: number[]) =>
+	interceptLedgerBatches(integration, async (_, send) => {
+		const delay = delays.shift();
+		if (delay) await scheduler.wait(delay);
+		return send();
 	});
-}
 
 describe("the retention purge", () => {
 	it("deletes deploys received before the window from D1 and the ledger, with their history, and keeps the rest", async () => {
