@@ -75,7 +75,16 @@ async function detailed(db: Database, row: IntegrationRow, origin: string) {
 
 const tags = ["Integrations"];
 
-const notFound = (id: string) => ApiError.of(404, "Integration Error", `no integration with id '${id}'`);
+/** The 404 for an integration that is not live: never was, or revoked. The API's and the UI's. */
+export const integrationNotFound = (id: string) =>
+	ApiError.of(404, "Integration Error", `no integration with id '${id}'`);
+
+/** The live integration `id`, or its 404. */
+export async function loadIntegration(db: Database, id: string): Promise<IntegrationRow> {
+	const row = await liveIntegration(db, id);
+	if (!row) throw integrationNotFound(id);
+	return row;
+}
 
 export const integrationsApi = new Hono<AppEnv>()
 	.post(
@@ -113,9 +122,7 @@ export const integrationsApi = new Hono<AppEnv>()
 			responses: { 200: json("The integration", integrationDetailSchema), ...errors(401, 404) },
 		}),
 		async (c) => {
-			const id = c.req.param("id");
-			const row = await liveIntegration(c.var.db, id);
-			if (!row) throw notFound(id);
+			const row = await loadIntegration(c.var.db, c.req.param("id"));
 			return c.json(await detailed(c.var.db, row, new URL(c.req.url).origin));
 		},
 	)
@@ -132,7 +139,7 @@ export const integrationsApi = new Hono<AppEnv>()
 			const input = validate(rotation, await readJson(c));
 			const id = c.req.param("id");
 			const row = await rotateWebhookToken(c.var.db, id, (input?.grace_seconds ?? 86_400) * 1000, c.var.actor);
-			if (!row) throw notFound(id);
+			if (!row) throw integrationNotFound(id);
 			return c.json(await detailed(c.var.db, row, new URL(c.req.url).origin));
 		},
 	)
@@ -145,7 +152,8 @@ export const integrationsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const id = c.req.param("id");
-			if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor))) throw notFound(id);
+			if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor)))
+				throw integrationNotFound(id);
 			return c.body(null, 204);
 		},
 	);

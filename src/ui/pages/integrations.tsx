@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { integrationNotFound, loadIntegration } from "../../api/integrations";
 import { listDeploys } from "../../db/deploys";
 import {
 	createIntegration,
-	liveIntegration,
 	liveIntegrations,
 	previousWebhookTokens,
 	revokeIntegration,
@@ -44,14 +44,6 @@ const rotation = object({
 });
 
 const isKind = (value: string): value is IntegrationKind => (INTEGRATION_KINDS as readonly string[]).includes(value);
-
-const notFound = (id: string) => ApiError.of(404, "Integration Error", `no integration with id '${id}'`);
-
-async function loaded(c: { var: { db: AppEnv["Variables"]["db"] } }, id: string): Promise<IntegrationRow> {
-	const row = await liveIntegration(c.var.db, id);
-	if (!row) throw notFound(id);
-	return row;
-}
 
 function Tiles() {
 	return (
@@ -220,7 +212,7 @@ export const integrationPages = new Hono<AppEnv>()
 		return c.html(<NewForm kind={kind} name={form.name ?? ""} errors={created.error.errors} />, created.error.status);
 	})
 	.get("/:id", async (c) => {
-		const integration = await loaded(c, c.req.param("id"));
+		const integration = await loadIntegration(c.var.db, c.req.param("id"));
 		const [deploys, previous] = await Promise.all([
 			listDeploys(c.var.db, { integrationId: integration.id, limit: LATEST }),
 			previousWebhookTokens(c.var.db, integration.id),
@@ -238,7 +230,7 @@ export const integrationPages = new Hono<AppEnv>()
 		);
 	})
 	.get("/:id/rotate", async (c) => {
-		const integration = await loaded(c, c.req.param("id"));
+		const integration = await loadIntegration(c.var.db, c.req.param("id"));
 		return c.html(
 			<Page title={`Rotate ${integration.name}`} section="integrations">
 				<h1>Give {integration.name} a new URL?</h1>
@@ -267,11 +259,11 @@ export const integrationPages = new Hono<AppEnv>()
 	.post("/:id/rotate", async (c) => {
 		const id = c.req.param("id");
 		const { grace_seconds } = validate(rotation, await readForm(c));
-		if (!(await rotateWebhookToken(c.var.db, id, grace_seconds * 1000, c.var.actor))) throw notFound(id);
+		if (!(await rotateWebhookToken(c.var.db, id, grace_seconds * 1000, c.var.actor))) throw integrationNotFound(id);
 		return c.redirect(`/integrations/${id}?rotated`, 303);
 	})
 	.get("/:id/revoke", async (c) => {
-		const integration = await loaded(c, c.req.param("id"));
+		const integration = await loadIntegration(c.var.db, c.req.param("id"));
 		return c.html(
 			<Page title={`Revoke ${integration.name}`} section="integrations">
 				<h1>Revoke {integration.name}?</h1>
@@ -294,7 +286,7 @@ export const integrationPages = new Hono<AppEnv>()
 	})
 	.post("/:id/revoke", async (c) => {
 		const id = c.req.param("id");
-		if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor))) throw notFound(id);
+		if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor))) throw integrationNotFound(id);
 		return c.redirect("/integrations?revoked", 303);
 	});
 
