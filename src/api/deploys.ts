@@ -76,6 +76,13 @@ export function presentDeploy({ deploy: d, serviceName }: ListedDeploy): z.outpu
 	};
 }
 
+/** One deploy with its status history, or a 404: the API's and the UI's. */
+export async function loadDeploy(db: Database, id: string) {
+	const found = await findDeploy(db, id);
+	if (!found) throw ApiError.of(404, "Deploy Error", `no deploy with id '${id}'`);
+	return found;
+}
+
 /** `service=` takes a service id or any alias; an alias of a service selects all that service's deploys. */
 export async function serviceFilter(db: Database, value: string) {
 	const serviceId = await serviceIdFor(db, value);
@@ -265,9 +272,7 @@ export const deploysApi = new Hono<AppEnv>()
 			},
 		}),
 		async (c) => {
-			const id = c.req.param("id");
-			const found = await findDeploy(c.var.db, id);
-			if (!found) throw ApiError.of(404, "Deploy Error", `no deploy with id '${id}'`);
+			const found = await loadDeploy(c.var.db, c.req.param("id"));
 			return c.json({
 				...presentDeploy(found),
 				status_history: found.history.map((h) => ({ status: h.status, raw: h.raw, at: formatDatetime(h.at) })),

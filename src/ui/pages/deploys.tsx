@@ -1,12 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { deployFilters, deployPage } from "../../api/deploys";
+import { deployFilters, deployPage, loadDeploy } from "../../api/deploys";
 import { DAY } from "../../api/metrics";
 import { findServices, type Service } from "../../db/catalog";
-import { findDeploy, listDeploys } from "../../db/deploys";
+import { listDeploys } from "../../db/deploys";
 import { liveIntegration } from "../../db/integrations";
 import type { AppEnv } from "../../env";
-import { ApiError } from "../../http/errors";
 import { object, optionalText, validate } from "../../http/validation";
 import { STATUSES } from "../../ledger/status";
 import { Empty, Pager, StatusBadge, Table, Time } from "../components";
@@ -135,7 +134,7 @@ function isWebUrl(url: string): boolean {
 	}
 }
 
-type Found = NonNullable<Awaited<ReturnType<typeof findDeploy>>>;
+type Found = Awaited<ReturnType<typeof loadDeploy>>;
 
 const reported = (value: unknown) => value !== null && value !== undefined && value !== "";
 
@@ -295,9 +294,7 @@ export const deploysPages = new Hono<AppEnv>()
 		);
 	})
 	.get("/:id", async (c) => {
-		const id = c.req.param("id");
-		const found = await findDeploy(c.var.db, id);
-		if (!found) throw ApiError.of(404, "Deploy Error", `no deploy with id '${id}'`);
+		const found = await loadDeploy(c.var.db, c.req.param("id"));
 		const integration = await liveIntegration(c.var.db, found.deploy.integrationId);
 		return c.html(<Detail found={found} integrationName={integration?.name} />);
 	});
