@@ -34,7 +34,7 @@ export function audited(
 	});
 }
 
-export type AuditFilter = {
+type AuditFilter = {
 	target?: { type: string; id?: string };
 	action?: string;
 	before?: { at: number; id: string };

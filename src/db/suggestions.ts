@@ -5,7 +5,7 @@ import type { Database } from "./client";
 import { aliases, deploys, suggestionEvents, suggestions } from "./schema";
 
 export type SuggestionState = "open" | "ignored" | "resolved";
-export type SuggestionAction = (typeof suggestionEvents.$inferInsert)["action"];
+type SuggestionAction = (typeof suggestionEvents.$inferInsert)["action"];
 
 /** Aggregates over the deploys under each suggestion's alias: retries cannot inflate them. */
 const listing = (db: Database) => {

@@ -10,7 +10,7 @@ import { ApiError } from "./errors";
 /** Schemas are described as clients send them (before transforms), e.g. a date-time as a string. */
 const asInput = { options: { io: "input", unrepresentable: "any" } };
 
-export const doc = (schema: StandardSchemaV1) => resolver(schema, asInput);
+const doc = (schema: StandardSchemaV1) => resolver(schema, asInput);
 
 /** Validates a request part; failures become one 400 listing every invalid field. */
 export function validated<S extends StandardSchemaV1, T extends keyof ValidationTargets>(target: T, schema: S) {
@@ -27,7 +27,7 @@ export function validated<S extends StandardSchemaV1, T extends keyof Validation
 /** An ISO 8601 UTC date-time in a response, e.g. `2019-02-01T13:28:33.000Z`. */
 export const isoTime = z.string().meta({ format: "date-time", example: "2019-02-01T13:28:33.000Z" });
 
-export const errorSchema = z
+const errorSchema = z
 	.object({
 		errors: z.array(z.object({ status: z.number().int(), title: z.string(), detail: z.string() })),
 	})

@@ -34,7 +34,7 @@ export const oneDecimal = (v: number) => String(Math.round(v * 10) / 10);
  * The smallest of 1, 2, 4, 6, 8, 10 × 10ⁿ at or above `max`, so the axis ends on a
  * round number and halves to another; 1 when there is nothing above zero to scale.
  */
-export function niceCeiling(max: number): number {
+function niceCeiling(max: number): number {
 	if (!(max > 0)) return 1;
 	const power = 10 ** Math.floor(Math.log10(max));
 	const step = [1, 2, 4, 6, 8, 10].find((s) => s * power >= max * (1 - 1e-9)) ?? 10;

@@ -24,7 +24,7 @@ const TITLES: Partial<Record<number, string>> = {
 	409: "That changed meanwhile",
 };
 
-export function errorPage(c: Context, status: ContentfulStatusCode, errors: readonly ErrorObject[]) {
+function errorPage(c: Context, status: ContentfulStatusCode, errors: readonly ErrorObject[]) {
 	return c.html(<ErrorPage title={TITLES[status] ?? "Something went wrong"} errors={errors} />, status);
 }
 

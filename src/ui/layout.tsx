@@ -2,7 +2,7 @@ import { raw } from "hono/html";
 import type { Child, PropsWithChildren } from "hono/jsx";
 import { assets, assetUrl } from "./assets";
 
-export type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit";
+type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit";
 
 const NAV: [Section, string, string][] = [
 	["services", "/services", "Services"],
