@@ -20,6 +20,15 @@ function withRawField(alias: string, extra: string): string {
 	return JSON.stringify(examplePayload({ service: alias })).replace(/}$/, `,"extra":${extra}}`);
 }
 
+/** The reference payload for `alias` with `field` (dotted, as errors name it) set to `value`. */
+function payloadWith(alias: string, field: string, value: string) {
+	const payload = examplePayload({ service: alias });
+	const [head, key] = field.split(".") as [string, string | undefined];
+	if (key === undefined) payload[head] = value;
+	else payload[head] = { ...(payload[head] as object), [key]: value };
+	return payload;
+}
+
 /** `levels` arrays nested in one another, innermost holding 0. */
 const nestedArrays = (levels: number) => `${"[".repeat(levels)}0${"]".repeat(levels)}`;
 
@@ -131,15 +140,6 @@ describe("string lengths", () => {
 		["commit.author_name", 255, (d) => d.commit.author_name],
 		["commit.author_email", 255, (d) => d.commit.author_email],
 	];
-
-	/** The reference payload for `alias` with `field` (dotted) set to `value`. */
-	function payloadWith(alias: string, field: string, value: string) {
-		const payload = examplePayload({ service: alias });
-		const [head, key] = field.split(".") as [string, string | undefined];
-		if (key === undefined) payload[head] = value;
-		else payload[head] = { ...(payload[head] as object), [key]: value };
-		return payload;
-	}
 
 	it.each(fields)("keeps %s of exactly %i characters", async (field, max, shown) => {
 		const alias = unique("svc");
@@ -275,11 +275,8 @@ describe("date-times at either end of the years", () => {
 		["commit.authoring_date", "0000-01-01T00:00:00.000+00:01", "Commit authoring date Error"],
 	])("refuses %s %s, past the years 0000–9999 in UTC", async (field, value, title) => {
 		const alias = unique("svc");
-		const base = examplePayload({ service: alias });
-		const [head, key] = field.split(".") as [string, string | undefined];
-		const payload = key ? { ...base, [head]: { ...(base[head] as object), [key]: value } } : { ...base, [head]: value };
 
-		const res = await postDeploy(integration.webhook_url, payload);
+		const res = await postDeploy(integration.webhook_url, payloadWith(alias, field, value));
 
 		expect(res).toEqual({
 			status: 400,
