@@ -27,9 +27,10 @@ export async function loadService(db: Database, id: string): Promise<Service> {
 	return service;
 }
 
-/** Refuses aliases that another service owns (its own are fine: claiming twice is a no-op). */
-async function unclaimed(db: Database, names: string[], serviceId?: string): Promise<string[]> {
-	const owned = await aliasOwners(db, names);
+type AliasOwners = Awaited<ReturnType<typeof aliasOwners>>;
+
+/** Of `names`, those not yet aliases; refuses any another service owns (its own are fine: claiming twice is a no-op). */
+function unclaimed(owned: AliasOwners, names: string[], serviceId?: string): string[] {
 	const taken = owned.find((o) => o.serviceId !== serviceId);
 	if (taken) throw conflict(`alias '${taken.alias}' already belongs to service '${taken.serviceName}'`);
 	const mine = new Set(owned.map((o) => aliasKey(o.alias)));
@@ -43,8 +44,11 @@ export async function createService(
 	input: { name: string; aliases?: string[] },
 	actor: Actor,
 ): Promise<Service> {
-	if (await serviceByName(db, input.name)) throw nameTaken(input.name);
-	const names = await unclaimed(db, input.aliases ?? [input.name]);
+	const wanted = input.aliases ?? [input.name];
+	// Independent lookups, one round trip; a taken name is still the refusal given first.
+	const [holder, owned] = await Promise.all([serviceByName(db, input.name), aliasOwners(db, wanted)]);
+	if (holder) throw nameTaken(input.name);
+	const names = unclaimed(owned, wanted);
 	const { id, statements } = newService(db, input.name, names, Date.now());
 	const audit = audited(db, actor, "service.create", { type: "service", id }, { name: input.name, aliases: names });
 	await orConflict(
@@ -61,8 +65,8 @@ export async function addAlias(
 	alias: string,
 	actor: Actor,
 ): Promise<{ service: Service; added: boolean }> {
-	const service = await loadService(db, id);
-	const [fresh] = await unclaimed(db, [alias], service.id);
+	const [service, owned] = await Promise.all([loadService(db, id), aliasOwners(db, [alias])]);
+	const [fresh] = unclaimed(owned, [alias], service.id);
 	if (fresh === undefined) return { service, added: false };
 	await orConflict(
 		db.batch([
@@ -76,9 +80,8 @@ export async function addAlias(
 
 /** Renames a service. Aliases stay: pipelines keep reporting under the names they know. */
 export async function renameService(db: Database, id: string, name: string, actor: Actor): Promise<Service> {
-	const service = await loadService(db, id);
+	const [service, holder] = await Promise.all([loadService(db, id), serviceByName(db, name)]);
 	if (service.name === name) return service;
-	const holder = await serviceByName(db, name);
 	if (holder && holder.id !== id) throw nameTaken(name);
 	const rename = db.update(services).set({ name }).where(eq(services.id, id));
 	const audit = audited(db, actor, "service.rename", { type: "service", id }, { from: service.name, to: name });
