@@ -48,8 +48,12 @@ export async function accept(db: Database, id: string, actor: Actor, name?: stri
 
 /** The alias joins an existing service. */
 export async function attach(db: Database, id: string, serviceId: string, actor: Actor): Promise<void> {
-	const suggestion = await actionable(db, id, ["open", "ignored"]);
-	if (!(await findService(db, serviceId))) {
+	// Independent lookups, one round trip; the suggestion's own refusal still comes first.
+	const [suggestion, service] = await Promise.all([
+		actionable(db, id, ["open", "ignored"]),
+		findService(db, serviceId),
+	]);
+	if (!service) {
 		throw ApiError.of(404, "Service id Error", `no service with id '${serviceId}'`);
 	}
 	const audit = audited(db, actor, "suggestion.attach", target(id), { service_id: serviceId });
