@@ -29,6 +29,12 @@ export async function attempt<T>(
 	}
 }
 
+/** What a redirect after a change asks the next page to confirm (`?done=key`): a fixed text from `notices`, never echoed input. */
+export function doneNotice(c: Context, notices: Readonly<Record<string, string>>): string | undefined {
+	const key = c.req.query("done");
+	return key !== undefined && Object.hasOwn(notices, key) ? notices[key] : undefined;
+}
+
 /** A `next` parameter that stays on this site: a path, not `//elsewhere` or a full URL. */
 export function localPath(next: string | undefined, fallback = "/"): string {
 	return next && /^\/(?![/\\])/.test(next) ? next : fallback;

@@ -21,7 +21,7 @@ import { BarChart, LineChart, oneDecimal, type Series } from "../chart";
 import { Empty, FormErrors, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
 import { renderError } from "../errors";
-import { attempt, readForm, splitList } from "../forms";
+import { attempt, doneNotice, readForm, splitList } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
 
@@ -30,7 +30,7 @@ const DELIVERY_DAYS = 90;
 const CHART_WEEKS = 12;
 const PAGE_SIZE = 20;
 
-/** What a redirect after a change may ask the next page to confirm; a fixed text, never echoed input. */
+/** What a redirect after a change may ask the service page to confirm (see `doneNotice`). */
 const NOTICES = {
 	created: "The service was created.",
 	renamed: "The service was renamed; its aliases stay as they were.",
@@ -39,8 +39,6 @@ const NOTICES = {
 } as const;
 type Notice = keyof typeof NOTICES;
 
-const noticeFor = (key: string | undefined) =>
-	key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key as Notice] : undefined;
 const servicePath = (id: string, notice?: Notice) => `/services/${id}${notice ? `?done=${notice}` : ""}`;
 
 function ProductionCells({ overview }: { overview: ServiceOverview | undefined }) {
@@ -527,7 +525,7 @@ export const servicesPages = new Hono<AppEnv>()
 				current={current}
 				delivery={summary}
 				timeline={page}
-				notice={noticeFor(c.req.query("done"))}
+				notice={doneNotice(c, NOTICES)}
 				now={now}
 			/>,
 		);

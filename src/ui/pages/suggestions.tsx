@@ -8,17 +8,17 @@ import type { ApiError } from "../../http/errors";
 import { validate } from "../../http/validation";
 import { ActionButton, Empty, FormErrors, Table, Time } from "../components";
 import { renderError } from "../errors";
-import { attempt, readForm } from "../forms";
+import { attempt, doneNotice, readForm } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
 
 type State = "open" | "ignored";
 
 /** What an ignore or un-ignore did, told on the page it returns to. */
-const NOTICES = new Map([
-	["ignored", "The alias is ignored: its deploys are still recorded, and it is listed under Ignored."],
-	["unignored", "The alias is suggested again."],
-]);
+const NOTICES = {
+	ignored: "The alias is ignored: its deploys are still recorded, and it is listed under Ignored.",
+	unignored: "The alias is suggested again.",
+};
 
 const deploysLink = (alias: string) => `/deploys?${new URLSearchParams({ service: alias })}`;
 
@@ -171,7 +171,7 @@ export const suggestionsPages = new Hono<AppEnv>()
 	.use(...signedIn)
 	.get("/", async (c) => {
 		const { state } = validate(listQuery, c.req.query());
-		return render(c, state ?? "open", { notice: NOTICES.get(c.req.query("done") ?? "") });
+		return render(c, state ?? "open", { notice: doneNotice(c, NOTICES) });
 	})
 	.post("/:id/accept", (c) =>
 		act(c, "open", async (id, form) => {
