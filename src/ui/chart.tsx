@@ -28,7 +28,7 @@ const PLOT_HEIGHT = HEIGHT - TOP - BOTTOM;
 const round = (n: number) => Math.round(n * 10) / 10;
 
 /** A figure to at most one decimal: short enough for an axis label or a card. */
-export const oneDecimal = (v: number) => String(Math.round(v * 10) / 10);
+export const oneDecimal = (v: number) => String(round(v));
 
 /**
  * The smallest of 1, 2, 4, 6, 8, 10 × 10ⁿ at or above `max`, so the axis ends on a
