@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Database } from "./client";
+import { chunks, type Database } from "./client";
 import { newId } from "./ids";
 import { aliases, deploys, type ServiceRow, services, suggestionEvents, suggestions } from "./schema";
 
@@ -74,10 +74,6 @@ export function serviceByName(db: Database, name: string) {
 
 /** D1 binds at most 100 parameters per statement; an alias row takes 4. */
 const ALIAS_ROWS_PER_INSERT = 25;
-
-function chunks<T>(items: T[], size: number): T[][] {
-	return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
 
 /** Statements for one D1 batch (one transaction); D1 wants at least one. */
 export type Statements = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];

@@ -6,3 +6,8 @@ export function database(d1: D1Database) {
 }
 
 export type Database = ReturnType<typeof database>;
+
+/** `items` in runs of at most `size`: D1 binds at most 100 parameters per statement, so long lists go in several. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+	return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}

@@ -1,6 +1,5 @@
 import { and, asc, eq, inArray, lt, notExists } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import type { Database } from "../db/client";
+import { chunks, type Database } from "../db/client";
 import { deployStatuses, deploys, suggestionEvents, suggestions } from "../db/schema";
 import { idsBefore } from "./window";
 
@@ -14,15 +13,10 @@ const IDS_PER_STATEMENT = 90;
  * foreign keys.
  */
 export async function deleteDeploys(db: Database, ids: readonly string[]): Promise<number> {
-	const statements: BatchItem<"sqlite">[] = [];
-	for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
-		const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
-		statements.push(
-			db.delete(deployStatuses).where(inArray(deployStatuses.deployId, chunk)),
-			db.delete(deploys).where(inArray(deploys.id, chunk)),
-		);
-	}
-	const [first, ...rest] = statements;
+	const [first, ...rest] = chunks(ids, IDS_PER_STATEMENT).flatMap((chunk) => [
+		db.delete(deployStatuses).where(inArray(deployStatuses.deployId, chunk)),
+		db.delete(deploys).where(inArray(deploys.id, chunk)),
+	]);
 	if (!first) return 0;
 	const results = await db.batch([first, ...rest]);
 	return deletedDeploys(results);
