@@ -58,6 +58,12 @@ describe("POST /api/services", () => {
 		expectError(await admin("POST", "/services", { name: alias }), 409, "Alias Error");
 	});
 
+	it("names the taken name first when both the name and an alias are taken", async () => {
+		const alias = unique("both-taken");
+		const taken = await createService(unique("Both Taken"), [alias]);
+		expectError(await admin("POST", "/services", { name: taken.name, aliases: [alias] }), 409, "Name Error");
+	});
+
 	it("creates nothing when an alias is taken", async () => {
 		const alias = unique("owned");
 		await createService(unique("owner"), [alias]);

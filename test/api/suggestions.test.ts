@@ -459,9 +459,15 @@ describe("suggestion actions that cannot be taken", () => {
 		expectError(await act(crypto.randomUUID(), action, body), 404, "Suggestion Error");
 	});
 
+	it("attach of a resolved suggestion to an unknown service answers the suggestion's 409 first", async () => {
+		const s = await openSuggestion("resolved-then-nowhere");
+		expect((await act(s.id, "accept")).status).toBe(201);
+		expectError(await act(s.id, "attach", { service_id: crypto.randomUUID() }), 409, "Suggestion Error");
+	});
+
 	it("attach to an unknown service is a 404 that leaves the suggestion open", async () => {
 		const s = await openSuggestion("attach-nowhere");
-		expectError(await act(s.id, "attach", { service_id: crypto.randomUUID() }), 404);
+		expectError(await act(s.id, "attach", { service_id: crypto.randomUUID() }), 404, "Service id Error");
 		expect(ids(await listed("open"))).toContain(s.id);
 		expect(await linkedServices(s.alias)).toEqual([null]);
 	});

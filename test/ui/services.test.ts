@@ -5,7 +5,7 @@ import { database } from "../../src/db/client";
 import { serviceOverviewsStatement } from "../../src/db/deploys";
 import { leadTimeMediansStatement } from "../../src/db/metrics";
 import { acceptedDeploy, admin, createService, integrationBeforeAll, unique } from "../helpers";
-import { page, signIn } from "./helpers";
+import { page, signIn, view } from "./helpers";
 
 const integration = integrationBeforeAll("services pages");
 let cookie: string;
@@ -395,5 +395,19 @@ describe("delivery figures by environment", () => {
 		const svc = await service("NoProduction");
 		await deploy({ service: svc.alias, environment: "qa", deployed_at: iso(NOW - DAY) });
 		expect(section(await html(`/services/${svc.id}`), "Delivery")).toContain("Last 90 days, every environment.");
+	});
+});
+
+describe("notices after a redirect", () => {
+	it("show only the fixed texts: an unknown, inherited or hostile ?done= shows nothing", async () => {
+		const svc = await service("Notices");
+		expect(await html(`/services/${svc.id}?done=created`)).toContain('class="notice"');
+		for (const done of ["toString", "__proto__", "constructor", "<b>x</b>"]) {
+			const page = await html(`/services/${svc.id}?done=${encodeURIComponent(done)}`);
+			expect(page, done).not.toContain('class="notice"');
+		}
+		for (const done of ["hasOwnProperty", "<b>x</b>"]) {
+			expect((await view(`/suggestions?done=${encodeURIComponent(done)}`)).html, done).not.toContain('class="notice"');
+		}
 	});
 });
