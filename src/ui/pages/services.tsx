@@ -226,7 +226,7 @@ const environmentParam = (value: string | undefined): Record<string, string> =>
 function chosenEnvironment(asked: string | undefined, environments: string[]): string | undefined {
 	if (asked === EVERY) return undefined;
 	if (asked) return asked;
-	return environments.find((e) => PRODUCTION.includes(e.trim().toLowerCase()));
+	return environments.find((e) => PRODUCTION.includes(e.toLowerCase()));
 }
 
 /**
