@@ -216,8 +216,7 @@ type Delivery = {
 const EVERY = "*";
 
 /** The environment choice as a query parameter to carry along, if one was made. */
-const environmentParam = (value: string | undefined): Record<string, string> =>
-	value ? { environment: value.slice(0, 255) } : {};
+const environmentParam = (value: string | undefined): Record<string, string> => (value ? { environment: value } : {});
 
 /**
  * Which environment the delivery figures are for: the one asked for, else
@@ -512,12 +511,14 @@ export const servicesPages = new Hono<AppEnv>()
 		const db = c.var.db;
 		const now = Date.now();
 		const service = await loadService(db, c.req.param("id"));
+		// Environment names are at most 255 characters; a longer one matches nothing anyway.
+		const asked = c.req.query("environment")?.slice(0, 255);
 		const [current, page] = await Promise.all([
 			currentDeploys(db, service.id),
-			timeline(db, service.id, c.req.query("before"), environmentParam(c.req.query("environment"))),
+			timeline(db, service.id, c.req.query("before"), environmentParam(asked)),
 		]);
 		const environments = current.flatMap(({ deploy }) => (deploy.environment === null ? [] : [deploy.environment]));
-		const chosen = chosenEnvironment(c.req.query("environment")?.slice(0, 255), environments);
+		const chosen = chosenEnvironment(asked, environments);
 		const summary = await delivery(db, service.id, now, environments, chosen);
 		return c.html(
 			<ServicePage
