@@ -6,6 +6,8 @@ export default defineConfig(async () => ({
 		cloudflareTest({
 			wrangler: { configPath: "./wrangler.toml" },
 			miniflare: {
+				// An empty database of its own, for the tests that apply the migrations step by step.
+				d1Databases: { MIGRATION_DB: "migration-test" },
 				bindings: {
 					ADMIN_TOKEN: "test-admin-token",
 					// Tests run mid-rotation: both tokens are in force (see test/api/audit.test.ts).

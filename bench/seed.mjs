@@ -239,13 +239,16 @@ function deployRow(random, world, service, commit, deployedAt, number) {
 	const deployer = random() < 0.3 ? /** @type {Person} */ (world.people.at(-1)) : commit.author;
 	const [status, statusRaw] = outcome(random, deployedAt, world.now);
 	const description = `Deployed by CI Pipeline: Deploy #${number}`;
+	const environment = weighted(random, ENVIRONMENTS);
 	return {
 		id: uuidV7(random, receivedAt),
 		integration_id: world.integrationId,
 		service_id: service.id,
 		service_alias: spelled,
 		alias_key: spelled.trim().toLowerCase(),
-		environment: weighted(random, ENVIRONMENTS),
+		environment,
+		// As the app keys it (environmentKey in src/db/deploys.ts).
+		environment_key: environment.trim().toLowerCase(),
 		description,
 		deployed_at: deployedAt,
 		deploy_number: String(number),

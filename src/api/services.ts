@@ -38,13 +38,23 @@ const environmentsSchema = z.object({
 	service: z.object({ id: z.string(), name: z.string() }),
 	environments: z.array(
 		z.object({
-			environment: z.string().nullable(),
-			live_since: isoTime,
-			live_for_seconds: z.number().int(),
-			deploy: deploySchema,
+			environment: z
+				.string()
+				.nullable()
+				.describe("The spelling of the environment's latest deploy; null for deploys sent without one"),
+			live_since: isoTime.nullable().describe("When the live deploy was deployed; null if no deploy runs there"),
+			live_for_seconds: z.number().int().nullable(),
+			deploy: deploySchema.nullable().describe("What runs there: the latest deploy that succeeded or sent no status"),
+			attempt: z
+				.object({ deploy: deploySchema, age_seconds: z.number().int() })
+				.nullable()
+				.describe("A newer deploy that failed, was canceled, or is queued or running; null if none"),
 		}),
 	),
 });
+
+/** Whole seconds from `ms` to `now`, never negative (a deployed_at may lie in the future). */
+const secondsSince = (ms: number, now: number) => Math.max(0, Math.floor((now - ms) / 1000));
 
 const tags = ["Services"];
 
@@ -102,7 +112,7 @@ export const servicesApi = new Hono<AppEnv>()
 		"/:id/environments",
 		describeRoute({
 			tags,
-			summary: "What runs where: the current deploy in each environment",
+			summary: "What runs where: the live deploy in each environment, and any newer attempt",
 			responses: { 200: json("Environments", environmentsSchema), ...errors(401, 404) },
 		}),
 		async (c) => {
@@ -112,11 +122,15 @@ export const servicesApi = new Hono<AppEnv>()
 			const now = Date.now();
 			return c.json({
 				service: { id: service.id, name: service.name },
-				environments: rows.map((row) => ({
-					environment: row.deploy.environment,
-					live_since: formatDatetime(row.deploy.deployedAt),
-					live_for_seconds: Math.max(0, Math.floor((now - row.deploy.deployedAt) / 1000)),
-					deploy: presentDeploy(row),
+				environments: rows.map(({ environment, live, attempt }) => ({
+					environment,
+					live_since: live && formatDatetime(live.deploy.deployedAt),
+					live_for_seconds: live && secondsSince(live.deploy.deployedAt, now),
+					deploy: live && presentDeploy(live),
+					attempt: attempt && {
+						deploy: presentDeploy(attempt),
+						age_seconds: secondsSince(attempt.deploy.deployedAt, now),
+					},
 				})),
 			});
 		},

@@ -1,12 +1,13 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "./client";
+import { environmentKey } from "./deploys";
 
 /**
  * DORA metrics over one window of deploys, in one statement (one consistent
  * snapshot, one round trip). See the README's "DORA metrics" for the definitions.
  *
  * Deploys are compared within a stream: the same service (or, for a deploy no
- * service claims, the same alias) and the same environment, ordered by
+ * service claims, the same alias) and the same environment (any spelling), ordered by
  * `deployed_at`, then `id` (arrival). Looking before and after the window
  * (the sha a stream ran before, the earlier deploy a rollback returns to, the
  * success that restores a failure) is an index seek per deploy, on the stream's
@@ -16,6 +17,7 @@ import type { Database } from "./client";
 export type MetricsFilter = {
 	serviceId?: string;
 	aliasKey?: string;
+	/** Any spelling: compared by `environmentKey`. */
 	environment?: string;
 	/** The window, epoch ms: `from` inclusive, `to` exclusive. */
 	from: number;
@@ -58,7 +60,7 @@ type RawRow = {
 /**
  * `lookup`, a subquery over `s`, restricted to the stream of the row named
  * `row`. One variant per kind of stream, so each walks its own index:
- * (service_id, environment, deployed_at, id) for a service, (alias_key,
+ * (service_id, environment_key, deployed_at, id) for a service, (alias_key,
  * deployed_at, id) for an unclaimed alias. A unary `+` keeps SQLite from
  * choosing another index by that column (status, say, which would walk every
  * service's deploys).
@@ -66,8 +68,8 @@ type RawRow = {
 function inStream(row: "w" | "f", lookup: (sameStream: SQL) => SQL) {
 	const r = sql.raw(row);
 	return sql`(case when ${r}.service_id is not null
-		then ${lookup(sql`s.service_id = ${r}.service_id and s.environment is ${r}.environment`)}
-		else ${lookup(sql`s.alias_key = ${r}.alias_key and +s.service_id is null and +s.environment is ${r}.environment`)}
+		then ${lookup(sql`s.service_id = ${r}.service_id and s.environment_key is ${r}.environment_key`)}
+		else ${lookup(sql`s.alias_key = ${r}.alias_key and +s.service_id is null and +s.environment_key is ${r}.environment_key`)}
 	end)`;
 }
 
@@ -92,7 +94,7 @@ function inWindow({ serviceId, aliasKey, environment, from, to }: MetricsFilter)
 	const conditions = [sql`d.deployed_at >= ${from}`, sql`d.deployed_at < ${to}`];
 	if (serviceId !== undefined) conditions.push(sql`d.service_id = ${serviceId}`);
 	if (aliasKey !== undefined) conditions.push(sql`d.alias_key = ${aliasKey}`);
-	if (environment !== undefined) conditions.push(sql`d.environment = ${environment}`);
+	if (environment !== undefined) conditions.push(sql`d.environment_key = ${environmentKey(environment)}`);
 	return sql.join(conditions, sql` and `);
 }
 
@@ -120,7 +122,7 @@ export function metricsStatement(db: Database, filter: MetricsFilter) {
 
 	return db.get<RawRow>(sql`
 		with w as materialized (
-			select d.id, d.service_id, d.alias_key, d.environment, d.deployed_at, d.status, d.commit_sha,
+			select d.id, d.service_id, d.alias_key, d.environment_key, d.deployed_at, d.status, d.commit_sha,
 				${committedAt} as committed_at
 			from deploys d
 			where ${inWindow(filter)}
@@ -135,7 +137,7 @@ export function metricsStatement(db: Database, filter: MetricsFilter) {
 				coalesce(c.previous_sha <> c.commit_sha and exists (
 					select 1 from deploys s indexed by deploys_commit_sha_idx
 					where s.commit_sha = c.commit_sha and s.service_id is c.service_id
-						and (c.service_id is not null or s.alias_key = c.alias_key) and s.environment is c.environment
+						and (c.service_id is not null or s.alias_key = c.alias_key) and s.environment_key is c.environment_key
 						and (s.deployed_at, s.id) < (c.deployed_at, c.id)
 				), 0) as rollback
 			from shas c

@@ -122,7 +122,14 @@ export const deploys = sqliteTable(
 		serviceId: text("service_id").references(() => services.id, { onDelete: "set null" }),
 		serviceAlias: text("service_alias").notNull(),
 		aliasKey: text("alias_key").notNull(),
+		/** As the pipeline spelled it (trimmed); shown on each deploy. */
 		environment: text(),
+		/**
+		 * `environment` trimmed and lower-cased (see `environmentKey`): what
+		 * filters, streams and groupings compare, so `Production` and
+		 * `production` are one environment. Null when the deploy named none.
+		 */
+		environmentKey: text("environment_key"),
 		description: text().notNull(),
 		deployedAt: integer("deployed_at").notNull(),
 		deployNumber: text("deploy_number").notNull(),
@@ -159,15 +166,15 @@ export const deploys = sqliteTable(
 		// Each filter the API offers has an index that also serves that order.
 		index("deploys_deployed_at_idx").on(t.deployedAt, t.id),
 		index("deploys_service_deployed_at_idx").on(t.serviceId, t.deployedAt, t.id),
-		index("deploys_service_environment_idx").on(t.serviceId, t.environment, t.deployedAt, t.id),
+		index("deploys_service_environment_idx").on(t.serviceId, t.environmentKey, t.deployedAt, t.id),
 		index("deploys_alias_deployed_at_idx").on(t.aliasKey, t.deployedAt, t.id),
 		index("deploys_integration_deployed_at_idx").on(t.integrationId, t.deployedAt, t.id),
 		index("deploys_person_deployed_at_idx").on(t.personId, t.deployedAt, t.id),
 		index("deploys_status_deployed_at_idx").on(t.status, t.deployedAt, t.id),
-		index("deploys_environment_deployed_at_idx").on(t.environment, t.deployedAt, t.id),
+		index("deploys_environment_deployed_at_idx").on(t.environmentKey, t.deployedAt, t.id),
 		// A sha, then its stream: `sha=` prefixes, and the metrics' rollback check, which must
 		// not read other services' deploys of the same sha (a monorepo release shares one).
-		index("deploys_commit_sha_idx").on(t.commitSha, t.serviceId, t.environment, t.deployedAt, t.id),
+		index("deploys_commit_sha_idx").on(t.commitSha, t.serviceId, t.environmentKey, t.deployedAt, t.id),
 	],
 );
 

@@ -2,6 +2,13 @@
 export const STATUSES = ["queued", "running", "success", "failure", "canceled", "no_status"] as const;
 export type Status = (typeof STATUSES)[number];
 
+/**
+ * The statuses of a deploy that runs once it has them: it succeeded, or its
+ * pipeline reports only finished deploys and sent none. A failed, canceled,
+ * queued or running deploy is an attempt: what ran before it still runs.
+ */
+export const LIVE_STATUSES = ["success", "no_status"] as const satisfies readonly Status[];
+
 /** One step in a deploy's history: what the pipeline said, what we read, and when it arrived. */
 export type StatusChange = { status: Status; raw: string; at: number };
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+	ADMIN,
 	acceptedDeploy,
 	admin,
 	call,
@@ -181,6 +182,28 @@ describe("GET /api/deploys?environment=", () => {
 		await deploy({ service: alias, environment: "Staging" });
 		const { deploys } = await listDeploys({ environment: production });
 		expect(deploys.map((d) => d.environment)).toEqual([production]);
+	});
+
+	it("matches the environment in any letter case and spacing, and lists each deploy as it was spelled", async () => {
+		const alias = unique("env-case");
+		const staging = unique("Staging");
+		await deploy({ service: alias, environment: staging });
+		await deploy({ service: alias, environment: staging.toUpperCase() });
+		await deploy({ service: alias, environment: `${staging}-eu` });
+		for (const asked of [staging.toLowerCase(), ` ${staging.toUpperCase()} `]) {
+			const { deploys } = await listDeploys({ environment: asked });
+			expect(
+				deploys.map((d) => d.environment),
+				asked,
+			).toEqual([staging.toUpperCase(), staging]);
+		}
+		const query = new URLSearchParams({ format: "ndjson", environment: staging.toLowerCase() });
+		const exported = await (await call(`/api/deploys/export?${query}`, { headers: ADMIN })).text();
+		const lines = exported
+			.trim()
+			.split("\n")
+			.map((line) => JSON.parse(line).environment);
+		expect(lines).toEqual([staging.toUpperCase(), staging]);
 	});
 
 	it("combines with service=", async () => {

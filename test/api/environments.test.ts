@@ -5,9 +5,11 @@ import {
 	call,
 	createIntegration,
 	createService,
+	examplePayload,
 	expectError,
 	integrationBeforeAll,
 	listDeploys,
+	postDeploy,
 	unique,
 } from "../helpers";
 
@@ -25,10 +27,20 @@ async function environments(serviceId: string) {
 	return res.body;
 }
 
-/** Environment → the dedup_id of its current deploy, in the order listed. */
+/** Environment → the dedup_id of its live deploy, in the order listed. */
 async function current(serviceId: string): Promise<[string | null, string][]> {
 	const body = await environments(serviceId);
 	return body.environments.map((e: any) => [e.environment, e.deploy.dedup_id]);
+}
+
+/** Environment → the dedup_ids of its live deploy and of any newer attempt (with the attempt's status). */
+async function liveAndAttempt(serviceId: string) {
+	const body = await environments(serviceId);
+	return body.environments.map((e: any) => ({
+		environment: e.environment,
+		live: e.deploy?.dedup_id ?? null,
+		attempt: e.attempt && { dedup_id: e.attempt.deploy.dedup_id, status: e.attempt.deploy.status },
+	}));
 }
 
 /** A fresh service with one fresh alias. */
@@ -53,12 +65,14 @@ describe("GET /api/services/:id/environments", () => {
 					live_since: "2024-01-02T00:00:00.000Z",
 					live_for_seconds: expect.any(Number),
 					deploy: expect.any(Object),
+					attempt: null,
 				},
 				{
 					environment: "Staging",
 					live_since: "2024-01-03T00:00:00.000Z",
 					live_for_seconds: expect.any(Number),
 					deploy: expect.any(Object),
+					attempt: null,
 				},
 			],
 		});
@@ -210,6 +224,85 @@ describe("GET /api/services/:id/environments", () => {
 			deployer: { email: "Dwight@Example.com", name: "Dwight Schrute", id: "dwight", person_id: expect.any(String) },
 			commit: { sha: "0123456789abcdef0123456789abcdef01234567", message: "Beets", branch: "farm" },
 		});
+	});
+
+	it("treats every letter case and spacing of an environment as one, named by its latest deploy's spelling", async () => {
+		const svc = await service("spelling");
+		await deploy({ service: svc.alias, environment: "production", deployed_at: "2024-09-01T00:00:00Z" });
+		const newest = await deploy({
+			service: svc.alias,
+			environment: " Production ",
+			deployed_at: "2024-09-03T00:00:00Z",
+		});
+		await deploy({ service: svc.alias, environment: "PRODUCTION", deployed_at: "2024-09-02T00:00:00Z" });
+		const staging = await deploy({ service: svc.alias, environment: "staging", deployed_at: "2024-09-01T00:00:00Z" });
+		expect(await current(svc.id)).toEqual([
+			["Production", newest],
+			["staging", staging],
+		]);
+		// Each deploy keeps the spelling it was sent with.
+		const { deploys } = await listDeploys({ service: svc.id, environment: "PRODUCTION" });
+		expect(deploys.map((d: any) => d.environment)).toEqual(["Production", "PRODUCTION", "production"]);
+	});
+
+	it("shows the latest deploy that succeeded or sent no status as live, and a newer failed, canceled or unfinished one as an attempt", async () => {
+		const svc = await service("attempts");
+		const at = (day: number) => `2024-10-${String(day).padStart(2, "0")}T00:00:00Z`;
+		const send = (environment: string, day: number, status?: string) =>
+			deploy({ service: svc.alias, environment, deployed_at: at(day), status });
+		// Production: #19 succeeded, then #20 failed, #21 was canceled and #22 is still running.
+		await send("production", 1, "success");
+		const live = await send("production", 2, "success");
+		await send("production", 3, "failed");
+		await send("production", 4, "cancelled");
+		const running = await send("production", 5, "in_progress");
+		// Staging reports only finished deploys: no status counts as live; a queued one after it is an attempt.
+		const noStatus = await send("staging", 1);
+		const queued = await send("staging", 2, "queued");
+		// QA: only a failure so far, so nothing runs there.
+		const failedOnly = await send("qa", 1, "failure");
+		// Dev: a failure, then a success: the success runs and there is no attempt.
+		await send("dev", 1, "failure");
+		const fixed = await send("dev", 2, "success");
+		expect(await liveAndAttempt(svc.id)).toEqual([
+			{ environment: "dev", live: fixed, attempt: null },
+			{ environment: "production", live, attempt: { dedup_id: running, status: "running" } },
+			{ environment: "qa", live: null, attempt: { dedup_id: failedOnly, status: "failure" } },
+			{ environment: "staging", live: noStatus, attempt: { dedup_id: queued, status: "queued" } },
+		]);
+	});
+
+	it("gives an attempt its age, and no live_since to an environment where nothing runs", async () => {
+		const svc = await service("attempt-age");
+		const deployedAt = Date.now() - 31 * 60_000;
+		await deploy({
+			service: svc.alias,
+			environment: "production",
+			deployed_at: new Date(deployedAt).toISOString(),
+			status: "canceled",
+		});
+		const [production] = (await environments(svc.id)).environments;
+		expect({ ...production, attempt: { ...production.attempt, deploy: production.attempt.deploy.status } }).toEqual({
+			environment: "production",
+			live_since: null,
+			live_for_seconds: null,
+			deploy: null,
+			attempt: { deploy: "canceled", age_seconds: expect.any(Number) },
+		});
+		expect(production.attempt.age_seconds).toBeGreaterThanOrEqual(31 * 60 - 1);
+		expect(production.attempt.age_seconds).toBeLessThan(31 * 60 + 60);
+	});
+
+	it("moves an attempt to live when a repeated dedup_id reports its success", async () => {
+		const svc = await service("promoted");
+		const live = await deploy({ service: svc.alias, environment: "production", deployed_at: "2024-11-01T00:00:00Z" });
+		const payload = { service: svc.alias, environment: "production", deployed_at: "2024-11-02T00:00:00Z" };
+		const pending = await deploy({ ...payload, status: "running" });
+		expect(await liveAndAttempt(svc.id)).toEqual([
+			{ environment: "production", live, attempt: { dedup_id: pending, status: "running" } },
+		]);
+		await postDeploy(integration.webhook_url, examplePayload({ ...payload, dedup_id: pending, status: "success" }));
+		expect(await liveAndAttempt(svc.id)).toEqual([{ environment: "production", live: pending, attempt: null }]);
 	});
 
 	it("answers an empty list for a service with no deploys", async () => {

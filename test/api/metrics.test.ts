@@ -568,7 +568,7 @@ describe("filters", () => {
 		expect(body.time_to_restore).toMatchObject({ count: 1, median_seconds: 3600 });
 	});
 
-	it("selects exactly one environment, with or without a service", async () => {
+	it("selects exactly one environment, in any letter case, with or without a service", async () => {
 		const alias = unique("envs");
 		const environment = unique("Production");
 		await shipAll(alias, [
@@ -577,12 +577,35 @@ describe("filters", () => {
 			{ at: "2024-03-10T12:00:00Z", environment: environment.toLowerCase() },
 			{ at: "2024-03-10T13:00:00Z", environment: "Staging" },
 		]);
-		await ship(unique("envs-other"), { at: "2024-03-10T14:00:00Z", environment });
+		await ship(unique("envs-other"), { at: "2024-03-10T14:00:00Z", environment: environment.toUpperCase() });
 		const withService = await metrics({ service: alias, environment, ...MARCH });
 		expect(withService.filters).toEqual({ service: alias, environment });
-		expect(withService.deployment_frequency.total).toBe(1);
-		expect((await metrics({ environment, ...MARCH })).deployment_frequency.total).toBe(2);
+		expect(withService.deployment_frequency.total).toBe(2);
+		expect(
+			(await metrics({ environment: ` ${environment.toUpperCase()} `, ...MARCH })).deployment_frequency.total,
+		).toBe(3);
 		expect((await metrics({ service: alias, ...MARCH })).deployment_frequency.total).toBe(4);
+	});
+
+	it("keeps one stream per environment whatever its spelling: a failure is restored, and a rollback seen, across spellings", async () => {
+		const alias = unique("spelled");
+		await shipAll(alias, [
+			{ at: "2024-03-10T10:00:00Z", environment: "Production", sha: "a".repeat(40), status: "success" },
+			{ at: "2024-03-10T11:00:00Z", environment: "production", sha: "b".repeat(40), status: "failure" },
+			{ at: "2024-03-10T13:00:00Z", environment: "PRODUCTION", sha: "a".repeat(40), status: "success" },
+		]);
+		const figures = async () => {
+			const body = await metrics({ service: alias, environment: "production", ...MARCH });
+			return { cfr: body.change_failure_rate, restore: body.time_to_restore };
+		};
+		const expected = {
+			cfr: { failed: 1, rollbacks: 1, total: 3, rate: 2 / 3 },
+			restore: { count: 1, unrestored: 0, median_seconds: 7200, p90_seconds: 7200 },
+		};
+		// An unclaimed alias's stream, then the same deploys as a service's.
+		expect(await figures()).toEqual(expected);
+		await createService(unique("Spelled"), [alias]);
+		expect(await figures()).toEqual(expected);
 	});
 });
 
@@ -667,7 +690,7 @@ describe("query plan", () => {
 	it("reads the window of a service and environment through their index, scanning no deploys", async () => {
 		const details = await plan({ serviceId: "some-service", environment: "Production" });
 		expect(details).toContain(
-			"SEARCH d USING INDEX deploys_service_environment_idx (service_id=? AND environment=? AND deployed_at>? AND deployed_at<?)",
+			"SEARCH d USING INDEX deploys_service_environment_idx (service_id=? AND environment_key=? AND deployed_at>? AND deployed_at<?)",
 		);
 		expect(details.join("\n")).not.toMatch(/SCAN deploys|SCAN [ds]\b/);
 		for (const name of scanned(details)) expect(name).toMatch(INTERMEDIATE);
@@ -677,9 +700,9 @@ describe("query plan", () => {
 		expect(lookups).toEqual([
 			"SEARCH s USING INDEX deploys_alias_deployed_at_idx (alias_key=? AND deployed_at<?)",
 			"SEARCH s USING INDEX deploys_alias_deployed_at_idx (alias_key=? AND deployed_at>?)",
-			"SEARCH s USING INDEX deploys_commit_sha_idx (commit_sha=? AND service_id=? AND environment=? AND deployed_at<?)",
-			"SEARCH s USING INDEX deploys_service_environment_idx (service_id=? AND environment=? AND deployed_at<?)",
-			"SEARCH s USING INDEX deploys_service_environment_idx (service_id=? AND environment=? AND deployed_at>?)",
+			"SEARCH s USING INDEX deploys_commit_sha_idx (commit_sha=? AND service_id=? AND environment_key=? AND deployed_at<?)",
+			"SEARCH s USING INDEX deploys_service_environment_idx (service_id=? AND environment_key=? AND deployed_at<?)",
+			"SEARCH s USING INDEX deploys_service_environment_idx (service_id=? AND environment_key=? AND deployed_at>?)",
 		]);
 	});
 

@@ -66,23 +66,43 @@ describe("the service list", () => {
 		expect(page).toContain('href="/services/new"');
 	});
 
-	it("shows each service's current production deploy and its deploys of the last 30 days", async () => {
+	it("shows what runs in each service's production, any newer attempt, and its deploys of the last 30 days", async () => {
 		const svc = await service("Listed");
 		const at = (days: number) => iso(NOW - days * DAY);
+		const shown = (days: number) => `${at(days).slice(0, 10)} ${at(days).slice(11, 16)} UTC`;
 		await deploy({ service: svc.alias, environment: "Production", deployed_at: at(40), deploy_number: "1" });
-		await deploy({ service: svc.alias, environment: "Production", deployed_at: at(10), deploy_number: "2" });
-		// The latest production deploy, under another spelling of the name.
+		await deploy({ service: svc.alias, environment: "production", deployed_at: at(10), deploy_number: "2" });
+		// A newer production deploy, under another spelling of the name, that failed: #2 still runs.
 		await deploy({ service: svc.alias, environment: "PROD", deployed_at: at(5), deploy_number: "3", status: "failed" });
 		await deploy({ service: svc.alias, environment: "staging", deployed_at: at(1), deploy_number: "4" });
 		const idle = await service("Idle");
 		await deploy({ service: idle.alias, environment: "staging", deployed_at: at(2), deploy_number: "9" });
+		const failing = await service("Failing");
+		await deploy({
+			service: failing.alias,
+			environment: "Prod",
+			deployed_at: at(3),
+			deploy_number: "7",
+			status: "error",
+		});
 
 		const page = await html("/services");
 		expect(page).toContain("New service");
-		const [name, aliases, when, number, status, recent] = cells(rowOf(page, `href="/services/${svc.id}"`));
-		expect([name, aliases, number, status, recent]).toEqual([svc.name, svc.alias, "3", "failure", "3"]);
-		expect(when).toBe(`${at(5).slice(0, 10)} ${at(5).slice(11, 16)} UTC`);
+		expect(cells(rowOf(page, `href="/services/${svc.id}"`))).toEqual([
+			svc.name,
+			svc.alias,
+			`${shown(10)}Newer attempt #3 failure ${shown(5)}`,
+			"2",
+			"no status",
+			"3",
+		]);
 		expect(cells(rowOf(page, `href="/services/${idle.id}"`)).slice(2)).toEqual(["Not deployed", "", "", "1"]);
+		expect(cells(rowOf(page, `href="/services/${failing.id}"`)).slice(2)).toEqual([
+			`Not deployedNewer attempt #7 failure ${shown(3)}`,
+			"",
+			"",
+			"1",
+		]);
 	});
 
 	it("reads every service's summary with index seeks, never a scan of deploys", async () => {
@@ -92,11 +112,12 @@ describe("the service list", () => {
 			.all<{ detail: string }>();
 		const details = results.map((r) => r.detail);
 		expect(details.join("\n")).not.toMatch(/SCAN (deploys|d|r)\b/);
+		// Per service and production key: the latest deploy, and the walk back to the live one (it reads status).
 		expect(details).toContain(
-			"SEARCH deploys USING COVERING INDEX deploys_environment_deployed_at_idx (environment>? AND environment<?)",
+			"SEARCH d USING COVERING INDEX deploys_service_environment_idx (service_id=? AND environment_key=?)",
 		);
 		expect(details).toContain(
-			"SEARCH d USING COVERING INDEX deploys_service_environment_idx (service_id=? AND environment=?)",
+			"SEARCH d USING INDEX deploys_service_environment_idx (service_id=? AND environment_key=?)",
 		);
 		expect(details).toContain("SEARCH d USING INDEX sqlite_autoindex_deploys_1 (id=?)");
 		expect(details).toContain(
@@ -224,6 +245,49 @@ describe("one service", () => {
 		expect([environment, number, status, commit]).toEqual(["Production", "8", "success", sha.slice(0, 8)]);
 		expect(rowOf(where, ">Production<")).toMatch(/href="\/deploys\/[0-9a-f-]{36}"/);
 		expect(cells(rowOf(where, ">staging<"))[2]).toBe("9");
+	});
+
+	it("shows what runs where as live, with a newer failed or unfinished deploy beside it as an attempt", async () => {
+		const svc = await service("Attempted");
+		const shown = (ms: number) => `${iso(ms).slice(0, 10)} ${iso(ms).slice(11, 16)} UTC`;
+		const [live, failed, canceled] = [NOW - 3 * DAY, NOW - 2 * DAY, NOW - DAY];
+		await deploy({ service: svc.alias, environment: "production", deployed_at: iso(live), deploy_number: "19" });
+		await deploy({
+			service: svc.alias,
+			environment: "Production",
+			deployed_at: iso(failed),
+			deploy_number: "22",
+			status: "failure",
+		});
+		await deploy({
+			service: svc.alias,
+			environment: "Production",
+			deployed_at: iso(canceled),
+			deploy_number: "23",
+			status: "canceled",
+		});
+		await deploy({
+			service: svc.alias,
+			environment: "qa",
+			deployed_at: iso(live),
+			deploy_number: "5",
+			status: "running",
+		});
+		const where = section(await html(`/services/${svc.id}`), "What runs where");
+		expect(count(where, "<tr>")).toBe(3);
+		expect(cells(rowOf(where, ">Production<"))).toEqual([
+			"Production",
+			`${shown(live)}Newer attempt #23 canceled ${shown(canceled)}`,
+			"19",
+			"no status",
+			expect.any(String),
+		]);
+		expect(cells(rowOf(where, ">qa<")).slice(0, 4)).toEqual([
+			"qa",
+			`Nothing live yetNewer attempt #5 running ${shown(live)}`,
+			"",
+			"",
+		]);
 	});
 
 	it("charts the last 12 weeks: a bar per week with deploys, a point per week with lead times", async () => {
@@ -389,6 +453,32 @@ describe("delivery figures by environment", () => {
 		expect(every).toContain("Last 90 days, every environment.");
 		expect(every).toContain("3 deploys");
 		expect(every).toContain('<option value="*" selected="">Every environment</option>');
+	});
+
+	it("offer each environment once, whatever its spellings, and count them all", async () => {
+		const svc = await service("Spellings");
+		for (const [environment, days] of [
+			["production", 3],
+			["PRODUCTION", 2],
+			["Production", 1],
+			["Staging", 1],
+		] as const) {
+			await deploy({ service: svc.alias, environment, deployed_at: iso(NOW - days * DAY) });
+		}
+		const figures = async (query: string) => section(await html(`/services/${svc.id}${query}`), "Delivery");
+		const production = await figures("");
+		expect([...production.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1])).toEqual([
+			"*",
+			"Production",
+			"Staging",
+		]);
+		expect(production).toContain("Last 90 days, Production.");
+		expect(production).toContain("3 deploys");
+		// A link with another spelling selects the same environment, named as the service spells it now.
+		const staging = await figures("?environment=STAGING");
+		expect(staging).toContain("Last 90 days, Staging.");
+		expect(staging).toContain('<option value="Staging" selected="">Staging</option>');
+		expect(staging).toContain(">1 deploy<");
 	});
 
 	it("show every environment when none is production", async () => {

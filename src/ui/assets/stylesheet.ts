@@ -86,6 +86,7 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 .tabs { display: flex; gap: 1.25rem; border-bottom: 1px solid var(--line); margin-bottom: 1rem; }
 .tabs a { padding: 0.3rem 0; }
 .tabs a.current { font-weight: 600; border-bottom: 2px solid var(--accent); }
+.attempt { font-size: 0.85rem; color: var(--muted); margin-top: 0.15rem; }
 .actions-cell { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; }
 @media (max-width: 40rem) { th, td { padding: 0.4rem 0.5rem; } .hide-narrow { display: none; } }
 `;

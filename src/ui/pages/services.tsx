@@ -7,6 +7,9 @@ import { findServices, type Service } from "../../db/catalog";
 import type { Database } from "../../db/client";
 import {
 	currentDeploys,
+	type DeploySummary,
+	type EnvironmentState,
+	environmentKey,
 	type ListedDeploy,
 	PRODUCTION,
 	type ServiceOverview,
@@ -41,12 +44,31 @@ type Notice = keyof typeof NOTICES;
 
 const servicePath = (id: string, notice?: Notice) => `/services/${id}${notice ? `?done=${notice}` : ""}`;
 
+/** A newer deploy that did not (or not yet) replace what runs: its number, status and age, linked. */
+function Attempt({
+	id,
+	deployNumber,
+	status,
+	deployedAt,
+}: Pick<DeploySummary, "id" | "deployNumber" | "status" | "deployedAt">) {
+	return (
+		<div class="attempt">
+			Newer attempt <a href={`/deploys/${id}`}>#{deployNumber}</a> <StatusBadge status={status} />{" "}
+			<Time ms={deployedAt} />
+		</div>
+	);
+}
+
 function ProductionCells({ overview }: { overview: ServiceOverview | undefined }) {
 	const deploy = overview?.production;
+	const attempt = overview?.attempt && <Attempt {...overview.attempt} />;
 	if (!deploy) {
 		return (
 			<>
-				<td class="muted">Not deployed</td>
+				<td>
+					<span class="muted">Not deployed</span>
+					{attempt}
+				</td>
 				<td />
 				<td />
 			</>
@@ -58,6 +80,7 @@ function ProductionCells({ overview }: { overview: ServiceOverview | undefined }
 				<a href={`/deploys/${deploy.id}`}>
 					<Time ms={deploy.deployedAt} />
 				</a>
+				{attempt}
 			</td>
 			<td class="mono">{deploy.deployNumber}</td>
 			<td>
@@ -156,24 +179,39 @@ function curlExample(alias: string, now: number): string {
 	].join("\n");
 }
 
-function WhatRunsWhere({ rows }: { rows: ListedDeploy[] }) {
+function WhatRunsWhere({ rows }: { rows: EnvironmentState[] }) {
 	return (
 		<Table head={["Environment", "Live since", "#", "Status", <span class="hide-narrow">Commit</span>]}>
-			{rows.map(({ deploy: d }) => (
+			{rows.map(({ environment, live, attempt }) => (
 				<tr>
-					<td>{d.environment ?? <span class="muted">(none)</span>}</td>
-					<td>
-						<a href={`/deploys/${d.id}`}>
-							<Time ms={d.deployedAt} />
-						</a>
-					</td>
-					<td class="mono">{d.deployNumber}</td>
-					<td>
-						<StatusBadge status={d.status} />
-					</td>
-					<td class="hide-narrow mono" title={d.commitMessage ?? undefined}>
-						{d.commitSha?.slice(0, 8) ?? <span class="muted">—</span>}
-					</td>
+					<td>{environment ?? <span class="muted">(none)</span>}</td>
+					{live ? (
+						<>
+							<td>
+								<a href={`/deploys/${live.deploy.id}`}>
+									<Time ms={live.deploy.deployedAt} />
+								</a>
+								{attempt && <Attempt {...attempt.deploy} />}
+							</td>
+							<td class="mono">{live.deploy.deployNumber}</td>
+							<td>
+								<StatusBadge status={live.deploy.status} />
+							</td>
+							<td class="hide-narrow mono" title={live.deploy.commitMessage ?? undefined}>
+								{live.deploy.commitSha?.slice(0, 8) ?? <span class="muted">—</span>}
+							</td>
+						</>
+					) : (
+						<>
+							<td>
+								<span class="muted">Nothing live yet</span>
+								{attempt && <Attempt {...attempt.deploy} />}
+							</td>
+							<td />
+							<td />
+							<td class="hide-narrow" />
+						</>
+					)}
 				</tr>
 			))}
 		</Table>
@@ -224,8 +262,9 @@ const environmentParam = (value: string | undefined): Record<string, string> => 
  */
 function chosenEnvironment(asked: string | undefined, environments: string[]): string | undefined {
 	if (asked === EVERY) return undefined;
-	if (asked) return asked;
-	return environments.find((e) => PRODUCTION.includes(e.toLowerCase()));
+	// Shown as the service spells it now, whatever spelling the link had.
+	const wanted = asked ? [environmentKey(asked)] : PRODUCTION;
+	return environments.find((e) => wanted.includes(environmentKey(e))) ?? asked;
 }
 
 /**
@@ -396,7 +435,7 @@ async function timeline(
 
 function ServicePage(props: {
 	service: Service;
-	current: ListedDeploy[];
+	current: EnvironmentState[];
 	delivery: Delivery;
 	timeline: Timeline;
 	notice?: string;
@@ -517,7 +556,7 @@ export const servicesPages = new Hono<AppEnv>()
 			currentDeploys(db, service.id),
 			timeline(db, service.id, c.req.query("before"), environmentParam(asked)),
 		]);
-		const environments = current.flatMap(({ deploy }) => (deploy.environment === null ? [] : [deploy.environment]));
+		const environments = current.flatMap(({ environment }) => (environment === null ? [] : [environment]));
 		const chosen = chosenEnvironment(asked, environments);
 		const summary = await delivery(db, service.id, now, environments, chosen);
 		return c.html(
