@@ -138,7 +138,14 @@ export const integrationsApi = new Hono<AppEnv>()
 		async (c) => {
 			const input = validate(rotation, await readJson(c));
 			const id = c.req.param("id");
-			const row = await rotateWebhookToken(c.var.db, id, (input?.grace_seconds ?? 86_400) * 1000, c.var.actor);
+			const row = await rotateWebhookToken(
+				c.var.db,
+				c.env.LEDGER,
+				c.var.meter,
+				id,
+				(input?.grace_seconds ?? 86_400) * 1000,
+				c.var.actor,
+			);
 			if (!row) throw integrationNotFound(id);
 			return c.json(await detailed(c.var.db, row, new URL(c.req.url).origin));
 		},

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import type { Actor } from "../audit/actor";
 import { audited } from "../audit/log";
 import type { Meter } from "../cost/meter";
@@ -14,10 +14,10 @@ const MAX_ENTRIES = 10_000;
  * Deliberate per-isolate cache of live webhook URLs (token → integration id),
  * so a busy pipeline's deploys skip one D1 query each. Only hits are cached, so
  * a new integration works at once, and never past a retired URL's expiry. A
- * revocation is enforced by the integration's ledger, not by this lookup, so a
- * stale entry cannot let a deploy in; it only means that, for up to a minute in
- * other isolates, a revoked URL answers a malformed body with 400 rather than
- * 404, and a URL rotated with less than a minute's grace may still be accepted.
+ * revocation, and the expiry of a URL cached while it was current, are enforced
+ * by the integration's ledger, not by this lookup, so a stale entry cannot let a
+ * deploy in; it only means that, for up to a minute in other isolates, a dead
+ * URL answers a malformed body with 400 rather than 404.
  */
 const live = new Map<string, { id: string; until: number }>();
 
@@ -52,7 +52,7 @@ export async function integrationByWebhookToken(db: Database, token: string, now
 	return undefined;
 }
 
-/** Forgets a revoked integration's URL in this isolate at once. */
+/** Forgets a dead URL (revoked, or rotated and expired) in this isolate at once. */
 export function forgetWebhookToken(token: string): void {
 	live.delete(token);
 }
@@ -115,22 +115,46 @@ export async function revokeIntegration(
  * `graceMs` (0: not at all), so pipelines can be moved over without losing a
  * deploy. Answers the updated integration, or undefined if it is not live.
  */
-export async function rotateWebhookToken(db: Database, id: string, graceMs: number, actor: Actor, now = Date.now()) {
+export async function rotateWebhookToken(
+	db: Database,
+	ledgers: DurableObjectNamespace<Ledger>,
+	meter: Meter,
+	id: string,
+	graceMs: number,
+	actor: Actor,
+	now = Date.now(),
+) {
 	const row = await liveIntegration(db, id);
 	if (!row) return undefined;
 	const token = crypto.randomUUID();
+	const expiresAt = now + graceMs;
+	// The ledger first, as for a revocation: once D1 has the rotation, no isolate's
+	// cached URL gets past the expiry. If D1's batch then fails, the ledger's note
+	// is harmless, since it refuses a token only when D1 says it expired.
+	await ledgers.get(ledgers.idFromName(id)).retire(row.webhookToken, expiresAt);
+	meter.add({ doRequests: 1 });
 	await db.batch([
-		db.insert(retiredWebhookTokens).values({
-			token: row.webhookToken,
-			integrationId: id,
-			retiredAt: now,
-			expiresAt: now + graceMs,
-		}),
+		db.insert(retiredWebhookTokens).values({ token: row.webhookToken, integrationId: id, retiredAt: now, expiresAt }),
 		db.update(integrations).set({ webhookToken: token }).where(eq(integrations.id, id)),
 		audited(db, actor, "integration.rotate", { type: "integration", id }, { grace_seconds: graceMs / 1000 }),
 	]);
-	if (graceMs === 0) forgetWebhookToken(row.webhookToken);
 	return { ...row, webhookToken: token };
+}
+
+/** Whether `token` is a URL of integration `id` that D1 has retired and whose grace is over by `now`. */
+export async function webhookTokenExpired(db: Database, id: string, token: string, now = Date.now()) {
+	const row = await db
+		.select({ token: retiredWebhookTokens.token })
+		.from(retiredWebhookTokens)
+		.where(
+			and(
+				eq(retiredWebhookTokens.token, token),
+				eq(retiredWebhookTokens.integrationId, id),
+				lte(retiredWebhookTokens.expiresAt, now),
+			),
+		)
+		.get();
+	return row !== undefined;
 }
 
 /** An integration's retired URLs still within their grace, the latest first. */

@@ -4,6 +4,7 @@ import { aliasKey, serviceIdForAlias } from "../db/catalog";
 import { database } from "../db/client";
 import { writeDeploys } from "../db/deploys";
 import { newId } from "../db/ids";
+import { webhookTokenExpired } from "../db/integrations";
 import type { Bindings } from "../env";
 import { deleteDeploys } from "../retention/d1";
 import { idsBefore } from "../retention/window";
@@ -13,7 +14,7 @@ import { migrate } from "./migrations";
 import { type RateLimit, rateLimitFrom } from "./rate-limit";
 import { advances, currentStatus, normalizeStatus } from "./status";
 
-export type RecordOutcome = "accepted" | "duplicate" | "revoked" | "limited";
+export type RecordOutcome = "accepted" | "duplicate" | "revoked" | "expired" | "limited";
 
 /**
  * What `record` did (for a new deploy: whether its alias matched a service;
@@ -65,21 +66,36 @@ export class Ledger extends DurableObject<Bindings> {
 	private readonly owners = new Map<string, string>();
 	/** How fast this integration may post; duplicates count too (a retry loop is what it stops). */
 	private readonly limit: RateLimit;
+	/**
+	 * Retired webhook tokens → their expiry, all of them (one per rotation):
+	 * held in memory so the check costs nothing per deploy, and exact, since
+	 * this one object is the only place they are written (see `retire`).
+	 */
+	private readonly retired = new Map<string, number>();
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		this.limit = rateLimitFrom(env);
 		ctx.storage.transactionSync(() => migrate(this.sql));
+		for (const { token, expires_at } of this.sql.exec<{ token: string; expires_at: number }>(
+			"SELECT token, expires_at FROM retired_tokens",
+		)) {
+			this.retired.set(token, expires_at);
+		}
 		// A previous incarnation may have died between accepting a deploy and
 		// arming the alarm; whatever is pending gets delivered.
 		if (this.pending() > 0) void ctx.blockConcurrencyWhile(() => this.ensureAlarm(Date.now() + RETRY_BASE_MS));
 	}
 
-	async record(request: DeployRequest): Promise<RecordResult> {
+	/** Records a deploy the webhook received at the URL carrying `webhookToken`. */
+	async record(request: DeployRequest, webhookToken: string): Promise<RecordResult> {
 		const meter = new Meter();
 		const retryAfter = this.limit.take();
 		if (retryAfter > 0) return { outcome: "limited", matched: false, retryAfter, cost: meter.cost };
+		if (await this.expired(meter, request.integrationId, webhookToken)) {
+			return { outcome: "expired", matched: false, cost: meter.cost };
+		}
 		const dedupId = request.payload.dedup_id;
 		// Duplicates (the bulk of retries) and a revoked ledger are answered from this
 		// object's own storage; only a new deploy needs D1, to find its service. After
@@ -100,6 +116,16 @@ export class Ledger extends DurableObject<Bindings> {
 	/** After this, the ledger accepts nothing more; entries already accepted still reach D1. */
 	async revoke(): Promise<void> {
 		this.rows(new Meter(), "INSERT OR REPLACE INTO settings (key, value) VALUES ('revoked_at', ?)", String(Date.now()));
+	}
+
+	/**
+	 * From `expiresAt` on, deploys sent with `token` are refused, whichever
+	 * Worker still caches it as a live URL. Told before D1 records the rotation,
+	 * so there is no moment when D1 has it and this ledger does not.
+	 */
+	async retire(token: string, expiresAt: number): Promise<void> {
+		this.rows(new Meter(), "INSERT OR REPLACE INTO retired_tokens (token, expires_at) VALUES (?, ?)", token, expiresAt);
+		this.retired.set(token, expiresAt);
 	}
 
 	/** How many accepted entries D1 does not have yet. */
@@ -206,6 +232,18 @@ export class Ledger extends DurableObject<Bindings> {
 			this.owners.set(key, owner);
 		}
 		return owner;
+	}
+
+	/**
+	 * Whether `token` is a retired URL past its expiry. Only a token retired here
+	 * and past that time costs a D1 read, and D1 has the last word: a rotation
+	 * that died between telling this ledger and D1 never happened, so it must
+	 * not lock the still-current URL out.
+	 */
+	private async expired(meter: Meter, integrationId: string, token: string): Promise<boolean> {
+		const expiresAt = this.retired.get(token);
+		if (expiresAt === undefined || expiresAt > Date.now()) return false;
+		return webhookTokenExpired(database(meteredD1(this.env.DB, meter)), integrationId, token);
 	}
 
 	/** What this ledger already holds for a request: `revoked`, the entry with its dedup_id, or nothing. */

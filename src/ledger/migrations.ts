@@ -14,6 +14,8 @@ const STEPS = [
 	CREATE INDEX entries_pending ON entries (received_at, id) WHERE delivered_at IS NULL;
 	CREATE TABLE sequences (key TEXT PRIMARY KEY, last INTEGER NOT NULL);
 	CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+	// Webhook tokens rotated away, and from when on D1 must be asked whether they still count (see Ledger.retire).
+	"CREATE TABLE retired_tokens (token TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);",
 ];
 
 export function migrate(sql: SqlStorage): void {

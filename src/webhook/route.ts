@@ -18,7 +18,11 @@ const MAX_AGENT = 255;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const unknownIntegration = () =>
-	ApiError.of(404, "Integration Error", "no active integration has this webhook URL; it may have been revoked");
+	ApiError.of(
+		404,
+		"Integration Error",
+		"no active integration has this webhook URL; it may have been revoked or rotated",
+	);
 
 type WebhookEnv = AppEnv & { Variables: { integrationId: string; webhookToken: string } };
 
@@ -81,15 +85,15 @@ webhook.post(
 		const payload = parseDeployPayload(await readJson(c));
 		const integrationId = c.var.integrationId;
 		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
-		const { outcome, matched, retryAfter, cost } = await ledger.record({
-			integrationId,
-			agent: truncate(c.req.query("agent") ?? "", MAX_AGENT) || null,
-			payload,
-		});
+		const { outcome, matched, retryAfter, cost } = await ledger.record(
+			{ integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_AGENT) || null, payload },
+			c.var.webhookToken,
+		);
 		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
 
 		switch (outcome) {
 			case "revoked":
+			case "expired":
 				forgetWebhookToken(c.var.webhookToken);
 				throw unknownIntegration();
 			case "limited":

@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { parseCostHeader } from "../../src/cost/meter";
 import {
 	ADMIN,
 	admin,
@@ -228,6 +230,72 @@ describe("POST /api/integrations/:id/rotate", () => {
 		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
 		vi.useFakeTimers({ now: Date.now() + 31_000, toFake: ["Date"] });
 		expectError(await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") })), 404);
+	});
+
+	it("holds an old URL's expiry to the millisecond, even where it was cached as the current URL", async () => {
+		const integration = await createIntegration(unique("short-grace"));
+		const service = unique("svc");
+		// Cached as current by a first deploy, as in any isolate that served the URL before the rotation.
+		expect((await postDeploy(integration.webhook_url, examplePayload({ service }))).status).toBe(202);
+		const res = await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 2 });
+		const expiresAt = Date.parse(res.body.previous_webhook_urls[0].expires_at);
+
+		vi.useFakeTimers({ now: expiresAt - 1, toFake: ["Date"] });
+		expect((await postDeploy(integration.webhook_url, examplePayload({ service }))).status).toBe(202);
+		vi.setSystemTime(expiresAt);
+		const late = examplePayload({ service });
+		expectError(await postDeploy(integration.webhook_url, late), 404, "Integration Error");
+
+		expect(await deploysOf(service)).toHaveLength(2);
+		// Nor did the ledger keep it: the same dedup_id is new on the new URL.
+		expect((await postDeploy(res.body.webhook_url, late)).body.result).toBe("no_service_found");
+	});
+
+	it("forgets an expired URL once its ledger refuses it, so the next try is refused without the ledger", async () => {
+		const integration = await createIntegration(unique("forgotten"));
+		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
+		await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 });
+		const attempt = async () => {
+			const body = JSON.stringify(examplePayload({ service: unique("svc") }));
+			const response = await call(new URL(integration.webhook_url).pathname, { method: "POST", body });
+			return { status: response.status, doRequests: parseCostHeader(response.headers.get("Cost") ?? "").doRequests };
+		};
+		expect([await attempt(), await attempt()]).toEqual([
+			{ status: 404, doRequests: 1 },
+			{ status: 404, doRequests: 0 },
+		]);
+	});
+
+	it("cuts a URL rotated twice at its own expiry, the first one still within its grace", async () => {
+		const integration = await createIntegration(unique("twice"));
+		const status = async (url: string) => (await postDeploy(url, examplePayload({ service: unique("svc") }))).status;
+		// Each URL is cached as current before it is rotated away.
+		expect(await status(integration.webhook_url)).toBe(202);
+		const second = (await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 60 })).body;
+		expect(await status(second.webhook_url)).toBe(202);
+		const third = (await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 })).body;
+
+		expect(third.previous_webhook_urls.map((p: { webhook_url: string }) => p.webhook_url)).toEqual([
+			integration.webhook_url,
+		]);
+		const urls = [integration.webhook_url, second.webhook_url, third.webhook_url];
+		expect(await Promise.all(urls.map(status))).toEqual([202, 404, 202]);
+	});
+
+	it("leaves the URL working, past the grace it would have had, when the rotation fails", async () => {
+		const integration = await createIntegration(unique("failed-rotation"));
+		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
+		await env.DB.exec(
+			"CREATE TRIGGER rotation_fails BEFORE INSERT ON retired_webhook_tokens BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END;",
+		);
+		try {
+			expect((await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 })).status).toBe(500);
+		} finally {
+			await env.DB.exec("DROP TRIGGER rotation_fails;");
+		}
+		vi.useFakeTimers({ now: Date.now() + 1_000, toFake: ["Date"] });
+		expect((await admin("GET", `/integrations/${integration.id}`)).body.webhook_url).toBe(integration.webhook_url);
+		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
 	});
 
 	it("stops accepting old URLs when the integration is revoked", async () => {

@@ -1,6 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { parseDeployPayload } from "../../src/webhook/payload";
 import {
 	admin,
 	createIntegration,
@@ -253,5 +254,45 @@ describe("revocation", () => {
 		await runDurableObjectAlarm(ledgerOf(integration));
 
 		expect(await deploysOf(service)).toHaveLength(1);
+	});
+});
+
+describe("retired webhook URLs", () => {
+	/** The token at the end of a webhook URL. */
+	const tokenOf = (url: string) => url.split("/").at(-1) ?? "";
+
+	/**
+	 * A deploy posted straight to the ledger with `webhookUrl`'s token, as a
+	 * Worker whose cache still holds that URL as current would post it.
+	 */
+	async function recordVia(integration: Integration, webhookUrl: string, service: string) {
+		const payload = parseDeployPayload(examplePayload({ service }));
+		const request = { integrationId: integration.id, agent: null, payload };
+		return (await ledgerOf(integration).record(request, tokenOf(webhookUrl))).outcome;
+	}
+
+	it("refuses a URL rotated away with no grace, whichever Worker still has it cached", async () => {
+		const integration = await createIntegration();
+		const service = unique("svc");
+		const rotated = (await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 })).body;
+
+		expect(await recordVia(integration, integration.webhook_url, service)).toBe("expired");
+		expect(await recordVia(integration, rotated.webhook_url, service)).toBe("accepted");
+		expect(await deploysOf(service)).toHaveLength(1);
+	});
+
+	it("still refuses it after the ledger restarts", async () => {
+		const integration = await createIntegration();
+		await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 });
+		await evictDurableObject(ledgerOf(integration));
+
+		expect(await recordVia(integration, integration.webhook_url, unique("svc"))).toBe("expired");
+	});
+
+	it("refuses nothing D1 has not retired: a rotation that died after telling the ledger locks no URL out", async () => {
+		const integration = await createIntegration();
+		await ledgerOf(integration).retire(tokenOf(integration.webhook_url), Date.now());
+
+		expect(await recordVia(integration, integration.webhook_url, unique("svc"))).toBe("accepted");
 	});
 });

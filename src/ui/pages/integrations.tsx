@@ -259,7 +259,15 @@ export const integrationPages = new Hono<AppEnv>()
 	.post("/:id/rotate", async (c) => {
 		const id = c.req.param("id");
 		const { grace_seconds } = validate(rotation, await readForm(c));
-		if (!(await rotateWebhookToken(c.var.db, id, grace_seconds * 1000, c.var.actor))) throw integrationNotFound(id);
+		const rotated = await rotateWebhookToken(
+			c.var.db,
+			c.env.LEDGER,
+			c.var.meter,
+			id,
+			grace_seconds * 1000,
+			c.var.actor,
+		);
+		if (!rotated) throw integrationNotFound(id);
 		return c.redirect(`/integrations/${id}?rotated`, 303);
 	})
 	.get("/:id/revoke", async (c) => {
