@@ -50,7 +50,8 @@ describe("signing in", () => {
 		expect(res.status).toBe(303);
 		expect(redirectTarget(res)).toBe("/deploys?status=failure");
 		const cookie = res.headers.get("Set-Cookie") ?? "";
-		expect(cookie).toMatch(/^session=\d+%3Acurrent\.[^;]+;/);
+		// Only the expiry and its signature: which token it belongs to is not the cookie's to say.
+		expect(cookie).toMatch(/^session=\d+\.[^;]+;/);
 		expect(cookie).toMatch(/; HttpOnly/);
 		expect(cookie).toMatch(/; Secure/);
 		expect(cookie).toMatch(/; SameSite=Strict/);
@@ -162,6 +163,75 @@ describe("where sign-in goes afterwards (next)", () => {
 		["a character beyond ASCII, percent-encoded", "/deploys?q=€", "/deploys?q=%E2%82%AC"],
 	])("keeps a page on this site with %s", async (_, next, expected) => {
 		expect(await signInTo(next)).toEqual({ status: 303, location: expected });
+	});
+});
+
+describe("sessions across an admin token rotation", () => {
+	// The tests run mid-rotation (vitest.config.ts): these are the two tokens in force.
+	const CURRENT = "test-admin-token";
+	const PREVIOUS = "test-previous-admin-token";
+	/** The rotation finished: ADMIN_TOKEN_PREVIOUS deleted. */
+	const settled = { ADMIN_TOKEN_PREVIOUS: undefined };
+
+	/** Creates a service through the UI's form, answering the response and the service's audit trail. */
+	async function createThroughUi(cookie: string, bindings?: Partial<Cloudflare.Env>) {
+		const name = unique("session");
+		const res = await page(cookie, "/services", { name }, bindings);
+		const services = (await admin<{ services: { id: string; name: string }[] }>("GET", "/services")).body.services;
+		const id = services.find((s) => s.name === name)?.id;
+		const events = id
+			? (await admin<{ events: Audited[] }>("GET", `/audit?target_type=service&target_id=${id}`)).body.events
+			: [];
+		return {
+			status: res.status,
+			location: redirectTarget(res),
+			created: id !== undefined,
+			audited: events.map((e) => [e.action, e.via, e.credential]),
+		};
+	}
+	type Audited = { action: string; via: string; credential: string };
+
+	it("ends a session opened with the previous token the moment that token is removed", async () => {
+		const cookie = await signIn(PREVIOUS);
+		expect((await page(cookie, "/integrations")).status).toBe(200);
+
+		const shown = await page(cookie, "/integrations", undefined, settled);
+		expect([shown.status, redirectTarget(shown)]).toEqual([303, "/login?next=%2Fintegrations"]);
+		expect(await createThroughUi(cookie, settled)).toEqual({
+			status: 303,
+			location: "/login?next=%2F",
+			created: false,
+			audited: [],
+		});
+	});
+
+	it("keeps a session opened with the current token when that token becomes the previous one", async () => {
+		const cookie = await signIn(CURRENT);
+		const rotated = { ADMIN_TOKEN: "a-newer-admin-token", ADMIN_TOKEN_PREVIOUS: CURRENT };
+
+		expect((await page(cookie, "/integrations", undefined, rotated)).status).toBe(200);
+		expect(await createThroughUi(cookie, rotated)).toEqual({
+			status: 303,
+			location: expect.stringMatching(/^\/services\//),
+			created: true,
+			audited: [["service.create", "ui", "previous"]],
+		});
+		const gone = { ADMIN_TOKEN: "a-newer-admin-token", ADMIN_TOKEN_PREVIOUS: undefined };
+		expect((await page(cookie, "/integrations", undefined, gone)).status).toBe(303);
+	});
+
+	it("keeps a session opened with the current token when the previous one is removed, audited as current", async () => {
+		const cookie = await signIn(CURRENT);
+		expect(await createThroughUi(cookie, settled)).toEqual({
+			status: 303,
+			location: expect.stringMatching(/^\/services\//),
+			created: true,
+			audited: [["service.create", "ui", "current"]],
+		});
+	});
+
+	it("names the token a session was opened with in the audit log", async () => {
+		expect((await createThroughUi(await signIn(PREVIOUS))).audited).toEqual([["service.create", "ui", "previous"]]);
 	});
 });
 

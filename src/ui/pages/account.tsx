@@ -53,11 +53,11 @@ export const accountPages = new Hono<AppEnv>()
 			const problem = "ADMIN_TOKEN is not set, so nobody can sign in: run `wrangler secret put ADMIN_TOKEN`";
 			return c.html(<SignIn next={next} problem={problem} local={isLocal(c.req.url)} />, 503);
 		}
-		const credential = await credentialFor(c.env, form.token ?? "");
-		if (!credential) {
+		const token = form.token ?? "";
+		if (!(await credentialFor(c.env, token))) {
 			return c.html(<SignIn next={next} problem="that is not the admin token" local={isLocal(c.req.url)} />, 401);
 		}
-		await startSession(c, credential);
+		await startSession(c, token);
 		return c.redirect(next, 303);
 	})
 	.post("/logout", uiHeaders, sameOriginForms, (c) => {
