@@ -1,5 +1,7 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, expect } from "vitest";
+import app from "../src/index";
 
 export const ORIGIN = "https://deploys.example.com";
 export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
@@ -13,6 +15,15 @@ export const unique = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 /** A request to the Worker under test, through its real fetch handler. */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
 	return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
+}
+
+/** The app's own fetch with a modified environment, for what the test configuration cannot express. */
+export async function fetchWithEnv(
+	overrides: Partial<Cloudflare.Env>,
+	path: string,
+	init: RequestInit = {},
+): Promise<Response> {
+	return app.fetch(new Request(`${ORIGIN}${path}`, init), { ...env, ...overrides }, createExecutionContext());
 }
 
 /** A response's status and parsed JSON body. */

@@ -35,7 +35,39 @@ export function doneNotice(c: Context, notices: Readonly<Record<string, string>>
 	return key !== undefined && Object.hasOwn(notices, key) ? notices[key] : undefined;
 }
 
-/** A `next` parameter that stays on this site: a path, not `//elsewhere` or a full URL. */
-export function localPath(next: string | undefined, fallback = "/"): string {
-	return next && /^\/(?![/\\])/.test(next) ? next : fallback;
+/**
+ * Whether a path could leave this site: it must begin with exactly one slash (`//host` and `/\host` are other
+ * sites to a browser) and hold no backslash or control character (browsers drop tabs and newlines in URLs).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const leavesSite = (path: string) => !/^\/(?![/\\])/.test(path) || /[\u0000-\u001f\u007f\\]/.test(path);
+
+/** Percent-decodings of a path worth checking: one that still changes after these is refused, as no real path does. */
+const DECODING_ROUNDS = 3;
+
+/** Whether `path`, or what it becomes if something downstream percent-decodes it again, could leave this site. */
+function mayLeaveSite(path: string): boolean {
+	let current = path;
+	for (let round = 0; round <= DECODING_ROUNDS; round++) {
+		if (leavesSite(current)) return true;
+		// Byte by byte: every character refused is ASCII, and a malformed escape must not throw.
+		const decoded = current.replace(/%([0-9a-f]{2})/gi, (_, hex: string) =>
+			String.fromCharCode(Number.parseInt(hex, 16)),
+		);
+		if (decoded === current) return false;
+		current = decoded;
+	}
+	return true;
+}
+
+/**
+ * Where to go after signing in: `next` as a path on the site `here` belongs to (e.g. `/deploys?status=failure#x`),
+ * or `/` when it might lead anywhere else, as given or once resolved (`/.//host` resolves to `//host`).
+ */
+export function safeNext(next: string | undefined, here: string): string {
+	// Checked before parsing, which only a path on this site is sure to survive.
+	if (next === undefined || mayLeaveSite(next)) return "/";
+	const url = new URL(next, here);
+	const path = `${url.pathname}${url.search}${url.hash}`;
+	return url.origin === new URL(here).origin && !mayLeaveSite(path) ? path : "/";
 }

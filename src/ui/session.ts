@@ -5,21 +5,22 @@ import { adminTokens } from "../audit/credentials";
 import type { AppEnv } from "../env";
 
 /**
- * A signed-in browser carries a cookie holding its expiry and the admin token
- * it signed in with (by name, for the audit log), signed with a key derived
- * from the current admin token: retiring a token signs its browsers out, and
- * nothing about a session is stored server-side. During a token rotation,
- * sessions signed under the previous token stay valid.
+ * A signed-in browser carries a cookie holding only its expiry, signed with a key
+ * derived from the admin token it signed in with. A session is therefore bound to
+ * that token: it lasts while the token is configured (as ADMIN_TOKEN or, during a
+ * rotation, ADMIN_TOKEN_PREVIOUS) and ends the moment it is not. Which token that
+ * is, for the audit log, is whichever one's key verifies the cookie, never
+ * something the cookie says. Nothing about a session is stored server-side.
  */
 const COOKIE = "session";
 const LIFETIME_MS = 12 * 60 * 60_000;
 
 const signingKey = (adminToken: string) => `deploy-tracker ui session\u0000${adminToken}`;
 
-export async function startSession(c: Context<AppEnv>, credential: Credential): Promise<void> {
-	const [[, key] = ["current", ""]] = adminTokens(c.env);
+/** Starts a session bound to `adminToken`, a configured admin token the browser just proved it holds. */
+export async function startSession(c: Context<AppEnv>, adminToken: string): Promise<void> {
 	const expires = new Date(Date.now() + LIFETIME_MS);
-	await setSignedCookie(c, COOKIE, `${expires.getTime()}:${credential}`, signingKey(key), {
+	await setSignedCookie(c, COOKIE, String(expires.getTime()), signingKey(adminToken), {
 		path: "/",
 		httpOnly: true,
 		secure: true,
@@ -32,13 +33,11 @@ export function endSession(c: Context<AppEnv>): void {
 	deleteCookie(c, COOKIE, { path: "/", secure: true });
 }
 
-/** The credential of an unexpired session signed under an admin token in force, if the request has one. */
+/** Which configured admin token the request's unexpired session is bound to, if it has one. */
 export async function sessionCredential(c: Context<AppEnv>): Promise<Credential | undefined> {
-	for (const [, token] of adminTokens(c.env)) {
-		const value = await getSignedCookie(c, signingKey(token), COOKIE);
-		if (typeof value !== "string") continue;
-		const [expires, credential] = value.split(":");
-		if (Number(expires) > Date.now() && (credential === "current" || credential === "previous")) return credential;
+	for (const [credential, token] of adminTokens(c.env)) {
+		const expires = await getSignedCookie(c, signingKey(token), COOKIE);
+		if (typeof expires === "string" && Number(expires) > Date.now()) return credential;
 	}
 	return undefined;
 }

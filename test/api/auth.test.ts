@@ -1,15 +1,8 @@
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import app from "../../src/index";
-import { ADMIN, admin, call, expectError, ORIGIN, parseResponse, unique } from "../helpers";
+import { ADMIN, admin, call, expectError, fetchWithEnv, parseResponse, unique } from "../helpers";
 
 const ENDPOINTS = ["/api/integrations", "/api/services", "/api/deploys", "/api/suggestions"];
-
-/** The app's own fetch with a modified environment, for what the test configuration cannot express. */
-function fetchWithEnv(overrides: Partial<Cloudflare.Env>, path: string, init: RequestInit = {}) {
-	return app.fetch(new Request(`${ORIGIN}${path}`, init), { ...env, ...overrides }, createExecutionContext());
-}
 
 describe("with ADMIN_TOKEN configured", () => {
 	it("the tests run with an admin token configured", () => {

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { call, ORIGIN } from "../helpers";
+import { call, fetchWithEnv, ORIGIN } from "../helpers";
 
 export const form = (fields: Record<string, string>) => new URLSearchParams(fields);
 
@@ -17,10 +17,19 @@ export async function signIn(token = env.ADMIN_TOKEN ?? ""): Promise<string> {
 	return cookie;
 }
 
-/** A page as a signed-in browser gets it: GET, or a same-origin form POST when `fields` are given. */
-export function page(cookie: string, path: string, fields?: Record<string, string>): Promise<Response> {
+/**
+ * A page as a signed-in browser gets it: GET, or a same-origin form POST when `fields` are given; with `bindings`,
+ * from the app running with those changed (e.g. an admin token removed).
+ */
+export function page(
+	cookie: string,
+	path: string,
+	fields?: Record<string, string>,
+	bindings?: Partial<Cloudflare.Env>,
+): Promise<Response> {
 	const headers = { Cookie: cookie, Accept: "text/html", ...(fields && { Origin: ORIGIN }) };
-	return browse(path, fields ? { method: "POST", headers, body: form(fields) } : { headers });
+	const init: RequestInit = fields ? { method: "POST", headers, body: form(fields) } : { headers };
+	return bindings ? fetchWithEnv(bindings, path, { redirect: "manual", ...init }) : browse(path, init);
 }
 
 /** A page as the tests read it. */

@@ -3,7 +3,7 @@ import { adminTokens, credentialFor } from "../../audit/credentials";
 import type { AppEnv } from "../../env";
 import { FormErrors } from "../components";
 import { renderError } from "../errors";
-import { localPath, readForm } from "../forms";
+import { readForm, safeNext } from "../forms";
 import { Page } from "../layout";
 import { sameOriginForms, signedIn, uiHeaders } from "../security";
 import { endSession, startSession } from "../session";
@@ -43,19 +43,21 @@ function SignIn({ next, problem, local }: { next: string; problem?: string; loca
 /** Signing in and out, and the start page. */
 export const accountPages = new Hono<AppEnv>()
 	.get("/", ...signedIn, (c) => c.redirect("/services", 303))
-	.get("/login", uiHeaders, (c) => c.html(<SignIn next={localPath(c.req.query("next"))} local={isLocal(c.req.url)} />))
+	.get("/login", uiHeaders, (c) =>
+		c.html(<SignIn next={safeNext(c.req.query("next"), c.req.url)} local={isLocal(c.req.url)} />),
+	)
 	.post("/login", uiHeaders, sameOriginForms, async (c) => {
 		const form = await readForm(c);
-		const next = localPath(form.next);
+		const next = safeNext(form.next, c.req.url);
 		if (adminTokens(c.env).length === 0) {
 			const problem = "ADMIN_TOKEN is not set, so nobody can sign in: run `wrangler secret put ADMIN_TOKEN`";
 			return c.html(<SignIn next={next} problem={problem} local={isLocal(c.req.url)} />, 503);
 		}
-		const credential = await credentialFor(c.env, form.token ?? "");
-		if (!credential) {
+		const token = form.token ?? "";
+		if (!(await credentialFor(c.env, token))) {
 			return c.html(<SignIn next={next} problem="that is not the admin token" local={isLocal(c.req.url)} />, 401);
 		}
-		await startSession(c, credential);
+		await startSession(c, token);
 		return c.redirect(next, 303);
 	})
 	.post("/logout", uiHeaders, sameOriginForms, (c) => {
