@@ -20,7 +20,7 @@ import {
 	onlyDeployOf,
 	ROOT,
 	run,
-	snippetOnPage,
+	setupOnPage,
 	tempDir,
 } from "./pipelines.mjs";
 
@@ -185,24 +185,19 @@ describe("validated by their tools' own schemas", () => {
 });
 
 /**
- * A kind's integration and the snippet its page shows, checked to be the
- * example file with this tracker's URLs, and the URL the snippet says to store.
+ * A kind's integration and what its page offers: the snippet, checked to be
+ * the example file with this tracker's origin, and the URL shown beside it to
+ * store as a secret, never inside it.
  * @param {keyof typeof EXAMPLE} kind
  */
 async function setUp(kind) {
 	const integration = await newIntegration(kind);
-	const snippet = await snippetOnPage(integration.id);
+	const { snippet, secret, trial } = await setupOnPage(integration.id);
 	const origin = new URL(integration.webhookUrl).origin;
-	expect(snippet).toBe(
-		EXAMPLE[kind]
-			.replace("https://deploy-tracker.example.com/integrations/deploy/YOUR-INTEGRATION-ID", integration.webhookUrl)
-			.replaceAll("https://deploy-tracker.example.com", origin),
-	);
-	// What a user pastes into the CI's secret store: the URL the comment shows
-	// (the terminal snippet sets it itself).
-	const secret = /^(?:#|\/\/) {3}(http\S+)$/m.exec(snippet)?.[1];
-	expect(secret).toBe(kind === "deploy" ? undefined : integration.webhookUrl);
-	return { ...integration, snippet, secret: /** @type {string} */ (secret) };
+	expect(snippet).toBe(EXAMPLE[kind].replaceAll("https://deploy-tracker.example.com", origin));
+	expect(secret).toBe(integration.webhookUrl);
+	expect(snippet).not.toContain(secret);
+	return { ...integration, snippet, secret, trial };
 }
 
 /**
@@ -221,8 +216,8 @@ async function step(script, env, { shell = ["sh", "-e"], cwd = repo.dir } = {}) 
 
 describe("run as their CI runs them, against the worker", () => {
 	it("the Deploy snippet (examples/curl.sh), from a terminal in a checkout", async () => {
-		const { id, snippet } = await setUp("deploy");
-		await step(snippet, {});
+		const { id, snippet, secret } = await setUp("deploy");
+		await step(snippet, { DEPLOY_WEBHOOK_URL: secret });
 		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({
 			service_alias: "my-service",
@@ -230,6 +225,18 @@ describe("run as their CI runs them, against the worker", () => {
 			status: "success",
 			deployer: { email: "ada@example.com" },
 			commit: { sha, message: "Ship the new checkout\n\nWith 'quotes' and \"more\"." },
+		});
+	});
+
+	it("the trial report an empty integration page offers, from a terminal", async () => {
+		const { id, trial, secret } = await setUp("gitlab_ci");
+		await step(trial, { DEPLOY_WEBHOOK_URL: secret });
+		const deploy = await onlyDeployOf(id);
+		expect(deploy).toMatchObject({
+			service_alias: "my-service",
+			environment: "production",
+			status: "success",
+			commit: { sha },
 		});
 	});
 
