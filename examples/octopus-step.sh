@@ -1,8 +1,7 @@
 # Octopus Deploy: a "Run a Script" step (Bash) after the deploy steps, with
 # the run condition "Always run" so failed deployments are reported too.
 # Store the integration's webhook URL as a sensitive project variable named
-# DeployWebhookUrl:
-#   https://deploy-tracker.example.com/integrations/deploy/YOUR-INTEGRATION-ID
+# DeployWebhookUrl, never in this script.
 # Values are read with get_octopusvariable when the step runs: Octopus
 # substitutes #{...} into the script's text before bash reads it, so a quote in
 # a project or release name would become shell syntax. Only the status below

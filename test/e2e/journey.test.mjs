@@ -214,7 +214,7 @@ describe("a newcomer's first session", () => {
 		await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("GitHub Actions (e2e)");
 	});
 
-	step("Copy puts the webhook URL on the clipboard, and the snippet uses it", async () => {
+	step("Copy puts the webhook URL on the clipboard, to store as the secret the snippet reads", async () => {
 		const field = page.locator("input#webhook-url");
 		const url = await field.inputValue();
 		const { port } = new URL(baseUrl);
@@ -233,7 +233,11 @@ describe("a newcomer's first session", () => {
 		await expect.poll(() => copy.textContent()).toBe("Copied");
 		await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(url);
 
-		await expect(page.locator("pre#snippet").textContent()).resolves.toContain(url);
+		await page.getByText("Store this URL as a repository secret named DEPLOY_WEBHOOK_URL").waitFor();
+		const snippet = await page.locator("pre#snippet").textContent();
+		// biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JavaScript template
+		expect(snippet).toContain("webhook-url: ${{ secrets.DEPLOY_WEBHOOK_URL }}");
+		expect(snippet).not.toContain(url);
 	});
 
 	step("a deploy for an unknown alias is accepted and recorded as a suggestion", async () => {

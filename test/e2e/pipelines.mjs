@@ -69,11 +69,13 @@ export async function onlyDeployOf(integrationId) {
 }
 
 /**
- * The snippet an integration's page shows, as a signed-in browser gets it.
+ * What an integration's page offers for setting up a pipeline, as a
+ * signed-in browser gets it: the snippet, the instruction beside it with the
+ * URL to store as a secret, and the trial command the empty page suggests.
  * @param {string} integrationId
- * @returns {Promise<string>} its text, unescaped
+ * @returns {Promise<{ snippet: string, instruction: string, secret: string, trial: string }>} texts, unescaped
  */
-export async function snippetOnPage(integrationId) {
+export async function setupOnPage(integrationId) {
 	const signIn = await fetch(`${baseUrl}/login`, {
 		method: "POST",
 		redirect: "manual",
@@ -83,14 +85,23 @@ export async function snippetOnPage(integrationId) {
 	const cookie = /session=[^;]+/.exec(signIn.headers.get("set-cookie") ?? "")?.[0];
 	if (!cookie) throw new Error(`signing in answered ${signIn.status}`);
 	const page = await fetch(`${baseUrl}/integrations/${integrationId}`, { headers: { cookie, accept: "text/html" } });
-	const escaped = /<pre id="snippet">([^<]*)<\/pre>/.exec(await page.text())?.[1];
-	if (escaped === undefined) throw new Error(`the integration page (${page.status}) shows no snippet`);
-	return escaped
-		.replaceAll("&quot;", '"')
-		.replaceAll("&#39;", "'")
-		.replaceAll("&lt;", "<")
-		.replaceAll("&gt;", ">")
-		.replaceAll("&amp;", "&");
+	const html = await page.text();
+	const part = (/** @type {string} */ what, /** @type {RegExp} */ pattern) => {
+		const escaped = pattern.exec(html)?.[1];
+		if (escaped === undefined) throw new Error(`the integration page (${page.status}) shows no ${what}`);
+		return escaped
+			.replaceAll("&quot;", '"')
+			.replaceAll("&#39;", "'")
+			.replaceAll("&lt;", "<")
+			.replaceAll("&gt;", ">")
+			.replaceAll("&amp;", "&");
+	};
+	return {
+		snippet: part("snippet", /<pre id="snippet">([^<]*)<\/pre>/),
+		instruction: part("instruction", /<label for="webhook-url">([^<]*)</),
+		secret: part("webhook URL", /<input id="webhook-url" type="text" readonly="" value="([^"]*)"/),
+		trial: part("trial", /<div class="panel empty">[\s\S]*?<pre>([^<]*)<\/pre>/),
+	};
 }
 
 /**

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { IntegrationKind } from "../../src/db/schema";
+import { KINDS as TOOLS } from "../../src/pipelines/snippets";
 import { admin, examplePayload, postDeploy, unique } from "../helpers";
 import { page, signIn, unescaped } from "./helpers";
 
@@ -16,6 +18,11 @@ async function createThroughForm(cookie: string, name: string, kind = "deploy"):
 async function webhookUrlOf(id: string): Promise<string> {
 	return (await admin("GET", `/integrations/${id}`)).body.webhook_url;
 }
+
+/** The text of the setup snippet a page shows. */
+const snippetOf = (html: string) => unescaped(/<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1] ?? "");
+
+const count = (text: string, part: string) => text.split(part).length - 1;
 
 describe("integration pages", () => {
 	it("greets a newcomer with what to do first", async () => {
@@ -38,35 +45,48 @@ describe("integration pages", () => {
 		expect(await res.text()).toContain("there is no tile");
 	});
 
-	it("creates an endpoint and shows its URL, with a snippet for the chosen tool", async () => {
+	it("creates an endpoint and shows its URL once, to store as the secret its snippet reads", async () => {
 		const cookie = await signIn();
 		const id = await createThroughForm(cookie, unique("Actions"), "github_actions");
 		const url = await webhookUrlOf(id);
 		expect((await admin("GET", `/integrations/${id}`)).body.kind).toBe("github_actions");
 		const html = await (await page(cookie, `/integrations/${id}`)).text();
+		expect(html).toContain(
+			"Store this URL as a repository secret named DEPLOY_WEBHOOK_URL (Settings › Secrets and variables › Actions)",
+		);
 		expect(html).toContain(`id="webhook-url" type="text" readonly="" value="${url}"`);
 		expect(html).toContain('data-copy="webhook-url"');
+		expect(count(html, url)).toBe(1);
 		expect(html).toMatch(/<pre id="snippet">[^<]*- name: Report deploy/);
-		// The URL is shown to be stored as a secret; the workflow reads the secret.
-		const snippet = unescaped(/<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1] ?? "");
-		expect(snippet).toContain(`#   ${url}\n`);
 		// biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JavaScript template
-		expect(snippet).toContain("webhook-url: ${{ secrets.DEPLOY_WEBHOOK_URL }}");
+		expect(snippetOf(html)).toContain("webhook-url: ${{ secrets.DEPLOY_WEBHOOK_URL }}");
 		expect(html).toContain("No deploys yet");
 	});
 
-	it.each(KINDS)("gives a %s snippet that posts to the endpoint", async (kind) => {
-		const cookie = await signIn();
-		const id = await createThroughForm(cookie, unique(kind), kind);
-		const html = await (await page(cookie, `/integrations/${id}`)).text();
-		const snippet = unescaped(/<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1] ?? "");
-		const url = await webhookUrlOf(id);
-		expect(snippet).toContain(url);
-		expect(snippet).not.toMatch(/deploy-tracker\.example\.com|YOUR-INTEGRATION-ID/);
-		// The reporter comes from this tracker, or with the action from its repository.
-		if (kind === "github_actions") expect(snippet).toMatch(/^ {8}uses: [\w-]+\/[\w-]+@/m);
-		else expect(snippet).toContain(`curl -fsSLo report-deploy.sh ${new URL(url).origin}/report-deploy.sh\n`);
-	});
+	// The snippet is a file the user commits: the URL, the pipeline's only
+	// credential, is shown beside it to store as a secret, never inside it.
+	it.each(KINDS)(
+		"gives a %s snippet that reads the URL from the secret the page names, never holding it",
+		async (kind) => {
+			const cookie = await signIn();
+			const id = await createThroughForm(cookie, unique(kind), kind);
+			const html = await (await page(cookie, `/integrations/${id}`)).text();
+			const snippet = snippetOf(html);
+			const url = await webhookUrlOf(id);
+			const token = url.split("/").pop() ?? "";
+			expect({ url: snippet.includes(url), token: snippet.includes(token) }).toEqual({ url: false, token: false });
+			expect(count(html, url)).toBe(1);
+			const { name } = TOOLS[kind as IntegrationKind].secret;
+			expect(unescaped(/<label for="webhook-url">([^<]*)</.exec(html)?.[1] ?? "")).toMatch(
+				new RegExp(`^Store this URL as .* ${name}\\b`),
+			);
+			expect(snippet).toContain(name);
+			expect(snippet).not.toMatch(/deploy-tracker\.example\.com|YOUR-INTEGRATION-ID|\/integrations\/deploy\//);
+			// The reporter comes from this tracker, or with the action from its repository.
+			if (kind === "github_actions") expect(snippet).toMatch(/^ {8}uses: [\w-]+\/[\w-]+@/m);
+			else expect(snippet).toContain(`curl -fsSLo report-deploy.sh ${new URL(url).origin}/report-deploy.sh\n`);
+		},
+	);
 
 	it("shows the form again, with the reason, for a blank name, and creates nothing", async () => {
 		const cookie = await signIn();

@@ -14,7 +14,7 @@ import { INTEGRATION_KINDS, type IntegrationKind, type IntegrationRow } from "..
 import type { AppEnv } from "../../env";
 import { ApiError, type ErrorObject } from "../../http/errors";
 import { object, requiredText, validate } from "../../http/validation";
-import { KINDS, snippet } from "../../pipelines/snippets";
+import { KINDS, type Secret, snippet, trialReport } from "../../pipelines/snippets";
 import { ActionButton, CopyBlock, CopyField, Empty, FormErrors, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
 import { renderError } from "../errors";
@@ -84,6 +84,10 @@ function NewForm({ kind, name, errors }: { kind: IntegrationKind; name: string; 
 
 type Previous = { token: string; expiresAt: number }[];
 
+/** The URL is a credential: the page says where to keep it, and no snippet holds it. */
+const storeInstruction = ({ store, name, where }: Secret) =>
+	`Store this URL as ${store} ${name}${where ? ` (${where})` : ""}`;
+
 function Show({
 	integration,
 	origin,
@@ -115,10 +119,11 @@ function Show({
 					</a>
 				</div>
 			</div>
+			<h2>Report deploys from {kind.label}</h2>
 			<div class="panel">
 				<CopyField
 					id="webhook-url"
-					label="Deploy endpoint (keep it secret: anyone with it can report deploys)"
+					label={`${storeInstruction(kind.secret)}. Keep it out of your repository: anyone holding it can report deploys.`}
 					value={url}
 				/>
 				{previous.map((p) => (
@@ -128,20 +133,15 @@ function Show({
 					</p>
 				))}
 			</div>
-			<h2>Report deploys from {kind.label}</h2>
 			<p class="muted">{kind.blurb}. Replace the service name and environment with your own.</p>
-			<CopyBlock id="snippet" code={snippet(integration.kind, url)} />
+			<CopyBlock id="snippet" code={snippet(integration.kind, origin)} />
 			<h2>Latest deploys</h2>
 			{deploys.length === 0 ? (
 				<Empty title="No deploys yet">
-					{integration.kind === "deploy" ? (
-						<p>Send one with the snippet above.</p>
-					) : (
-						<>
-							<p>Try it now from a terminal:</p>
-							<pre>{snippet("deploy", url)}</pre>
-						</>
-					)}
+					<p>
+						Try it now from a terminal, with the URL above in <code>DEPLOY_WEBHOOK_URL</code>:
+					</p>
+					<pre>{trialReport(origin)}</pre>
 				</Empty>
 			) : (
 				<>
