@@ -26,8 +26,9 @@ describe("the OpenAPI document", () => {
 	it("describes every route the app serves, except the web UI's pages", async () => {
 		const { paths } = await document();
 		const pages = new Set(inspectRoutes(ui).map((route) => `${route.method} ${route.path}`));
+		// A wildcard is a fallback answer (the webhook's 404 for paths that are no webhook URL), not an operation.
 		const served = inspectRoutes(app).filter(
-			(route) => !route.isMiddleware && !pages.has(`${route.method} ${route.path}`),
+			(route) => !route.isMiddleware && !route.path.endsWith("*") && !pages.has(`${route.method} ${route.path}`),
 		);
 		expect(served.length).toBeGreaterThan(10);
 		const missing = served.filter((route) => {
