@@ -17,7 +17,12 @@ export function docs(app: Hono<AppEnv>) {
 	return new Router<AppEnv>()
 		.get(
 			"/openapi.json",
-			describeRoute({ tags, summary: "This OpenAPI document", security: PUBLIC }),
+			describeRoute({
+				tags,
+				summary: "This OpenAPI document",
+				security: PUBLIC,
+				responses: { 200: { description: "The OpenAPI 3.1 document", content: { "application/json": {} } } },
+			}),
 			openAPIRouteHandler(app, {
 				// This document's own path ends in `.json`; it is not a static file.
 				excludeStaticFile: false,
@@ -34,7 +39,12 @@ export function docs(app: Hono<AppEnv>) {
 		)
 		.get(
 			"/docs",
-			describeRoute({ tags, summary: "Interactive API reference", security: PUBLIC }),
+			describeRoute({
+				tags,
+				summary: "Interactive API reference",
+				security: PUBLIC,
+				responses: { 200: { description: "A page that renders this document", content: { "text/html": {} } } },
+			}),
 			// The page loads Scalar's script from its CDN, in the reader's browser.
 			Scalar({ url: "/api/openapi.json", pageTitle: "Deploy tracker API" }),
 		);
