@@ -115,11 +115,77 @@ describe("the OpenAPI document", () => {
 });
 
 describe("the reference page", () => {
-	it("is served without the admin token", async () => {
+	const page = async () => {
 		const response = await call("/api/docs");
+		return { response, html: await response.text() };
+	};
+
+	it("is served without the admin token", async () => {
+		const { response, html } = await page();
 		expect(response.status).toBe(200);
 		expect(response.headers.get("content-type")).toContain("text/html");
-		expect(await response.text()).toContain("/api/openapi.json");
+		expect(html).toContain("/api/openapi.json");
+	});
+
+	it("loads nothing from another origin: its viewer comes from this Worker", async () => {
+		const { html } = await page();
+
+		expect(html.match(/(?:https?:)?\/\/[^\s"'<>&]+/g) ?? []).toEqual([]);
+		expect([...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map(([, url]) => url)).toEqual([
+			"data:,",
+			expect.stringMatching(/^\/ui\/api-reference\.js\?v=\w+$/),
+		]);
+	});
+
+	it("answers with a CSP like the UI's: scripts from this origin only, no framing, no Referer", async () => {
+		const { response } = await page();
+		const directives = (response.headers.get("Content-Security-Policy") ?? "")
+			.split(";")
+			.map((directive) => directive.trim().split(/\s+/))
+			.filter(([name]) => name);
+
+		expect(Object.fromEntries(directives.map(([name, ...values]) => [name, values.join(" ")]))).toEqual({
+			"default-src": "'none'",
+			"script-src": "'self'",
+			// The viewer adds <style> elements and style attributes as it renders (see src/api/docs.ts).
+			"style-src": "'self' 'unsafe-inline'",
+			"img-src": "'self' data:",
+			"connect-src": "'self'",
+			"form-action": "'self'",
+			"frame-ancestors": "'none'",
+			"base-uri": "'none'",
+		});
+		expect(response.headers.get("X-Frame-Options")).toBe("DENY");
+		expect(response.headers.get("Referrer-Policy")).toBe("no-referrer");
+	});
+
+	it("serves its viewer as JavaScript that may be cached for good", async () => {
+		const { html } = await page();
+		const script = html.match(/<script src="([^"]+)"/)?.[1] ?? "";
+
+		const response = await call(script);
+		const body = await response.text();
+
+		expect({
+			status: response.status,
+			type: response.headers.get("Content-Type"),
+			caching: response.headers.get("Cache-Control"),
+			sniffing: response.headers.get("X-Content-Type-Options"),
+		}).toEqual({
+			status: 200,
+			type: "text/javascript; charset=utf-8",
+			caching: "public, max-age=31536000, immutable",
+			sniffing: "nosniff",
+		});
+		// Scalar's standalone bundle, which mounts itself on #api-reference.
+		expect(body).toContain("createApiReference");
+		expect(body.length).toBeGreaterThan(1_000_000);
+	});
+
+	it("is linked from the UI's pages, signed in or not", async () => {
+		const signIn = await (await call("/login")).text();
+
+		expect(signIn).toContain('<a href="/api/docs">API reference</a>');
 	});
 });
 
