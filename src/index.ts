@@ -1,10 +1,12 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
+import { z } from "zod";
 import { api } from "./api";
 import { docs } from "./api/docs";
 import { meterRequests } from "./cost/middleware";
 import type { AppEnv, Bindings } from "./env";
 import { notFound, onError } from "./http/errors";
+import { json } from "./http/openapi";
 import { reporterScript } from "./pipelines/reporter";
 import { scheduled } from "./retention/purge";
 import { ui } from "./ui";
@@ -13,6 +15,8 @@ import { wantsPage } from "./ui/negotiation";
 import { webhook } from "./webhook/route";
 
 export { Ledger } from "./ledger/ledger";
+
+const up = z.object({ status: z.literal("ok") });
 
 // Not strict: a webhook URL pasted with a trailing slash still works.
 const app = new Hono<AppEnv>({ strict: false });
@@ -23,7 +27,7 @@ app
 	.route("/api", docs(app))
 	.get(
 		"/healthz",
-		describeRoute({ tags: ["Meta"], summary: "Liveness", security: [], responses: { 200: { description: "Up" } } }),
+		describeRoute({ tags: ["Meta"], summary: "Liveness", security: [], responses: { 200: json("Up", up) } }),
 		(c) => c.json({ status: "ok" }),
 	)
 	.route("/", reporterScript)

@@ -3,3 +3,9 @@ declare module "*.sh" {
 	const text: string;
 	export default text;
 }
+
+/** Scalar's browser bundle (the API reference's viewer), a JavaScript file bundled as text to be served. */
+declare module "*/@scalar/api-reference/dist/browser/standalone.js" {
+	const text: string;
+	export default text;
+}

@@ -1,13 +1,39 @@
-import { Scalar } from "@scalar/hono-api-reference";
 import { type Hono, Hono as Router } from "hono";
+import { html } from "hono/html";
+import { secureHeaders } from "hono/secure-headers";
 import { describeRoute, openAPIRouteHandler } from "hono-openapi";
 import type { AppEnv } from "../env";
+import { assets, assetUrl } from "../ui/assets";
+import { UI_POLICY } from "../ui/security";
 
 const tags = ["Meta"];
 const PUBLIC: [] = [];
 
 const DESCRIPTION = `Receives OpsLevel-style Custom Deploy webhooks and answers questions about deploys.
 Everything under /api except this document and /api/docs needs \`Authorization: Bearer <ADMIN_TOKEN>\`.`;
+
+/**
+ * The viewer's settings: this document, and none of Scalar's services (web fonts, telemetry, AI agent, MCP);
+ * the CSP would refuse them anyway. Its "Test Request" client calls this origin directly.
+ */
+const VIEWER = JSON.stringify({
+	url: "/api/openapi.json",
+	withDefaultFonts: false,
+	telemetry: false,
+	agent: { disabled: true },
+	mcp: { disabled: true },
+});
+
+/**
+ * The UI's policy, with one exception: the viewer (Vue) adds <style> elements and style attributes as it
+ * renders, which no nonce or hash can cover, so styles may be inline. Scripts stay 'self' only, and with
+ * images, fonts and connections limited to this origin, a style cannot send anything elsewhere.
+ */
+const referenceHeaders = secureHeaders({
+	contentSecurityPolicy: { ...UI_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] },
+	referrerPolicy: "no-referrer",
+	xFrameOptions: "DENY",
+});
 
 /**
  * The OpenAPI 3.1 document of `app`, built from the routes' own Zod schemas,
@@ -17,7 +43,12 @@ export function docs(app: Hono<AppEnv>) {
 	return new Router<AppEnv>()
 		.get(
 			"/openapi.json",
-			describeRoute({ tags, summary: "This OpenAPI document", security: PUBLIC }),
+			describeRoute({
+				tags,
+				summary: "This OpenAPI document",
+				security: PUBLIC,
+				responses: { 200: { description: "The OpenAPI 3.1 document", content: { "application/json": {} } } },
+			}),
 			openAPIRouteHandler(app, {
 				// This document's own path ends in `.json`; it is not a static file.
 				excludeStaticFile: false,
@@ -34,8 +65,28 @@ export function docs(app: Hono<AppEnv>) {
 		)
 		.get(
 			"/docs",
-			describeRoute({ tags, summary: "Interactive API reference", security: PUBLIC }),
-			// The page loads Scalar's script from its CDN, in the reader's browser.
-			Scalar({ url: "/api/openapi.json", pageTitle: "Deploy tracker API" }),
+			describeRoute({
+				tags,
+				summary: "Interactive API reference",
+				security: PUBLIC,
+				responses: { 200: { description: "A page that renders this document", content: { "text/html": {} } } },
+			}),
+			referenceHeaders,
+			// Scalar's HTML API: it mounts itself before the element #api-reference, configured by its
+			// data-configuration. A JSON script element runs nothing, so script-src stays 'self'.
+			(c) =>
+				c.html(html`<!doctype html>
+<html lang="en">
+	<head>
+		<meta charset="utf-8" />
+		<meta name="viewport" content="width=device-width, initial-scale=1" />
+		<title>API reference · Deploy tracker</title>
+		<link rel="icon" href="data:," />
+		<script src="${assetUrl(assets.apiReference)}" defer></script>
+	</head>
+	<body>
+		<script id="api-reference" type="application/json" data-configuration="${VIEWER}"></script>
+	</body>
+</html>`),
 		);
 }

@@ -12,6 +12,7 @@ import { suggestionsPages } from "./pages/suggestions";
 export const ui = new Hono<AppEnv>()
 	.get(assets.stylesheet.path, (c) => serve(c, assets.stylesheet))
 	.get(assets.script.path, (c) => serve(c, assets.script))
+	.get(assets.apiReference.path, (c) => serve(c, assets.apiReference))
 	.route("/", accountPages)
 	.route("/integrations", integrationPages)
 	.route("/services", servicesPages)

@@ -65,6 +65,9 @@ export function Page({ title, section, signedIn = true, notice, children }: Page
 						)}
 						{children}
 					</main>
+					<footer class="bottom">
+						<a href="/api/docs">API reference</a>
+					</footer>
 				</body>
 			</html>
 		</>

@@ -5,21 +5,24 @@ import { actorOf } from "../audit/actor";
 import type { AppEnv } from "../env";
 import { sessionCredential } from "./session";
 
+/** The UI's CSP: nothing from elsewhere, no inline script or style. The API reference starts from it too. */
+export const UI_POLICY = {
+	defaultSrc: ["'none'"],
+	scriptSrc: ["'self'"],
+	styleSrc: ["'self'"],
+	imgSrc: ["'self'", "data:"],
+	connectSrc: ["'self'"],
+	formAction: ["'self'"],
+	frameAncestors: ["'none'"],
+	baseUri: ["'none'"],
+};
+
 /**
- * Headers for every UI response: a CSP without inline script or style, no
- * framing, no sniffing, and no Referer (pages show secret webhook URLs).
+ * Headers for every UI response: the CSP above, no framing, no sniffing, and
+ * no Referer (pages show secret webhook URLs).
  */
 export const uiHeaders = secureHeaders({
-	contentSecurityPolicy: {
-		defaultSrc: ["'none'"],
-		scriptSrc: ["'self'"],
-		styleSrc: ["'self'"],
-		imgSrc: ["'self'", "data:"],
-		connectSrc: ["'self'"],
-		formAction: ["'self'"],
-		frameAncestors: ["'none'"],
-		baseUri: ["'none'"],
-	},
+	contentSecurityPolicy: UI_POLICY,
 	referrerPolicy: "no-referrer",
 	xFrameOptions: "DENY",
 });

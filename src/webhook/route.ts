@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { describeRoute } from "hono-openapi";
@@ -125,12 +125,26 @@ webhook.post(
 	},
 );
 
-webhook.all(
-	"/:uuid",
-	describeRoute({ tags, summary: "Anything but POST", security: [], responses: errors(405) }),
-	(c) => {
-		throw ApiError.of(405, "Method Error", `${c.req.method} is not allowed here; send deploys with POST`, {
-			Allow: "POST",
-		});
-	},
-);
+/** Every method but POST is refused on a webhook URL, with the one that works named in Allow. */
+const onlyPost = (c: Context) => {
+	throw ApiError.of(405, "Method Error", `${c.req.method} is not allowed here; send deploys with POST`, {
+		Allow: "POST",
+	});
+};
+
+webhook
+	// One operation per method a client may try: hono-openapi reads an `all` route as metadata
+	// shared by the path's other operations, not as an operation, so it never reaches the document.
+	// (HEAD is answered as GET.)
+	.on(
+		["GET", "PUT", "PATCH", "DELETE"],
+		"/:uuid",
+		describeRoute({ tags, summary: "Anything but POST", security: [], responses: errors(405) }),
+		onlyPost,
+	)
+	// Any other method (OPTIONS, or PROPFIND, which OpenAPI has no name for) is refused the same way.
+	.all("/:uuid", onlyPost)
+	// Nothing else under /integrations/deploy is a webhook URL, or anything else: not a page, not a sign-in.
+	.all("*", () => {
+		throw unknownIntegration();
+	});

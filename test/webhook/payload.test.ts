@@ -16,6 +16,7 @@ import {
 
 const MAX_BODY_BYTES = 512 * 1024;
 const MISSING = "param is missing or the value is empty";
+const UNKNOWN_URL = "no active integration has this webhook URL; it may have been revoked";
 
 /** The reference payload for `alias`, with overrides. */
 const payloadFor = (alias: string, overrides: Record<string, unknown> = {}) =>
@@ -698,6 +699,62 @@ describe("webhook URLs that lead nowhere", () => {
 
 			expectError(res, 405, "Method Error");
 			expect(await deploysOf(alias)).toEqual([]);
+		});
+
+		it("answers 405 to a method OpenAPI has no name for, too", async () => {
+			const res = await send(webhookPath(integration), { method: "PROPFIND" });
+
+			expectError(res, 405, "Method Error");
+		});
+
+		it("keeps working with a trailing slash", async () => {
+			const alias = unique("svc");
+
+			const res = await postDeploy(`${integration.webhook_url}/`, payloadFor(alias));
+
+			expect(res).toEqual({ status: 202, body: { result: "no_service_found", message: expect.any(String) } });
+			expect(await deploysOf(alias)).toHaveLength(1);
+		});
+	});
+
+	describe("paths under /integrations/deploy that are no webhook URL", () => {
+		const integration = integrationBeforeAll("payload: malformed paths");
+		const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+		const paths = () => [
+			"/integrations/deploy",
+			"/integrations/deploy/",
+			`${webhookPath(integration)}/extra`,
+			`${webhookPath(integration)}/extra/`,
+			`/integrations/deploy/${crypto.randomUUID()}/x/y`,
+		];
+
+		it.each(METHODS)("answer %s with the webhook's 404, never a sign-in redirect or a page", async (method) => {
+			const list = paths();
+			// A browser's Accept header: the answer is still JSON, not the UI's login page or error page.
+			const init = {
+				method,
+				headers: { Accept: "text/html,*/*" },
+				body: method === "GET" || method === "HEAD" ? undefined : "{}",
+			};
+
+			const answers = await Promise.all(
+				list.map(async (path) => {
+					const res = await call(path, init);
+					const type = res.headers.get("Content-Type");
+					const text = await res.text();
+					return {
+						path,
+						status: res.status,
+						type,
+						body: text && type === "application/json" ? JSON.parse(text) : text,
+					};
+				}),
+			);
+
+			const body = { errors: [{ status: 404, title: "Integration Error", detail: UNKNOWN_URL }] };
+			expect(answers).toEqual(
+				list.map((path) => ({ path, status: 404, type: "application/json", body: method === "HEAD" ? "" : body })),
+			);
 		});
 	});
 });

@@ -1,3 +1,4 @@
+import apiReference from "../../../node_modules/@scalar/api-reference/dist/browser/standalone.js";
 import { script } from "./script";
 import { stylesheet } from "./stylesheet";
 
@@ -8,6 +9,9 @@ function fingerprint(text: string): string {
 	return (hash >>> 0).toString(36);
 }
 
+/** Hashed on first use: 4 MB at every isolate start would slow every cold request. */
+let apiReferenceVersion: string | undefined;
+
 /**
  * The UI's static files, served by the Worker itself (no CDN, no build step).
  * Their URLs carry a fingerprint, so browsers may cache them for good.
@@ -15,6 +19,16 @@ function fingerprint(text: string): string {
 export const assets = {
 	stylesheet: { path: "/ui/style.css", version: fingerprint(stylesheet), type: "text/css", body: stylesheet },
 	script: { path: "/ui/app.js", version: fingerprint(script), type: "text/javascript", body: script },
+	/** The viewer of the API reference at /api/docs (Scalar, pinned in package.json). */
+	apiReference: {
+		path: "/ui/api-reference.js",
+		get version() {
+			apiReferenceVersion ??= fingerprint(apiReference);
+			return apiReferenceVersion;
+		},
+		type: "text/javascript",
+		body: apiReference,
+	},
 } as const;
 
 export const assetUrl = (asset: (typeof assets)[keyof typeof assets]) => `${asset.path}?v=${asset.version}`;

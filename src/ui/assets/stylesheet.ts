@@ -24,6 +24,7 @@ header.top .brand { font-weight: 700; color: var(--text); margin-right: 1rem; }
 header.top nav a.current { font-weight: 600; text-decoration: underline; text-underline-offset: 0.3em; }
 header.top form { margin-left: auto; }
 main { max-width: 72rem; margin: 0 auto; padding: 1.25rem 1rem 3rem; }
+footer.bottom { max-width: 72rem; margin: 0 auto; padding: 0 1rem 2rem; font-size: 0.9rem; }
 h1 { font-size: 1.5rem; margin: 0.2rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.8rem 0 0.6rem; }
 .muted { color: var(--muted); }
