@@ -16,7 +16,7 @@ import {
 
 const MAX_BODY_BYTES = 512 * 1024;
 const MISSING = "param is missing or the value is empty";
-const UNKNOWN_URL = "no active integration has this webhook URL; it may have been revoked";
+const UNKNOWN_URL = "no active integration has this webhook URL; it may have been revoked or rotated";
 
 /** The reference payload for `alias`, with overrides. */
 const payloadFor = (alias: string, overrides: Record<string, unknown> = {}) =>
