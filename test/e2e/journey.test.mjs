@@ -297,9 +297,13 @@ describe("a newcomer's first session", () => {
 		await page.getByText(`Aliases: ${ALIAS}`).waitFor();
 	});
 
-	step("the service page shows the earlier deploy and where it runs", async () => {
+	step("the service page shows the earlier deploy, still running, as an attempt: nothing runs there yet", async () => {
 		await expect(tableUnder(page, "What runs where")).resolves.toEqual([
-			expect.objectContaining({ Environment: "Production", "#": "234", Status: "running" }),
+			expect.objectContaining({
+				Environment: "Production",
+				"Live since": expect.stringMatching(/^Nothing live yet\s*Newer attempt #234 running /),
+				"#": "",
+			}),
 		]);
 		await expect(tableUnder(page, "Deploys")).resolves.toEqual([
 			expect.objectContaining({ Environment: "Production", "#": "234", Status: "running" }),
@@ -412,6 +416,16 @@ describe("a newcomer's first session", () => {
 				);
 			}
 		}
+		// And a production deploy that is still going: an attempt, not what runs.
+		history.push(
+			deployPayload({
+				deploy_number: "237",
+				status: "in_progress",
+				deployed_at: new Date(Date.now() - HOUR / 6).toISOString(),
+				description: "Deployed by CI Pipeline: Deploy #237",
+				commit: { sha: "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432", message: "Cache tax tables", branch: "main" },
+			}),
+		);
 		for (const payload of history) {
 			await expect(postDeploy(state.webhookUrl, payload)).resolves.toEqual({ status: 202, body: { result: "ok" } });
 		}
@@ -422,15 +436,18 @@ describe("a newcomer's first session", () => {
 		await expect(bars.count()).resolves.toBe(11);
 		const dots = page.getByRole("img", { name: /^Median lead time per week/ }).locator("circle.dot");
 		await expect(dots.count()).resolves.toBe(11);
-		// Production still runs #235: history arriving late does not replace what is live.
+		// Production still runs #235: history arriving late does not replace what is live,
+		// and #237, still running, shows beside it as an attempt.
 		const where = await tableUnder(page, "What runs where");
-		expect(where.map((r) => [r.Environment, r["#"]]).sort()).toEqual([
-			["Production", "235"],
-			["Staging", "236"],
+		expect(
+			where.map((r) => [r.Environment, r["#"], /Newer attempt #\d+ \w+/.exec(r["Live since"] ?? "")?.[0]]),
+		).toEqual([
+			["Production", "235", "Newer attempt #237 running"],
+			["Staging", "236", undefined],
 		]);
 		// The newest first, a page at a time.
 		const deploys = await tableUnder(page, "Deploys");
-		expect(deploys[0]?.["#"]).toBe("236");
+		expect(deploys[0]?.["#"]).toBe("237");
 		expect(deploys.map((r) => Number(r["#"]))).toEqual([...deploys.map((r) => Number(r["#"]))].sort((a, b) => b - a));
 		await page.getByRole("link", { name: "Older »" }).waitFor();
 		await expectNothingInjected(page);
