@@ -432,16 +432,21 @@ describe("editing a service", () => {
 });
 
 describe("delivery figures by environment", () => {
+	/** A fresh service with one deploy per `[environment, days ago]`, and a reader of its Delivery section. */
+	async function serviceWith(name: string, deploys: [string, number][]) {
+		const svc = await service(name);
+		for (const [environment, days] of deploys) {
+			await deploy({ service: svc.alias, environment, deployed_at: iso(NOW - days * DAY) });
+		}
+		return async (query: string) => section(await html(`/services/${svc.id}${query}`), "Delivery");
+	}
+
 	it("count production by default, and any environment or all of them on request", async () => {
-		const svc = await service("Environments");
-		for (const [environment, days] of [
+		const figures = await serviceWith("Environments", [
 			["Production", 3],
 			["Production", 2],
 			["staging", 1],
-		] as const) {
-			await deploy({ service: svc.alias, environment, deployed_at: iso(NOW - days * DAY) });
-		}
-		const figures = async (query: string) => section(await html(`/services/${svc.id}${query}`), "Delivery");
+		]);
 
 		const production = await figures("");
 		expect(production).toContain("Last 90 days, Production.");
@@ -456,16 +461,12 @@ describe("delivery figures by environment", () => {
 	});
 
 	it("offer each environment once, whatever its spellings, and count them all", async () => {
-		const svc = await service("Spellings");
-		for (const [environment, days] of [
+		const figures = await serviceWith("Spellings", [
 			["production", 3],
 			["PRODUCTION", 2],
 			["Production", 1],
 			["Staging", 1],
-		] as const) {
-			await deploy({ service: svc.alias, environment, deployed_at: iso(NOW - days * DAY) });
-		}
-		const figures = async (query: string) => section(await html(`/services/${svc.id}${query}`), "Delivery");
+		]);
 		const production = await figures("");
 		expect([...production.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1])).toEqual([
 			"*",
@@ -482,9 +483,8 @@ describe("delivery figures by environment", () => {
 	});
 
 	it("show every environment when none is production", async () => {
-		const svc = await service("NoProduction");
-		await deploy({ service: svc.alias, environment: "qa", deployed_at: iso(NOW - DAY) });
-		expect(section(await html(`/services/${svc.id}`), "Delivery")).toContain("Last 90 days, every environment.");
+		const figures = await serviceWith("NoProduction", [["qa", 1]]);
+		expect(await figures("")).toContain("Last 90 days, every environment.");
 	});
 });
 
