@@ -2,9 +2,10 @@ import { type Hono, Hono as Router } from "hono";
 import { html } from "hono/html";
 import { secureHeaders } from "hono/secure-headers";
 import { describeRoute, openAPIRouteHandler } from "hono-openapi";
+import viewerScript from "../../node_modules/@scalar/api-reference/dist/browser/standalone.js";
 import type { AppEnv } from "../env";
-import { assets, assetUrl } from "../ui/assets";
-import { UI_POLICY } from "../ui/security";
+import { type Asset, assetUrl, fingerprint, serveAsset } from "../http/assets";
+import { PAGE_POLICY } from "../http/security";
 
 const tags = ["Meta"];
 const PUBLIC: [] = [];
@@ -16,7 +17,7 @@ Everything under /api except this document and /api/docs needs \`Authorization: 
  * The viewer's settings: this document, and none of Scalar's services (web fonts, telemetry, AI agent, MCP);
  * the CSP would refuse them anyway. Its "Test Request" client calls this origin directly.
  */
-const VIEWER = JSON.stringify({
+const VIEWER_SETTINGS = JSON.stringify({
 	url: "/api/openapi.json",
 	withDefaultFonts: false,
 	telemetry: false,
@@ -24,13 +25,26 @@ const VIEWER = JSON.stringify({
 	mcp: { disabled: true },
 });
 
+/** The viewer: Scalar's browser bundle (pinned in package.json), served by this Worker rather than a CDN. */
+let viewerVersion: string | undefined;
+const viewer: Asset = {
+	path: "/api/docs/viewer.js",
+	// Hashed on first use: hashing 4 MB at every isolate start would slow every cold request.
+	get version() {
+		viewerVersion ??= fingerprint(viewerScript);
+		return viewerVersion;
+	},
+	type: "text/javascript",
+	body: viewerScript,
+};
+
 /**
- * The UI's policy, with one exception: the viewer (Vue) adds <style> elements and style attributes as it
+ * The pages' policy, with one exception: the viewer (Vue) adds <style> elements and style attributes as it
  * renders, which no nonce or hash can cover, so styles may be inline. Scripts stay 'self' only, and with
  * images, fonts and connections limited to this origin, a style cannot send anything elsewhere.
  */
 const referenceHeaders = secureHeaders({
-	contentSecurityPolicy: { ...UI_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] },
+	contentSecurityPolicy: { ...PAGE_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] },
 	referrerPolicy: "no-referrer",
 	xFrameOptions: "DENY",
 });
@@ -82,11 +96,21 @@ export function docs(app: Hono<AppEnv>) {
 		<meta name="viewport" content="width=device-width, initial-scale=1" />
 		<title>API reference · Deploy tracker</title>
 		<link rel="icon" href="data:," />
-		<script src="${assetUrl(assets.apiReference)}" defer></script>
+		<script src="${assetUrl(viewer)}" defer></script>
 	</head>
 	<body>
-		<script id="api-reference" type="application/json" data-configuration="${VIEWER}"></script>
+		<script id="api-reference" type="application/json" data-configuration="${VIEWER_SETTINGS}"></script>
 	</body>
 </html>`),
+		)
+		.get(
+			"/docs/viewer.js",
+			describeRoute({
+				tags,
+				summary: "The API reference's viewer (a fingerprinted URL; cached for good)",
+				security: PUBLIC,
+				responses: { 200: { description: "Scalar's browser bundle", content: { "text/javascript": {} } } },
+			}),
+			(c) => serveAsset(c, viewer),
 		);
 }

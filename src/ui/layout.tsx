@@ -1,6 +1,7 @@
 import { raw } from "hono/html";
 import type { Child, PropsWithChildren } from "hono/jsx";
-import { assets, assetUrl } from "./assets";
+import { assetUrl } from "../http/assets";
+import { assets } from "./assets";
 
 type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit";
 

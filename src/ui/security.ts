@@ -3,26 +3,15 @@ import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import { actorOf } from "../audit/actor";
 import type { AppEnv } from "../env";
+import { PAGE_POLICY } from "../http/security";
 import { sessionCredential } from "./session";
 
-/** The UI's CSP: nothing from elsewhere, no inline script or style. The API reference starts from it too. */
-export const UI_POLICY = {
-	defaultSrc: ["'none'"],
-	scriptSrc: ["'self'"],
-	styleSrc: ["'self'"],
-	imgSrc: ["'self'", "data:"],
-	connectSrc: ["'self'"],
-	formAction: ["'self'"],
-	frameAncestors: ["'none'"],
-	baseUri: ["'none'"],
-};
-
 /**
- * Headers for every UI response: the CSP above, no framing, no sniffing, and
+ * Headers for every UI response: the pages' CSP, no framing, no sniffing, and
  * no Referer (pages show secret webhook URLs).
  */
 export const uiHeaders = secureHeaders({
-	contentSecurityPolicy: UI_POLICY,
+	contentSecurityPolicy: PAGE_POLICY,
 	referrerPolicy: "no-referrer",
 	xFrameOptions: "DENY",
 });

@@ -133,7 +133,7 @@ describe("the reference page", () => {
 		expect(html.match(/(?:https?:)?\/\/[^\s"'<>&]+/g) ?? []).toEqual([]);
 		expect([...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map(([, url]) => url)).toEqual([
 			"data:,",
-			expect.stringMatching(/^\/ui\/api-reference\.js\?v=\w+$/),
+			expect.stringMatching(/^\/api\/docs\/viewer\.js\?v=\w+$/),
 		]);
 	});
 
