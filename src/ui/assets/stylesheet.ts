@@ -96,6 +96,7 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 .card .explain { margin: 0.5rem 0 0; padding-top: 0.4rem; border-top: 1px solid var(--line); font-size: 0.85rem; color: var(--muted); }
 .chart .bar.partial { fill: none; stroke: var(--accent); stroke-width: 1.5; stroke-dasharray: 4 3; }
 .chart .line.partial { stroke-dasharray: 4 3; } .chart .dot.partial { fill: var(--panel); stroke: var(--ok); stroke-width: 2; }
+.panel > h3 + p.muted { margin: 0 0 0.5rem; font-size: 0.85rem; }
 .chart .chart-legend { margin: 0.3rem 0 0; font-size: 0.85rem; color: var(--muted); }
 .chart .chart-legend svg { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.35em; vertical-align: -0.1em; overflow: visible; }
 `;

@@ -451,7 +451,7 @@ function DeliverySection({ delivery }: { delivery: Delivery }) {
 					detail={`${m.failed} failed, ${m.rollbacks} rolled back`}
 					current={rate}
 					previous={failureRate(previous)}
-					format={(change) => `${oneDecimal(change * 100)} points`}
+					format={(change) => `${Math.round(change * 100)} points`}
 					better="down"
 					band={band.change_failure_rate}
 					explain="Share of deploys with a failure status, or that rolled back to an earlier commit."
