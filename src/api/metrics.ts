@@ -59,10 +59,7 @@ export const failureRate = (m: MetricsRow) => (m.total === 0 ? null : m.failedCh
  * month; failure rate up to 5, 10, 15 %; restore under an hour, a day, a week.
  * Null where there is nothing to rate: no deploys, no lead times, no restored failures.
  */
-export function bands(
-	m: MetricsRow,
-	ms: number,
-): Record<"deployment_frequency" | "lead_time" | "change_failure_rate" | "time_to_restore", Band | null> {
+export function bands(m: MetricsRow, ms: number) {
 	const rate = failureRate(m);
 	return {
 		// No deploys is fewer than one a month: low, not unknown.

@@ -521,7 +521,7 @@ describe("delivery figures people can read", () => {
 		const svc = await service("Explained");
 		const delivery = section(await html(`/services/${svc.id}`), "Delivery");
 		expect(cards(delivery).map(([label, , , , explain]) => [label, explain])).toEqual([
-			["Deployment frequency", "Every deploy to this environment, whatever its status."],
+			["Deployment frequency", "Every deploy in the period, whatever its status."],
 			["Lead time for changes (median)", "From the commit&#39;s authoring time (else its commit time) to its deploy."],
 			["Change failure rate", "Share of deploys with a failure status, or that rolled back to an earlier commit."],
 			["Time to restore (median)", "From a failed deploy to the next successful one in the same environment."],

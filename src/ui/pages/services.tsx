@@ -428,7 +428,7 @@ function DeliverySection({ delivery }: { delivery: Delivery }) {
 					format={(change) => `${oneDecimal(change)} per week`}
 					better="up"
 					band={band.deployment_frequency}
-					explain="Every deploy to this environment, whatever its status."
+					explain="Every deploy in the period, whatever its status."
 				/>
 				<Card
 					label="Lead time for changes (median)"
