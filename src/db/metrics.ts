@@ -101,7 +101,7 @@ function inWindow({ serviceId, aliasKey, environment, from, to }: MetricsFilter)
 /** When the change a deploy `d` ships was made: the lead time runs from there. */
 const committedAt = sql`coalesce(d.authoring_date, d.commit_date)`;
 
-/** The statement behind `windowMetrics`, exposed so tests can read its query plan. */
+/** The statement behind `comparedMetrics` (one per window), exposed so tests can read its query plan. */
 export function metricsStatement(db: Database, filter: MetricsFilter) {
 	const { bucketOrigin, bucketSize } = filter;
 
@@ -162,8 +162,29 @@ export function metricsStatement(db: Database, filter: MetricsFilter) {
 	`);
 }
 
-export async function windowMetrics(db: Database, filter: MetricsFilter): Promise<MetricsRow> {
-	const row = await metricsStatement(db, filter);
+/** The window of the same length that ends where `filter`'s begins: what a window is compared with. */
+export function previousWindow(filter: MetricsFilter): MetricsFilter {
+	return { ...filter, from: filter.from - (filter.to - filter.from), to: filter.from };
+}
+
+/**
+ * The metrics of the window and of the one before it (`previousWindow`), a
+ * statement each, in one D1 batch: one round trip, one consistent snapshot.
+ */
+export async function comparedMetrics(
+	db: Database,
+	filter: MetricsFilter,
+): Promise<{ current: MetricsRow; previous: MetricsRow }> {
+	// D1's own batch: Drizzle's cannot run a raw statement with parameters (it never prepares one).
+	const statements = [filter, previousWindow(filter)].map((window) => {
+		const { sql, params } = metricsStatement(db, window).getQuery();
+		return db.$client.prepare(sql).bind(...params);
+	});
+	const [current, previous] = await db.$client.batch<RawRow>(statements);
+	return { current: metricsRow(current?.results[0]), previous: metricsRow(previous?.results[0]) };
+}
+
+function metricsRow(row: RawRow | undefined): MetricsRow {
 	if (!row) throw new Error("the metrics query answered no row");
 	return {
 		buckets: JSON.parse(row.buckets),
@@ -204,7 +225,7 @@ export function leadTimeMediansStatement(db: Database, filter: MetricsFilter) {
 }
 
 /**
- * The median lead time (as in `windowMetrics`) of each bucket's deploys, in
+ * The median lead time (as in `comparedMetrics`) of each bucket's deploys, in
  * one statement, as `[index from bucketOrigin, ms]`; buckets without one are left out.
  */
 export async function leadTimeMedians(db: Database, filter: MetricsFilter): Promise<[number, number][]> {

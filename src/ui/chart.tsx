@@ -12,6 +12,11 @@ type ChartProps = {
 	unit: string;
 	/** Shown instead of the chart when no point has a value above zero. */
 	empty: string;
+	/**
+	 * What the last slot is while it is still filling up, e.g. "this week, so far":
+	 * its mark is drawn apart, its reading and a legend under the chart say so.
+	 */
+	partial?: string;
 };
 
 // The drawing's own coordinates; the SVG scales to its container through the viewBox.
@@ -56,17 +61,26 @@ function scales(series: Series) {
 
 const hasData = (series: Series) => series.some((p) => p.value !== null && p.value > 0);
 
-const reading = (p: { label: string; value: number | null }, unit: string) =>
-	`${p.label}: ${p.value === null ? "none" : `${oneDecimal(p.value)} ${unit}`}`;
+/** Whether slot `i` is the partial last one. */
+const isPartial = ({ series, partial }: Pick<ChartProps, "series" | "partial">, i: number) =>
+	partial !== undefined && i === series.length - 1;
+
+/** What slot `i` reads out: its label (and, if partial, that it is), and its value. */
+function reading({ series, unit, partial }: Pick<ChartProps, "series" | "unit" | "partial">, i: number) {
+	const p = series[i];
+	if (!p) return "";
+	const label = isPartial({ series, partial }, i) ? `${p.label} (${partial})` : p.label;
+	return `${label}: ${p.value === null ? "none" : `${oneDecimal(p.value)} ${unit}`}`;
+}
 
 /** The frame every chart shares: title and description for screen readers, gridlines, and both axes' labels. */
-function Frame({ id, title, series, unit, children }: Omit<ChartProps, "empty"> & { children: Child }) {
+function Frame({ id, title, series, unit, partial, children }: Omit<ChartProps, "empty"> & { children: Child }) {
 	const { top, x, y } = scales(series);
 	const ticks = top >= 2 ? [0, top / 2, top] : [0, top];
 	return (
 		<svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby={`${id}-title ${id}-desc`}>
 			<title id={`${id}-title`}>{title}</title>
-			<desc id={`${id}-desc`}>{series.map((p) => reading(p, unit)).join("; ")}</desc>
+			<desc id={`${id}-desc`}>{series.map((_, i) => reading({ series, unit, partial }, i)).join("; ")}</desc>
 			<text x={LEFT} y={12}>
 				{unit}
 			</text>
@@ -92,16 +106,31 @@ function Frame({ id, title, series, unit, children }: Omit<ChartProps, "empty"> 
 	);
 }
 
-/** The container, or what to say instead when there is nothing to draw. */
-function Chart({ series, empty, marks, ...frame }: ChartProps & { marks: Child }) {
+/**
+ * The container, or what to say instead when there is nothing to draw. A
+ * partial last slot gets a legend line: `swatch`, a mark like its own, and what it is.
+ */
+function Chart({ series, empty, marks, swatch, ...frame }: ChartProps & { marks: Child; swatch: Child }) {
+	if (!hasData(series)) {
+		return (
+			<div class="chart">
+				<p class="muted">{empty}</p>
+			</div>
+		);
+	}
+	const last = series.at(-1);
 	return (
 		<div class="chart">
-			{hasData(series) ? (
-				<Frame series={series} {...frame}>
-					{marks}
-				</Frame>
-			) : (
-				<p class="muted">{empty}</p>
+			<Frame series={series} {...frame}>
+				{marks}
+			</Frame>
+			{frame.partial && last && (
+				<p class="chart-legend">
+					<svg viewBox="0 0 12 12" aria-hidden="true">
+						{swatch}
+					</svg>
+					{last.label}: {frame.partial}
+				</p>
 			)}
 		</div>
 	);
@@ -113,17 +142,17 @@ export function BarChart(props: ChartProps) {
 	const bars = props.series.map((p, i) =>
 		p.value ? (
 			<rect
-				class="bar"
+				class={isPartial(props, i) ? "bar partial" : "bar"}
 				x={round(x(i) - slot * 0.35)}
 				y={y(p.value)}
 				width={round(slot * 0.7)}
 				height={round(y(0) - y(p.value))}
 			>
-				<title>{reading(p, props.unit)}</title>
+				<title>{reading(props, i)}</title>
 			</rect>
 		) : null,
 	);
-	return <Chart {...props} marks={bars} />;
+	return <Chart {...props} marks={bars} swatch={<rect class="bar partial" x={1} y={1} width={10} height={10} />} />;
 }
 
 type Located = { i: number; label: string; value: number };
@@ -138,18 +167,32 @@ function runs(series: Series): Located[][] {
 	return result.filter((run) => run.length > 0);
 }
 
-/** A line through the slots that have a value, with a dot on each. */
+/**
+ * A line through the slots that have a value, with a dot on each; the way
+ * into a partial last slot is dashed and its dot hollow.
+ */
 export function LineChart(props: ChartProps) {
 	const { x, y } = scales(props.series);
-	const lines = runs(props.series).map((run) => (
-		<>
-			{run.length > 1 && <polyline class="line" points={run.map((p) => `${x(p.i)},${y(p.value)}`).join(" ")} />}
-			{run.map((p) => (
-				<circle class="dot" cx={x(p.i)} cy={y(p.value)} r={3.5}>
-					<title>{reading(p, props.unit)}</title>
-				</circle>
-			))}
-		</>
-	));
-	return <Chart {...props} marks={lines} />;
+	const line = (points: Located[], partial: boolean) =>
+		points.length > 1 && (
+			<polyline
+				class={partial ? "line partial" : "line"}
+				points={points.map((p) => `${x(p.i)},${y(p.value)}`).join(" ")}
+			/>
+		);
+	const lines = runs(props.series).map((run) => {
+		const complete = run.filter((p) => !isPartial(props, p.i));
+		return (
+			<>
+				{line(complete, false)}
+				{complete.length < run.length && line(run.slice(-2), true)}
+				{run.map((p) => (
+					<circle class={isPartial(props, p.i) ? "dot partial" : "dot"} cx={x(p.i)} cy={y(p.value)} r={3.5}>
+						<title>{reading(props, p.i)}</title>
+					</circle>
+				))}
+			</>
+		);
+	});
+	return <Chart {...props} marks={lines} swatch={<circle class="dot partial" cx={6} cy={6} r={4} />} />;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { type MetricsFilter, metricsStatement } from "../../src/db/metrics";
 import {
+	ADMIN,
 	admin,
 	call,
 	createService,
@@ -87,6 +88,20 @@ describe("GET /api/metrics", () => {
 			lead_time: { count: 1, median_seconds: 3600, p90_seconds: 3600 },
 			change_failure_rate: { failed: 0, rollbacks: 0, total: 1, rate: 0 },
 			time_to_restore: { count: 0, unrestored: 0, median_seconds: null, p90_seconds: null },
+			previous: {
+				window: { from: "2023-12-30T00:00:00.000Z", to: "2024-01-01T00:00:00.000Z" },
+				deployment_frequency: { total: 0, per_day: 0 },
+				lead_time: { count: 0, median_seconds: null, p90_seconds: null },
+				change_failure_rate: { failed: 0, rollbacks: 0, total: 0, rate: null },
+				time_to_restore: { count: 0, unrestored: 0, median_seconds: null, p90_seconds: null },
+			},
+			bands: {
+				source: "2023 Accelerate State of DevOps Report",
+				deployment_frequency: "high",
+				lead_time: "elite",
+				change_failure_rate: "elite",
+				time_to_restore: null,
+			},
 		});
 	});
 
@@ -715,5 +730,117 @@ describe("query plan", () => {
 		const details = await plan(filter);
 		expect(details.some((d) => d.startsWith(`SEARCH d USING INDEX ${index} (`))).toBe(true);
 		for (const name of scanned(details)) expect(name).toMatch(INTERMEDIATE);
+	});
+});
+
+describe("the previous period and the DORA bands", () => {
+	/** `at` shifted by `minutes` (negative: earlier), as an ISO date-time. */
+	const minutesAfter = (at: string, minutes: number) => new Date(Date.parse(at) + minutes * 60_000).toISOString();
+
+	it("answers the same figures for the window of the same length just before, read in one round trip", async () => {
+		const alias = unique("previous");
+		await shipAll(alias, [
+			// February 2024, inside the 31 days before March: two deploys, one failed then restored 2 hours later.
+			{ at: "2024-02-10T10:00:00Z", status: "failure", authored: "2024-02-10T09:00:00Z" },
+			{ at: "2024-02-10T12:00:00Z", status: "success", authored: "2024-02-10T11:30:00Z" },
+			// Before the previous window (January 29th): counted in neither.
+			{ at: "2024-01-29T12:00:00Z" },
+			// March: three successes.
+			{ at: "2024-03-05T12:00:00Z", status: "success", authored: "2024-03-05T11:50:00Z" },
+			{ at: "2024-03-06T12:00:00Z", status: "success" },
+			{ at: "2024-03-07T12:00:00Z", status: "success" },
+		]);
+		const res = await call(`/api/metrics?${new URLSearchParams({ service: alias, ...MARCH })}`, { headers: ADMIN });
+		const body = await res.json<any>();
+		expect(body.previous).toEqual({
+			window: { from: "2024-01-30T00:00:00.000Z", to: "2024-03-01T00:00:00.000Z" },
+			deployment_frequency: { total: 2, per_day: 2 / 31 },
+			lead_time: { count: 2, median_seconds: 1800, p90_seconds: 3600 },
+			change_failure_rate: { failed: 1, rollbacks: 0, total: 2, rate: 0.5 },
+			time_to_restore: { count: 1, unrestored: 0, median_seconds: 7200, p90_seconds: 7200 },
+		});
+		expect(body.deployment_frequency.total).toBe(3);
+		// The service lookup, then both windows' statements in one batch.
+		expect(res.headers.get("Cost")).toMatch(/\bd1-queries=3\b/);
+	});
+
+	/** The bands of `deploys` over `window` (March 2024 unless given). */
+	async function bandsOf(deploys: Deploy[], window: { from: string; to: string } = MARCH) {
+		const alias = unique("bands");
+		await shipAll(alias, deploys);
+		return (await metrics({ service: alias, ...window })).bands;
+	}
+	/** `n` deploys a minute apart from `start` (March 10th, noon), the first `failed` of them failures. */
+	const deploys = (n: number, failed = 0, start = "2024-03-10T12:00:00Z"): Deploy[] =>
+		Array.from({ length: n }, (_, i) => ({
+			at: minutesAfter(start, i),
+			status: i < failed ? "failure" : "success",
+		}));
+
+	it("names the source of the thresholds, and leaves unrated what has nothing to rate", async () => {
+		expect(await bandsOf([])).toEqual({
+			source: "2023 Accelerate State of DevOps Report",
+			// No deploys is fewer than one a month.
+			deployment_frequency: "low",
+			lead_time: null,
+			change_failure_rate: null,
+			time_to_restore: null,
+		});
+	});
+
+	it("rates deployment frequency as deploys per day: daily, weekly and monthly are each their band's limit", async () => {
+		const days = (from: string, n: number) => ({ from, to: new Date(Date.parse(from) + n * DAY).toISOString() });
+		const frequency = async (n: number, window: { from: string; to: string }) =>
+			(await bandsOf(deploys(n, 0, window.from), window)).deployment_frequency;
+		expect([
+			await frequency(1, days("2024-03-10T00:00:00Z", 1)), // once a day
+			await frequency(3, days("2024-03-10T00:00:00Z", 4)), // 3 in 4 days: under once a day
+			await frequency(4, days("2024-03-01T00:00:00Z", 28)), // once a week
+			await frequency(3, days("2024-03-01T00:00:00Z", 28)), // under once a week
+			await frequency(1, days("2024-03-01T00:00:00Z", 30)), // once a month (30 days)
+			await frequency(1, days("2024-03-01T00:00:00Z", 31)), // under once a month
+		]).toEqual(["elite", "high", "high", "medium", "medium", "low"]);
+	});
+
+	it("rates the median lead time: under a day, under a week, under 30 days", async () => {
+		const withLeadTime = (minutes: number): Deploy[] => [
+			{ at: "2024-03-31T12:00:00Z", authored: minutesAfter("2024-03-31T12:00:00Z", -minutes) },
+		];
+		const lead = async (minutes: number) => (await bandsOf(withLeadTime(minutes))).lead_time;
+		const [day, week, month] = [24 * 60, 7 * 24 * 60, 30 * 24 * 60];
+		expect([
+			await lead(day - 1),
+			await lead(day),
+			await lead(week - 1),
+			await lead(week),
+			await lead(month - 1),
+			await lead(month),
+		]).toEqual(["elite", "high", "high", "medium", "medium", "low"]);
+	});
+
+	it("rates the change failure rate, not the count: up to 5 %, 10 %, 15 %", async () => {
+		const cfr = async (n: number, failed: number) => (await bandsOf(deploys(n, failed))).change_failure_rate;
+		expect([await cfr(20, 1), await cfr(19, 1), await cfr(10, 1), await cfr(20, 3), await cfr(6, 1)]).toEqual([
+			"elite", // 5 %
+			"high", // 5.3 %
+			"high", // 10 %: one failure, like the 5 % above
+			"medium", // 15 %
+			"low", // 16.7 %
+		]);
+	});
+
+	it("rates the median time to restore: under an hour, a day, a week", async () => {
+		const restoredAfter = (minutes: number): Deploy[] => [
+			{ at: "2024-03-10T12:00:00Z", status: "failure" },
+			{ at: minutesAfter("2024-03-10T12:00:00Z", minutes), status: "success" },
+		];
+		const restore = async (minutes: number) => (await bandsOf(restoredAfter(minutes))).time_to_restore;
+		expect([
+			await restore(59),
+			await restore(60),
+			await restore(24 * 60),
+			await restore(7 * 24 * 60 - 1),
+			await restore(7 * 24 * 60),
+		]).toEqual(["elite", "high", "medium", "medium", "low"]);
 	});
 });

@@ -309,7 +309,9 @@ describe("one service", () => {
 		expect(delivery).not.toContain("NaN");
 		expect(delivery).toContain("4 deploys");
 		expect(count(delivery, 'role="img"')).toBe(2);
-		expect(delivery).toContain('<title id="deploys-per-week-title">Deploys per week, last 12 weeks</title>');
+		expect(delivery).toContain(
+			'<title id="deploys-per-week-title">Deploys per week, last 12 weeks, the current week partial</title>',
+		);
 		// Weeks 1, 2 and 5 have deploys; week 20 is outside the chart (and the 90 days).
 		expect(count(delivery, 'class="bar"')).toBe(3);
 		expect(delivery).toMatch(/<rect class="bar"[^>]*><title>\w+ \d+: 2 deploys<\/title>/);
@@ -499,5 +501,109 @@ describe("notices after a redirect", () => {
 		for (const done of ["hasOwnProperty", "<b>x</b>"]) {
 			expect((await view(`/suggestions?done=${encodeURIComponent(done)}`)).html, done).not.toContain('class="notice"');
 		}
+	});
+});
+
+describe("delivery figures people can read", () => {
+	const text = (html: string) => html.replace(/<[^>]+>/g, "").trim();
+	/** Each card of the Delivery section as `[label, figure, change, band, explanation]`, as text. */
+	const cards = (delivery: string) =>
+		[...delivery.matchAll(/<div class="card">([\s\S]*?)<p class="explain">([^<]*)<\/p>/g)].map((m) => {
+			const parts = [
+				...(m[1] ?? "").matchAll(/<div class="(?:label|figure|change[^"]*|band[^"]*)">([\s\S]*?)<\/div>/g),
+			];
+			const [label, figure, , change, band] = parts.map((p) => text(p[1] ?? ""));
+			return [label, figure, change, band, m[2]];
+		});
+	const hoursBefore = (ms: number, hours: number) => iso(ms - hours * 3_600_000);
+
+	it("say on each card what it counts, in text always shown, never in a hover title", async () => {
+		const svc = await service("Explained");
+		const delivery = section(await html(`/services/${svc.id}`), "Delivery");
+		expect(cards(delivery).map(([label, , , , explain]) => [label, explain])).toEqual([
+			["Deployment frequency", "Every deploy in the period, whatever its status."],
+			["Lead time for changes (median)", "From the commit&#39;s authoring time (else its commit time) to its deploy."],
+			["Change failure rate", "Share of deploys with a failure status, or that rolled back to an earlier commit."],
+			["Time to restore (median)", "From a failed deploy to the next successful one in the same environment."],
+		]);
+		expect(
+			delivery.slice(delivery.indexOf('<div class="cards">'), delivery.indexOf('<div class="grid-2">')),
+		).not.toContain("title=");
+	});
+
+	it("compare each figure with the 90 days before: ↑ or ↓, by how much, better or worse, and give its band", async () => {
+		const svc = await service("Compared");
+		const at = (days: number) => NOW - days * DAY;
+		const ship = (days: number, status: string, leadHours?: number) =>
+			deploy({
+				service: svc.alias,
+				environment: "production",
+				deployed_at: iso(at(days)),
+				status,
+				commit:
+					leadHours === undefined ? {} : { sha: crypto.randomUUID(), authoring_date: hoursBefore(at(days), leadHours) },
+			});
+		// The last 90 days: 4 deploys, lead times 2, 4 and 6 h, one failure restored an hour later.
+		await ship(10, "failure", 2);
+		await ship(10 - 1 / 24, "success", 4);
+		await ship(20, "success", 6);
+		await ship(30, "success");
+		// The 90 days before: 2 successes, lead times 10 and 12 h.
+		await ship(100, "success", 10);
+		await ship(110, "success", 12);
+
+		expect(cards(section(await html(`/services/${svc.id}`), "Delivery")).map((c) => c.slice(0, 4))).toEqual([
+			// 4 and 2 deploys in 90 days; 4 in 90 days is at least monthly (medium), under weekly (high).
+			["Deployment frequency", "0.3 per week", "↑ 0.2 per week vs the previous 90 days, better", "DORA band: medium"],
+			// Medians 4 h and 10 h (the lower middle of two).
+			["Lead time for changes (median)", "4 h", "↓ 6 h vs the previous 90 days, better", "DORA band: elite"],
+			// 1 of 4 against 0 of 2; 25 % is above 15 %.
+			["Change failure rate", "25%", "↑ 25 points vs the previous 90 days, worse", "DORA band: low"],
+			// Exactly an hour is no longer under one: high, not elite.
+			["Time to restore (median)", "60 min", "No comparison: none in the previous 90 days", "DORA band: high"],
+		]);
+	});
+
+	it("say plainly when there is nothing to compare or rate; no deploys at all is a low frequency", async () => {
+		const svc = await service("Unrated");
+		expect(cards(section(await html(`/services/${svc.id}`), "Delivery")).map((c) => c.slice(2, 4))).toEqual([
+			["Same as the previous 90 days", "DORA band: low"],
+			["No comparison: none in this period", "DORA band: none, nothing to rate"],
+			["No comparison: none in this period", "DORA band: none, nothing to rate"],
+			["No comparison: none in this period", "DORA band: none, nothing to rate"],
+		]);
+	});
+
+	it("mark the current week in both charts as partial, in the drawing, its reading and a legend", async () => {
+		const svc = await service("Partial");
+		const thisWeek = bucketStart(NOW, "week");
+		const week = new Date(thisWeek).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+		for (const deployedAt of [thisWeek, thisWeek - WEEK]) {
+			await deploy({
+				service: svc.alias,
+				deployed_at: iso(deployedAt),
+				commit: { sha: crypto.randomUUID(), authoring_date: hoursBefore(deployedAt, 2) },
+			});
+		}
+		const delivery = section(await html(`/services/${svc.id}`), "Delivery");
+		expect(count(delivery, "Last 12 weeks, the current week partial.")).toBe(2);
+		// The bar and the point of this week, drawn apart and read out as partial; last week's are whole.
+		expect(delivery).toContain(`<title>${week} (this week, so far): 1 deploys</title>`);
+		expect(delivery).toContain(`<title>${week} (this week, so far): 2 hours</title>`);
+		expect(delivery).toMatch(/<rect class="bar partial"[^>]*><title>[^<]*this week, so far/);
+		expect(delivery).toMatch(/<circle class="dot partial"[^>]*><title>[^<]*this week, so far/);
+		expect(count(delivery, '<rect class="bar" ')).toBe(1);
+		expect(count(delivery, '<circle class="dot" ')).toBe(1);
+		// The way from last week's point into this week's is dashed, not solid.
+		expect(count(delivery, 'class="line partial"')).toBe(1);
+		expect(count(delivery, 'class="line"')).toBe(0);
+		expect(delivery).toContain(`<desc id="deploys-per-week-desc">`);
+		expect(delivery).toMatch(
+			/<desc id="deploys-per-week-desc">[^<]*; \w+ \d+ \(this week, so far\): 1 deploys<\/desc>/,
+		);
+		expect([...delivery.matchAll(/<p class="chart-legend">([\s\S]*?)<\/p>/g)].map((m) => text(m[1] ?? ""))).toEqual([
+			`${week}: this week, so far`,
+			`${week}: this week, so far`,
+		]);
 	});
 });

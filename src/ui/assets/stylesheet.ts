@@ -90,4 +90,13 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 .attempt { font-size: 0.85rem; color: var(--muted); margin-top: 0.15rem; }
 .actions-cell { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; }
 @media (max-width: 40rem) { th, td { padding: 0.4rem 0.5rem; } .hide-narrow { display: none; } }
+/* DORA figures: each card's change since the previous period, band and explanation; a chart's partial last week. */
+.card .change, .card .band { font-size: 0.85rem; margin-top: 0.3rem; }
+.card .change.better .verdict { color: var(--ok); font-weight: 600; } .card .change.worse .verdict { color: var(--bad); font-weight: 600; }
+.card .explain { margin: 0.5rem 0 0; padding-top: 0.4rem; border-top: 1px solid var(--line); font-size: 0.85rem; color: var(--muted); }
+.chart .bar.partial { fill: none; stroke: var(--accent); stroke-width: 1.5; stroke-dasharray: 4 3; }
+.chart .line.partial { stroke-dasharray: 4 3; } .chart .dot.partial { fill: var(--panel); stroke: var(--ok); stroke-width: 2; }
+.panel > h3 + p.muted { margin: 0 0 0.5rem; font-size: 0.85rem; }
+.chart .chart-legend { margin: 0.3rem 0 0; font-size: 0.85rem; color: var(--muted); }
+.chart .chart-legend svg { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.35em; vertical-align: -0.1em; overflow: visible; }
 `;

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { deployCursor, deploysPage } from "../../api/deploys";
-import { bucketStart, DAY, WEEK } from "../../api/metrics";
+import { BANDS_SOURCE, type Band, bands, bucketStart, DAY, failureRate, WEEK } from "../../api/metrics";
 import { newAlias, rename, serviceInput } from "../../api/services";
 import { addAlias, createService, loadService, renameService } from "../../catalog/services";
 import { findServices, type Service } from "../../db/catalog";
@@ -15,7 +15,7 @@ import {
 	type ServiceOverview,
 	serviceOverviews,
 } from "../../db/deploys";
-import { leadTimeMedians, type MetricsFilter, type MetricsRow, windowMetrics } from "../../db/metrics";
+import { comparedMetrics, leadTimeMedians, type MetricsFilter, type MetricsRow } from "../../db/metrics";
 import type { AppEnv } from "../../env";
 import { formatDatetime } from "../../http/datetime";
 import type { ApiError, ErrorObject } from "../../http/errors";
@@ -31,6 +31,10 @@ import { signedIn } from "../security";
 const RECENT_DAYS = 30;
 const DELIVERY_DAYS = 90;
 const CHART_WEEKS = 12;
+/** The period the charts cover, named alike in their titles and under their headings. */
+const CHART_PERIOD = `Last ${CHART_WEEKS} weeks, the current week partial`;
+/** What the charts' last slot, the current week, is. */
+const THIS_WEEK = "this week, so far";
 const PAGE_SIZE = 20;
 
 /** What a redirect after a change may ask the service page to confirm (see `doneNotice`). */
@@ -241,6 +245,8 @@ const weekLabel = (start: number) => {
 
 type Delivery = {
 	metrics: MetricsRow;
+	/** The same figures for the 90 days before. */
+	previous: MetricsRow;
 	deploysPerWeek: Series;
 	leadTime: Series;
 	leadTimeUnit: string;
@@ -268,9 +274,9 @@ function chosenEnvironment(asked: string | undefined, environments: string[]): s
 }
 
 /**
- * The service's DORA figures over the last 90 days, and the last 12 weeks of
- * them week by week. The 12 weeks lie inside the 90 days, so one metrics
- * query by week answers both the figures and the bars.
+ * The service's DORA figures over the last 90 days and the 90 days before,
+ * and the last 12 weeks of them week by week. The 12 weeks lie inside the 90
+ * days, so one metrics query by week answers both the figures and the bars.
  */
 async function delivery(
 	db: Database,
@@ -288,7 +294,10 @@ async function delivery(
 		bucketOrigin: bucketStart(from, "week"),
 		bucketSize: WEEK,
 	};
-	const [metrics, medians] = await Promise.all([windowMetrics(db, filter), leadTimeMedians(db, filter)]);
+	const [{ current: metrics, previous }, medians] = await Promise.all([
+		comparedMetrics(db, filter),
+		leadTimeMedians(db, filter),
+	]);
 	const thisWeek = Math.floor((bucketStart(now, "week") - filter.bucketOrigin) / WEEK);
 	const weeks = Array.from({ length: CHART_WEEKS }, (_, k) => thisWeek - CHART_WEEKS + 1 + k);
 	const label = (bucket: number) => weekLabel(filter.bucketOrigin + bucket * WEEK);
@@ -298,6 +307,7 @@ async function delivery(
 	const unit = unitFor(Math.max(0, ...weeks.map((w) => leads.get(w) ?? 0)));
 	return {
 		metrics,
+		previous,
 		deploysPerWeek: weeks.map((w) => ({ label: label(w), value: counts.get(w) ?? 0 })),
 		leadTime: weeks.map((w) => {
 			const ms = leads.get(w);
@@ -334,33 +344,91 @@ function EnvironmentChoice({ delivery }: { delivery: Delivery }) {
 }
 
 const deploysCount = (n: number) => `${n} ${n === 1 ? "deploy" : "deploys"}`;
+const perWeek = (m: MetricsRow) => m.total / (DELIVERY_DAYS / 7);
 
-function Card({ label, figure, detail }: { label: string; figure: string; detail: string }) {
+type Comparison = {
+	current: number | null;
+	previous: number | null;
+	/** A change's size, as the figure is shown (e.g. "2.5 h"). */
+	format: (change: number) => string;
+	/** Which way the figure improves. */
+	better: "up" | "down";
+};
+
+/**
+ * How a figure moved since the previous period: ↑ or ↓, by how much, and in
+ * words whether that is better or worse (the colour only repeats it).
+ */
+function Change({ current, previous, format, better }: Comparison) {
+	const against = `the previous ${DELIVERY_DAYS} days`;
+	if (current === null || previous === null) {
+		return <div class="change">No comparison: {current === null ? "none in this period" : `none in ${against}`}</div>;
+	}
+	const size = format(Math.abs(current - previous));
+	if (current === previous || size === format(0)) return <div class="change">Same as {against}</div>;
+	const up = current > previous;
+	const verdict = up === (better === "up") ? "better" : "worse";
+	return (
+		<div class={`change ${verdict}`}>
+			{up ? "↑" : "↓"} {size} vs {against}, <span class="verdict">{verdict}</span>
+		</div>
+	);
+}
+
+/** The DORA performance band a figure falls in; the README lists the thresholds. */
+function BandLine({ band }: { band: Band | null }) {
+	return (
+		<div class={band ? `band band-${band}` : "band"}>
+			{band ? (
+				<>
+					DORA band: <strong>{band}</strong>
+				</>
+			) : (
+				"DORA band: none, nothing to rate"
+			)}
+		</div>
+	);
+}
+
+function Card(
+	props: { label: string; figure: string; detail: string; band: Band | null; explain: string } & Comparison,
+) {
 	return (
 		<div class="card">
-			<div class="label">{label}</div>
-			<div class="figure">{figure}</div>
-			<div class="label">{detail}</div>
+			<div class="label">{props.label}</div>
+			<div class="figure">{props.figure}</div>
+			<div class="label">{props.detail}</div>
+			<Change {...props} />
+			<BandLine band={props.band} />
+			<p class="explain">{props.explain}</p>
 		</div>
 	);
 }
 
 function DeliverySection({ delivery }: { delivery: Delivery }) {
-	const { metrics: m, deploysPerWeek, leadTime, leadTimeUnit } = delivery;
-	const rate = m.total === 0 ? null : m.failedChanges / m.total;
+	const { metrics: m, previous, deploysPerWeek, leadTime, leadTimeUnit } = delivery;
+	const band = bands(m, DELIVERY_DAYS * DAY);
+	const rate = failureRate(m);
 	return (
 		<>
 			<div class="section-head">
 				<p class="muted">
 					Last {DELIVERY_DAYS} days, {delivery.environment === undefined ? "every environment" : delivery.environment}.
+					Each figure is compared with the {DELIVERY_DAYS} days before and given its band from the {BANDS_SOURCE}.
 				</p>
 				<EnvironmentChoice delivery={delivery} />
 			</div>
 			<div class="cards">
 				<Card
 					label="Deployment frequency"
-					figure={`${oneDecimal(m.total / (DELIVERY_DAYS / 7))} per week`}
+					figure={`${oneDecimal(perWeek(m))} per week`}
 					detail={deploysCount(m.total)}
+					current={perWeek(m)}
+					previous={perWeek(previous)}
+					format={(change) => `${oneDecimal(change)} per week`}
+					better="up"
+					band={band.deployment_frequency}
+					explain="Every deploy in the period, whatever its status."
 				/>
 				<Card
 					label="Lead time for changes (median)"
@@ -370,37 +438,59 @@ function DeliverySection({ delivery }: { delivery: Delivery }) {
 							? "No deploys with commit times"
 							: `p90 ${formatDuration(m.leadTime.p90)} · ${deploysCount(m.leadTime.count)}`
 					}
+					current={m.leadTime.median}
+					previous={previous.leadTime.median}
+					format={formatDuration}
+					better="down"
+					band={band.lead_time}
+					explain="From the commit's authoring time (else its commit time) to its deploy."
 				/>
 				<Card
 					label="Change failure rate"
 					figure={rate === null ? "—" : `${Math.round(rate * 100)}%`}
 					detail={`${m.failed} failed, ${m.rollbacks} rolled back`}
+					current={rate}
+					previous={failureRate(previous)}
+					format={(change) => `${Math.round(change * 100)} points`}
+					better="down"
+					band={band.change_failure_rate}
+					explain="Share of deploys with a failure status, or that rolled back to an earlier commit."
 				/>
 				<Card
 					label="Time to restore (median)"
 					figure={formatDuration(m.restore.median)}
 					detail={`${m.restore.count} restored, ${m.restore.unrestored} not yet`}
+					current={m.restore.median}
+					previous={previous.restore.median}
+					format={formatDuration}
+					better="down"
+					band={band.time_to_restore}
+					explain="From a failed deploy to the next successful one in the same environment."
 				/>
 			</div>
 			<div class="grid-2">
 				<div class="panel">
 					<h3>Deploys per week</h3>
+					<p class="muted">{CHART_PERIOD}.</p>
 					<BarChart
 						id="deploys-per-week"
-						title={`Deploys per week, last ${CHART_WEEKS} weeks`}
+						title={`Deploys per week, ${CHART_PERIOD.toLowerCase()}`}
 						series={deploysPerWeek}
 						unit="deploys"
 						empty={`No deploys in the last ${CHART_WEEKS} weeks.`}
+						partial={THIS_WEEK}
 					/>
 				</div>
 				<div class="panel">
 					<h3>Median lead time per week</h3>
+					<p class="muted">{CHART_PERIOD}.</p>
 					<LineChart
 						id="lead-time-per-week"
-						title={`Median lead time per week, last ${CHART_WEEKS} weeks, in ${leadTimeUnit}`}
+						title={`Median lead time per week, ${CHART_PERIOD.toLowerCase()}, in ${leadTimeUnit}`}
 						series={leadTime}
 						unit={leadTimeUnit}
 						empty={`No deploys with commit times in the last ${CHART_WEEKS} weeks.`}
+						partial={THIS_WEEK}
 					/>
 				</div>
 			</div>
