@@ -1,4 +1,5 @@
-import type { Child, PropsWithChildren } from "hono/jsx";
+import { raw } from "hono/html";
+import { type Child, Fragment, type PropsWithChildren } from "hono/jsx";
 import type { ErrorObject } from "../http/errors";
 
 /** A moment as UTC text, upgraded to "3 hours ago" by the script. */
@@ -105,7 +106,28 @@ export function Pager({ first, next }: { first?: string; next?: string | null })
 	);
 }
 
-export function Table({ head, children }: PropsWithChildren<{ head: Child[] }>) {
+/** A row as rendered (cell text is escaped, so `<tr` and `<td` only ever open elements). */
+const ROW = /<tr[\s>][\s\S]*?<\/tr>/g;
+const CELL = /<td(?=[\s>])/g;
+
+/** Any JSX child as HTML, escaped as in a page. */
+const html = async (node: Child) => String(await Fragment({ children: node }).toString());
+
+/** Markup as text, its tags removed: what a heading reads, still escaped, so fit for an attribute. */
+const textOf = async (node: Child) => (await html(node)).replace(/<[^>]*>/g, "");
+
+/**
+ * A list as a table; on a narrow screen its rows stack into cards, each cell
+ * beside its column's heading (the stylesheet shows a cell's `data-label`).
+ * The cells are labelled here, after rendering, so every table's rows stay
+ * plain `<td>`s, wherever and however they are built.
+ */
+export async function Table({ head, children }: PropsWithChildren<{ head: Child[] }>) {
+	const labels = await Promise.all(head.map(textOf));
+	const rows = (await html(children)).replace(ROW, (row) => {
+		let column = 0;
+		return row.replace(CELL, () => `<td data-label="${labels[column++] ?? ""}"`);
+	});
 	return (
 		<div class="table-wrap">
 			<table>
@@ -116,7 +138,7 @@ export function Table({ head, children }: PropsWithChildren<{ head: Child[] }>) 
 						))}
 					</tr>
 				</thead>
-				<tbody>{children}</tbody>
+				<tbody>{raw(rows)}</tbody>
 			</table>
 		</div>
 	);

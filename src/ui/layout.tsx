@@ -38,6 +38,9 @@ export function Page({ title, section, signedIn = true, notice, children }: Page
 					<script src={assetUrl(assets.script)} defer />
 				</head>
 				<body>
+					<a class="skip" href="#main">
+						Skip to content
+					</a>
 					<header class="top">
 						<nav aria-label="Main">
 							<a class="brand" href="/">
@@ -58,7 +61,7 @@ export function Page({ title, section, signedIn = true, notice, children }: Page
 							)}
 						</nav>
 					</header>
-					<main>
+					<main id="main">
 						{notice && (
 							<p class="notice" role="status">
 								{notice}

@@ -41,9 +41,10 @@ const ACTION_TIMEOUT_MS = 10_000;
 /**
  * A browser context on a brand-new profile, its first page, and what the
  * pages reported on the console (CSP violations and script errors show up there).
- * @param {{ baseUrl: string, javaScriptEnabled?: boolean }} options
+ * `bypassCSP` lets a test add its own script to the pages (axe-core), which their CSP would refuse.
+ * @param {{ baseUrl: string, javaScriptEnabled?: boolean, bypassCSP?: boolean }} options
  */
-export async function openBrowser({ baseUrl, javaScriptEnabled = true }) {
+export async function openBrowser({ baseUrl, javaScriptEnabled = true, bypassCSP = false }) {
 	if (!existsSync(CHROMIUM)) {
 		throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set E2E_CHROMIUM)`);
 	}
@@ -54,6 +55,7 @@ export async function openBrowser({ baseUrl, javaScriptEnabled = true }) {
 			args: ARGS,
 			baseURL: baseUrl,
 			javaScriptEnabled,
+			bypassCSP,
 			viewport: { width: 1100, height: 800 },
 			locale: "en-US",
 			timezoneId: "UTC",

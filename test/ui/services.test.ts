@@ -333,7 +333,7 @@ describe("one service", () => {
 			[
 				...(section(page, "Deploys")
 					.split("<tbody>")[1]
-					?.matchAll(/<td class="mono">(\d+)<\/td>/g) ?? []),
+					?.matchAll(/<td[^>]* class="mono">(\d+)<\/td>/g) ?? []),
 			].map((m) => m[1]);
 
 		const newest = await html(`/services/${svc.id}`);

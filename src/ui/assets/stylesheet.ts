@@ -1,10 +1,29 @@
+/** The width of the charts' drawing in its own units: the viewBox of src/ui/chart.tsx. */
+const CHART_UNITS = 420;
+/** The smallest a chart's label may be drawn, in CSS pixels. */
+const CHART_LABEL_PX = 11;
+
+/** Chart widths, in CSS px, below which the labels step up: down to 240, a chart on a screen about 300 px wide. */
+const CHART_STEPS = [360, 300, 240];
+
+/**
+ * A chart's text is sized in its drawing's units and shrinks as the chart
+ * does: on a chart narrower than its drawing, the text is set larger, in steps,
+ * each large enough to be drawn at CHART_LABEL_PX at the narrowest width of its step.
+ */
+const chartLabels = CHART_STEPS.map((narrowest, i) => {
+	const below = CHART_STEPS[i - 1] ?? CHART_UNITS;
+	const size = Math.ceil(((CHART_LABEL_PX * CHART_UNITS) / narrowest) * 10) / 10;
+	return `@container (width < ${below}px) { .chart text { font-size: ${size}px; } }`;
+}).join("\n");
+
 /** The UI's one stylesheet: system fonts, a light and a dark palette, readable from phone to laptop. */
 export const stylesheet = `
 :root {
 	color-scheme: light dark;
 	--bg: #f7f8fa; --panel: #fff; --text: #1d2330; --muted: #5d6778; --line: #dfe3ea;
 	--accent: #2f5bea; --accent-text: #fff; --ok: #137a3a; --warn: #9a6400; --bad: #b42318; --code: #f0f2f6;
-	--radius: 8px; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+	--radius: 8px; --sans: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font: 15px/1.5 var(--sans);
 }
 @media (prefers-color-scheme: dark) {
 	:root {
@@ -14,10 +33,18 @@ export const stylesheet = `
 }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--text); }
-a { color: var(--accent); text-decoration: none; }
-a:hover { text-decoration: underline; }
+/* Underlined, so a link in a sentence or a cell stands out without its colour; the nav, tabs, tiles and buttons are links by their place and shape. */
+a { color: var(--accent); text-decoration: underline; text-decoration-thickness: from-font; text-underline-offset: 0.15em; }
+header.top a, .tabs a, a.tile, a.button, a.skip { text-decoration: none; }
+header.top a:hover, .tabs a:hover { text-decoration: underline; }
+/* One focus ring for everything the keyboard reaches, in the accent colour (3:1 or more against either palette's backgrounds). */
+:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+/* Off screen until the keyboard reaches it: the first stop on every page. */
+a.skip { position: absolute; left: 0.5rem; top: -10rem; z-index: 1; background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 0.5rem 1rem; }
+a.skip:focus { top: 0.5rem; }
 code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em; }
-pre { background: var(--code); padding: 0.8rem 1rem; border-radius: var(--radius); overflow-x: auto; white-space: pre; }
+/* Long lines wrap rather than scroll: on a phone no part of a page moves sideways, and there is no scroll area the keyboard cannot reach. */
+pre { background: var(--code); padding: 0.8rem 1rem; border-radius: var(--radius); white-space: pre-wrap; overflow-wrap: anywhere; }
 header.top { background: var(--panel); border-bottom: 1px solid var(--line); }
 header.top nav { max-width: 72rem; margin: 0 auto; padding: 0.6rem 1rem; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; align-items: center; }
 header.top .brand { font-weight: 700; color: var(--text); margin-right: 1rem; }
@@ -73,9 +100,12 @@ button.link { background: none; border: 0; padding: 0; color: var(--accent); }
 [data-copy] { display: none; }
 .js [data-copy] { display: inline-block; }
 .pager { display: flex; justify-content: space-between; margin-top: 0.8rem; }
-.chart svg { width: 100%; height: auto; display: block; }
+.chart { container-type: inline-size; }
+/* Visible overflow: a label centred on the last slot may reach past the drawing's edge into the panel's padding. */
+.chart svg { width: 100%; height: auto; display: block; overflow: visible; }
 .chart .bar { fill: var(--accent); } .chart .line { stroke: var(--ok); fill: none; stroke-width: 2; }
-.chart .dot { fill: var(--ok); } .chart text { fill: var(--muted); font-size: 11px; } .chart .grid { stroke: var(--line); }
+.chart .dot { fill: var(--ok); } .chart text { fill: var(--muted); font-size: ${CHART_LABEL_PX}px; } .chart .grid { stroke: var(--line); }
+${chartLabels}
 .grid-2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
 .cards + .grid-2 { margin-top: 1rem; }
 .panel > h3:first-child { margin: 0 0 0.5rem; font-size: 1rem; }
@@ -89,7 +119,19 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 .tabs a.current { font-weight: 600; border-bottom: 2px solid var(--accent); }
 .attempt { font-size: 0.85rem; color: var(--muted); margin-top: 0.15rem; }
 .actions-cell { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; }
-@media (max-width: 40rem) { th, td { padding: 0.4rem 0.5rem; } .hide-narrow { display: none; } }
+@media (max-width: 40rem) {
+	.hide-narrow, .table-wrap td.hide-narrow { display: none; }
+	/* Tables become a card per row, each cell beside its column's heading (data-label), the headings row kept for screen readers only. */
+	.table-wrap { overflow: visible; background: none; border: 0; }
+	.table-wrap table, .table-wrap tbody, .table-wrap tr { display: block; }
+	.table-wrap thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+	.table-wrap tr { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 0.4rem 0.75rem; margin-bottom: 0.6rem; }
+	/* The label floats in the cell's left padding; flow-root makes the cell as tall as a label that wraps. */
+	.table-wrap td { --label: 8rem; display: flow-root; border: 0; padding: 0.3rem 0 0.3rem var(--label); overflow-wrap: break-word; }
+	.table-wrap td::before { content: attr(data-label); float: left; width: calc(var(--label) - 0.5rem); margin-left: calc(-1 * var(--label)); color: var(--muted); font: 600 0.8rem/1.8 var(--sans); text-transform: uppercase; letter-spacing: 0.03em; }
+	.table-wrap td:empty { display: none; }
+	form.inline label { flex-wrap: wrap; }
+}
 /* DORA figures: each card's change since the previous period, band and explanation; a chart's partial last week. */
 .card .change, .card .band { font-size: 0.85rem; margin-top: 0.3rem; }
 .card .change.better .verdict { color: var(--ok); font-weight: 600; } .card .change.worse .verdict { color: var(--bad); font-weight: 600; }
