@@ -90,4 +90,9 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 .attempt { font-size: 0.85rem; color: var(--muted); margin-top: 0.15rem; }
 .actions-cell { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; }
 @media (max-width: 40rem) { th, td { padding: 0.4rem 0.5rem; } .hide-narrow { display: none; } }
+/* Deploy lists and audit log (issue 11, lists): summary line, one-line descriptions, table notes, audit details. */
+.list-summary { margin: 0 0 0.6rem; }
+td.description { max-width: 28rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+@media (max-width: 40rem) { td.description { max-width: 11rem; } }
+.table-note { font-size: 0.85rem; margin-top: 0.4rem; }
 `;

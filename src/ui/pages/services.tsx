@@ -11,6 +11,7 @@ import {
 	type EnvironmentState,
 	environmentKey,
 	type ListedDeploy,
+	numberedUnderAlias,
 	PRODUCTION,
 	type ServiceOverview,
 	serviceOverviews,
@@ -408,7 +409,7 @@ function DeliverySection({ delivery }: { delivery: Delivery }) {
 	);
 }
 
-type Timeline = { rows: ListedDeploy[]; newest?: string; older?: string };
+type Timeline = { rows: ListedDeploy[]; marked: Set<string>; newest?: string; older?: string };
 
 /**
  * A page of the service's deploys, newest first, after the `before=` cursor
@@ -428,6 +429,7 @@ async function timeline(
 	};
 	return {
 		rows: page.deploys,
+		marked: await numberedUnderAlias(db, page.deploys),
 		newest: before ? link({}) : undefined,
 		older: page.nextCursor ? link({ before: page.nextCursor }) : undefined,
 	};
@@ -475,7 +477,7 @@ function ServicePage(props: {
 			{timeline.rows.length === 0 ? (
 				<p class="muted">{timeline.newest ? "No older deploys." : "No deploys yet."}</p>
 			) : (
-				<DeployTable deploys={timeline.rows} showService={false} />
+				<DeployTable deploys={timeline.rows} showService={false} marked={timeline.marked} />
 			)}
 			<Pager first={timeline.newest} next={timeline.older} />
 		</Page>
