@@ -12,7 +12,8 @@ const summaryOf = ({ description }: ListedDeploy["deploy"]) =>
 /** The numbers, by alias, of the deploys shown that were numbered under their alias (see `numberedUnderAlias`). */
 function AliasNumbersNote({ deploys, marked }: { deploys: ListedDeploy[]; marked: ReadonlySet<string> }) {
 	const byAlias = new Map<string, string[]>();
-	for (const { deploy: d } of deploys) {
+	// Oldest first, as they were numbered.
+	for (const { deploy: d } of deploys.toReversed()) {
 		if (marked.has(d.id)) byAlias.set(d.serviceAlias, [...(byAlias.get(d.serviceAlias) ?? []), `#${d.deployNumber}`]);
 	}
 	if (byAlias.size === 0) return null;

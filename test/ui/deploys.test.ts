@@ -6,6 +6,7 @@ import { countDeploysStatement } from "../../src/db/deploys";
 import {
 	ADMIN,
 	acceptedDeploy,
+	admin,
 	call,
 	createIntegration,
 	createService,
@@ -399,5 +400,24 @@ describe("GET /deploys/export.csv", () => {
 		const res = await view(csvPath({ status: "bogus" }));
 		expect(res.status).toBe(400);
 		expect(res.html).toMatch(/<li>[^<]*: status<\/li>/);
+	});
+});
+
+describe("GET /deploys/:id, from a revoked integration", () => {
+	/** The deploy page's facts, as term and text. */
+	const facts = (html: string) =>
+		Object.fromEntries(
+			[...html.matchAll(/<dt>([^<]+)<\/dt><dd>([\s\S]*?)<\/dd>/g)].map((m) => [m[1], m[2]?.replace(/<[^>]+>/g, "")]),
+		);
+
+	it("names the integration and says it was revoked, with no link to the page it no longer has", async () => {
+		const gone = await createIntegration(unique("Gone CI"));
+		const alias = unique("revoked");
+		await deploy({ service: alias }, gone);
+		expect((await admin("DELETE", `/integrations/${gone.id}`)).status).toBe(204);
+		const [id] = await idsFromApi({ service: alias });
+		const { html } = await view(`/deploys/${id}`);
+		expect(facts(html).Integration).toBe(`${gone.name} (revoked)`);
+		expect(html).not.toContain(`href="/integrations/${gone.id}"`);
 	});
 });

@@ -4,11 +4,11 @@ import { deployCursor, deployFilters, deploysPage, exportResponse, loadDeploy, t
 import { DAY } from "../../api/metrics";
 import { findServices, type Service } from "../../db/catalog";
 import { countDeploys, listDeploys, numberedUnderAlias } from "../../db/deploys";
-import { liveIntegration } from "../../db/integrations";
+import { integrationNames } from "../../db/integrations";
 import type { AppEnv } from "../../env";
 import { object, optionalText, validate } from "../../http/validation";
 import { STATUSES } from "../../ledger/status";
-import { Empty, Pager, StatusBadge, Table, Time } from "../components";
+import { Empty, IntegrationName, type NamedIntegration, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
 import { renderError } from "../errors";
 import { Page } from "../layout";
@@ -236,7 +236,7 @@ function History({ history }: { history: Found["history"] }) {
 	);
 }
 
-function Detail({ found, integrationName }: { found: Found; integrationName?: string }) {
+function Detail({ found, integration }: { found: Found; integration: NamedIntegration | undefined }) {
 	const { deploy: d, serviceName, history } = found;
 	const service = d.serviceId && serviceName !== null ? serviceName : d.serviceAlias;
 	return (
@@ -274,14 +274,7 @@ function Detail({ found, integrationName }: { found: Found; integrationName?: st
 							d.deployUrl && (isWebUrl(d.deployUrl) ? <a href={d.deployUrl}>{d.deployUrl}</a> : d.deployUrl),
 						],
 						["Dedup id", d.dedupId && <span class="mono">{d.dedupId}</span>],
-						[
-							"Integration",
-							integrationName === undefined ? (
-								<span class="muted">{d.integrationId} (revoked)</span>
-							) : (
-								<a href={`/integrations/${d.integrationId}`}>{integrationName}</a>
-							),
-						],
+						["Integration", <IntegrationName integration={integration} id={d.integrationId} />],
 						["Agent", d.agent],
 						["Deployer", person(d.deployerName, d.deployerEmail)],
 						["Deployer id", d.deployerId && <span class="mono">{d.deployerId}</span>],
@@ -341,8 +334,8 @@ export const deploysPages = new Hono<AppEnv>()
 	.get("/export.csv", (c) => exportResponse(c.var.db, listQuery(c.req.query()), "csv"))
 	.get("/:id", async (c) => {
 		const found = await loadDeploy(c.var.db, c.req.param("id"));
-		const integration = await liveIntegration(c.var.db, found.deploy.integrationId);
-		return c.html(<Detail found={found} integrationName={integration?.name} />);
+		const [integration] = await integrationNames(c.var.db, [found.deploy.integrationId]);
+		return c.html(<Detail found={found} integration={integration} />);
 	});
 
 deploysPages.onError(renderError);
