@@ -95,4 +95,6 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 td.description { max-width: 28rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 @media (max-width: 40rem) { td.description { max-width: 11rem; } }
 .table-note { font-size: 0.85rem; margin-top: 0.4rem; }
+.audit-details { margin: 0; } .audit-details dt { display: inline; color: var(--muted); }
+.audit-details dt::after { content: ": "; } .audit-details dd { display: inline; margin: 0 0.75rem 0 0; }
 `;
