@@ -11,18 +11,19 @@ const summaryOf = ({ description }: ListedDeploy["deploy"]) =>
 
 /** The numbers, by alias, of the deploys shown that were numbered under their alias (see `numberedUnderAlias`). */
 function AliasNumbersNote({ deploys, marked }: { deploys: ListedDeploy[]; marked: ReadonlySet<string> }) {
-	const byAlias = new Map<string, string[]>();
-	// Oldest first, as they were numbered.
+	// Each number once (each integration counts apart, so two may share one), oldest first as they were numbered.
+	const byAlias = new Map<string, Set<string>>();
 	for (const { deploy: d } of deploys.toReversed()) {
-		if (marked.has(d.id)) byAlias.set(d.serviceAlias, [...(byAlias.get(d.serviceAlias) ?? []), `#${d.deployNumber}`]);
+		if (marked.has(d.id))
+			byAlias.set(d.serviceAlias, (byAlias.get(d.serviceAlias) ?? new Set()).add(`#${d.deployNumber}`));
 	}
 	if (byAlias.size === 0) return null;
 	return (
 		<p class="muted table-note">
 			{[...byAlias].map(([alias, numbers]) => (
 				<>
-					* {numbers.join(", ")} arrived under “{alias}” before that alias joined the service, and keep the numbers the
-					alias's own count gave them; the service's count goes on separately.{" "}
+					* {[...numbers].join(", ")} arrived under “{alias}” before that alias joined the service, and keep the numbers
+					the alias's own count gave them; the service's count goes on separately.{" "}
 				</>
 			))}
 		</p>
