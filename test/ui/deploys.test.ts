@@ -277,7 +277,7 @@ function summary(html: string) {
 const rowsOf = (html: string) =>
 	[
 		...html.matchAll(
-			/<td class="mono">([^<]*)(?:<span[^>]*>\*<\/span>)?<\/td><td class="description" title="[^"]*">([^<]*)<\/td>/g,
+			/<td[^>]* class="mono">([^<]*)(?:<span[^>]*>\*<\/span>)?<\/td><td[^>]* class="description" title="[^"]*">([^<]*)<\/td>/g,
 		),
 	].map((m) => ({ number: m[1], description: m[2] }));
 

@@ -528,7 +528,7 @@ describe("forms and their way back", () => {
 describe("deploy numbers an alias brought along", () => {
 	/** A table's rows as their `#` cell, a `*` marking a number given under the alias. */
 	const numbers = (part: string) =>
-		[...part.matchAll(/<td class="mono">(\d+)(<span title="[^"]*">\*<\/span>)?<\/td>/g)].map(
+		[...part.matchAll(/<td[^>]* class="mono">(\d+)(<span title="[^"]*">\*<\/span>)?<\/td>/g)].map(
 			(m) => `${m[1]}${m[2] ? "*" : ""}`,
 		);
 	const note = (part: string) => {

@@ -92,8 +92,8 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 @media (max-width: 40rem) { th, td { padding: 0.4rem 0.5rem; } .hide-narrow { display: none; } }
 /* Deploy lists and audit log (issue 11, lists): summary line, one-line descriptions, table notes, audit details. */
 .list-summary { margin: 0 0 0.6rem; }
-td.description { max-width: 18rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-@media (max-width: 40rem) { td.description { max-width: 11rem; } }
+/* One line on wide screens (the full text is its title); on a phone it wraps. */
+@media (min-width: 40.01rem) { td.description { max-width: 18rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; } }
 .table-note { font-size: 0.85rem; margin-top: 0.4rem; }
 .audit-details { margin: 0; } .audit-details dt { display: inline; color: var(--muted); }
 .audit-details dt::after { content: ": "; } .audit-details dd { display: inline; margin: 0 0.75rem 0 0; }
