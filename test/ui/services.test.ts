@@ -552,6 +552,17 @@ describe("deploy numbers an alias brought along", () => {
 		const explained = `* #1, #2, #3 arrived under “${joining}” before that alias joined the service, and keep the numbers the alias's own count gave them; the service's count goes on separately. `;
 		expect({ numbers: numbers(timeline), note: note(timeline) }).toEqual({ numbers: expected, note: explained });
 		expect({ numbers: numbers(list), note: note(list) }).toEqual({ numbers: expected, note: explained });
+
+		// A deploy's own page says it too.
+		const deployNumber = async (index: number) => {
+			const id = [...list.matchAll(/<a href="\/deploys\/([^"?/]+)">/g)][index]?.[1];
+			const number = /<dt>Deploy number<\/dt><dd>([\s\S]*?)<\/dd>/.exec(await html(`/deploys/${id}`))?.[1] ?? "";
+			return unescaped(number.replace(/<[^>]+>/g, ""));
+		};
+		expect([await deployNumber(0), await deployNumber(1)]).toEqual([
+			"4",
+			`3 given under “${joining}” before that alias joined the service, whose own count goes on separately`,
+		]);
 	});
 
 	it("are not marked for a service created with the alias: its count carries on from the alias's", async () => {

@@ -236,7 +236,16 @@ function History({ history }: { history: Found["history"] }) {
 	);
 }
 
-function Detail({ found, integration }: { found: Found; integration: NamedIntegration | undefined }) {
+function Detail({
+	found,
+	integration,
+	aliasNumbered,
+}: {
+	found: Found;
+	integration: NamedIntegration | undefined;
+	/** Numbered under its alias before the alias joined the service (see `numberedUnderAlias`). */
+	aliasNumbered: boolean;
+}) {
 	const { deploy: d, serviceName, history } = found;
 	const service = d.serviceId && serviceName !== null ? serviceName : d.serviceAlias;
 	return (
@@ -260,7 +269,19 @@ function Detail({ found, integration }: { found: Found; integration: NamedIntegr
 						["Environment", d.environment ?? <span class="muted">—</span>],
 						["Deployed at", <Time ms={d.deployedAt} relative={false} />],
 						["Received at", <Time ms={d.receivedAt} relative={false} />],
-						["Deploy number", <span class="mono">{d.deployNumber}</span>],
+						[
+							"Deploy number",
+							<>
+								<span class="mono">{d.deployNumber}</span>
+								{aliasNumbered && (
+									<span class="muted">
+										{" "}
+										given under “{d.serviceAlias}” before that alias joined the service, whose own count goes on
+										separately
+									</span>
+								)}
+							</>,
+						],
 						[
 							"Status",
 							<>
@@ -333,9 +354,13 @@ export const deploysPages = new Hono<AppEnv>()
 	// The API's CSV export, for a signed-in browser (the API wants the bearer token), with the list's filters.
 	.get("/export.csv", (c) => exportResponse(c.var.db, listQuery(c.req.query()), "csv"))
 	.get("/:id", async (c) => {
-		const found = await loadDeploy(c.var.db, c.req.param("id"));
-		const [integration] = await integrationNames(c.var.db, [found.deploy.integrationId]);
-		return c.html(<Detail found={found} integration={integration} />);
+		const db = c.var.db;
+		const found = await loadDeploy(db, c.req.param("id"));
+		const [[integration], marked] = await Promise.all([
+			integrationNames(db, [found.deploy.integrationId]),
+			numberedUnderAlias(db, [found]),
+		]);
+		return c.html(<Detail found={found} integration={integration} aliasNumbered={marked.size > 0} />);
 	});
 
 deploysPages.onError(renderError);
