@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { auditPage } from "../audit/log";
+import { auditPage, parsedDetails } from "../audit/log";
 import type { AuditEventRow } from "../db/schema";
 import type { AppEnv } from "../env";
 import { pageParams } from "../http/cursor";
@@ -45,7 +45,7 @@ function present(row: AuditEventRow): z.output<typeof eventSchema> {
 		ip: row.ip,
 		action: row.action,
 		target: { type: row.targetType, id: row.targetId },
-		details: row.details === null ? null : JSON.parse(row.details),
+		details: parsedDetails(row),
 	};
 }
 

@@ -92,7 +92,7 @@ export async function serviceFilter(db: Database, value: string) {
 type Filters = z.output<z.ZodObject<typeof deployFilters>>;
 
 /** The query's filters as the database takes them. */
-async function toFilter(db: Database, query: Filters): Promise<Omit<DeployFilter, "limit">> {
+export async function toFilter(db: Database, query: Filters): Promise<Omit<DeployFilter, "limit">> {
 	checkWindow(query.from, query.to);
 	return {
 		...(query.service ? await serviceFilter(db, query.service) : {}),
@@ -208,6 +208,18 @@ function exportStream(db: Database, filter: Omit<DeployFilter, "limit">, format:
 	});
 }
 
+/** Every deploy `query` selects, as a download: the API's export and the UI's "Download CSV" alike. */
+export async function exportResponse(db: Database, query: Filters, name: keyof typeof formats): Promise<Response> {
+	const filter = await toFilter(db, query);
+	const format = formats[name];
+	return new Response(exportStream(db, filter, format).pipeThrough(new TextEncoderStream()), {
+		headers: {
+			"Content-Type": format.contentType,
+			"Content-Disposition": `attachment; filename="deploys.${name}"`,
+		},
+	});
+}
+
 const tags = ["Deploys"];
 
 export const deploysApi = new Hono<AppEnv>()
@@ -244,16 +256,7 @@ export const deploysApi = new Hono<AppEnv>()
 		validated("query", exportQuery),
 		async (c) => {
 			const query = c.req.valid("query");
-			const db = c.var.db;
-			const filter = await toFilter(db, query);
-			const name = query.format ?? "ndjson";
-			const format = formats[name];
-			return new Response(exportStream(db, filter, format).pipeThrough(new TextEncoderStream()), {
-				headers: {
-					"Content-Type": format.contentType,
-					"Content-Disposition": `attachment; filename="deploys.${name}"`,
-				},
-			});
+			return exportResponse(c.var.db, query, query.format ?? "ndjson");
 		},
 	)
 	.get(

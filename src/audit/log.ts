@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import type { Database } from "../db/client";
 import { newId } from "../db/ids";
-import { auditEvents } from "../db/schema";
+import { type AuditEventRow, auditEvents } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import type { Actor } from "./actor";
 
@@ -81,4 +81,9 @@ function listAuditEvents(db: Database, f: AuditFilter) {
 		)
 		.orderBy(desc(auditEvents.at), desc(auditEvents.id))
 		.limit(f.limit);
+}
+
+/** An event's details as the object it was written from; null when it had none. */
+export function parsedDetails(event: AuditEventRow): Record<string, unknown> | null {
+	return event.details === null ? null : JSON.parse(event.details);
 }

@@ -1,4 +1,4 @@
-import { type AnyColumn, and, asc, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { LedgerEntry } from "../ledger/entry";
 import { LIVE_STATUSES, STAGE, type Status } from "../ledger/status";
 import { aliasKey, type Statements } from "./catalog";
@@ -139,7 +139,7 @@ export type DeployFilter = {
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function conditions(f: DeployFilter) {
+function conditions(f: Omit<DeployFilter, "limit">) {
 	const like = f.text === undefined ? undefined : `%${escapeLike(f.text.toLowerCase())}%`;
 	return and(
 		f.serviceId === undefined ? undefined : eq(deploys.serviceId, f.serviceId),
@@ -178,6 +178,53 @@ export function listDeploys(db: Database, filter: DeployFilter) {
 }
 
 export type ListedDeploy = Awaited<ReturnType<typeof listDeploys>>[number];
+
+/**
+ * Which of `rows` carry a number from their alias's own sequence, not their
+ * service's: they arrived before the alias joined a service that already
+ * existed (attached, or added on the edit page). One query over the rows' aliases.
+ */
+export async function numberedUnderAlias(db: Database, rows: ListedDeploy[]): Promise<Set<string>> {
+	const keys = [...new Set(rows.flatMap(({ deploy: d }) => (d.serviceId ? [d.aliasKey] : [])))];
+	if (keys.length === 0) return new Set();
+	const joins = await db
+		.select({ key: aliases.key, joinedAt: aliases.createdAt })
+		.from(aliases)
+		.innerJoin(services, eq(services.id, aliases.serviceId))
+		// A service's first aliases join with it, and its numbering carries on from theirs.
+		.where(and(inArray(aliases.key, keys), sql`${aliases.createdAt} > ${services.createdAt}`));
+	const joinedAt = new Map(joins.map((j) => [j.key, j.joinedAt]));
+	return new Set(
+		rows.flatMap(({ deploy: d }) => {
+			const joined = joinedAt.get(d.aliasKey);
+			return d.serviceId && joined !== undefined && d.receivedAt < joined ? [d.id] : [];
+		}),
+	);
+}
+
+/**
+ * How many deploys `filter` selects, counting no further than `cap` + 1: the
+ * conditions, and so the index, of `listDeploys`, reading at most `cap` + 1 of
+ * its entries, unless a filter that index does not serve (text, or a second
+ * filter) makes it step over entries that do not match.
+ */
+export async function countDeploys(db: Database, filter: CountFilter, cap: number): Promise<number> {
+	const [row] = await countDeploysStatement(db, filter, cap);
+	return row?.count ?? 0;
+}
+
+type CountFilter = Omit<DeployFilter, "limit" | "before">;
+
+/** The statement behind `countDeploys`, exposed so tests can read its query plan. */
+export function countDeploysStatement(db: Database, filter: CountFilter, cap: number) {
+	const matches = db
+		.select({ one: sql`1`.as("one") })
+		.from(deploys)
+		.where(conditions(filter))
+		.limit(cap + 1)
+		.as("matches");
+	return db.select({ count: sql<number>`count(*)` }).from(matches);
+}
 
 export async function findDeploy(db: Database, id: string) {
 	const [deploy, history] = await db.batch([

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Actor } from "../audit/actor";
 import { audited } from "../audit/log";
 import type { Meter } from "../cost/meter";
@@ -84,6 +84,14 @@ export function liveIntegration(db: Database, id: string) {
 		.from(integrations)
 		.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
 		.get();
+}
+
+/** Integrations by id, revoked ones too: what names them wherever their deploys or changes show. */
+export function integrationNames(db: Database, ids: string[]) {
+	return db
+		.select({ id: integrations.id, name: integrations.name, revokedAt: integrations.revokedAt })
+		.from(integrations)
+		.where(inArray(integrations.id, ids));
 }
 
 /**

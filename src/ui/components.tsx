@@ -1,5 +1,6 @@
 import { raw } from "hono/html";
 import { type Child, Fragment, type PropsWithChildren } from "hono/jsx";
+import type { integrationNames } from "../db/integrations";
 import type { ErrorObject } from "../http/errors";
 
 /** A moment as UTC text, upgraded to "3 hours ago" by the script. */
@@ -142,4 +143,19 @@ export async function Table({ head, children }: PropsWithChildren<{ head: Child[
 			</table>
 		</div>
 	);
+}
+
+export type NamedIntegration = Awaited<ReturnType<typeof integrationNames>>[number];
+
+/** An integration by name: linked while live; a revoked one has no page left, so it is named and marked. */
+export function IntegrationName({ integration, id }: { integration: NamedIntegration | undefined; id: string }) {
+	if (integration === undefined) return <span class="mono">{id}</span>;
+	if (integration.revokedAt !== null) {
+		return (
+			<span>
+				{integration.name} <span class="muted">(revoked)</span>
+			</span>
+		);
+	}
+	return <a href={`/integrations/${id}`}>{integration.name}</a>;
 }

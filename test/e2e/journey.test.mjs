@@ -291,7 +291,8 @@ describe("a newcomer's first session", () => {
 		await expect(name.inputValue()).resolves.toBe(ALIAS);
 		await name.fill(SERVICE_NAME);
 		await suggestion.getByRole("button", { name: "Create service" }).click();
-		await page.waitForURL(/\/services\/[0-9a-f-]{36}$/);
+		await page.waitForURL(/\/services\/[0-9a-f-]{36}\?done=accepted$/);
+		await page.getByRole("status").getByText("The service was created for the suggested alias").waitFor();
 		state.servicePath = new URL(page.url()).pathname;
 		await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe(SERVICE_NAME);
 		await page.getByText(`Aliases: ${ALIAS}`).waitFor();

@@ -1,6 +1,13 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { parseCostHeader } from "../../src/cost/meter";
+import { database } from "../../src/db/client";
+import { countDeploysStatement } from "../../src/db/deploys";
 import {
+	ADMIN,
 	acceptedDeploy,
+	admin,
+	call,
 	createIntegration,
 	createService,
 	type Integration,
@@ -8,7 +15,7 @@ import {
 	listDeploys,
 	unique,
 } from "../helpers";
-import { escaped, unescaped, view } from "./helpers";
+import { browse, escaped, page, signIn, unescaped, view } from "./helpers";
 
 const integration = integrationBeforeAll("ui deploys tests");
 
@@ -254,5 +261,163 @@ describe("GET /deploys/:id", () => {
 		expect(res.status).toBe(404);
 		expect(res.html).toContain("Not found");
 		expect(res.html).toContain("no deploy with id");
+	});
+});
+
+/** The line above the list, as text: the count, and what links it offers. */
+function summary(html: string) {
+	const line = /<p class="list-summary">(.*?)<\/p>/s.exec(html)?.[1] ?? "";
+	return {
+		text: line.replace(/<[^>]+>/g, ""),
+		links: [...line.matchAll(/<a href="([^"]*)"[^>]*>([^<]*)<\/a>/g)].map((m) => [m[2], unescaped(m[1] ?? "")]),
+	};
+}
+
+/** The list's rows as number and description, top to bottom. */
+const rowsOf = (html: string) =>
+	[
+		...html.matchAll(
+			/<td[^>]* class="mono">([^<]*)(?:<span[^>]*>\*<\/span>)?<\/td><td[^>]* class="description" title="[^"]*">([^<]*)<\/td>/g,
+		),
+	].map((m) => ({ number: m[1], description: m[2] }));
+
+/** `count` deploys of one alias in `environment`, written straight to D1: enough to pass the count's cap quickly. */
+async function seedDeploys(environment: string, count: number) {
+	await env.DB.prepare(
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+		 INSERT INTO deploys (id, integration_id, service_alias, alias_key, environment, environment_key, description,
+			deployed_at, deploy_number, status, received_at, search_text)
+		 SELECT lower(hex(randomblob(16))), ?2, 'seeded', 'seeded', ?3, lower(?3), 'seeded', 1700000000000 + i,
+			CAST(i AS TEXT), 'success', 1700000000000, 'seeded'
+		 FROM n`,
+	)
+		.bind(count, integration.id, environment)
+		.run();
+}
+
+describe("GET /deploys: descriptions, the count, clearing filters and the CSV", () => {
+	it("shows each deploy's description, as its first line", async () => {
+		const environment = unique("described");
+		await deploy({ environment, deploy_number: "7", description: "Ship the cart\nwith details below" });
+		await deploy({ environment, deploy_number: "8", description: "Fix <tax> rounding" });
+		expect(rowsOf(await listPage({ environment }))).toEqual([
+			{ number: "8", description: escaped("Fix <tax> rounding") },
+			{ number: "7", description: "Ship the cart" },
+		]);
+	});
+
+	it("counts what the filters select, offers to clear them and the same selection as CSV", async () => {
+		const environment = unique("counted");
+		await deploy({ environment, status: "success" });
+		await deploy({ environment, status: "success" });
+		await deploy({ environment, status: "failure" });
+		expect(summary(await listPage({ environment, status: "success" }))).toEqual({
+			text: "2 deploys match these filters · Clear filters · Download CSV",
+			links: [
+				["Clear filters", "/deploys"],
+				["Download CSV", `/deploys/export.csv?environment=${environment}&status=success`],
+			],
+		});
+		expect(summary(await listPage({})).links.map(([text]) => text)).toEqual(["Download CSV"]);
+	});
+
+	it("counts beyond the page, on every page, and up to 1,000 then says 1,000+", async () => {
+		const [some, many] = [unique("some"), unique("many")];
+		await seedDeploys(some, 120);
+		await seedDeploys(many, 1_001);
+		expect(summary(await listPage({ environment: some })).text).toMatch(/^120 deploys match these filters/);
+		const older = linkTo(await listPage({ environment: some }), "Older »") ?? "";
+		expect(summary((await view(older)).html).text).toMatch(/^120 deploys match/);
+		expect(summary(await listPage({ environment: many })).text).toMatch(/^1,000\+ deploys match these filters/);
+	});
+
+	it("costs the same whether 1,001 or 3,000 deploys match: the count stops at its cap", async () => {
+		const [capped, more] = [unique("capped"), unique("more")];
+		await seedDeploys(capped, 1_001);
+		await seedDeploys(more, 3_000);
+		const cookie = await signIn();
+		const costOf = async (environment: string) =>
+			parseCostHeader((await page(cookie, `/deploys?environment=${environment}`)).headers.get("Cost") ?? "");
+		expect(await costOf(more)).toEqual(await costOf(capped));
+	});
+
+	it("counts through the filter's index, reading no table rows", async () => {
+		const plan = async (filter: Parameters<typeof countDeploysStatement>[1]) => {
+			const { sql, params } = countDeploysStatement(database(env.DB), filter, 1_000).toSQL();
+			const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+				.bind(...params)
+				.all<{ detail: string }>();
+			return results.map((r) => r.detail).filter((d) => /deploys/.test(d));
+		};
+		expect(await plan({})).toEqual(["SCAN deploys USING COVERING INDEX sqlite_autoindex_deploys_1"]);
+		expect(await plan({ environment: "Production" })).toEqual([
+			"SEARCH deploys USING COVERING INDEX deploys_environment_deployed_at_idx (environment_key=?)",
+		]);
+		expect(await plan({ serviceId: "s", from: 1, to: 2 })).toEqual([
+			"SEARCH deploys USING COVERING INDEX deploys_service_deployed_at_idx (service_id=? AND deployed_at>? AND deployed_at<?)",
+		]);
+	});
+});
+
+describe("GET /deploys/export.csv", () => {
+	const csvPath = (params: Record<string, string>) => `/deploys/export.csv?${new URLSearchParams(params)}`;
+
+	it("sends a signed-out browser to sign in, and back", async () => {
+		const res = await browse(csvPath({ environment: "x" }));
+		expect({ status: res.status, location: res.headers.get("Location") }).toEqual({
+			status: 303,
+			location: `/login?next=${encodeURIComponent("/deploys/export.csv?environment=x")}`,
+		});
+	});
+
+	it("is the API's CSV export with the list's filters, days as the form sends them", async () => {
+		const environment = unique("csv");
+		await deploy({ environment, deployed_at: "2030-04-01T23:59:59Z", description: "=1+1" });
+		await deploy({ environment, deployed_at: "2030-04-02T12:00:00Z", description: "@x" });
+		await deploy({ environment, deployed_at: "2030-04-03T00:00:00Z", description: "outside" });
+		const res = await page(await signIn(), csvPath({ environment, from: "2030-04-01", to: "2030-04-02" }));
+		const api = await call(
+			`/api/deploys/export?${new URLSearchParams({ environment, format: "csv", from: "2030-04-01T00:00:00Z", to: "2030-04-03T00:00:00Z" })}`,
+			{ headers: ADMIN },
+		);
+		const text = await res.text();
+		expect({
+			status: res.status,
+			type: res.headers.get("Content-Type"),
+			disposition: res.headers.get("Content-Disposition"),
+		}).toEqual({ status: 200, type: "text/csv; charset=utf-8", disposition: 'attachment; filename="deploys.csv"' });
+		expect(text).toBe(await api.text());
+		// Formula-looking descriptions are defused as the API's export does.
+		expect(
+			text
+				.split("\r\n")
+				.slice(1, 3)
+				.map((line) => line.split(",")[6]),
+		).toEqual(["'@x", "'=1+1"]);
+	});
+
+	it("answers an invalid filter with a 400 page", async () => {
+		const res = await view(csvPath({ status: "bogus" }));
+		expect(res.status).toBe(400);
+		expect(res.html).toMatch(/<li>[^<]*: status<\/li>/);
+	});
+});
+
+describe("GET /deploys/:id, from a revoked integration", () => {
+	/** The deploy page's facts, as term and text. */
+	const facts = (html: string) =>
+		Object.fromEntries(
+			[...html.matchAll(/<dt>([^<]+)<\/dt><dd>([\s\S]*?)<\/dd>/g)].map((m) => [m[1], m[2]?.replace(/<[^>]+>/g, "")]),
+		);
+
+	it("names the integration and says it was revoked, with no link to the page it no longer has", async () => {
+		const gone = await createIntegration(unique("Gone CI"));
+		const alias = unique("revoked");
+		await deploy({ service: alias }, gone);
+		expect((await admin("DELETE", `/integrations/${gone.id}`)).status).toBe(204);
+		const [id] = await idsFromApi({ service: alias });
+		const { html } = await view(`/deploys/${id}`);
+		expect(facts(html).Integration).toBe(`${gone.name} (revoked)`);
+		expect(html).not.toContain(`href="/integrations/${gone.id}"`);
 	});
 });

@@ -5,7 +5,7 @@ import { database } from "../../src/db/client";
 import { serviceOverviewsStatement } from "../../src/db/deploys";
 import { leadTimeMediansStatement } from "../../src/db/metrics";
 import { acceptedDeploy, admin, createService, integrationBeforeAll, unique } from "../helpers";
-import { page, signIn, view } from "./helpers";
+import { page, signIn, unescaped, view } from "./helpers";
 
 const integration = integrationBeforeAll("services pages");
 let cookie: string;
@@ -605,5 +605,79 @@ describe("delivery figures people can read", () => {
 			`${week}: this week, so far`,
 			`${week}: this week, so far`,
 		]);
+	});
+});
+
+describe("forms and their way back", () => {
+	/** A page's forms, each as its action and the links beside its button: Cancel and where it goes. */
+	const formsOf = (page: string) =>
+		[...page.matchAll(/<form method="post" action="([^"]+)"[\s\S]*?<\/form>/g)]
+			.filter((m) => m[1] !== "/logout")
+			.map((m) => ({
+				action: m[1],
+				links: [...m[0].matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((l) => [l[2], l[1]]),
+			}));
+
+	it("the new service form offers Cancel, back to the services", async () => {
+		expect(formsOf(await html("/services/new"))).toEqual([{ action: "/services", links: [["Cancel", "/services"]] }]);
+	});
+
+	it("each edit form offers Cancel, back to the service", async () => {
+		const svc = await service("Cancelled");
+		expect(formsOf(await html(`/services/${svc.id}/edit`))).toEqual([
+			{ action: `/services/${svc.id}/rename`, links: [["Cancel", `/services/${svc.id}`]] },
+			{ action: `/services/${svc.id}/aliases`, links: [["Cancel", `/services/${svc.id}`]] },
+		]);
+	});
+});
+
+describe("deploy numbers an alias brought along", () => {
+	/** A table's rows as their `#` cell, a `*` marking a number given under the alias. */
+	const numbers = (part: string) =>
+		[...part.matchAll(/<td[^>]* class="mono">(\d+)(<span title="[^"]*">\*<\/span>)?<\/td>/g)].map(
+			(m) => `${m[1]}${m[2] ? "*" : ""}`,
+		);
+	const note = (part: string) => {
+		const text = /<p class="muted table-note">([\s\S]*?)<\/p>/.exec(part)?.[1];
+		return text && unescaped(text.replace(/<[^>]+>/g, ""));
+	};
+
+	it("are marked, and explained under the service's deploys and the deploy list", async () => {
+		const svc = await service("Numbered");
+		const joining = unique("joining");
+		const at = (day: number) => ({ deployed_at: `2031-05-0${day}T12:00:00Z`, deploy_number: undefined });
+		await deploy({ service: svc.alias, ...at(1) });
+		await deploy({ service: svc.alias, ...at(2) });
+		for (const day of [3, 4, 5]) await deploy({ service: joining, ...at(day) });
+		expect((await page(cookie, `/services/${svc.id}/aliases`, { alias: joining })).status).toBe(303);
+		await deploy({ service: joining, ...at(6) });
+
+		const timeline = section(await html(`/services/${svc.id}`), "Deploys");
+		const list = await html(`/deploys?service=${svc.id}`);
+		const expected = ["4", "3*", "2*", "1*", "2", "1"];
+		const explained = `* #1, #2, #3 arrived under “${joining}” before that alias joined the service, and keep the numbers the alias's own count gave them; the service's count goes on separately. `;
+		expect({ numbers: numbers(timeline), note: note(timeline) }).toEqual({ numbers: expected, note: explained });
+		expect({ numbers: numbers(list), note: note(list) }).toEqual({ numbers: expected, note: explained });
+
+		// A deploy's own page says it too.
+		const deployNumber = async (index: number) => {
+			const id = [...list.matchAll(/<a href="\/deploys\/([^"?/]+)">/g)][index]?.[1];
+			const number = /<dt>Deploy number<\/dt><dd>([\s\S]*?)<\/dd>/.exec(await html(`/deploys/${id}`))?.[1] ?? "";
+			return unescaped(number.replace(/<[^>]+>/g, ""));
+		};
+		expect([await deployNumber(0), await deployNumber(1)]).toEqual([
+			"4",
+			`3 given under “${joining}” before that alias joined the service, whose own count goes on separately`,
+		]);
+	});
+
+	it("are not marked for a service created with the alias: its count carries on from the alias's", async () => {
+		const alias = unique("accepted");
+		for (const day of [1, 2])
+			await deploy({ service: alias, deployed_at: `2031-06-0${day}T12:00:00Z`, deploy_number: undefined });
+		const svc = await createService(unique("Carried"), [alias]);
+		await deploy({ service: alias, deployed_at: "2031-06-03T12:00:00Z", deploy_number: undefined });
+		const timeline = section(await html(`/services/${svc.id}`), "Deploys");
+		expect({ numbers: numbers(timeline), note: note(timeline) }).toEqual({ numbers: ["3", "2", "1"], note: undefined });
 	});
 });

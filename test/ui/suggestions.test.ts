@@ -86,7 +86,7 @@ describe("POST /suggestions/:id/accept", () => {
 		const res = await submit(`/suggestions/${id}/accept`, { name });
 		expect(res.status).toBe(303);
 		const [service] = await servicesNamed(name);
-		expect(res.location).toBe(`/services/${service?.id}`);
+		expect(res.location).toBe(`/services/${service?.id}?done=accepted`);
 		expect(service?.aliases).toEqual([alias]);
 		expect(await owners(alias)).toEqual([service?.id, service?.id]);
 		expect(rowOf(await listed(), alias)).toBeUndefined();
@@ -146,7 +146,7 @@ describe("POST /suggestions/:id/attach", () => {
 		const { alias, id } = await suggested(2);
 		const res = await submit(`/suggestions/${id}/attach`, { service_id: service.id });
 		expect(res.status).toBe(303);
-		expect(res.location).toBe(`/services/${service.id}`);
+		expect(res.location).toBe(`/services/${service.id}?done=alias-added`);
 		const after = await admin("GET", `/services/${service.id}`);
 		expect(after.body.aliases).toContain(alias);
 		expect(await owners(alias)).toEqual([service.id, service.id]);
@@ -213,5 +213,27 @@ describe("ignore and un-ignore", () => {
 		expect(twice.html).toContain("the suggestion is open");
 		expect(twice.html).toContain('aria-current="page">Ignored</a>');
 		expect(await suggestedAliases()).toContain(alias);
+	});
+});
+
+/** The notice a page confirms a change with, as text; undefined when it shows none. */
+const noticeOf = (html: string) => /<p class="notice" role="status">([^<]*)<\/p>/.exec(html)?.[1];
+
+describe("confirmations after accept and attach", () => {
+	it("accept lands on the new service, saying the alias's deploys came with it", async () => {
+		const { id } = await suggested(2);
+		const res = await submit(`/suggestions/${id}/accept`, { name: unique("Confirmed") });
+		expect(noticeOf((await view(res.location ?? "")).html)).toBe(
+			"The service was created for the suggested alias, with the deploys already sent under it.",
+		);
+	});
+
+	it("attach lands on the service, saying the alias and its earlier deploys joined it", async () => {
+		const service = await createService(unique("Joined"));
+		const { id } = await suggested();
+		const res = await submit(`/suggestions/${id}/attach`, { service_id: service.id });
+		expect(noticeOf((await view(res.location ?? "")).html)).toBe(
+			"The alias was added: deploys under it, earlier ones too, now belong to this service.",
+		);
 	});
 });

@@ -141,4 +141,11 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 .panel > h3 + p.muted { margin: 0 0 0.5rem; font-size: 0.85rem; }
 .chart .chart-legend { margin: 0.3rem 0 0; font-size: 0.85rem; color: var(--muted); }
 .chart .chart-legend svg { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.35em; vertical-align: -0.1em; overflow: visible; }
+/* Deploy lists and audit log (issue 11, lists): summary line, one-line descriptions, table notes, audit details. */
+.list-summary { margin: 0 0 0.6rem; }
+/* One line on wide screens (the full text is its title); on a phone it wraps. */
+@media (min-width: 40.01rem) { td.description { max-width: 18rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; } }
+.table-note { font-size: 0.85rem; margin-top: 0.4rem; }
+.audit-details { margin: 0; } .audit-details dt { display: inline; color: var(--muted); }
+.audit-details dt::after { content: ": "; } .audit-details dd { display: inline; margin: 0 0.75rem 0 0; }
 `;

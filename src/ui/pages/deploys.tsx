@@ -1,14 +1,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { deployFilters, deployPage, loadDeploy } from "../../api/deploys";
+import { deployCursor, deployFilters, deploysPage, exportResponse, loadDeploy, toFilter } from "../../api/deploys";
 import { DAY } from "../../api/metrics";
 import { findServices, type Service } from "../../db/catalog";
-import { listDeploys } from "../../db/deploys";
-import { liveIntegration } from "../../db/integrations";
+import { countDeploys, listDeploys, numberedUnderAlias } from "../../db/deploys";
+import { integrationNames } from "../../db/integrations";
 import type { AppEnv } from "../../env";
 import { object, optionalText, validate } from "../../http/validation";
 import { STATUSES } from "../../ledger/status";
-import { Empty, Pager, StatusBadge, Table, Time } from "../components";
+import { Empty, IntegrationName, type NamedIntegration, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
 import { renderError } from "../errors";
 import { Page } from "../layout";
@@ -33,6 +33,19 @@ const pageQuery = object({
 	cursor: optionalText({ max: 512 }),
 });
 
+/**
+ * The list's total counts no further than this, then reads "1,000+": a count
+ * reads an index entry per deploy counted, and a page view should not cost
+ * D1 reads in proportion to the whole history. Past it, the CSV has them all.
+ */
+const COUNT_CAP = 1_000;
+
+/** The request's filters, validated, with `to` covering its whole day (the schema reads its first instant). */
+function listQuery(raw: Record<string, string>) {
+	const query = validate(pageQuery, raw);
+	return { ...query, to: query.to === undefined ? undefined : query.to + DAY };
+}
+
 type Filters = Partial<Record<FilterName, string>>;
 
 /** The non-blank filters of the request, as typed: what the form shows and the links carry. */
@@ -40,10 +53,37 @@ function filtersOf(query: Record<string, string>): Filters {
 	return Object.fromEntries(FILTER_NAMES.flatMap((name) => (query[name]?.trim() ? [[name, query[name]]] : [])));
 }
 
-const deploysUrl = (params: Record<string, string>) => {
+const withQuery = (path: string, params: Record<string, string>) => {
 	const search = new URLSearchParams(params).toString();
-	return search ? `/deploys?${search}` : "/deploys";
+	return search ? `${path}?${search}` : path;
 };
+const deploysUrl = (params: Record<string, string>) => withQuery("/deploys", params);
+
+const formatCount = (count: number) =>
+	count > COUNT_CAP ? `${COUNT_CAP.toLocaleString("en-US")}+` : count.toLocaleString("en-US");
+
+/** How many deploys the filters select, a way back to all of them, and the same selection as a CSV file. */
+function ListSummary({ total, filters }: { total: number; filters: Filters }) {
+	const filtered = Object.keys(filters).length > 0;
+	return (
+		<p class="list-summary">
+			<strong>
+				{formatCount(total)} {total === 1 ? "deploy" : "deploys"}
+			</strong>
+			{filtered && (total === 1 ? " matches these filters" : " match these filters")}
+			{filtered && (
+				<>
+					{" · "}
+					<a href="/deploys">Clear filters</a>
+				</>
+			)}
+			{" · "}
+			<a href={withQuery("/deploys/export.csv", filters)} download>
+				Download CSV
+			</a>
+		</p>
+	);
+}
 
 function FilterForm({ filters, services }: { filters: Filters; services: Service[] }) {
 	// A service given by alias (a suggestion's link) has no option of its own; keep it selected.
@@ -196,7 +236,16 @@ function History({ history }: { history: Found["history"] }) {
 	);
 }
 
-function Detail({ found, integrationName }: { found: Found; integrationName?: string }) {
+function Detail({
+	found,
+	integration,
+	aliasNumbered,
+}: {
+	found: Found;
+	integration: NamedIntegration | undefined;
+	/** Numbered under its alias before the alias joined the service (see `numberedUnderAlias`). */
+	aliasNumbered: boolean;
+}) {
 	const { deploy: d, serviceName, history } = found;
 	const service = d.serviceId && serviceName !== null ? serviceName : d.serviceAlias;
 	return (
@@ -220,7 +269,19 @@ function Detail({ found, integrationName }: { found: Found; integrationName?: st
 						["Environment", d.environment ?? <span class="muted">—</span>],
 						["Deployed at", <Time ms={d.deployedAt} relative={false} />],
 						["Received at", <Time ms={d.receivedAt} relative={false} />],
-						["Deploy number", <span class="mono">{d.deployNumber}</span>],
+						[
+							"Deploy number",
+							<>
+								<span class="mono">{d.deployNumber}</span>
+								{aliasNumbered && (
+									<span class="muted">
+										{" "}
+										given under “{d.serviceAlias}” before that alias joined the service, whose own count goes on
+										separately
+									</span>
+								)}
+							</>,
+						],
 						[
 							"Status",
 							<>
@@ -234,14 +295,7 @@ function Detail({ found, integrationName }: { found: Found; integrationName?: st
 							d.deployUrl && (isWebUrl(d.deployUrl) ? <a href={d.deployUrl}>{d.deployUrl}</a> : d.deployUrl),
 						],
 						["Dedup id", d.dedupId && <span class="mono">{d.dedupId}</span>],
-						[
-							"Integration",
-							integrationName === undefined ? (
-								<span class="muted">{d.integrationId} (revoked)</span>
-							) : (
-								<a href={`/integrations/${d.integrationId}`}>{integrationName}</a>
-							),
-						],
+						["Integration", <IntegrationName integration={integration} id={d.integrationId} />],
 						["Agent", d.agent],
 						["Deployer", person(d.deployerName, d.deployerEmail)],
 						["Deployer id", d.deployerId && <span class="mono">{d.deployerId}</span>],
@@ -261,12 +315,15 @@ export const deploysPages = new Hono<AppEnv>()
 	.get("/", async (c) => {
 		const db = c.var.db;
 		const raw = c.req.query();
-		const query = validate(pageQuery, raw);
+		const query = listQuery(raw);
 		const filters = filtersOf(raw);
-		const [services, page] = await Promise.all([
-			findServices(db),
-			// `to` is a whole day, inclusive; the schema read its first instant.
-			deployPage(db, { ...query, to: query.to === undefined ? undefined : query.to + DAY }, PAGE_SIZE),
+		const before = deployCursor(query.cursor);
+		const [services, filter] = await Promise.all([findServices(db), toFilter(db, query)]);
+		const page = await deploysPage(db, { ...filter, before }, PAGE_SIZE);
+		const [total, marked] = await Promise.all([
+			// A first page with no next one holds them all: no need to count.
+			!before && !page.nextCursor ? page.deploys.length : countDeploys(db, filter, COUNT_CAP),
+			numberedUnderAlias(db, page.deploys),
 		]);
 		const matchless = page.deploys.length === 0 && (await anyDeploys(db));
 		return c.html(
@@ -275,7 +332,8 @@ export const deploysPages = new Hono<AppEnv>()
 				<FilterForm filters={filters} services={services} />
 				{page.deploys.length > 0 ? (
 					<>
-						<DeployTable deploys={page.deploys} />
+						<ListSummary total={total} filters={filters} />
+						<DeployTable deploys={page.deploys} marked={marked} />
 						<Pager
 							first={query.cursor ? deploysUrl(filters) : undefined}
 							next={page.nextCursor && deploysUrl({ ...filters, cursor: page.nextCursor })}
@@ -293,10 +351,16 @@ export const deploysPages = new Hono<AppEnv>()
 			</Page>,
 		);
 	})
+	// The API's CSV export, for a signed-in browser (the API wants the bearer token), with the list's filters.
+	.get("/export.csv", (c) => exportResponse(c.var.db, listQuery(c.req.query()), "csv"))
 	.get("/:id", async (c) => {
-		const found = await loadDeploy(c.var.db, c.req.param("id"));
-		const integration = await liveIntegration(c.var.db, found.deploy.integrationId);
-		return c.html(<Detail found={found} integrationName={integration?.name} />);
+		const db = c.var.db;
+		const found = await loadDeploy(db, c.req.param("id"));
+		const [[integration], marked] = await Promise.all([
+			integrationNames(db, [found.deploy.integrationId]),
+			numberedUnderAlias(db, [found]),
+		]);
+		return c.html(<Detail found={found} integration={integration} aliasNumbered={marked.size > 0} />);
 	});
 
 deploysPages.onError(renderError);

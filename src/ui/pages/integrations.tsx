@@ -64,8 +64,8 @@ function Tiles() {
 
 function NewForm({ kind, name, errors }: { kind: IntegrationKind; name: string; errors?: readonly ErrorObject[] }) {
 	return (
-		<Page title={`Add ${KINDS[kind].label} integration`} section="integrations">
-			<h1>+ Add {KINDS[kind].label} integration</h1>
+		<Page title={`New ${KINDS[kind].label} integration`} section="integrations">
+			<h1>New {KINDS[kind].label} integration</h1>
 			<FormErrors errors={errors} />
 			<form method="post" action="/integrations" class="stack panel">
 				<input type="hidden" name="kind" value={kind} />
@@ -75,7 +75,7 @@ function NewForm({ kind, name, errors }: { kind: IntegrationKind; name: string; 
 					<input name="name" value={name} required maxlength={255} />
 				</label>
 				<div>
-					<button type="submit">Create a Deploy Endpoint</button>
+					<button type="submit">Create a Deploy Endpoint</button> <a href="/integrations/new">Cancel</a>
 				</div>
 			</form>
 		</Page>
@@ -169,7 +169,7 @@ export const integrationPages = new Hono<AppEnv>()
 					<h1>Integrations</h1>
 					<div class="actions">
 						<a class="button" href="/integrations/new">
-							New Integration
+							New integration
 						</a>
 					</div>
 				</div>
@@ -177,7 +177,7 @@ export const integrationPages = new Hono<AppEnv>()
 					<Empty title="No integrations yet">
 						<p>An integration gives your pipeline a secret URL to report deploys to.</p>
 						<a class="button" href="/integrations/new">
-							New Integration
+							New integration
 						</a>
 					</Empty>
 				) : (

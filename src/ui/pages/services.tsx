@@ -11,6 +11,7 @@ import {
 	type EnvironmentState,
 	environmentKey,
 	type ListedDeploy,
+	numberedUnderAlias,
 	PRODUCTION,
 	type ServiceOverview,
 	serviceOverviews,
@@ -43,10 +44,12 @@ const NOTICES = {
 	renamed: "The service was renamed; its aliases stay as they were.",
 	"alias-added": "The alias was added: deploys under it, earlier ones too, now belong to this service.",
 	"alias-kept": "The service already had that alias.",
+	accepted: "The service was created for the suggested alias, with the deploys already sent under it.",
 } as const;
 type Notice = keyof typeof NOTICES;
 
-const servicePath = (id: string, notice?: Notice) => `/services/${id}${notice ? `?done=${notice}` : ""}`;
+/** A service's page, confirming `notice` if given: for redirects here and from the suggestions. */
+export const servicePath = (id: string, notice?: Notice) => `/services/${id}${notice ? `?done=${notice}` : ""}`;
 
 /** A newer deploy that did not (or not yet) replace what runs: its number, status and age, linked. */
 function Attempt({
@@ -113,7 +116,7 @@ function ServiceList({ services, overviews }: { services: Service[]; overviews: 
 						create the service first, with the names your pipelines use for it.
 					</p>
 					<a class="button" href="/integrations/new">
-						New Integration
+						New integration
 					</a>{" "}
 					<a class="button secondary" href="/services/new">
 						New service
@@ -156,7 +159,7 @@ function NewService({ name, aliases, errors }: { name: string; aliases: string; 
 					<textarea name="aliases">{aliases}</textarea>
 				</label>
 				<div>
-					<button type="submit">Create service</button>
+					<button type="submit">Create service</button> <a href="/services">Cancel</a>
 				</div>
 			</form>
 		</Page>
@@ -498,7 +501,7 @@ function DeliverySection({ delivery }: { delivery: Delivery }) {
 	);
 }
 
-type Timeline = { rows: ListedDeploy[]; newest?: string; older?: string };
+type Timeline = { rows: ListedDeploy[]; marked: Set<string>; newest?: string; older?: string };
 
 /**
  * A page of the service's deploys, newest first, after the `before=` cursor
@@ -518,6 +521,7 @@ async function timeline(
 	};
 	return {
 		rows: page.deploys,
+		marked: await numberedUnderAlias(db, page.deploys),
 		newest: before ? link({}) : undefined,
 		older: page.nextCursor ? link({ before: page.nextCursor }) : undefined,
 	};
@@ -565,7 +569,7 @@ function ServicePage(props: {
 			{timeline.rows.length === 0 ? (
 				<p class="muted">{timeline.newest ? "No older deploys." : "No deploys yet."}</p>
 			) : (
-				<DeployTable deploys={timeline.rows} showService={false} />
+				<DeployTable deploys={timeline.rows} showService={false} marked={timeline.marked} />
 			)}
 			<Pager first={timeline.newest} next={timeline.older} />
 		</Page>
@@ -589,7 +593,7 @@ function EditService({ service, refusal }: { service: Service; refusal?: Refusal
 					<input name="name" value={typed("rename", service.name)} required maxlength={255} />
 				</label>
 				<div>
-					<button type="submit">Rename</button>
+					<button type="submit">Rename</button> <a href={`/services/${service.id}`}>Cancel</a>
 				</div>
 			</form>
 
@@ -603,15 +607,12 @@ function EditService({ service, refusal }: { service: Service; refusal?: Refusal
 					<input name="alias" value={typed("alias", "")} required maxlength={255} />
 				</label>
 				<div>
-					<button type="submit">Add alias</button>
+					<button type="submit">Add alias</button> <a href={`/services/${service.id}`}>Cancel</a>
 				</div>
 			</form>
 			<p class="muted">
 				Aliases cannot be removed or moved to another service: deploys are matched to services by alias as they arrive,
 				and the deploy endpoints remember which service owns each alias.
-			</p>
-			<p>
-				<a href={`/services/${service.id}`}>Back to {service.name}</a>
 			</p>
 		</Page>
 	);

@@ -11,6 +11,7 @@ import { renderError } from "../errors";
 import { attempt, doneNotice, readForm } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
+import { servicePath } from "./services";
 
 type State = "open" | "ignored";
 
@@ -176,14 +177,14 @@ export const suggestionsPages = new Hono<AppEnv>()
 	.post("/:id/accept", (c) =>
 		act(c, "open", async (id, form) => {
 			const input = validate(acceptInput, form);
-			return `/services/${await accept(c.var.db, id, c.var.actor, input?.name)}`;
+			return servicePath(await accept(c.var.db, id, c.var.actor, input?.name), "accepted");
 		}),
 	)
 	.post("/:id/attach", (c) =>
 		act(c, "open", async (id, form) => {
 			const input = validate(attachInput, form);
 			await attach(c.var.db, id, input.service_id, c.var.actor);
-			return `/services/${input.service_id}`;
+			return servicePath(input.service_id, "alias-added");
 		}),
 	)
 	.post("/:id/ignore", (c) =>
