@@ -1,5 +1,4 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseCostHeader } from "../../src/cost/meter";
 import type { Ledger } from "../../src/ledger/ledger";
@@ -12,34 +11,18 @@ import {
 	deploysOf,
 	examplePayload,
 	expectError,
-	type Integration,
 	parseResponse,
 	postDeploy,
 	suggestedAliases,
 	unique,
 } from "../helpers";
-import { ledgerOf } from "../ledger/helpers";
+import { ledgerOf, tracesOf } from "../ledger/helpers";
 
 /** POSTs `body` to the webhook URL with `?dry_run=1` (or the given query), answering status, body and cost. */
 async function dryRun(url: string, body: unknown, query = "?dry_run=1") {
 	const res = await call(`${new URL(url).pathname}${query}`, { method: "POST", body: JSON.stringify(body) });
 	const cost = parseCostHeader(res.headers.get("Cost") ?? "");
 	return { ...(await parseResponse(res)), cost };
-}
-
-/** Everything a deploy leaves behind for `integration`: D1 rows, the ledger's entries and deploy-number sequences. */
-async function traces(integration: Integration) {
-	const d1 = await env.DB.prepare(
-		`SELECT (SELECT count(*) FROM deploys WHERE integration_id = ?1) AS deploys,
-			(SELECT count(*) FROM suggestions) AS suggestions`,
-	)
-		.bind(integration.id)
-		.first<{ deploys: number; suggestions: number }>();
-	const ledger = await runInDurableObject(ledgerOf(integration), (_, state) => ({
-		entries: state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries").one().n,
-		sequences: state.storage.sql.exec("SELECT key, last FROM sequences ORDER BY key").toArray(),
-	}));
-	return { ...d1, ...ledger };
 }
 
 const numbered = (service: string) => examplePayload({ service, deploy_number: undefined });
@@ -50,7 +33,7 @@ describe("a dry run (?dry_run=1)", () => {
 		const alias = unique("known");
 		const service = await createService(unique("Known"), [alias]);
 		expect((await postDeploy(integration.webhook_url, numbered(alias))).status).toBe(202);
-		const before = await traces(integration);
+		const before = await tracesOf(integration);
 
 		const answers = [];
 		for (const _ of [1, 2, 3]) answers.push(await dryRun(integration.webhook_url, numbered(alias)));
@@ -60,7 +43,7 @@ describe("a dry run (?dry_run=1)", () => {
 			body: { result: "ok", dry_run: true, service: { id: service.id, name: service.name } },
 			cost: expect.objectContaining({ d1RowsWritten: 0, doRowsWritten: 0 }),
 		});
-		expect(await traces(integration)).toEqual(before);
+		expect(await tracesOf(integration)).toEqual(before);
 		expect((await postDeploy(integration.webhook_url, numbered(alias))).status).toBe(202);
 		expect((await deploysOf(alias)).map((d) => d.deploy_number)).toEqual(["2", "1"]);
 	});
@@ -68,7 +51,7 @@ describe("a dry run (?dry_run=1)", () => {
 	it("answers no_service_found for an unknown alias without suggesting it or numbering it", async () => {
 		const integration = await createIntegration(unique("dry"));
 		const alias = unique("stranger");
-		const before = await traces(integration);
+		const before = await tracesOf(integration);
 
 		expect(await dryRun(integration.webhook_url, numbered(alias))).toEqual({
 			status: 200,
@@ -79,7 +62,7 @@ describe("a dry run (?dry_run=1)", () => {
 			},
 			cost: expect.objectContaining({ d1RowsWritten: 0, doRowsWritten: 0 }),
 		});
-		expect(await traces(integration)).toEqual(before);
+		expect(await tracesOf(integration)).toEqual(before);
 		expect(await suggestedAliases()).not.toContain(alias);
 		expect(await deploysOf(alias)).toEqual([]);
 
@@ -93,7 +76,7 @@ describe("a dry run (?dry_run=1)", () => {
 		const integration = await createIntegration(unique("dry"));
 		const payload = examplePayload({ service: unique("dup"), status: "in_progress" });
 		expect((await postDeploy(integration.webhook_url, payload)).status).toBe(202);
-		const before = await traces(integration);
+		const before = await tracesOf(integration);
 
 		const answer = await dryRun(integration.webhook_url, { ...payload, status: "success" });
 
@@ -102,7 +85,7 @@ describe("a dry run (?dry_run=1)", () => {
 			dry_run: true,
 			message: "A deploy would not be created: this integration has a deploy with an identical dedup_id",
 		});
-		expect(await traces(integration)).toEqual(before);
+		expect(await tracesOf(integration)).toEqual(before);
 		// A real retry with that status would have moved the deploy on; the dry run did not.
 		expect((await deploysOf(payload.service as string)).map((d) => d.status)).toEqual(["running"]);
 	});
@@ -116,7 +99,7 @@ describe("a dry run (?dry_run=1)", () => {
 
 		expectError(answer, 400);
 		expect(answer.body).toEqual(real.body);
-		expect((await traces(integration)).entries).toBe(0);
+		expect((await tracesOf(integration)).entries).toBe(0);
 	});
 
 	it("answers 404 for a revoked URL, like a real request", async () => {
@@ -137,7 +120,7 @@ describe("a dry run (?dry_run=1)", () => {
 		expect((await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 })).status).toBe(200);
 
 		expectError(await dryRun(integration.webhook_url, examplePayload()), 404, "Integration Error");
-		expect((await traces(integration)).entries).toBe(0);
+		expect((await tracesOf(integration)).entries).toBe(0);
 	});
 
 	it("counts against the rate limit, as a request the limit must be able to stop", async () => {
@@ -172,6 +155,6 @@ describe("a dry run (?dry_run=1)", () => {
 		const answer = await dryRun(integration.webhook_url, examplePayload(), query);
 
 		expect(answer).toMatchObject({ status: 200, body: { dry_run: true } });
-		expect((await traces(integration)).entries).toBe(0);
+		expect((await tracesOf(integration)).entries).toBe(0);
 	});
 });
