@@ -317,12 +317,15 @@ describe("sending a test deploy from an integration's page", () => {
 		expect(known.status).toBe(200);
 		expect(answerOf(await known.text())).toBe(
 			`The URL is live: a deploy of ${alias} would be recorded for the service ${service.name}. Nothing was recorded. ` +
-				`200 ${JSON.stringify({ result: "ok", dry_run: true, service: { id: service.id, name: service.name } })}`,
+				`200 ${JSON.stringify({ result: "ok", dry_run: true, service: { id: service.id, name: service.name } }, null, 2)}`.replace(
+					/\s+/g,
+					" ",
+				),
 		);
 		expect(unknown.status).toBe(200);
 		expect(answerOf(await unknown.text())).toMatch(
 			new RegExp(
-				`^The URL is live, but no service has the alias ${stranger} yet: .* 200 \\{"result":"no_service_found"`,
+				`^The URL is live, but no service has the alias ${stranger} yet: .* 200 \\{ "result": "no_service_found"`,
 			),
 		);
 		expect(await tracesOf({ id })).toEqual(before);

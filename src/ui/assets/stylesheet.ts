@@ -90,7 +90,7 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 .attempt { font-size: 0.85rem; color: var(--muted); margin-top: 0.15rem; }
 .actions-cell { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; }
 @media (max-width: 40rem) { th, td { padding: 0.4rem 0.5rem; } .hide-narrow { display: none; } }
-/* Integrations: a silent endpoint's badge, and the setup fold's heading beside its marker. */
-.badge.silent { color: var(--warn); }
+/* Integrations: a silent endpoint's badge, the setup fold's heading beside its marker, a test deploy's answer. */
+.badge.silent { color: var(--warn); } .test-answer { margin-top: 1rem; }
 details.setup > summary h2 { display: inline-block; margin-bottom: 0.5rem; }
 `;

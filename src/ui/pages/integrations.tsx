@@ -134,7 +134,7 @@ function TestDeployForm({ id, test }: { id: string; test: TestDeploy }) {
 			{test.answer?.ok ? (
 				<div class="panel test-answer" role="status">
 					<p>{answerText(test.answer.value, test.service)} Nothing was recorded.</p>
-					<pre>{`200 ${JSON.stringify(test.answer.value)}`}</pre>
+					<pre>{`200 ${JSON.stringify(test.answer.value, null, 2)}`}</pre>
 				</div>
 			) : (
 				<FormErrors errors={test.answer?.error.errors} />
@@ -285,36 +285,55 @@ export const integrationPages = new Hono<AppEnv>()
 						</a>
 					</Empty>
 				) : (
-					<Table head={["Name", "Tool", "Last deploy received", "Last 24 h", "Last 7 days", "Created"]}>
-						{rows.map((row) => (
-							<tr>
-								<td>
-									<a href={`/integrations/${row.id}`}>{row.name}</a>
-								</td>
-								<td>{KINDS[row.kind].label}</td>
-								<td>
-									{row.lastReceivedAt === null ? (
-										<span class="badge silent">never</span>
-									) : (
-										<Time ms={row.lastReceivedAt} />
-									)}
-									{silent(row.lastReceivedAt, now) && (
-										<>
-											{" "}
-											<span class="badge silent" title="No deploy received in the last 7 days">
-												silent
-											</span>
-										</>
-									)}
-								</td>
-								<td>{row.lastDay}</td>
-								<td>{row.lastWeek}</td>
-								<td>
-									<Time ms={row.createdAt} />
-								</td>
-							</tr>
-						))}
-					</Table>
+					<>
+						<p class="muted">
+							When each endpoint last received a deploy, and how many deploys it has from the last 24 hours and 7 days:
+							an endpoint that went silent stands out.
+						</p>
+						<Table
+							head={[
+								"Name",
+								<span class="hide-narrow">Tool</span>,
+								"Last received",
+								"24\u00a0h",
+								"7\u00a0days",
+								<span class="hide-narrow">Created</span>,
+							]}
+						>
+							{rows.map((row) => (
+								<tr>
+									<td>
+										<a href={`/integrations/${row.id}`}>{row.name}</a>
+									</td>
+									<td>
+										<span class="hide-narrow">{KINDS[row.kind].label}</span>
+									</td>
+									<td>
+										{row.lastReceivedAt === null ? (
+											<span class="badge silent">never</span>
+										) : (
+											<Time ms={row.lastReceivedAt} />
+										)}
+										{silent(row.lastReceivedAt, now) && (
+											<>
+												{" "}
+												<span class="badge silent" title="No deploy received in the last 7 days">
+													silent
+												</span>
+											</>
+										)}
+									</td>
+									<td>{row.lastDay}</td>
+									<td>{row.lastWeek}</td>
+									<td>
+										<span class="hide-narrow">
+											<Time ms={row.createdAt} />
+										</span>
+									</td>
+								</tr>
+							))}
+						</Table>
+					</>
 				)}
 			</Page>,
 		);
