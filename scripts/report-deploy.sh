@@ -8,9 +8,9 @@
 #   curl -fsSL https://<your tracker>/report-deploy.sh | sh -s -- \
 #     --service checkout --environment production   # URL in $DEPLOY_WEBHOOK_URL
 #
-# Exit status: 0 when the tracker accepted the deploy (or it was a duplicate),
-# 1 when it refused it (the error is printed), 2 on bad usage, 3 when it could
-# not be reached after every retry.
+# Exit status: 0 when the tracker accepted the deploy (or it was a duplicate;
+# with --check, when it would), 1 when it refused it (the error is printed),
+# 2 on bad usage, 3 when it could not be reached after every retry.
 
 set -u
 
@@ -48,6 +48,9 @@ Delivery:
   --retries N             retries on network errors, 408, 429 and 5xx (default 5) [DEPLOY_RETRIES]
   --timeout SECONDS       per attempt (default 20) [DEPLOY_TIMEOUT]
   --dry-run               print the JSON that would be sent, send nothing
+  --check                 send it as a dry run: the tracker checks the URL and
+                          the deploy and answers what it would do, recording
+                          nothing (no deploy, no number, no suggestion)
   -h, --help              this text
 
 Options take their value as the next argument or after "=" (--service=api).
@@ -141,6 +144,7 @@ main() {
 	retries=${DEPLOY_RETRIES:-5}
 	timeout=${DEPLOY_TIMEOUT:-20}
 	dry_run=
+	check=
 
 	# "false", "0" and "" all mean no: CI inputs are strings.
 	case $new_attempt in '' | 0 | false | no) new_attempt= ;; esac
@@ -153,6 +157,7 @@ main() {
 			exit 0
 			;;
 		--dry-run) dry_run=1 ;;
+		--check) check=1 ;;
 		--no-git) use_git= ;;
 		--new-attempt) new_attempt=1 ;;
 		--*=*)
@@ -196,6 +201,14 @@ main() {
 	*) fail "the webhook URL must start with https:// (or http://)" ;;
 	esac
 	[ -n "$service" ] || fail "--service (or DEPLOY_SERVICE) is required"
+	[ -z "$dry_run" ] || [ -z "$check" ] || fail "--dry-run sends nothing and --check sends a dry run: choose one"
+	# The tracker's dry run: same checks, nothing recorded (see its README, "Dry run").
+	if [ -n "$check" ]; then
+		case $url in
+		*\?*) url="$url&dry_run=1" ;;
+		*) url="$url?dry_run=1" ;;
+		esac
+	fi
 	case $retries in '' | *[!0-9]*) fail "--retries must be a whole number" ;; esac
 	case $timeout in '' | 0 | *[!0-9]*) fail "--timeout must be a whole number of seconds, at least 1" ;; esac
 	command -v curl >/dev/null 2>&1 || [ -n "$dry_run" ] || fail "curl is required"

@@ -1,11 +1,11 @@
-import { and, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, gt, gte, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Actor } from "../audit/actor";
 import { audited } from "../audit/log";
 import type { Meter } from "../cost/meter";
 import type { Ledger } from "../ledger/ledger";
 import type { Database } from "./client";
 import { newId } from "./ids";
-import { type IntegrationKind, type IntegrationRow, integrations, retiredWebhookTokens } from "./schema";
+import { deploys, type IntegrationKind, type IntegrationRow, integrations, retiredWebhookTokens } from "./schema";
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
@@ -76,6 +76,49 @@ export async function createIntegration(db: Database, input: { name: string; kin
 /** Live integrations, newest first. */
 export function liveIntegrations(db: Database) {
 	return db.select().from(integrations).where(isNull(integrations.revokedAt)).orderBy(desc(integrations.createdAt));
+}
+
+const HOUR_MS = 3_600_000;
+/** The windows the integrations list counts deploys in. */
+export const ACTIVITY_WINDOWS = { day: 24 * HOUR_MS, week: 7 * 24 * HOUR_MS } as const;
+/** An integration's latest deploys (by deployed_at) among which its last arrival is looked for. */
+const RECENT_SCANNED = 20;
+
+/**
+ * Live integrations, newest first, each with when it last received a deploy and
+ * how many deploys it has from the last 24 hours and 7 days: one query, walking
+ * only the (integration_id, deployed_at, id) index and the rows it points to.
+ *
+ * The counts are by `deployed_at`, a range of that index (and what the deploys
+ * list's dates filter by). "Last received" is by `received_at`, which no index
+ * holds: rather than add one, which every ingest would pay for as one more row
+ * written, it is the latest arrival among the integration's 20 most recent
+ * deploys. Deploys arrive about when they happen, so that is exact unless a
+ * pipeline back-fills old deploys after 20 newer ones; it then shows the newer
+ * ones' arrival, never a time that did not happen.
+ */
+export function liveIntegrationsWithActivity(db: Database, now = Date.now()) {
+	const latestArrival = sql<number | null>`(
+		select max(recent.received_at) from (
+			select ${deploys.receivedAt} from ${deploys} where ${deploys.integrationId} = ${integrations.id}
+			order by ${deploys.deployedAt} desc, ${deploys.id} desc limit ${RECENT_SCANNED}
+		) as recent)`;
+	const dayStart = now - ACTIVITY_WINDOWS.day;
+	return db
+		.select({
+			...getTableColumns(integrations),
+			lastReceivedAt: latestArrival,
+			lastDay: sql<number>`count(*) filter (where ${deploys.deployedAt} >= ${dayStart})`,
+			lastWeek: count(deploys.id),
+		})
+		.from(integrations)
+		.leftJoin(
+			deploys,
+			and(eq(deploys.integrationId, integrations.id), gte(deploys.deployedAt, now - ACTIVITY_WINDOWS.week)),
+		)
+		.where(isNull(integrations.revokedAt))
+		.groupBy(integrations.id)
+		.orderBy(desc(integrations.createdAt));
 }
 
 export function liveIntegration(db: Database, id: string) {

@@ -22,6 +22,9 @@ export type RecordOutcome = "accepted" | "duplicate" | "revoked" | "expired" | "
  */
 export type RecordResult = { outcome: RecordOutcome; matched: boolean; retryAfter?: number; cost: Cost };
 
+/** What `record` would do with a request (for a new deploy: the service its alias matches), and what finding out cost. */
+export type CheckResult = { outcome: RecordOutcome; serviceId: string | null; retryAfter?: number; cost: Cost };
+
 /** What one `purge` call forgot, and whether more is due. */
 export type PurgeResult = { entries: number; deploys: number; more: boolean };
 
@@ -91,11 +94,8 @@ export class Ledger extends DurableObject<Bindings> {
 	/** Records a deploy the webhook received at the URL carrying `webhookToken`. */
 	async record(request: DeployRequest, webhookToken: string): Promise<RecordResult> {
 		const meter = new Meter();
-		const retryAfter = this.limit.take();
-		if (retryAfter > 0) return { outcome: "limited", matched: false, retryAfter, cost: meter.cost };
-		if (await this.expired(meter, request.integrationId, webhookToken)) {
-			return { outcome: "expired", matched: false, cost: meter.cost };
-		}
+		const refused = await this.refusal(meter, request.integrationId, webhookToken);
+		if (refused) return { ...refused, matched: false, cost: meter.cost };
 		const dedupId = request.payload.dedup_id;
 		// Duplicates (the bulk of retries) and a revoked ledger are answered from this
 		// object's own storage; only a new deploy needs D1, to find its service. After
@@ -111,6 +111,25 @@ export class Ledger extends DurableObject<Bindings> {
 			if (!(await this.deliver(meter, changed))) await this.ensureAlarm(Date.now() + RETRY_BASE_MS);
 		}
 		return { outcome, matched: serviceId !== null, cost: meter.cost };
+	}
+
+	/**
+	 * What `record` would answer for this request, with the same checks in the
+	 * same order, but nothing written: no entry, no deploy number, no D1 row.
+	 * It takes a token from the rate limit like any request: a dry run costs a
+	 * Durable Object request and maybe a D1 read, so a loop of them must be
+	 * stopped like a loop of deploys, and the limit would otherwise be a free
+	 * way to hammer D1 through a leaked URL.
+	 */
+	async check(request: DeployRequest, webhookToken: string): Promise<CheckResult> {
+		const meter = new Meter();
+		const refused = await this.refusal(meter, request.integrationId, webhookToken);
+		if (refused) return { ...refused, serviceId: null, cost: meter.cost };
+		const seen = this.known(meter, request.payload.dedup_id);
+		if (seen === "revoked") return { outcome: "revoked", serviceId: null, cost: meter.cost };
+		if (seen) return { outcome: "duplicate", serviceId: null, cost: meter.cost };
+		const serviceId = await this.serviceFor(meter, request.payload.service);
+		return { outcome: "accepted", serviceId, cost: meter.cost };
 	}
 
 	/** After this, the ledger accepts nothing more; entries already accepted still reach D1. */
@@ -232,6 +251,18 @@ export class Ledger extends DurableObject<Bindings> {
 			this.owners.set(key, owner);
 		}
 		return owner;
+	}
+
+	/** Why a request is refused before its body matters: over the rate limit, or sent to a retired URL past its expiry. */
+	private async refusal(
+		meter: Meter,
+		integrationId: string,
+		token: string,
+	): Promise<{ outcome: "limited"; retryAfter: number } | { outcome: "expired" } | undefined> {
+		const retryAfter = this.limit.take();
+		if (retryAfter > 0) return { outcome: "limited", retryAfter };
+		if (await this.expired(meter, integrationId, token)) return { outcome: "expired" };
+		return undefined;
 	}
 
 	/**

@@ -3,11 +3,14 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
+import { findService } from "../db/catalog";
 import { forgetWebhookToken, integrationByWebhookToken } from "../db/integrations";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { errors, json, jsonBody } from "../http/openapi";
 import { readJson } from "../http/validation";
+import type { DeployRequest } from "../ledger/entry";
+import type { RecordOutcome } from "../ledger/ledger";
 import { deployPayload, parseDeployPayload } from "./payload";
 
 /** Bodies over this are refused with 413; the largest legitimate deploy is a few KiB. */
@@ -50,9 +53,12 @@ function truncate(text: string, max: number): string {
 
 export const webhook = new Hono<WebhookEnv>();
 
+/** Every answer's `result`, as OpsLevel's contract names them. */
+const results = z.enum(["ok", "no_service_found", "duplicate_deploy"]);
+
 const accepted = z
 	.object({
-		result: z.enum(["ok", "no_service_found", "duplicate_deploy"]),
+		result: results,
 		message: z.string().optional(),
 	})
 	.meta({
@@ -66,6 +72,86 @@ const accepted = z
 		],
 	});
 
+const dryRunAnswer = z
+	.object({
+		result: results,
+		dry_run: z.literal(true),
+		service: z
+			.object({ id: z.string(), name: z.string() })
+			.optional()
+			.meta({ description: "With `ok`: the service the deploy would be recorded for" }),
+		message: z.string().optional(),
+	})
+	.meta({
+		examples: [
+			{ result: "ok", dry_run: true, service: { id: "0193…", name: "Shopping cart" } },
+			{
+				result: "no_service_found",
+				dry_run: true,
+				message: "No service found matching alias 'X'. A deploy would record 'X' as a suggestion.",
+			},
+		],
+	});
+
+export type DryRunAnswer = z.infer<typeof dryRunAnswer>;
+
+/**
+ * `?dry_run=1`: check, record nothing. Any value but `0` or `false` counts, so a
+ * client that means a dry run never records a deploy by spelling it differently.
+ */
+const isDryRun = (value: string | undefined) => value !== undefined && value !== "0" && value !== "false";
+
+/** The error for a request the ledger refused, dry run or not; undefined when it was not refused. */
+function refusal(outcome: RecordOutcome, retryAfter: number | undefined, token: string): ApiError | undefined {
+	switch (outcome) {
+		case "revoked":
+		case "expired":
+			forgetWebhookToken(token);
+			return unknownIntegration();
+		case "limited":
+			return ApiError.of(
+				429,
+				"Rate Limit Error",
+				`this integration is sending deploys faster than it may; retry after ${retryAfter} s`,
+				{ "Retry-After": String(retryAfter) },
+			);
+		default:
+			return undefined;
+	}
+}
+
+/** What a dry run needs of a request's context: the bindings, D1 and the meter. */
+type WithLedger = { env: AppEnv["Bindings"]; var: Pick<AppEnv["Variables"], "db" | "meter"> };
+
+/**
+ * What the webhook would answer `request`, sent to the URL carrying `token`, with
+ * nothing recorded: the ledger runs the same checks (revocation, a rotated URL's
+ * expiry, the rate limit, dedup) and writes nothing. The integration page's
+ * "Send a test deploy" runs it too. Throws the error a real request would get.
+ */
+export async function dryRun(c: WithLedger, request: DeployRequest, token: string): Promise<DryRunAnswer> {
+	const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(request.integrationId));
+	const { outcome, serviceId, retryAfter, cost } = await ledger.check(request, token);
+	c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
+	const refused = refusal(outcome, retryAfter, token);
+	if (refused) throw refused;
+	if (outcome === "duplicate") {
+		return {
+			result: "duplicate_deploy",
+			dry_run: true,
+			message: "A deploy would not be created: this integration has a deploy with an identical dedup_id",
+		};
+	}
+	const service = serviceId ? await findService(c.var.db, serviceId) : undefined;
+	if (service) return { result: "ok", dry_run: true, service: { id: service.id, name: service.name } };
+	const alias = request.payload.service;
+	return {
+		result: "no_service_found",
+		dry_run: true,
+		message: `No service found matching alias '${alias}'. A deploy would record '${alias}' as a suggestion.`,
+	};
+}
+
 const tags = ["Webhook"];
 
 webhook.post(
@@ -74,54 +160,54 @@ webhook.post(
 		tags,
 		summary: "Report a deploy (OpsLevel Custom Deploy webhook)",
 		description:
-			"The body is read as JSON whatever Content-Type says. `?agent=` is kept as the deploy's agent; the rest of the query string is ignored.",
+			"The body is read as JSON whatever Content-Type says. `?agent=` is kept as the deploy's agent; `?dry_run=1` checks the request and records nothing; the rest of the query string is ignored.",
 		security: [],
+		parameters: [
+			{
+				name: "dry_run",
+				in: "query",
+				required: false,
+				schema: { type: "string", example: "1" },
+				description:
+					"Any value but `0` or `false`: validate the body and the URL and answer 200 with what would happen, recording nothing and using no deploy number. OpsLevel's clients never send it.",
+			},
+		],
 		requestBody: jsonBody(deployPayload),
-		responses: { 202: json("Recorded, or recognised as a duplicate", accepted), ...errors(400, 404, 413, 429) },
+		responses: {
+			200: json("Dry run: what a deploy would do; nothing was recorded", dryRunAnswer),
+			202: json("Recorded, or recognised as a duplicate", accepted),
+			...errors(400, 404, 413, 429),
+		},
 	}),
 	findIntegration,
 	limitBody,
 	async (c) => {
 		const payload = parseDeployPayload(await readJson(c));
 		const integrationId = c.var.integrationId;
-		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
-		const { outcome, matched, retryAfter, cost } = await ledger.record(
-			{ integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_AGENT) || null, payload },
-			c.var.webhookToken,
-		);
-		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
+		const request = { integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_AGENT) || null, payload };
+		if (isDryRun(c.req.query("dry_run"))) return c.json(await dryRun(c, request, c.var.webhookToken), 200);
 
-		switch (outcome) {
-			case "revoked":
-			case "expired":
-				forgetWebhookToken(c.var.webhookToken);
-				throw unknownIntegration();
-			case "limited":
-				throw ApiError.of(
-					429,
-					"Rate Limit Error",
-					`this integration is sending deploys faster than it may; retry after ${retryAfter} s`,
-					{ "Retry-After": String(retryAfter) },
-				);
-			case "duplicate":
-				return c.json(
+		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
+		const { outcome, matched, retryAfter, cost } = await ledger.record(request, c.var.webhookToken);
+		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
+		const refused = refusal(outcome, retryAfter, c.var.webhookToken);
+		if (refused) throw refused;
+
+		if (outcome === "duplicate") {
+			return c.json(
+				{ result: "duplicate_deploy", message: "Deploy not created due to existing deploy with identical dedup_id" },
+				202,
+			);
+		}
+		return matched
+			? c.json({ result: "ok" }, 202)
+			: c.json(
 					{
-						result: "duplicate_deploy",
-						message: "Deploy not created due to existing deploy with identical dedup_id",
+						result: "no_service_found",
+						message: `No service found matching alias '${payload.service}'. Recording '${payload.service}' as a suggestion.`,
 					},
 					202,
 				);
-			case "accepted":
-				return matched
-					? c.json({ result: "ok" }, 202)
-					: c.json(
-							{
-								result: "no_service_found",
-								message: `No service found matching alias '${payload.service}'. Recording '${payload.service}' as a suggestion.`,
-							},
-							202,
-						);
-		}
 	},
 );
 

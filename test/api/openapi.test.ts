@@ -280,6 +280,11 @@ describe("responses from a representative set of routes", () => {
 		["GET /api/deploys", 400, () => get("/api/deploys?limit=0")],
 		// The webhook.
 		["POST /integrations/deploy/{uuid}", 202, () => call(made.webhook, json("POST", examplePayload(), {}))],
+		[
+			"POST /integrations/deploy/{uuid}",
+			200,
+			() => call(`${made.webhook}?dry_run=1`, json("POST", examplePayload({ service: made.alias }), {})),
+		],
 		["POST /integrations/deploy/{uuid}", 400, () => call(made.webhook, json("POST", { service: "" }, {}))],
 		[
 			"POST /integrations/deploy/{uuid}",

@@ -226,6 +226,8 @@ describe("a newcomer's first session", () => {
 		state.webhookUrl = url;
 		await page.getByText("No deploys yet").waitFor();
 		await screenshot(page, "03-integration-new");
+		// The README's picture of the setup: once deploys arrive it folds away below them.
+		await docsScreenshot(page, "integration-page", 880);
 
 		const copy = page.locator('button[data-copy="webhook-url"]');
 		await expect(copy.textContent()).resolves.toBe("Copy");
@@ -265,7 +267,6 @@ describe("a newcomer's first session", () => {
 		]);
 		await expectNothingInjected(page);
 		await screenshot(page, "04-integration-with-deploy");
-		await docsScreenshot(page, "integration-page", 880);
 
 		// Its detail page shows the markup as text.
 		await row(page, ALIAS).getByRole("link").first().click();

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+	api,
 	baseUrl,
 	cleanEnv,
 	deploysOf,
@@ -243,6 +244,47 @@ describe("--dry-run", () => {
 	});
 });
 
+describe("--check", () => {
+	it.each([
+		["sh", ["sh"]],
+		["bash --posix", ["bash", "--posix"]],
+	])("asks the tracker what it would do with the deploy, and nothing is recorded (%s)", async (_name, shell) => {
+		const { id, webhookUrl } = await newIntegration();
+		const args = ["--service", "checkout", "--environment", "Production", "--dedup-id", "release-1"];
+		// A query the URL already carries is kept.
+		const env = { DEPLOY_WEBHOOK_URL: `${webhookUrl}?agent=e2e` };
+
+		const checked = await report(["--check", ...args], { env, shell });
+
+		expect(checked).toEqual({
+			code: 0,
+			stdout: `report-deploy: 200 {"result":"no_service_found","dry_run":true,"message":"No service found matching alias 'checkout'. A deploy would record 'checkout' as a suggestion."}\n`,
+			stderr: "",
+		});
+		expect(await deploysOf(id)).toEqual([]);
+		// The real report after it is the first deploy, numbered 1; a check after that sees the duplicate.
+		expect((await report(args, { env, shell })).stdout).toMatch(/^report-deploy: 202 \{"result":"no_service_found"/);
+		expect(await onlyDeployOf(id)).toMatchObject({ deploy_number: "1", agent: "e2e" });
+		expect((await report(["--check", ...args], { env, shell })).stdout).toMatch(
+			/^report-deploy: 200 \{"result":"duplicate_deploy","dry_run":true,/,
+		);
+		expect(await deploysOf(id)).toHaveLength(1);
+	});
+
+	it("exits 1 with the tracker's error for a revoked URL or an invalid deploy", async () => {
+		const { id, webhookUrl } = await newIntegration();
+		const invalid = await report(["--check", "--url", webhookUrl, "--service", "x", "--deployed-at", "2019-02-30"]);
+		expect(invalid.code).toBe(1);
+		expect(invalid.stderr).toMatch(/^report-deploy: the tracker refused the deploy: HTTP 400 .*"Deployed at Error"/);
+
+		expect((await api("DELETE", `/integrations/${id}`)).status).toBe(204);
+		const revoked = await report(["--check", "--url", webhookUrl, "--service", "x"]);
+		expect(revoked.code).toBe(1);
+		expect(revoked.stderr).toMatch(/^report-deploy: the tracker refused the deploy: HTTP 404 .*"Integration Error"/);
+		expect(await deploysOf(id)).toEqual([]);
+	});
+});
+
 describe("refusals", () => {
 	it("exits 1 on a 4xx with the server's error, and records nothing", async () => {
 		const { id, webhookUrl } = await newIntegration();
@@ -300,6 +342,7 @@ describe("refusals", () => {
 		[["--url", "http://x/y", "--service", "x", "--retries", "two"], "--retries must be a whole number"],
 		[["--url", "http://x/y", "--service", "x", "--bogus"], "unknown option '--bogus'"],
 		[["--url", "http://x/y", "--service"], "--service needs a value"],
+		[["--url", "http://x/y", "--service", "x", "--check", "--dry-run"], "--dry-run sends nothing and --check sends"],
 	])("exits 2 on bad usage: %j", async (args, message) => {
 		const result = await report(args);
 		expect(result.code).toBe(2);

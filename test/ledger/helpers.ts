@@ -3,7 +3,22 @@ import { env } from "cloudflare:workers";
 import type { Integration } from "../helpers";
 
 /** The integration's ledger. */
-export const ledgerOf = (integration: Integration) => env.LEDGER.get(env.LEDGER.idFromName(integration.id));
+export const ledgerOf = (integration: Pick<Integration, "id">) => env.LEDGER.get(env.LEDGER.idFromName(integration.id));
+
+/** Everything a deploy leaves behind for `integration`: D1 rows, the ledger's entries and deploy-number sequences. */
+export async function tracesOf(integration: Pick<Integration, "id">) {
+	const d1 = await env.DB.prepare(
+		`SELECT (SELECT count(*) FROM deploys WHERE integration_id = ?1) AS deploys,
+			(SELECT count(*) FROM suggestions) AS suggestions`,
+	)
+		.bind(integration.id)
+		.first<{ deploys: number; suggestions: number }>();
+	const ledger = await runInDurableObject(ledgerOf(integration), (_, state) => ({
+		entries: state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries").one().n,
+		sequences: state.storage.sql.exec("SELECT key, last FROM sequences ORDER BY key").toArray(),
+	}));
+	return { ...d1, ...ledger };
+}
 
 /** Polls `condition` until it holds; fails after about five seconds. */
 export async function until(condition: () => Promise<boolean>): Promise<void> {

@@ -1,8 +1,12 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { database } from "../../src/db/client";
+import { liveIntegrationsWithActivity } from "../../src/db/integrations";
 import type { IntegrationKind } from "../../src/db/schema";
 import { KINDS as TOOLS } from "../../src/pipelines/snippets";
-import { admin, examplePayload, postDeploy, unique } from "../helpers";
-import { page, signIn, unescaped } from "./helpers";
+import { admin, createService, deploysOf, examplePayload, postDeploy, unique } from "../helpers";
+import { tracesOf } from "../ledger/helpers";
+import { browse, form, page, signIn, unescaped } from "./helpers";
 
 const KINDS = ["deploy", "github_actions", "gitlab_ci", "jenkins", "octopus", "circleci"];
 
@@ -180,5 +184,175 @@ describe("rotating an integration's URL", () => {
 		expect(await webhookUrlOf(id)).toBe(old);
 		expect((await page(cookie, `/integrations/${id}/rotate`, { grace_seconds: "0" })).status).toBe(303);
 		expect((await postDeploy(old, examplePayload({ service: unique("svc") }))).status).toBe(404);
+	});
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+/** The text of each cell of the list's row for integration `id`, tags and spacing dropped. */
+function listRow(html: string, id: string): string[] {
+	const row = new RegExp(`<tr><td><a href="/integrations/${id}">(?:(?!</tr>).)*</tr>`).exec(html)?.[0] ?? "";
+	return [...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => unescaped(m[1]?.replace(/<[^>]*>/g, "") ?? "").trim());
+}
+
+describe("the integrations list", () => {
+	it("shows when each endpoint last received a deploy and how many it has from the last 24 hours and 7 days", async () => {
+		const cookie = await signIn();
+		const [busy, quiet, unused] = [
+			await createThroughForm(cookie, unique("Busy")),
+			await createThroughForm(cookie, unique("Quiet")),
+			await createThroughForm(cookie, unique("Unused")),
+		];
+		const alias = unique("counted");
+		for (const deployedAt of [ago(HOUR), ago(2 * HOUR), ago(3 * DAY), ago(10 * DAY)]) {
+			await postDeploy(await webhookUrlOf(busy), examplePayload({ service: alias, deployed_at: deployedAt }));
+		}
+		// Received last, though deployed long ago: last received goes by arrival, not by deployed_at.
+		await postDeploy(await webhookUrlOf(busy), examplePayload({ service: alias, deployed_at: "2020-01-01T00:00:00Z" }));
+		await postDeploy(await webhookUrlOf(quiet), examplePayload({ service: alias, deployed_at: ago(9 * DAY) }));
+		// As if it arrived nine days ago.
+		await env.DB.prepare("UPDATE deploys SET received_at = received_at - ?1 WHERE integration_id = ?2")
+			.bind(9 * DAY, quiet)
+			.run();
+		const arrivals = await env.DB.prepare(
+			"SELECT integration_id AS id, max(received_at) AS last FROM deploys WHERE integration_id IN (?1, ?2) GROUP BY integration_id",
+		)
+			.bind(busy, quiet)
+			.all<{ id: string; last: number }>();
+		const lastOf = (id: string) => arrivals.results.find((r) => r.id === id)?.last;
+
+		const rows = await liveIntegrationsWithActivity(database(env.DB));
+
+		const ours = [busy, quiet, unused];
+		expect(
+			rows
+				.filter((r) => ours.includes(r.id))
+				.map(({ id, lastReceivedAt, lastDay, lastWeek }) => ({ id, lastReceivedAt, lastDay, lastWeek })),
+		).toEqual([
+			{ id: unused, lastReceivedAt: null, lastDay: 0, lastWeek: 0 },
+			{ id: quiet, lastReceivedAt: lastOf(quiet), lastDay: 0, lastWeek: 0 },
+			{ id: busy, lastReceivedAt: lastOf(busy), lastDay: 2, lastWeek: 3 },
+		]);
+
+		const html = await (await page(cookie, "/integrations")).text();
+		const iso = (ms: number | undefined) => new Date(ms ?? 0).toISOString();
+		const shown = (ms: number | undefined) => `${iso(ms).slice(0, 10)} ${iso(ms).slice(11, 16)} UTC`;
+		expect([busy, quiet, unused].map((id) => listRow(html, id).slice(2, 5))).toEqual([
+			[shown(lastOf(busy)), "2", "3"],
+			[`${shown(lastOf(quiet))} silent`, "0", "0"],
+			["never", "0", "0"],
+		]);
+	});
+});
+
+describe("an integration's page", () => {
+	/** Where each part starts in the page; -1 when it is not there. */
+	const layout = (html: string) => ({
+		deploys: html.indexOf("<h2>Latest deploys</h2>"),
+		setup: html.indexOf('<details class="setup"'),
+		snippet: html.indexOf('<pre id="snippet">'),
+		test: html.indexOf('<section id="test-deploy">'),
+		empty: html.indexOf("No deploys yet"),
+		open: /<details class="setup" open="">/.test(html),
+	});
+
+	it("leads with the setup, unfolded, until a deploy arrives", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Fresh"));
+		const at = layout(await (await page(cookie, `/integrations/${id}`)).text());
+		expect(at.open).toBe(true);
+		expect([at.setup < at.snippet, at.snippet < at.test, at.test < at.deploys, at.deploys < at.empty]).toEqual([
+			true,
+			true,
+			true,
+			true,
+		]);
+	});
+
+	it("leads with its latest deploys once they arrive, the setup folded below them", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Running"));
+		await postDeploy(await webhookUrlOf(id), examplePayload({ service: unique("first") }));
+		const at = layout(await (await page(cookie, `/integrations/${id}`)).text());
+		expect(at).toMatchObject({ open: false, empty: -1 });
+		expect([at.deploys < at.setup, at.setup < at.snippet, at.snippet < at.test]).toEqual([true, true, true]);
+	});
+});
+
+describe("sending a test deploy from an integration's page", () => {
+	/** The answer the page shows after a test deploy, as text. */
+	const answerOf = (html: string) =>
+		unescaped(
+			/<div class="panel test-answer" role="status">(.*?)<\/div>/s.exec(html)?.[1]?.replace(/<[^>]*>/g, " ") ?? "",
+		)
+			.replace(/\s+/g, " ")
+			.trim();
+
+	it("offers the alias of the latest deploy, or a placeholder before there is one", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Offer"));
+		const field = async () =>
+			/<input name="service" value="([^"]*)"/.exec(await (await page(cookie, `/integrations/${id}`)).text())?.[1];
+		expect(await field()).toBe("my-service");
+		const alias = unique("latest");
+		await postDeploy(await webhookUrlOf(id), examplePayload({ service: alias }));
+		expect(await field()).toBe(alias);
+	});
+
+	it("shows what the webhook would answer, records nothing, and leaves the next deploy's number alone", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Tested"));
+		const url = await webhookUrlOf(id);
+		const alias = unique("tested");
+		const service = await createService(unique("Tested service"), [alias]);
+		await postDeploy(url, examplePayload({ service: alias, deploy_number: undefined }));
+		const stranger = unique("stranger");
+		const before = await tracesOf({ id });
+
+		const known = await page(cookie, `/integrations/${id}/test`, { service: alias });
+		const unknown = await page(cookie, `/integrations/${id}/test`, { service: stranger });
+
+		expect(known.status).toBe(200);
+		expect(answerOf(await known.text())).toBe(
+			`The URL is live: a deploy of ${alias} would be recorded for the service ${service.name}. Nothing was recorded. ` +
+				`200 ${JSON.stringify({ result: "ok", dry_run: true, service: { id: service.id, name: service.name } }, null, 2)}`.replace(
+					/\s+/g,
+					" ",
+				),
+		);
+		expect(unknown.status).toBe(200);
+		expect(answerOf(await unknown.text())).toMatch(
+			new RegExp(
+				`^The URL is live, but no service has the alias ${stranger} yet: .* 200 \\{ "result": "no_service_found"`,
+			),
+		);
+		expect(await tracesOf({ id })).toEqual(before);
+		expect(await deploysOf(stranger)).toEqual([]);
+		await postDeploy(url, examplePayload({ service: alias, deploy_number: undefined }));
+		expect((await deploysOf(alias)).map((d) => d.deploy_number)).toEqual(["2", "1"]);
+	});
+
+	it("shows the webhook's refusal of a blank service name with its status", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Blank"));
+		const res = await page(cookie, `/integrations/${id}/test`, { service: " " });
+		expect(res.status).toBe(400);
+		expect(await res.text()).toContain("param is missing or the value is empty: service");
+	});
+
+	it("takes the form only from the UI's own pages, and not for a revoked integration", async () => {
+		const cookie = await signIn();
+		const id = await createThroughForm(cookie, unique("Guarded"));
+		const forged = await browse(`/integrations/${id}/test`, {
+			method: "POST",
+			headers: { Cookie: cookie, Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" },
+			body: form({ service: "x" }),
+		});
+		expect(forged.status).toBe(403);
+		expect((await page(cookie, `/integrations/${id}/test`, { service: "x" })).status).toBe(200);
+		expect((await page(cookie, `/integrations/${id}/revoke`, {})).status).toBe(303);
+		expect((await page(cookie, `/integrations/${id}/test`, { service: "x" })).status).toBe(404);
 	});
 });

@@ -1,10 +1,12 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { integrationNotFound, loadIntegration } from "../../api/integrations";
 import { listDeploys } from "../../db/deploys";
 import {
+	ACTIVITY_WINDOWS,
 	createIntegration,
-	liveIntegrations,
+	liveIntegrationsWithActivity,
 	previousWebhookTokens,
 	revokeIntegration,
 	rotateWebhookToken,
@@ -15,6 +17,8 @@ import type { AppEnv } from "../../env";
 import { ApiError, type ErrorObject } from "../../http/errors";
 import { object, requiredText, validate } from "../../http/validation";
 import { KINDS, type Secret, snippet, trialReport } from "../../pipelines/snippets";
+import { parseDeployPayload } from "../../webhook/payload";
+import { type DryRunAnswer, dryRun } from "../../webhook/route";
 import { ActionButton, CopyBlock, CopyField, Empty, FormErrors, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
 import { renderError } from "../errors";
@@ -84,6 +88,61 @@ function NewForm({ kind, name, errors }: { kind: IntegrationKind; name: string; 
 
 type Previous = { token: string; expiresAt: number }[];
 
+/** The alias a test deploy names when the integration has had no deploy to take one from. */
+const SAMPLE_SERVICE = "my-service";
+
+/** The deploy "Send a test deploy" checks: the least a pipeline must send, for `service`, now. */
+const sampleDeploy = (service: string) => ({
+	service,
+	description: "Test deploy from the integration's page",
+	deployed_at: new Date().toISOString(),
+	deployer: { name: "Deploy tracker" },
+});
+
+/** A test deploy's service name and what the webhook answered it, or why it refused it. */
+type TestDeploy = { service: string; answer?: Awaited<ReturnType<typeof attempt<DryRunAnswer>>> };
+
+/** What the answer means, in words; the JSON below it is what a pipeline would get. */
+function answerText(answer: DryRunAnswer, service: string): string {
+	switch (answer.result) {
+		case "ok":
+			return `The URL is live: a deploy of ${service} would be recorded for the service ${answer.service?.name}.`;
+		case "no_service_found":
+			return `The URL is live, but no service has the alias ${service} yet: a deploy would be recorded and ${service} suggested as a service.`;
+		case "duplicate_deploy":
+			return "The URL is live, but this deploy was reported before: it would not be recorded again.";
+	}
+}
+
+function TestDeployForm({ id, test }: { id: string; test: TestDeploy }) {
+	return (
+		<section id="test-deploy">
+			<h2>Send a test deploy</h2>
+			<form method="post" action={`/integrations/${id}/test#test-deploy`} class="panel stack">
+				<p class="muted">
+					Checks this integration's URL with a sample deploy, as your pipeline would send it, and shows the answer.
+					Nothing is recorded and no deploy number is used.
+				</p>
+				<label>
+					Service
+					<input name="service" value={test.service} required maxlength={255} />
+				</label>
+				<div>
+					<button type="submit">Send a test deploy</button>
+				</div>
+			</form>
+			{test.answer?.ok ? (
+				<div class="panel test-answer" role="status">
+					<p>{answerText(test.answer.value, test.service)} Nothing was recorded.</p>
+					<pre>{`200 ${JSON.stringify(test.answer.value, null, 2)}`}</pre>
+				</div>
+			) : (
+				<FormErrors errors={test.answer?.error.errors} />
+			)}
+		</section>
+	);
+}
+
 /** The URL is a credential: the page says where to keep it, and no snippet holds it. */
 const storeInstruction = ({ store, name, where }: Secret) =>
 	`Store this URL as ${store} ${name}${where ? ` (${where})` : ""}`;
@@ -93,16 +152,28 @@ function Show({
 	origin,
 	deploys,
 	previous,
+	test,
 	notice,
 }: {
 	integration: IntegrationRow;
 	origin: string;
 	deploys: Awaited<ReturnType<typeof listDeploys>>;
 	previous: Previous;
+	test: TestDeploy;
 	notice?: string;
 }) {
 	const url = webhookUrl(origin, integration.webhookToken);
 	const kind = KINDS[integration.kind];
+	const latest =
+		deploys.length === 0 ? null : (
+			<>
+				<h2>Latest deploys</h2>
+				<DeployTable deploys={deploys} />
+				<p>
+					<a href={`/deploys?integration=${integration.id}`}>All deploys from this integration »</a>
+				</p>
+			</>
+		);
 	return (
 		<Page title={integration.name} section="integrations" notice={notice}>
 			<div class="heading">
@@ -119,46 +190,79 @@ function Show({
 					</a>
 				</div>
 			</div>
-			<h2>Report deploys from {kind.label}</h2>
-			<div class="panel">
-				<CopyField
-					id="webhook-url"
-					label={`${storeInstruction(kind.secret)}. Keep it out of your repository: anyone holding it can report deploys.`}
-					value={url}
-				/>
-				{previous.map((p) => (
-					<p class="muted">
-						The previous URL, ending <code>…{p.token.slice(-6)}</code>, is still accepted until{" "}
-						<Time ms={p.expiresAt} relative={false} />.
-					</p>
-				))}
-			</div>
-			<p class="muted">{kind.blurb}. Replace the service name and environment with your own.</p>
-			<CopyBlock id="snippet" code={snippet(integration.kind, origin)} />
-			<h2>Latest deploys</h2>
-			{deploys.length === 0 ? (
-				<Empty title="No deploys yet">
-					<p>
-						Try it now from a terminal, with the URL above in <code>DEPLOY_WEBHOOK_URL</code>:
-					</p>
-					<pre>{trialReport(origin)}</pre>
-				</Empty>
-			) : (
+			{latest}
+			{/* Once deploys arrive they lead, and the setup, done by then, folds away below them. */}
+			<details class="setup" open={latest === null}>
+				<summary>
+					<h2>Report deploys from {kind.label}</h2>
+				</summary>
+				<div class="panel">
+					<CopyField
+						id="webhook-url"
+						label={`${storeInstruction(kind.secret)}. Keep it out of your repository: anyone holding it can report deploys.`}
+						value={url}
+					/>
+					{previous.map((p) => (
+						<p class="muted">
+							The previous URL, ending <code>…{p.token.slice(-6)}</code>, is still accepted until{" "}
+							<Time ms={p.expiresAt} relative={false} />.
+						</p>
+					))}
+				</div>
+				<p class="muted">{kind.blurb}. Replace the service name and environment with your own.</p>
+				<CopyBlock id="snippet" code={snippet(integration.kind, origin)} />
+			</details>
+			<TestDeployForm id={integration.id} test={test} />
+			{latest === null && (
 				<>
-					<DeployTable deploys={deploys} />
-					<p>
-						<a href={`/deploys?integration=${integration.id}`}>All deploys from this integration »</a>
-					</p>
+					<h2>Latest deploys</h2>
+					<Empty title="No deploys yet">
+						<p>
+							Try it now from a terminal, with the URL above in <code>DEPLOY_WEBHOOK_URL</code>:
+						</p>
+						<pre>{trialReport(origin)}</pre>
+					</Empty>
 				</>
 			)}
 		</Page>
 	);
 }
 
+/** An integration's page, with the test deploy as given (just its default service name on a plain visit). */
+async function showIntegration(
+	c: Context<AppEnv>,
+	integration: IntegrationRow,
+	test?: Required<TestDeploy>,
+	status: ContentfulStatusCode = 200,
+) {
+	const [deploys, previous] = await Promise.all([
+		listDeploys(c.var.db, { integrationId: integration.id, limit: LATEST }),
+		previousWebhookTokens(c.var.db, integration.id),
+	]);
+	const notice =
+		c.req.query("rotated") !== undefined ? "The integration has a new URL: update your pipelines." : undefined;
+	return c.html(
+		<Show
+			integration={integration}
+			origin={new URL(c.req.url).origin}
+			deploys={deploys}
+			previous={previous}
+			test={test ?? { service: deploys[0]?.deploy.serviceAlias ?? SAMPLE_SERVICE }}
+			notice={notice}
+		/>,
+		status,
+	);
+}
+
+/** Whether an endpoint that has received deploys has received none for a whole week: the list marks it. */
+const silent = (lastReceivedAt: number | null, now: number) =>
+	lastReceivedAt !== null && lastReceivedAt < now - ACTIVITY_WINDOWS.week;
+
 export const integrationPages = new Hono<AppEnv>()
 	.use(...signedIn)
 	.get("/", async (c) => {
-		const rows = await liveIntegrations(c.var.db);
+		const now = Date.now();
+		const rows = await liveIntegrationsWithActivity(c.var.db, now);
 		const notice =
 			c.req.query("revoked") !== undefined
 				? "The integration was revoked: its URL answers 404 from now on."
@@ -181,19 +285,55 @@ export const integrationPages = new Hono<AppEnv>()
 						</a>
 					</Empty>
 				) : (
-					<Table head={["Name", "Tool", "Created"]}>
-						{rows.map((row) => (
-							<tr>
-								<td>
-									<a href={`/integrations/${row.id}`}>{row.name}</a>
-								</td>
-								<td>{KINDS[row.kind].label}</td>
-								<td>
-									<Time ms={row.createdAt} />
-								</td>
-							</tr>
-						))}
-					</Table>
+					<>
+						<p class="muted">
+							When each endpoint last received a deploy, and how many deploys it has from the last 24 hours and 7 days:
+							an endpoint that went silent stands out.
+						</p>
+						<Table
+							head={[
+								"Name",
+								<span class="hide-narrow">Tool</span>,
+								"Last received",
+								"24\u00a0h",
+								"7\u00a0days",
+								<span class="hide-narrow">Created</span>,
+							]}
+						>
+							{rows.map((row) => (
+								<tr>
+									<td>
+										<a href={`/integrations/${row.id}`}>{row.name}</a>
+									</td>
+									<td>
+										<span class="hide-narrow">{KINDS[row.kind].label}</span>
+									</td>
+									<td>
+										{row.lastReceivedAt === null ? (
+											<span class="badge silent">never</span>
+										) : (
+											<Time ms={row.lastReceivedAt} />
+										)}
+										{silent(row.lastReceivedAt, now) && (
+											<>
+												{" "}
+												<span class="badge silent" title="No deploy received in the last 7 days">
+													silent
+												</span>
+											</>
+										)}
+									</td>
+									<td>{row.lastDay}</td>
+									<td>{row.lastWeek}</td>
+									<td>
+										<span class="hide-narrow">
+											<Time ms={row.createdAt} />
+										</span>
+									</td>
+								</tr>
+							))}
+						</Table>
+					</>
 				)}
 			</Page>,
 		);
@@ -211,23 +351,19 @@ export const integrationPages = new Hono<AppEnv>()
 		const kind = isKind(form.kind ?? "") ? (form.kind as IntegrationKind) : "deploy";
 		return c.html(<NewForm kind={kind} name={form.name ?? ""} errors={created.error.errors} />, created.error.status);
 	})
-	.get("/:id", async (c) => {
+	.get("/:id", async (c) => showIntegration(c, await loadIntegration(c.var.db, c.req.param("id"))))
+	// A dry run through the webhook's own checks, for this integration's current URL: nothing is recorded.
+	.post("/:id/test", async (c) => {
 		const integration = await loadIntegration(c.var.db, c.req.param("id"));
-		const [deploys, previous] = await Promise.all([
-			listDeploys(c.var.db, { integrationId: integration.id, limit: LATEST }),
-			previousWebhookTokens(c.var.db, integration.id),
-		]);
-		const notice =
-			c.req.query("rotated") !== undefined ? "The integration has a new URL: update your pipelines." : undefined;
-		return c.html(
-			<Show
-				integration={integration}
-				origin={new URL(c.req.url).origin}
-				deploys={deploys}
-				previous={previous}
-				notice={notice}
-			/>,
+		const service = (await readForm(c)).service ?? "";
+		const answer = await attempt(() =>
+			dryRun(
+				c,
+				{ integrationId: integration.id, agent: null, payload: parseDeployPayload(sampleDeploy(service)) },
+				integration.webhookToken,
+			),
 		);
+		return showIntegration(c, integration, { service, answer }, answer.ok ? 200 : answer.error.status);
 	})
 	.get("/:id/rotate", async (c) => {
 		const integration = await loadIntegration(c.var.db, c.req.param("id"));
