@@ -193,8 +193,9 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 /** The text of each cell of the list's row for integration `id`, tags and spacing dropped. */
 function listRow(html: string, id: string): string[] {
-	const row = new RegExp(`<tr><td><a href="/integrations/${id}">(?:(?!</tr>).)*</tr>`).exec(html)?.[0] ?? "";
-	return [...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => unescaped(m[1]?.replace(/<[^>]*>/g, "") ?? "").trim());
+	// Cells carry their column's heading as data-label (see Table).
+	const row = new RegExp(`<tr><td[^>]*><a href="/integrations/${id}">(?:(?!</tr>).)*</tr>`).exec(html)?.[0] ?? "";
+	return [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => unescaped(m[1]?.replace(/<[^>]*>/g, "") ?? "").trim());
 }
 
 describe("the integrations list", () => {
