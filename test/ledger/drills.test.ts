@@ -99,7 +99,7 @@ describe("drill: D1 unavailable for a while", () => {
 
 		expect(await dedupCounts(integration)).toEqual(once(payloads));
 		const after = await Promise.all(payloads.map((p) => postDeploy(integration.webhook_url, p)));
-		expect(after.every((r) => r.status === 202 && r.body.result === "duplicate_deploy")).toBe(true);
+		expect(after.map((r) => `${r.status} ${r.body.result}`)).toEqual(payloads.map(() => "202 duplicate_deploy"));
 		expect(await dedupCounts(integration)).toEqual(once(payloads));
 
 		const { results } = await env.DB.prepare(
@@ -158,12 +158,12 @@ describe("drill: the Durable Object resets mid-request", () => {
 		const payloads = Array.from({ length: 10 }, () => examplePayload({ service }));
 		await withBrokenDeployWrites(async () => {
 			const accepted = await Promise.all(payloads.map((p) => postDeploy(integration.webhook_url, p)));
-			expect(accepted.every((r) => r.status === 202)).toBe(true);
+			expect(accepted.map((r) => r.status)).toEqual(payloads.map(() => 202));
 			await abortAllDurableObjects();
 		});
 
 		const retries = await Promise.all(payloads.map((p) => postDeploy(integration.webhook_url, p)));
-		expect(retries.every((r) => r.body.result === "duplicate_deploy")).toBe(true);
+		expect(retries.map((r) => `${r.status} ${r.body.result}`)).toEqual(payloads.map(() => "202 duplicate_deploy"));
 		await drain(integration);
 
 		expect(await dedupCounts(integration)).toEqual(once(payloads));
