@@ -68,3 +68,32 @@ export const unescaped = (text: string) =>
 		.replaceAll("&lt;", "<")
 		.replaceAll("&gt;", ">")
 		.replaceAll("&amp;", "&");
+
+// Reading pages. Each finder throws, naming what it looked for, when the page lacks it: a failure then says
+// what is missing rather than surfacing later as an empty string or an undefined.
+
+/** Each table row (`<tr>` to `</tr>`) of `html` that mentions `text`. */
+export const rowsMentioning = (html: string, text: string) =>
+	[...html.matchAll(/<tr(?:\s[^>]*)?>[\s\S]*?<\/tr>/g)].map((m) => m[0]).filter((row) => row.includes(text));
+
+/** The one table row that mentions `text`. */
+export function rowOf(html: string, text: string): string {
+	const rows = rowsMentioning(html, text);
+	if (rows.length !== 1) throw new Error(`expected one table row mentioning ${text}, found ${rows.length}`);
+	return rows[0] as string;
+}
+
+/** The text of each cell of a row, as the browser shows it: tags dropped, entities decoded, spacing trimmed. */
+export const cells = (row: string) =>
+	[...row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => unescaped((m[1] ?? "").replace(/<[^>]+>/g, "")).trim());
+
+/** The part of a page under the `<h2>` titled `title`, up to the next `<h2>`. */
+export function section(html: string, title: string): string {
+	const start = html.search(new RegExp(`<h2[^>]*>${title}</h2>`));
+	if (start < 0) throw new Error(`no section titled ${title}`);
+	const end = html.indexOf("<h2", start + 1);
+	return html.slice(start, end < 0 ? undefined : end);
+}
+
+/** How many times `part` occurs in `text`. */
+export const count = (text: string, part: string) => text.split(part).length - 1;

@@ -6,7 +6,7 @@ import type { IntegrationKind } from "../../src/db/schema";
 import { KINDS as TOOLS } from "../../src/pipelines/snippets";
 import { admin, createService, deploysOf, examplePayload, postDeploy, unique } from "../helpers";
 import { tracesOf } from "../ledger/helpers";
-import { browse, form, page, signIn, unescaped } from "./helpers";
+import { browse, cells, count, form, page, rowOf, signIn, unescaped } from "./helpers";
 
 const KINDS = ["deploy", "github_actions", "gitlab_ci", "jenkins", "octopus", "circleci"];
 
@@ -25,8 +25,6 @@ async function webhookUrlOf(id: string): Promise<string> {
 
 /** The text of the setup snippet a page shows. */
 const snippetOf = (html: string) => unescaped(/<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1] ?? "");
-
-const count = (text: string, part: string) => text.split(part).length - 1;
 
 describe("integration pages", () => {
 	it("greets a newcomer with what to do first", async () => {
@@ -191,12 +189,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-/** The text of each cell of the list's row for integration `id`, tags and spacing dropped. */
-function listRow(html: string, id: string): string[] {
-	// Cells carry their column's heading as data-label (see Table).
-	const row = new RegExp(`<tr><td[^>]*><a href="/integrations/${id}">(?:(?!</tr>).)*</tr>`).exec(html)?.[0] ?? "";
-	return [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => unescaped(m[1]?.replace(/<[^>]*>/g, "") ?? "").trim());
-}
+/** The text of each cell of the list's row for integration `id`. */
+const listRow = (html: string, id: string) => cells(rowOf(html, `<a href="/integrations/${id}">`));
 
 describe("the integrations list", () => {
 	it("shows when each endpoint last received a deploy and how many it has from the last 24 hours and 7 days", async () => {

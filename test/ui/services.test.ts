@@ -5,7 +5,7 @@ import { database } from "../../src/db/client";
 import { serviceOverviewsStatement } from "../../src/db/deploys";
 import { leadTimeMediansStatement } from "../../src/db/metrics";
 import { acceptedDeploy, admin, createService, integrationBeforeAll, unique } from "../helpers";
-import { page, signIn, unescaped, view } from "./helpers";
+import { cells, count, page, rowOf, section, signIn, unescaped, view } from "./helpers";
 
 const integration = integrationBeforeAll("services pages");
 let cookie: string;
@@ -30,27 +30,6 @@ async function html(path: string, status = 200): Promise<string> {
 	expect(res.status, path).toBe(status);
 	return res.text();
 }
-
-/** The table row that mentions `text`. */
-function rowOf(page: string, text: string): string {
-	const row = page.split("<tr>").find((r) => r.includes(text));
-	if (!row) throw new Error(`no row mentions ${text}`);
-	return row.slice(0, row.indexOf("</tr>"));
-}
-
-/** The cells of a row, as text. */
-const cells = (row: string) =>
-	[...row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => (m[1] ?? "").replace(/<[^>]+>/g, "").trim());
-
-/** The part of a page under the `<h2>` titled `title`, up to the next `<h2>`. */
-function section(page: string, title: string): string {
-	const start = page.search(new RegExp(`<h2[^>]*>${title}</h2>`));
-	if (start < 0) throw new Error(`no section ${title}`);
-	const end = page.indexOf("<h2", start + 1);
-	return page.slice(start, end < 0 ? undefined : end);
-}
-
-const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 async function serviceNamed(name: string) {
 	const { body } = await admin("GET", "/services");
