@@ -23,8 +23,12 @@ async function webhookUrlOf(id: string): Promise<string> {
 	return (await admin("GET", `/integrations/${id}`)).body.webhook_url;
 }
 
-/** The text of the setup snippet a page shows. */
-const snippetOf = (html: string) => unescaped(/<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1] ?? "");
+/** The text of the setup snippet a page shows; a page without one fails here, saying so. */
+function snippetOf(html: string): string {
+	const snippet = /<pre id="snippet">([^<]*)<\/pre>/.exec(html)?.[1];
+	if (snippet === undefined) throw new Error("the page shows no setup snippet");
+	return unescaped(snippet);
+}
 
 describe("integration pages", () => {
 	it("greets a newcomer with what to do first", async () => {
