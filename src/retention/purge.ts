@@ -2,6 +2,7 @@ import { asc } from "drizzle-orm";
 import { database } from "../db/client";
 import { integrations } from "../db/schema";
 import type { Bindings } from "../env";
+import { ledgerFor } from "../ledger/stub";
 import { sweepDeploys, sweepSuggestions } from "./d1";
 import { DAY_MS, retentionDays } from "./window";
 
@@ -61,7 +62,7 @@ export async function purgeExpired(env: Bindings, options: PurgeOptions): Promis
 		(row) => row.id,
 	);
 	const purgeLedger = async (id: string) => {
-		const ledger = env.LEDGER.get(env.LEDGER.idFromName(id));
+		const ledger = ledgerFor(env.LEDGER, id);
 		for (let round = 0; round < rounds; round++) {
 			if (Date.now() >= deadline) return false;
 			const result = await ledger.purge(cutoff, batch);

@@ -11,6 +11,7 @@ import { errors, json, jsonBody } from "../http/openapi";
 import { readJson } from "../http/validation";
 import type { DeployRequest } from "../ledger/entry";
 import type { RecordOutcome } from "../ledger/ledger";
+import { ledgerFor } from "../ledger/stub";
 import { deployPayload, parseDeployPayload } from "./payload";
 
 /** Bodies over this are refused with 413; the largest legitimate deploy is a few KiB. */
@@ -130,7 +131,7 @@ type WithLedger = { env: AppEnv["Bindings"]; var: Pick<AppEnv["Variables"], "db"
  * "Send a test deploy" runs it too. Throws the error a real request would get.
  */
 export async function dryRun(c: WithLedger, request: DeployRequest, token: string): Promise<DryRunAnswer> {
-	const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(request.integrationId));
+	const ledger = ledgerFor(c.env.LEDGER, request.integrationId);
 	const { outcome, serviceId, retryAfter, cost } = await ledger.check(request, token);
 	c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
 	const refused = refusal(outcome, retryAfter, token);
@@ -187,7 +188,7 @@ webhook.post(
 		const request = { integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_AGENT) || null, payload };
 		if (isDryRun(c.req.query("dry_run"))) return c.json(await dryRun(c, request, c.var.webhookToken), 200);
 
-		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
+		const ledger = ledgerFor(c.env.LEDGER, integrationId);
 		const { outcome, matched, retryAfter, cost } = await ledger.record(request, c.var.webhookToken);
 		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
 		const refused = refusal(outcome, retryAfter, c.var.webhookToken);
