@@ -10,7 +10,6 @@ import { object, optionalText, validate } from "../../http/validation";
 import { STATUSES } from "../../ledger/status";
 import { Empty, IntegrationName, type NamedIntegration, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
-import { renderError } from "../errors";
 import { Page } from "../layout";
 import { signedIn } from "../security";
 
@@ -362,5 +361,3 @@ export const deploysPages = new Hono<AppEnv>()
 		]);
 		return c.html(<Detail found={found} integration={integration} aliasNumbered={marked.size > 0} />);
 	});
-
-deploysPages.onError(renderError);

@@ -21,7 +21,6 @@ import { parseDeployPayload } from "../../webhook/payload";
 import { type DryRunAnswer, dryRun } from "../../webhook/route";
 import { ActionButton, CopyBlock, CopyField, Empty, FormErrors, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
-import { renderError } from "../errors";
 import { attempt, readForm } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
@@ -433,5 +432,3 @@ export const integrationPages = new Hono<AppEnv>()
 		if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor))) throw integrationNotFound(id);
 		return c.redirect("/integrations?revoked", 303);
 	});
-
-integrationPages.onError(renderError);

@@ -24,7 +24,6 @@ import { validate } from "../../http/validation";
 import { BarChart, LineChart, oneDecimal, type Series } from "../chart";
 import { Empty, FormErrors, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
-import { renderError } from "../errors";
 import { attempt, doneNotice, readForm, splitList } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
@@ -683,5 +682,3 @@ async function refuse(c: Context<AppEnv>, id: string, refusal: Refusal) {
 	const service = await loadService(c.var.db, id);
 	return c.html(<EditService service={service} refusal={refusal} />, refusal.error.status);
 }
-
-servicesPages.onError(renderError);

@@ -7,7 +7,6 @@ import type { AppEnv } from "../../env";
 import type { ApiError } from "../../http/errors";
 import { validate } from "../../http/validation";
 import { ActionButton, Empty, FormErrors, Table, Time } from "../components";
-import { renderError } from "../errors";
 import { attempt, doneNotice, readForm } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
@@ -199,5 +198,3 @@ export const suggestionsPages = new Hono<AppEnv>()
 			return "/suggestions?done=unignored";
 		}),
 	);
-
-suggestionsPages.onError(renderError);
