@@ -8,7 +8,7 @@ import { forgetWebhookToken, integrationByWebhookToken } from "../db/integration
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { errors, json, jsonBody } from "../http/openapi";
-import { readJson } from "../http/validation";
+import { MAX_NAME, readJson } from "../http/validation";
 import type { DeployRequest } from "../ledger/entry";
 import type { RecordOutcome } from "../ledger/ledger";
 import { ledgerFor } from "../ledger/stub";
@@ -16,8 +16,6 @@ import { deployPayload, parseDeployPayload } from "./payload";
 
 /** Bodies over this are refused with 413; the largest legitimate deploy is a few KiB. */
 export const MAX_BODY_BYTES = 512 * 1024;
-/** `?agent=` is kept up to this many characters, like the payload's short strings. */
-const MAX_AGENT = 255;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -185,7 +183,7 @@ webhook.post(
 	async (c) => {
 		const payload = parseDeployPayload(await readJson(c));
 		const integrationId = c.var.integrationId;
-		const request = { integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_AGENT) || null, payload };
+		const request = { integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_NAME) || null, payload };
 		if (isDryRun(c.req.query("dry_run"))) return c.json(await dryRun(c, request, c.var.webhookToken), 200);
 
 		const ledger = ledgerFor(c.env.LEDGER, integrationId);

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { deployCursor, deployFilters, deploysPage, exportResponse, loadDeploy, toFilter } from "../../api/deploys";
-import { DAY } from "../../api/metrics";
 import { findServices, type Service } from "../../db/catalog";
 import { countDeploys, listDeploys, numberedUnderAlias } from "../../db/deploys";
 import { integrationNames } from "../../db/integrations";
 import type { AppEnv } from "../../env";
+import { DAY } from "../../http/datetime";
 import { object, optionalText, validate } from "../../http/validation";
 import { STATUSES } from "../../ledger/status";
 import { Empty, IntegrationName, type NamedIntegration, Pager, StatusBadge, Table, Time } from "../components";

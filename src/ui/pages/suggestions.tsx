@@ -5,7 +5,7 @@ import { findServices, type Service } from "../../db/catalog";
 import { listSuggestions, type Suggestion } from "../../db/suggestions";
 import type { AppEnv } from "../../env";
 import type { ApiError } from "../../http/errors";
-import { validate } from "../../http/validation";
+import { MAX_NAME, validate } from "../../http/validation";
 import { ActionButton, Empty, FormErrors, Table, Time } from "../components";
 import { attempt, doneNotice, readForm } from "../forms";
 import { Page } from "../layout";
@@ -65,7 +65,7 @@ function Actions({
 			<form method="post" action={`/suggestions/${s.id}/accept`} class="inline">
 				<label>
 					Service name
-					<input name="name" value={typed?.name ?? s.alias} required maxlength={255} />
+					<input name="name" value={typed?.name ?? s.alias} required maxlength={MAX_NAME} />
 				</label>
 				<button type="submit">Create service</button>
 			</form>
