@@ -10,22 +10,22 @@ import { decodeCursor, encodeCursor, pageParams } from "../http/cursor";
 import { formatDatetime, formatOptionalDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
-import { checkWindow, object, optional, optionalText, requiredDatetime } from "../http/validation";
+import { checkWindow, MAX_NAME, object, optional, optionalText, requiredDatetime } from "../http/validation";
 import { STATUSES } from "../ledger/status";
 
 const MAX_LIMIT = 200;
 
 /** The filters every deploy listing takes: the list, the export and (in part) the metrics. */
 export const deployFilters = {
-	service: optionalText({ max: 255 }),
-	environment: optionalText({ max: 255 }),
-	deployer: optionalText({ max: 255 }),
+	service: optionalText({ max: MAX_NAME }),
+	environment: optionalText({ max: MAX_NAME }),
+	deployer: optionalText({ max: MAX_NAME }),
 	integration: optionalText({ max: 64 }),
 	status: optional(z.enum(STATUSES, { error: `param must be one of: ${STATUSES.join(", ")}` })),
 	sha: optionalText({ max: 64 }),
 	from: optional(requiredDatetime()),
 	to: optional(requiredDatetime()),
-	q: optionalText({ max: 255 }),
+	q: optionalText({ max: MAX_NAME }),
 };
 
 const listQuery = object({ ...deployFilters, ...pageParams(MAX_LIMIT) });

@@ -16,12 +16,12 @@ import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
-import { object, optional, readJson, requiredText, validate } from "../http/validation";
+import { MAX_NAME, object, optional, readJson, requiredText, validate } from "../http/validation";
 
 const kind = z.enum(INTEGRATION_KINDS, { error: `param must be one of ${INTEGRATION_KINDS.join(", ")}` });
 
 const newIntegration = object({
-	name: requiredText({ max: 255 }),
+	name: requiredText({ max: MAX_NAME }),
 	kind: optional(kind).default("deploy"),
 });
 

@@ -3,14 +3,12 @@ import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { comparedMetrics, type DurationStats, type MetricsRow, previousWindow } from "../db/metrics";
 import type { AppEnv } from "../env";
-import { formatDatetime } from "../http/datetime";
+import { DAY, formatDatetime, HOUR } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
 import { checkWindow, object, optional } from "../http/validation";
 import { deployFilters, serviceFilter } from "./deploys";
 
-const HOUR = 3_600_000;
-export const DAY = 24 * HOUR;
 export const WEEK = 7 * DAY;
 /** A month, as the DORA bands mean it: 30 days. */
 const MONTH = 30 * DAY;

@@ -7,19 +7,19 @@ import { currentDeploys } from "../db/deploys";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
-import { object, optional, readJson, requiredText, validate } from "../http/validation";
+import { MAX_NAME, object, optional, readJson, requiredText, validate } from "../http/validation";
 import { deploySchema, presentDeploy } from "./deploys";
 
-const alias = requiredText({ max: 255 });
+const alias = requiredText({ max: MAX_NAME });
 
 export const serviceInput = object({
-	name: requiredText({ max: 255 }),
+	name: requiredText({ max: MAX_NAME }),
 	// Without aliases, a service answers to its own name.
 	aliases: optional(z.array(alias, { error: "param must be an array of strings" }).max(50)),
 });
 
 export const newAlias = object({ alias });
-export const rename = object({ name: requiredText({ max: 255 }) });
+export const rename = object({ name: requiredText({ max: MAX_NAME }) });
 
 export function presentService(service: Service) {
 	return {

@@ -8,13 +8,13 @@ import { findSuggestion, listSuggestions, type Suggestion } from "../db/suggesti
 import type { AppEnv } from "../env";
 import { formatOptionalDatetime } from "../http/datetime";
 import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
-import { object, optional, optionalText, readJson, requiredText, validate } from "../http/validation";
+import { MAX_NAME, object, optional, optionalText, readJson, requiredText, validate } from "../http/validation";
 import { presentService, serviceSchema } from "./services";
 
 export const listQuery = object({
 	state: optional(z.enum(["open", "ignored"], { error: "param must be one of: open, ignored" })),
 });
-export const acceptInput = optional(object({ name: optionalText({ max: 255 }) }));
+export const acceptInput = optional(object({ name: optionalText({ max: MAX_NAME }) }));
 export const attachInput = object({ service_id: requiredText({ max: 64 }) });
 
 function present(s: Suggestion) {

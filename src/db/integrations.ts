@@ -3,6 +3,7 @@ import type { Actor } from "../audit/actor";
 import { audited } from "../audit/log";
 import type { Meter } from "../cost/meter";
 import type { Ledger } from "../ledger/ledger";
+import { ledgerFor } from "../ledger/stub";
 import type { Database } from "./client";
 import { newId } from "./ids";
 import { deploys, type IntegrationKind, type IntegrationRow, integrations, retiredWebhookTokens } from "./schema";
@@ -152,7 +153,7 @@ export async function revokeIntegration(
 	if (!row) return false;
 	forgetWebhookToken(row.webhookToken);
 	// The ledger first: from here on no webhook can be accepted, even one already past the D1 check.
-	await ledgers.get(ledgers.idFromName(id)).revoke();
+	await ledgerFor(ledgers, id).revoke();
 	meter.add({ doRequests: 1 });
 	await db.batch([
 		db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id)),
@@ -182,7 +183,7 @@ export async function rotateWebhookToken(
 	// The ledger first, as for a revocation: once D1 has the rotation, no isolate's
 	// cached URL gets past the expiry. If D1's batch then fails, the ledger's note
 	// is harmless, since it refuses a token only when D1 says it expired.
-	await ledgers.get(ledgers.idFromName(id)).retire(row.webhookToken, expiresAt);
+	await ledgerFor(ledgers, id).retire(row.webhookToken, expiresAt);
 	meter.add({ doRequests: 1 });
 	await db.batch([
 		db.insert(retiredWebhookTokens).values({ token: row.webhookToken, integrationId: id, retiredAt: now, expiresAt }),

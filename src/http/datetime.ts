@@ -1,3 +1,7 @@
+/** Time spans in milliseconds, the unit of every timestamp here. */
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
 /**
  * ISO 8601 date-times as CI pipelines really send them: `T` or a space between
  * date and time, optional seconds, 1–9 fractional digits, and `Z`, `±hh:mm`,

@@ -3,6 +3,9 @@ import { z } from "zod";
 import { parseDatetime } from "./datetime";
 import { ApiError } from "./errors";
 
+/** The longest name or other short text a field takes (characters): service, alias, environment, integration and person names, ids, filters. */
+export const MAX_NAME = 255;
+
 /** The contract's wording for a required field that is absent, null or blank. */
 export const MISSING = "param is missing or the value is empty";
 

@@ -2,8 +2,10 @@ import { asc } from "drizzle-orm";
 import { database } from "../db/client";
 import { integrations } from "../db/schema";
 import type { Bindings } from "../env";
+import { DAY } from "../http/datetime";
+import { ledgerFor } from "../ledger/stub";
 import { sweepDeploys, sweepSuggestions } from "./d1";
-import { DAY_MS, retentionDays } from "./window";
+import { retentionDays } from "./window";
 
 export type PurgeOptions = {
 	/** Deploys are kept this many days after the tracker received them. */
@@ -52,7 +54,7 @@ const FAN_OUT = 4;
  */
 export async function purgeExpired(env: Bindings, options: PurgeOptions): Promise<PurgeReport> {
 	const { batch = BATCH, rounds = ROUNDS, budgetMs = BUDGET_MS } = options;
-	const cutoff = options.now - options.days * DAY_MS;
+	const cutoff = options.now - options.days * DAY;
 	const deadline = Date.now() + budgetMs;
 	const report: PurgeReport = { cutoff, deploys: 0, entries: 0, suggestions: 0, failedLedgers: 0, done: true };
 	const db = database(env.DB);
@@ -61,7 +63,7 @@ export async function purgeExpired(env: Bindings, options: PurgeOptions): Promis
 		(row) => row.id,
 	);
 	const purgeLedger = async (id: string) => {
-		const ledger = env.LEDGER.get(env.LEDGER.idFromName(id));
+		const ledger = ledgerFor(env.LEDGER, id);
 		for (let round = 0; round < rounds; round++) {
 			if (Date.now() >= deadline) return false;
 			const result = await ledger.purge(cutoff, batch);

@@ -1,6 +1,3 @@
-/** One day in milliseconds: the unit of RETENTION_DAYS. */
-export const DAY_MS = 86_400_000;
-
 /**
  * RETENTION_DAYS as a number of days, or undefined to keep everything: unset
  * or empty means forever. Anything else that is not a positive whole number is

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { serveAsset } from "../http/assets";
 import { assets } from "./assets";
+import { renderError } from "./errors";
 import { accountPages } from "./pages/account";
 import { auditPages } from "./pages/audit";
 import { deploysPages } from "./pages/deploys";
@@ -18,4 +19,7 @@ export const ui = new Hono<AppEnv>()
 	.route("/services", servicesPages)
 	.route("/deploys", deploysPages)
 	.route("/suggestions", suggestionsPages)
-	.route("/audit", auditPages);
+	.route("/audit", auditPages)
+	// One handler for every page: Hono wraps each of the ui's routes, those of the mounted pages
+	// included, in it when the ui itself is mounted.
+	.onError(renderError);

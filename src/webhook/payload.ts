@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { object, optional, optionalText, requiredDatetime, requiredText, validate } from "../http/validation";
+import { MAX_NAME, object, optional, optionalText, requiredDatetime, requiredText, validate } from "../http/validation";
 
 /** Per-field limits (characters). Anything longer is refused with the field named. */
 const LIMITS = {
-	name: 255,
+	name: MAX_NAME,
 	url: 2048,
 	description: 10_000,
 	message: 65_536,

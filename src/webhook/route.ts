@@ -8,15 +8,14 @@ import { forgetWebhookToken, integrationByWebhookToken } from "../db/integration
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { errors, json, jsonBody } from "../http/openapi";
-import { readJson } from "../http/validation";
+import { MAX_NAME, readJson } from "../http/validation";
 import type { DeployRequest } from "../ledger/entry";
 import type { RecordOutcome } from "../ledger/ledger";
+import { ledgerFor } from "../ledger/stub";
 import { deployPayload, parseDeployPayload } from "./payload";
 
 /** Bodies over this are refused with 413; the largest legitimate deploy is a few KiB. */
 export const MAX_BODY_BYTES = 512 * 1024;
-/** `?agent=` is kept up to this many characters, like the payload's short strings. */
-const MAX_AGENT = 255;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -130,7 +129,7 @@ type WithLedger = { env: AppEnv["Bindings"]; var: Pick<AppEnv["Variables"], "db"
  * "Send a test deploy" runs it too. Throws the error a real request would get.
  */
 export async function dryRun(c: WithLedger, request: DeployRequest, token: string): Promise<DryRunAnswer> {
-	const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(request.integrationId));
+	const ledger = ledgerFor(c.env.LEDGER, request.integrationId);
 	const { outcome, serviceId, retryAfter, cost } = await ledger.check(request, token);
 	c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
 	const refused = refusal(outcome, retryAfter, token);
@@ -184,10 +183,10 @@ webhook.post(
 	async (c) => {
 		const payload = parseDeployPayload(await readJson(c));
 		const integrationId = c.var.integrationId;
-		const request = { integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_AGENT) || null, payload };
+		const request = { integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_NAME) || null, payload };
 		if (isDryRun(c.req.query("dry_run"))) return c.json(await dryRun(c, request, c.var.webhookToken), 200);
 
-		const ledger = c.env.LEDGER.get(c.env.LEDGER.idFromName(integrationId));
+		const ledger = ledgerFor(c.env.LEDGER, integrationId);
 		const { outcome, matched, retryAfter, cost } = await ledger.record(request, c.var.webhookToken);
 		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
 		const refused = refusal(outcome, retryAfter, c.var.webhookToken);

@@ -1,9 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { ledgerFor } from "../../src/ledger/stub";
 import type { Integration } from "../helpers";
 
 /** The integration's ledger. */
-export const ledgerOf = (integration: Pick<Integration, "id">) => env.LEDGER.get(env.LEDGER.idFromName(integration.id));
+export const ledgerOf = (integration: Pick<Integration, "id">) => ledgerFor(env.LEDGER, integration.id);
 
 /** Everything a deploy leaves behind for `integration`: D1 rows, the ledger's entries and deploy-number sequences. */
 export async function tracesOf(integration: Pick<Integration, "id">) {

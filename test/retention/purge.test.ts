@@ -6,9 +6,9 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { DAY } from "../../src/http/datetime";
 import worker from "../../src/index";
 import { purgeExpired } from "../../src/retention/purge";
-import { DAY_MS } from "../../src/retention/window";
 import {
 	admin,
 	createIntegration,
@@ -26,7 +26,7 @@ import { interceptLedgerBatches, ledgerOf, until } from "../ledger/helpers";
 const DAYS = 30;
 /** A purge whose window ends exactly at `cutoff`: deploys received before it go. */
 const purgeBefore = (cutoff: number, options: { batch?: number; rounds?: number } = {}) =>
-	purgeExpired(env, { days: DAYS, now: cutoff + DAYS * DAY_MS, ...options });
+	purgeExpired(env, { days: DAYS, now: cutoff + DAYS * DAY, ...options });
 
 /** The integration's deploys in D1: dedup_id → id. */
 async function inD1(integration: Integration): Promise<Record<string, string>> {
@@ -337,7 +337,7 @@ describe("the cron", () => {
 	it("purges nothing while RETENTION_DAYS is unset or empty, however old the deploys", async () => {
 		const integration = await createIntegration();
 		const payloads = await postOld(integration, 2);
-		const farFuture = Date.now() + 10 * 365 * DAY_MS;
+		const farFuture = Date.now() + 10 * 365 * DAY;
 
 		await runCron({ RETENTION_DAYS: undefined }, farFuture);
 		await runCron({ RETENTION_DAYS: "" }, farFuture);
@@ -352,10 +352,10 @@ describe("the cron", () => {
 		await postOld(integration, 2);
 		const now = Date.now();
 
-		await runCron({ RETENTION_DAYS: "30" }, now + 29 * DAY_MS);
+		await runCron({ RETENTION_DAYS: "30" }, now + 29 * DAY);
 		expect(Object.keys(await inD1(integration))).toHaveLength(2);
 
-		await runCron({ RETENTION_DAYS: "30" }, now + 30 * DAY_MS + 1);
+		await runCron({ RETENTION_DAYS: "30" }, now + 30 * DAY + 1);
 		expect(await inD1(integration)).toEqual({});
 		expect(await inLedger(integration)).toEqual({});
 	});

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bucketStart, DAY, WEEK } from "../../src/api/metrics";
+import { bucketStart, WEEK } from "../../src/api/metrics";
 import { database } from "../../src/db/client";
 import { serviceOverviewsStatement } from "../../src/db/deploys";
 import { leadTimeMediansStatement } from "../../src/db/metrics";
+import { DAY } from "../../src/http/datetime";
 import { acceptedDeploy, admin, createService, integrationBeforeAll, unique } from "../helpers";
 import { cells, count, page, rowOf, section, signIn, unescaped, view } from "./helpers";
 

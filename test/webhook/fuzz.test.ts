@@ -36,6 +36,7 @@ import {
 	type Integration,
 	ISO_DATETIME,
 } from "../helpers";
+import { ledgerOf } from "../ledger/helpers";
 
 const knobs = env as unknown as { FUZZ_SEED?: string; FUZZ_RUNS?: string; FUZZ_PATH?: string };
 const SEED = knobs.FUZZ_SEED ? Number(knobs.FUZZ_SEED) : 20_261_128;
@@ -137,7 +138,7 @@ async function counts(integration: Integration): Promise<Counts> {
 	)
 		.bind(integration.id)
 		.first<Pick<Counts, "deploys" | "statuses" | "people" | "suggestions">>();
-	const ledger = await runInDurableObject(env.LEDGER.get(env.LEDGER.idFromName(integration.id)), (_, state) =>
+	const ledger = await runInDurableObject(ledgerOf(integration), (_, state) =>
 		state.storage.sql
 			.exec<{ entries: number; pending: number }>(
 				"SELECT count(*) AS entries, coalesce(sum(delivered_at IS NULL), 0) AS pending FROM entries",

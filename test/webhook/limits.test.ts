@@ -1,5 +1,4 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseCostHeader } from "../../src/cost/meter";
 import { MAX_JSON_DEPTH } from "../../src/http/validation";
@@ -14,6 +13,7 @@ import {
 	postDeploy,
 	unique,
 } from "../helpers";
+import { ledgerOf } from "../ledger/helpers";
 
 /** The reference payload for a fresh alias, as text, with `extra` spliced in raw as an unknown field. */
 function withRawField(alias: string, extra: string): string {
@@ -188,9 +188,8 @@ describe("unknown fields", () => {
 
 	/** The ledger's record of the deploy with `dedupId`, as stored. */
 	async function ledgerEntry(dedupId: string): Promise<string | undefined> {
-		const stub = env.LEDGER.get(env.LEDGER.idFromName(integration.id));
 		return runInDurableObject(
-			stub,
+			ledgerOf(integration),
 			(_, state) =>
 				state.storage.sql
 					.exec<{ entry: string }>("SELECT entry FROM entries WHERE dedup_id = ?", dedupId)

@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import { adminTokens, credentialFor } from "../../audit/credentials";
 import type { AppEnv } from "../../env";
 import { FormErrors } from "../components";
-import { renderError } from "../errors";
 import { readForm, safeNext } from "../forms";
 import { Page } from "../layout";
 import { sameOriginForms, signedIn, uiHeaders } from "../security";
@@ -64,5 +63,3 @@ export const accountPages = new Hono<AppEnv>()
 		endSession(c);
 		return c.redirect("/login", 303);
 	});
-
-accountPages.onError(renderError);

@@ -9,7 +9,6 @@ import type { AppEnv } from "../../env";
 import { object, optionalText, validate } from "../../http/validation";
 import { KINDS } from "../../pipelines/snippets";
 import { Empty, IntegrationName, Pager, Table, Time } from "../components";
-import { renderError } from "../errors";
 import { Page } from "../layout";
 import { signedIn } from "../security";
 
@@ -213,5 +212,3 @@ export const auditPages = new Hono<AppEnv>().use(...signedIn).get("/", async (c)
 		</Page>,
 	);
 });
-
-auditPages.onError(renderError);

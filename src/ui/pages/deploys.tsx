@@ -1,16 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { deployCursor, deployFilters, deploysPage, exportResponse, loadDeploy, toFilter } from "../../api/deploys";
-import { DAY } from "../../api/metrics";
 import { findServices, type Service } from "../../db/catalog";
 import { countDeploys, listDeploys, numberedUnderAlias } from "../../db/deploys";
 import { integrationNames } from "../../db/integrations";
 import type { AppEnv } from "../../env";
+import { DAY } from "../../http/datetime";
 import { object, optionalText, validate } from "../../http/validation";
 import { STATUSES } from "../../ledger/status";
 import { Empty, IntegrationName, type NamedIntegration, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
-import { renderError } from "../errors";
 import { Page } from "../layout";
 import { signedIn } from "../security";
 
@@ -362,5 +361,3 @@ export const deploysPages = new Hono<AppEnv>()
 		]);
 		return c.html(<Detail found={found} integration={integration} aliasNumbered={marked.size > 0} />);
 	});
-
-deploysPages.onError(renderError);

@@ -15,13 +15,12 @@ import {
 import { INTEGRATION_KINDS, type IntegrationKind, type IntegrationRow } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { ApiError, type ErrorObject } from "../../http/errors";
-import { object, requiredText, validate } from "../../http/validation";
+import { MAX_NAME, object, requiredText, validate } from "../../http/validation";
 import { KINDS, type Secret, snippet, trialReport } from "../../pipelines/snippets";
 import { parseDeployPayload } from "../../webhook/payload";
 import { type DryRunAnswer, dryRun } from "../../webhook/route";
 import { ActionButton, CopyBlock, CopyField, Empty, FormErrors, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
-import { renderError } from "../errors";
 import { attempt, readForm } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
@@ -39,7 +38,7 @@ const GRACE: [number, string][] = [
 const GRACE_CHOICES = GRACE.map(([seconds]) => String(seconds)) as [string, ...string[]];
 
 const newIntegration = object({
-	name: requiredText({ max: 255 }),
+	name: requiredText({ max: MAX_NAME }),
 	kind: z.enum(INTEGRATION_KINDS, { error: "param must be one of the tiles" }),
 });
 
@@ -76,7 +75,7 @@ function NewForm({ kind, name, errors }: { kind: IntegrationKind; name: string; 
 				<label>
 					Name
 					<small>Shown in lists; the URL stays secret.</small>
-					<input name="name" value={name} required maxlength={255} />
+					<input name="name" value={name} required maxlength={MAX_NAME} />
 				</label>
 				<div>
 					<button type="submit">Create a Deploy Endpoint</button> <a href="/integrations/new">Cancel</a>
@@ -125,7 +124,7 @@ function TestDeployForm({ id, test }: { id: string; test: TestDeploy }) {
 				</p>
 				<label>
 					Service
-					<input name="service" value={test.service} required maxlength={255} />
+					<input name="service" value={test.service} required maxlength={MAX_NAME} />
 				</label>
 				<div>
 					<button type="submit">Send a test deploy</button>
@@ -433,5 +432,3 @@ export const integrationPages = new Hono<AppEnv>()
 		if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor))) throw integrationNotFound(id);
 		return c.redirect("/integrations?revoked", 303);
 	});
-
-integrationPages.onError(renderError);

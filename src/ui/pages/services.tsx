@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { deployCursor, deploysPage } from "../../api/deploys";
-import { BANDS_SOURCE, type Band, bands, bucketStart, DAY, failureRate, WEEK } from "../../api/metrics";
+import { BANDS_SOURCE, type Band, bands, bucketStart, failureRate, WEEK } from "../../api/metrics";
 import { newAlias, rename, serviceInput } from "../../api/services";
 import { addAlias, createService, loadService, renameService } from "../../catalog/services";
 import { findServices, type Service } from "../../db/catalog";
@@ -18,13 +18,12 @@ import {
 } from "../../db/deploys";
 import { comparedMetrics, leadTimeMedians, type MetricsFilter, type MetricsRow } from "../../db/metrics";
 import type { AppEnv } from "../../env";
-import { formatDatetime } from "../../http/datetime";
+import { DAY, formatDatetime } from "../../http/datetime";
 import type { ApiError, ErrorObject } from "../../http/errors";
-import { validate } from "../../http/validation";
+import { MAX_NAME, validate } from "../../http/validation";
 import { BarChart, LineChart, oneDecimal, type Series } from "../chart";
 import { Empty, FormErrors, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
-import { renderError } from "../errors";
 import { attempt, doneNotice, readForm, splitList } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
@@ -148,7 +147,7 @@ function NewService({ name, aliases, errors }: { name: string; aliases: string; 
 			<form method="post" action="/services" class="stack panel">
 				<label>
 					Name
-					<input name="name" value={name} required maxlength={255} />
+					<input name="name" value={name} required maxlength={MAX_NAME} />
 				</label>
 				<label>
 					Aliases
@@ -590,7 +589,7 @@ function EditService({ service, refusal }: { service: Service; refusal?: Refusal
 			<form method="post" action={`/services/${service.id}/rename`} class="stack panel">
 				<label>
 					Name
-					<input name="name" value={typed("rename", service.name)} required maxlength={255} />
+					<input name="name" value={typed("rename", service.name)} required maxlength={MAX_NAME} />
 				</label>
 				<div>
 					<button type="submit">Rename</button> <a href={`/services/${service.id}`}>Cancel</a>
@@ -604,7 +603,7 @@ function EditService({ service, refusal }: { service: Service; refusal?: Refusal
 				<label>
 					Alias
 					<small>Another name pipelines send for this service. Earlier deploys under it join the service.</small>
-					<input name="alias" value={typed("alias", "")} required maxlength={255} />
+					<input name="alias" value={typed("alias", "")} required maxlength={MAX_NAME} />
 				</label>
 				<div>
 					<button type="submit">Add alias</button> <a href={`/services/${service.id}`}>Cancel</a>
@@ -641,8 +640,8 @@ export const servicesPages = new Hono<AppEnv>()
 		const db = c.var.db;
 		const now = Date.now();
 		const service = await loadService(db, c.req.param("id"));
-		// Environment names are at most 255 characters; a longer one matches nothing anyway.
-		const asked = c.req.query("environment")?.slice(0, 255);
+		// Environment names are at most MAX_NAME characters; a longer one matches nothing anyway.
+		const asked = c.req.query("environment")?.slice(0, MAX_NAME);
 		const [current, page] = await Promise.all([
 			currentDeploys(db, service.id),
 			timeline(db, service.id, c.req.query("before"), environmentParam(asked)),
@@ -683,5 +682,3 @@ async function refuse(c: Context<AppEnv>, id: string, refusal: Refusal) {
 	const service = await loadService(c.var.db, id);
 	return c.html(<EditService service={service} refusal={refusal} />, refusal.error.status);
 }
-
-servicesPages.onError(renderError);

@@ -5,9 +5,8 @@ import { findServices, type Service } from "../../db/catalog";
 import { listSuggestions, type Suggestion } from "../../db/suggestions";
 import type { AppEnv } from "../../env";
 import type { ApiError } from "../../http/errors";
-import { validate } from "../../http/validation";
+import { MAX_NAME, validate } from "../../http/validation";
 import { ActionButton, Empty, FormErrors, Table, Time } from "../components";
-import { renderError } from "../errors";
 import { attempt, doneNotice, readForm } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
@@ -66,7 +65,7 @@ function Actions({
 			<form method="post" action={`/suggestions/${s.id}/accept`} class="inline">
 				<label>
 					Service name
-					<input name="name" value={typed?.name ?? s.alias} required maxlength={255} />
+					<input name="name" value={typed?.name ?? s.alias} required maxlength={MAX_NAME} />
 				</label>
 				<button type="submit">Create service</button>
 			</form>
@@ -199,5 +198,3 @@ export const suggestionsPages = new Hono<AppEnv>()
 			return "/suggestions?done=unignored";
 		}),
 	);
-
-suggestionsPages.onError(renderError);
