@@ -13,11 +13,10 @@ import type { IntegrationKind } from "../db/schema";
 export type Secret = { store: string; name: string; where?: string };
 
 /** How each tool is presented when setting up an integration. */
-export const KINDS: Record<IntegrationKind, { label: string; blurb: string; language: string; secret: Secret }> = {
+export const KINDS: Record<IntegrationKind, { label: string; blurb: string; secret: Secret }> = {
 	deploy: {
 		label: "Deploy",
 		blurb: "Any pipeline or script that can run curl",
-		language: "shell",
 		secret: {
 			store: "a secret your pipeline gives the script as the environment variable",
 			name: "DEPLOY_WEBHOOK_URL",
@@ -26,7 +25,6 @@ export const KINDS: Record<IntegrationKind, { label: string; blurb: string; lang
 	github_actions: {
 		label: "GitHub Actions",
 		blurb: "A step at the end of your deploy job",
-		language: "yaml",
 		secret: {
 			store: "a repository secret named",
 			name: "DEPLOY_WEBHOOK_URL",
@@ -36,7 +34,6 @@ export const KINDS: Record<IntegrationKind, { label: string; blurb: string; lang
 	gitlab_ci: {
 		label: "GitLab CI",
 		blurb: "The after_script of your deploy job",
-		language: "yaml",
 		secret: {
 			store: "a masked CI/CD variable named",
 			name: "DEPLOY_WEBHOOK_URL",
@@ -46,7 +43,6 @@ export const KINDS: Record<IntegrationKind, { label: string; blurb: string; lang
 	jenkins: {
 		label: "Jenkins",
 		blurb: "A post block in your declarative deploy stage",
-		language: "groovy",
 		secret: {
 			store: 'a "Secret text" credential with the id',
 			name: "deploy-webhook-url",
@@ -56,13 +52,11 @@ export const KINDS: Record<IntegrationKind, { label: string; blurb: string; lang
 	octopus: {
 		label: "Octopus Deploy",
 		blurb: "A Run a Script step after the deploy",
-		language: "shell",
 		secret: { store: "a sensitive project variable named", name: "DeployWebhookUrl", where: "Project › Variables" },
 	},
 	circleci: {
 		label: "CircleCI",
 		blurb: "Steps at the end of your deploy job",
-		language: "yaml",
 		secret: {
 			store: "the environment variable",
 			name: "DEPLOY_WEBHOOK_URL",
