@@ -3,28 +3,20 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { findService } from "../db/catalog";
-import { forgetWebhookToken, integrationByWebhookToken } from "../db/integrations";
+import { integrationByWebhookToken } from "../db/integrations";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { errors, json, jsonBody } from "../http/openapi";
 import { MAX_NAME, readJson } from "../http/validation";
-import type { DeployRequest } from "../ledger/entry";
-import type { RecordOutcome } from "../ledger/ledger";
 import { ledgerFor } from "../ledger/stub";
+import { refusal, results, unknownIntegration } from "./answers";
+import { dryRun, dryRunAnswer } from "./dry-run";
 import { deployPayload, parseDeployPayload } from "./payload";
 
 /** Bodies over this are refused with 413; the largest legitimate deploy is a few KiB. */
 export const MAX_BODY_BYTES = 512 * 1024;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const unknownIntegration = () =>
-	ApiError.of(
-		404,
-		"Integration Error",
-		"no active integration has this webhook URL; it may have been revoked or rotated",
-	);
 
 type WebhookEnv = AppEnv & { Variables: { integrationId: string; webhookToken: string } };
 
@@ -52,9 +44,6 @@ function truncate(text: string, max: number): string {
 
 export const webhook = new Hono<WebhookEnv>();
 
-/** Every answer's `result`, as OpsLevel's contract names them. */
-const results = z.enum(["ok", "no_service_found", "duplicate_deploy"]);
-
 const accepted = z
 	.object({
 		result: results,
@@ -71,85 +60,11 @@ const accepted = z
 		],
 	});
 
-const dryRunAnswer = z
-	.object({
-		result: results,
-		dry_run: z.literal(true),
-		service: z
-			.object({ id: z.string(), name: z.string() })
-			.optional()
-			.meta({ description: "With `ok`: the service the deploy would be recorded for" }),
-		message: z.string().optional(),
-	})
-	.meta({
-		examples: [
-			{ result: "ok", dry_run: true, service: { id: "0193…", name: "Shopping cart" } },
-			{
-				result: "no_service_found",
-				dry_run: true,
-				message: "No service found matching alias 'X'. A deploy would record 'X' as a suggestion.",
-			},
-		],
-	});
-
-export type DryRunAnswer = z.infer<typeof dryRunAnswer>;
-
 /**
  * `?dry_run=1`: check, record nothing. Any value but `0` or `false` counts, so a
  * client that means a dry run never records a deploy by spelling it differently.
  */
 const isDryRun = (value: string | undefined) => value !== undefined && value !== "0" && value !== "false";
-
-/** The error for a request the ledger refused, dry run or not; undefined when it was not refused. */
-function refusal(outcome: RecordOutcome, retryAfter: number | undefined, token: string): ApiError | undefined {
-	switch (outcome) {
-		case "revoked":
-		case "expired":
-			forgetWebhookToken(token);
-			return unknownIntegration();
-		case "limited":
-			return ApiError.of(
-				429,
-				"Rate Limit Error",
-				`this integration is sending deploys faster than it may; retry after ${retryAfter} s`,
-				{ "Retry-After": String(retryAfter) },
-			);
-		default:
-			return undefined;
-	}
-}
-
-/** What a dry run needs of a request's context: the bindings, D1 and the meter. */
-type WithLedger = { env: AppEnv["Bindings"]; var: Pick<AppEnv["Variables"], "db" | "meter"> };
-
-/**
- * What the webhook would answer `request`, sent to the URL carrying `token`, with
- * nothing recorded: the ledger runs the same checks (revocation, a rotated URL's
- * expiry, the rate limit, dedup) and writes nothing. The integration page's
- * "Send a test deploy" runs it too. Throws the error a real request would get.
- */
-export async function dryRun(c: WithLedger, request: DeployRequest, token: string): Promise<DryRunAnswer> {
-	const ledger = ledgerFor(c.env.LEDGER, request.integrationId);
-	const { outcome, serviceId, retryAfter, cost } = await ledger.check(request, token);
-	c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
-	const refused = refusal(outcome, retryAfter, token);
-	if (refused) throw refused;
-	if (outcome === "duplicate") {
-		return {
-			result: "duplicate_deploy",
-			dry_run: true,
-			message: "A deploy would not be created: this integration has a deploy with an identical dedup_id",
-		};
-	}
-	const service = serviceId ? await findService(c.var.db, serviceId) : undefined;
-	if (service) return { result: "ok", dry_run: true, service: { id: service.id, name: service.name } };
-	const alias = request.payload.service;
-	return {
-		result: "no_service_found",
-		dry_run: true,
-		message: `No service found matching alias '${alias}'. A deploy would record '${alias}' as a suggestion.`,
-	};
-}
 
 const tags = ["Webhook"];
 
