@@ -7,7 +7,8 @@ import { configDefaults, defineConfig } from "vitest/config";
  * Object reset. Those logs are expected, so they are kept out of the output;
  * anything else the Worker logs still shows.
  */
-const INJECTED_FAILURE = /injected (D1|storage) failure|audit log down|abortAllDurableObjects|no such table: (aliases|entries)\b/;
+const INJECTED_FAILURE =
+	/injected (D1|storage) failure|audit log down|abortAllDurableObjects|no such table: (aliases|entries)\b/;
 
 export default defineConfig(async () => ({
 	plugins: [
