@@ -1,25 +1,22 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { addAlias, createService, loadService, renameService } from "../catalog/services";
+import {
+	addAlias,
+	createService,
+	loadService,
+	newAlias,
+	rename,
+	renameService,
+	serviceInput,
+} from "../catalog/services";
 import { findServices, type Service } from "../db/catalog";
 import { currentDeploys } from "../db/deploys";
+import { deploySchema, presentDeploy } from "../deploys/present";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
-import { MAX_NAME, object, optional, readJson, requiredText, validate } from "../http/validation";
-import { deploySchema, presentDeploy } from "./deploys";
-
-const alias = requiredText({ max: MAX_NAME });
-
-export const serviceInput = object({
-	name: requiredText({ max: MAX_NAME }),
-	// Without aliases, a service answers to its own name.
-	aliases: optional(z.array(alias, { error: "param must be an array of strings" }).max(50)),
-});
-
-export const newAlias = object({ alias });
-export const rename = object({ name: requiredText({ max: MAX_NAME }) });
+import { readJson, validate } from "../http/validation";
 
 export function presentService(service: Service) {
 	return {

@@ -1,21 +1,15 @@
 import { type Context, Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import { accept, attach, setIgnored } from "../catalog/suggestions";
+import { accept, acceptInput, attach, attachInput, listQuery, setIgnored } from "../catalog/suggestions";
 import { findService } from "../db/catalog";
 import type { Database } from "../db/client";
 import { findSuggestion, listSuggestions, type Suggestion } from "../db/suggestions";
 import type { AppEnv } from "../env";
 import { formatOptionalDatetime } from "../http/datetime";
 import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
-import { MAX_NAME, object, optional, optionalText, readJson, requiredText, validate } from "../http/validation";
+import { readJson, validate } from "../http/validation";
 import { presentService, serviceSchema } from "./services";
-
-export const listQuery = object({
-	state: optional(z.enum(["open", "ignored"], { error: "param must be one of: open, ignored" })),
-});
-export const acceptInput = optional(object({ name: optionalText({ max: MAX_NAME }) }));
-export const attachInput = object({ service_id: requiredText({ max: 64 }) });
 
 function present(s: Suggestion) {
 	return {

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { z } from "zod";
 import type { Actor } from "../audit/actor";
 import { audited } from "../audit/log";
 import {
@@ -13,9 +14,21 @@ import {
 import type { Database } from "../db/client";
 import { services } from "../db/schema";
 import { ApiError, orConflict } from "../http/errors";
+import { MAX_NAME, object, optional, requiredText } from "../http/validation";
 
 // The catalog's rules for services, shared by the API and the UI: each either
 // does what was asked or throws the ApiError that says why not.
+
+const alias = requiredText({ max: MAX_NAME });
+
+/** A new service: the API's body and the UI's form alike. */
+export const serviceInput = object({
+	name: requiredText({ max: MAX_NAME }),
+	// Without aliases, a service answers to its own name.
+	aliases: optional(z.array(alias, { error: "param must be an array of strings" }).max(50)),
+});
+export const newAlias = object({ alias });
+export const rename = object({ name: requiredText({ max: MAX_NAME }) });
 
 const conflict = (detail: string) => ApiError.of(409, "Alias Error", detail);
 

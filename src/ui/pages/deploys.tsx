@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { deployCursor, deployFilters, deploysPage, exportResponse, loadDeploy, toFilter } from "../../api/deploys";
 import { findServices, type Service } from "../../db/catalog";
 import { countDeploys, listDeploys, numberedUnderAlias } from "../../db/deploys";
 import { integrationNames } from "../../db/integrations";
+import { exportResponse } from "../../deploys/export";
+import { deployCursor, deployFilters, deploysPage, loadDeploy, toFilter } from "../../deploys/query";
 import type { AppEnv } from "../../env";
 import { DAY } from "../../http/datetime";
 import { object, optionalText, validate } from "../../http/validation";

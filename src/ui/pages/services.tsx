@@ -1,8 +1,13 @@
 import { type Context, Hono } from "hono";
-import { deployCursor, deploysPage } from "../../api/deploys";
-import { BANDS_SOURCE, type Band, bands, bucketStart, failureRate, WEEK } from "../../api/metrics";
-import { newAlias, rename, serviceInput } from "../../api/services";
-import { addAlias, createService, loadService, renameService } from "../../catalog/services";
+import {
+	addAlias,
+	createService,
+	loadService,
+	newAlias,
+	rename,
+	renameService,
+	serviceInput,
+} from "../../catalog/services";
 import { findServices, type Service } from "../../db/catalog";
 import type { Database } from "../../db/client";
 import {
@@ -17,10 +22,13 @@ import {
 	serviceOverviews,
 } from "../../db/deploys";
 import { comparedMetrics, leadTimeMedians, type MetricsFilter, type MetricsRow } from "../../db/metrics";
+import { deployCursor, deploysPage } from "../../deploys/query";
 import type { AppEnv } from "../../env";
 import { DAY, formatDatetime } from "../../http/datetime";
 import type { ApiError, ErrorObject } from "../../http/errors";
 import { MAX_NAME, validate } from "../../http/validation";
+import { BANDS_SOURCE, type Band, bands, failureRate } from "../../metrics/bands";
+import { bucketStart, WEEK } from "../../metrics/windows";
 import { BarChart, LineChart, oneDecimal, type Series } from "../chart";
 import { Empty, FormErrors, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";

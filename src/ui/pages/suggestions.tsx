@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
-import { acceptInput, attachInput, listQuery } from "../../api/suggestions";
-import { accept, attach, setIgnored } from "../../catalog/suggestions";
+import { accept, acceptInput, attach, attachInput, listQuery, setIgnored } from "../../catalog/suggestions";
 import { findServices, type Service } from "../../db/catalog";
 import { listSuggestions, type Suggestion } from "../../db/suggestions";
 import type { AppEnv } from "../../env";
