@@ -1,29 +1,25 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
-import type { Database } from "../db/client";
 import {
 	createIntegration,
-	liveIntegration,
-	liveIntegrations,
-	previousWebhookTokens,
+	DEFAULT_GRACE_SECONDS,
+	graceSeconds,
+	integrationKind,
+	loadIntegration,
+	MAX_GRACE_SECONDS,
+	newIntegration,
 	revokeIntegration,
 	rotateWebhookToken,
 	webhookUrl,
-} from "../db/integrations";
-import { INTEGRATION_KINDS, type IntegrationRow } from "../db/schema";
+} from "../catalog/integrations";
+import type { Database } from "../db/client";
+import { liveIntegrations, previousWebhookTokens } from "../db/integrations";
+import type { IntegrationRow } from "../db/schema";
 import type { AppEnv } from "../env";
 import { formatDatetime } from "../http/datetime";
-import { ApiError } from "../http/errors";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
-import { MAX_NAME, object, optional, readJson, requiredText, validate } from "../http/validation";
-
-const kind = z.enum(INTEGRATION_KINDS, { error: `param must be one of ${INTEGRATION_KINDS.join(", ")}` });
-
-const newIntegration = object({
-	name: requiredText({ max: MAX_NAME }),
-	kind: optional(kind).default("deploy"),
-});
+import { object, optional, readJson, validate } from "../http/validation";
 
 function present(row: IntegrationRow, origin: string) {
 	return {
@@ -36,7 +32,7 @@ function present(row: IntegrationRow, origin: string) {
 }
 
 const integrationSchema = z
-	.object({ id: z.string(), name: z.string(), kind, webhook_url: z.url(), created_at: isoTime })
+	.object({ id: z.string(), name: z.string(), kind: integrationKind, webhook_url: z.url(), created_at: isoTime })
 	.meta({ id: "Integration" });
 
 const integrationDetailSchema = integrationSchema
@@ -47,19 +43,7 @@ const integrationDetailSchema = integrationSchema
 	})
 	.meta({ id: "IntegrationDetail" });
 
-const MAX_GRACE_SECONDS = 30 * 86_400;
-
-const rotation = optional(
-	object({
-		grace_seconds: optional(
-			z
-				.number({ error: "param must be a whole number of seconds" })
-				.int({ error: "param must be a whole number of seconds" })
-				.min(0, { error: `param must be between 0 and ${MAX_GRACE_SECONDS}` })
-				.max(MAX_GRACE_SECONDS, { error: `param must be between 0 and ${MAX_GRACE_SECONDS}` }),
-		).default(86_400),
-	}),
-);
+const rotation = optional(object({ grace_seconds: optional(graceSeconds).default(DEFAULT_GRACE_SECONDS) }));
 
 /** An integration with the retired URLs that still work. */
 async function detailed(db: Database, row: IntegrationRow, origin: string) {
@@ -74,17 +58,6 @@ async function detailed(db: Database, row: IntegrationRow, origin: string) {
 }
 
 const tags = ["Integrations"];
-
-/** The 404 for an integration that is not live: never was, or revoked. The API's and the UI's. */
-export const integrationNotFound = (id: string) =>
-	ApiError.of(404, "Integration Error", `no integration with id '${id}'`);
-
-/** The live integration `id`, or its 404. */
-export async function loadIntegration(db: Database, id: string): Promise<IntegrationRow> {
-	const row = await liveIntegration(db, id);
-	if (!row) throw integrationNotFound(id);
-	return row;
-}
 
 export const integrationsApi = new Hono<AppEnv>()
 	.post(
@@ -137,16 +110,9 @@ export const integrationsApi = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const input = validate(rotation, await readJson(c));
-			const id = c.req.param("id");
-			const row = await rotateWebhookToken(
-				c.var.db,
-				c.env.LEDGER,
-				c.var.meter,
-				id,
-				(input?.grace_seconds ?? 86_400) * 1000,
-				c.var.actor,
-			);
-			if (!row) throw integrationNotFound(id);
+			const grace = (input?.grace_seconds ?? DEFAULT_GRACE_SECONDS) * 1000;
+			const ledgers = { ledgers: c.env.LEDGER, meter: c.var.meter };
+			const row = await rotateWebhookToken(c.var.db, ledgers, c.req.param("id"), grace, c.var.actor);
 			return c.json(await detailed(c.var.db, row, new URL(c.req.url).origin));
 		},
 	)
@@ -158,9 +124,8 @@ export const integrationsApi = new Hono<AppEnv>()
 			responses: { 204: { description: "Revoked" }, ...errors(401, 404) },
 		}),
 		async (c) => {
-			const id = c.req.param("id");
-			if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor)))
-				throw integrationNotFound(id);
+			const ledgers = { ledgers: c.env.LEDGER, meter: c.var.meter };
+			await revokeIntegration(c.var.db, ledgers, c.req.param("id"), c.var.actor);
 			return c.body(null, 204);
 		},
 	);

@@ -1,12 +1,6 @@
 import { and, count, desc, eq, getTableColumns, gt, gte, inArray, isNull, lte, sql } from "drizzle-orm";
-import type { Actor } from "../audit/actor";
-import { audited } from "../audit/log";
-import type { Meter } from "../cost/meter";
-import type { Ledger } from "../ledger/ledger";
-import { ledgerFor } from "../ledger/stub";
 import type { Database } from "./client";
-import { newId } from "./ids";
-import { deploys, type IntegrationKind, type IntegrationRow, integrations, retiredWebhookTokens } from "./schema";
+import { deploys, type IntegrationRow, integrations, retiredWebhookTokens } from "./schema";
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
@@ -58,21 +52,27 @@ export function forgetWebhookToken(token: string): void {
 	live.delete(token);
 }
 
-/** A new integration with a fresh secret webhook token. */
-export async function createIntegration(db: Database, input: { name: string; kind: IntegrationKind }, actor: Actor) {
-	const row: IntegrationRow = {
-		id: newId(),
-		...input,
-		webhookToken: crypto.randomUUID(),
-		createdAt: Date.now(),
-		revokedAt: null,
-	};
-	await db.batch([
-		db.insert(integrations).values(row),
-		audited(db, actor, "integration.create", { type: "integration", id: row.id }, input),
-	]);
-	return row;
-}
+/** Adds an integration: a statement for the caller's batch. */
+export const insertIntegration = (db: Database, row: IntegrationRow) => db.insert(integrations).values(row);
+
+/** Marks an integration revoked at `at`: a statement for the caller's batch. */
+export const markRevoked = (db: Database, id: string, at: number) =>
+	db.update(integrations).set({ revokedAt: at }).where(eq(integrations.id, id));
+
+/**
+ * Replaces an integration's webhook token, keeping the old one as retired until
+ * `expiresAt`: statements for the caller's batch.
+ */
+export const replaceWebhookToken = (
+	db: Database,
+	id: string,
+	retired: { token: string; retiredAt: number; expiresAt: number },
+	token: string,
+) =>
+	[
+		db.insert(retiredWebhookTokens).values({ ...retired, integrationId: id }),
+		db.update(integrations).set({ webhookToken: token }).where(eq(integrations.id, id)),
+	] as const;
 
 /** Live integrations, newest first. */
 export function liveIntegrations(db: Database) {
@@ -138,61 +138,6 @@ export function integrationNames(db: Database, ids: string[]) {
 		.where(inArray(integrations.id, ids));
 }
 
-/**
- * Revokes a live integration: its webhook answers 404 from then on; its deploys
- * stay. False if there was no such live integration.
- */
-export async function revokeIntegration(
-	db: Database,
-	ledgers: DurableObjectNamespace<Ledger>,
-	meter: Meter,
-	id: string,
-	actor: Actor,
-): Promise<boolean> {
-	const row = await liveIntegration(db, id);
-	if (!row) return false;
-	forgetWebhookToken(row.webhookToken);
-	// The ledger first: from here on no webhook can be accepted, even one already past the D1 check.
-	await ledgerFor(ledgers, id).revoke();
-	meter.add({ doRequests: 1 });
-	await db.batch([
-		db.update(integrations).set({ revokedAt: Date.now() }).where(eq(integrations.id, id)),
-		audited(db, actor, "integration.revoke", { type: "integration", id }),
-	]);
-	return true;
-}
-
-/**
- * Gives an integration a new webhook URL. The old one keeps working for
- * `graceMs` (0: not at all), so pipelines can be moved over without losing a
- * deploy. Answers the updated integration, or undefined if it is not live.
- */
-export async function rotateWebhookToken(
-	db: Database,
-	ledgers: DurableObjectNamespace<Ledger>,
-	meter: Meter,
-	id: string,
-	graceMs: number,
-	actor: Actor,
-	now = Date.now(),
-) {
-	const row = await liveIntegration(db, id);
-	if (!row) return undefined;
-	const token = crypto.randomUUID();
-	const expiresAt = now + graceMs;
-	// The ledger first, as for a revocation: once D1 has the rotation, no isolate's
-	// cached URL gets past the expiry. If D1's batch then fails, the ledger's note
-	// is harmless, since it refuses a token only when D1 says it expired.
-	await ledgerFor(ledgers, id).retire(row.webhookToken, expiresAt);
-	meter.add({ doRequests: 1 });
-	await db.batch([
-		db.insert(retiredWebhookTokens).values({ token: row.webhookToken, integrationId: id, retiredAt: now, expiresAt }),
-		db.update(integrations).set({ webhookToken: token }).where(eq(integrations.id, id)),
-		audited(db, actor, "integration.rotate", { type: "integration", id }, { grace_seconds: graceMs / 1000 }),
-	]);
-	return { ...row, webhookToken: token };
-}
-
 /** Whether `token` is a URL of integration `id` that D1 has retired and whose grace is over by `now`. */
 export async function webhookTokenExpired(db: Database, id: string, token: string, now = Date.now()) {
 	const row = await db
@@ -217,6 +162,3 @@ export function previousWebhookTokens(db: Database, id: string, now = Date.now()
 		.where(and(eq(retiredWebhookTokens.integrationId, id), gt(retiredWebhookTokens.expiresAt, now)))
 		.orderBy(desc(retiredWebhookTokens.expiresAt));
 }
-
-/** The URL pipelines post to; the token is the secret, so it is shown only to admins. */
-export const webhookUrl = (origin: string, token: string) => `${origin}/integrations/deploy/${token}`;

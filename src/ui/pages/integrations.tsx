@@ -1,19 +1,20 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { integrationNotFound, loadIntegration } from "../../api/integrations";
-import { listDeploys } from "../../db/deploys";
 import {
-	ACTIVITY_WINDOWS,
 	createIntegration,
-	liveIntegrationsWithActivity,
-	previousWebhookTokens,
+	DEFAULT_GRACE_SECONDS,
+	loadIntegration,
+	MAX_GRACE_SECONDS,
 	revokeIntegration,
 	rotateWebhookToken,
 	webhookUrl,
-} from "../../db/integrations";
+} from "../../catalog/integrations";
+import { listDeploys } from "../../db/deploys";
+import { ACTIVITY_WINDOWS, liveIntegrationsWithActivity, previousWebhookTokens } from "../../db/integrations";
 import { INTEGRATION_KINDS, type IntegrationKind, type IntegrationRow } from "../../db/schema";
 import type { AppEnv } from "../../env";
+import { DAY, HOUR } from "../../http/datetime";
 import { ApiError, type ErrorObject } from "../../http/errors";
 import { MAX_NAME, object, requiredText, validate } from "../../http/validation";
 import { KINDS, type Secret, snippet, trialReport } from "../../pipelines/snippets";
@@ -30,10 +31,10 @@ const LATEST = 10;
 /** Grace periods offered when rotating a URL, in seconds. */
 const GRACE: [number, string][] = [
 	[0, "None: retire it now"],
-	[3_600, "1 hour"],
-	[86_400, "1 day"],
-	[7 * 86_400, "7 days"],
-	[30 * 86_400, "30 days"],
+	[HOUR / 1000, "1 hour"],
+	[DAY / 1000, "1 day"],
+	[(7 * DAY) / 1000, "7 days"],
+	[MAX_GRACE_SECONDS, "30 days"],
 ];
 const GRACE_CHOICES = GRACE.map(([seconds]) => String(seconds)) as [string, ...string[]];
 
@@ -378,7 +379,7 @@ export const integrationPages = new Hono<AppEnv>()
 						Keep the old URL working for
 						<select name="grace_seconds">
 							{GRACE.map(([seconds, label]) => (
-								<option value={String(seconds)} selected={seconds === 86_400}>
+								<option value={String(seconds)} selected={seconds === DEFAULT_GRACE_SECONDS}>
 									{label}
 								</option>
 							))}
@@ -394,15 +395,13 @@ export const integrationPages = new Hono<AppEnv>()
 	.post("/:id/rotate", async (c) => {
 		const id = c.req.param("id");
 		const { grace_seconds } = validate(rotation, await readForm(c));
-		const rotated = await rotateWebhookToken(
+		await rotateWebhookToken(
 			c.var.db,
-			c.env.LEDGER,
-			c.var.meter,
+			{ ledgers: c.env.LEDGER, meter: c.var.meter },
 			id,
 			grace_seconds * 1000,
 			c.var.actor,
 		);
-		if (!rotated) throw integrationNotFound(id);
 		return c.redirect(`/integrations/${id}?rotated`, 303);
 	})
 	.get("/:id/revoke", async (c) => {
@@ -428,7 +427,7 @@ export const integrationPages = new Hono<AppEnv>()
 		);
 	})
 	.post("/:id/revoke", async (c) => {
-		const id = c.req.param("id");
-		if (!(await revokeIntegration(c.var.db, c.env.LEDGER, c.var.meter, id, c.var.actor))) throw integrationNotFound(id);
+		const ledgers = { ledgers: c.env.LEDGER, meter: c.var.meter };
+		await revokeIntegration(c.var.db, ledgers, c.req.param("id"), c.var.actor);
 		return c.redirect("/integrations?revoked", 303);
 	});
