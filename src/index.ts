@@ -1,10 +1,10 @@
-import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { api } from "./api";
 import { docs } from "./api/docs";
 import { meterRequests } from "./cost/middleware";
-import type { AppEnv, Bindings } from "./env";
+import type { Bindings } from "./env";
+import { factory } from "./factory";
 import { notFound, onError } from "./http/errors";
 import { json } from "./http/openapi";
 import { reporterScript } from "./pipelines/reporter";
@@ -19,7 +19,7 @@ export { Ledger } from "./ledger/ledger";
 const up = z.object({ status: z.literal("ok") });
 
 // Not strict: a webhook URL pasted with a trailing slash still works.
-const app = new Hono<AppEnv>({ strict: false });
+const app = factory.createApp({ strict: false });
 
 app
 	.use(meterRequests)

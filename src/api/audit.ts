@@ -1,9 +1,8 @@
-import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { auditPage, parsedDetails } from "../audit/log";
 import type { AuditEventRow } from "../db/schema";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { pageParams } from "../http/cursor";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
@@ -49,7 +48,7 @@ function present(row: AuditEventRow): z.output<typeof eventSchema> {
 	};
 }
 
-export const auditApi = new Hono<AppEnv>().get(
+export const auditApi = factory.createApp().get(
 	"/",
 	describeRoute({
 		tags: ["Audit"],

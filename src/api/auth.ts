@@ -1,14 +1,13 @@
-import { createMiddleware } from "hono/factory";
 import { actorOf } from "../audit/actor";
 import { adminTokens, credentialFor } from "../audit/credentials";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { ApiError } from "../http/errors";
 
 /**
  * Guards the management API with `Authorization: Bearer <admin token>` (either
  * token during a rotation) and records who is acting; with no token set it stays shut.
  */
-export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+export const requireAdmin = factory.createMiddleware(async (c, next) => {
 	if (adminTokens(c.env).length === 0) {
 		throw ApiError.of(
 			503,

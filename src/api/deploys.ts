@@ -1,10 +1,9 @@
-import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { EXPORT_FORMATS, exportResponse } from "../deploys/export";
 import { deploySchema, presentDeploy } from "../deploys/present";
 import { deployFilters, deployPage, loadDeploy } from "../deploys/query";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { pageParams } from "../http/cursor";
 import { formatDatetime } from "../http/datetime";
 import { errors, isoTime, json, validated } from "../http/openapi";
@@ -22,7 +21,8 @@ const exportQuery = object({
 
 const tags = ["Deploys"];
 
-export const deploysApi = new Hono<AppEnv>()
+export const deploysApi = factory
+	.createApp()
 	.get(
 		"/",
 		describeRoute({

@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { auditApi } from "./audit";
 import { requireAdmin } from "./auth";
 import { deploysApi } from "./deploys";
@@ -10,7 +9,8 @@ import { servicesApi } from "./services";
 import { suggestionsApi } from "./suggestions";
 
 /** The management API: JSON, behind the admin token. */
-export const api = new Hono<AppEnv>()
+export const api = factory
+	.createApp()
 	.use(requireAdmin)
 	.route("/integrations", integrationsApi)
 	.route("/services", servicesApi)

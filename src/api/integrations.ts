@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import {
@@ -16,7 +15,7 @@ import {
 import type { Database } from "../db/client";
 import { liveIntegrations, previousWebhookTokens } from "../db/integrations";
 import type { IntegrationRow } from "../db/schema";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { formatDatetime } from "../http/datetime";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
 import { object, optional, readJson, validate } from "../http/validation";
@@ -59,7 +58,8 @@ async function detailed(db: Database, row: IntegrationRow, origin: string) {
 
 const tags = ["Integrations"];
 
-export const integrationsApi = new Hono<AppEnv>()
+export const integrationsApi = factory
+	.createApp()
 	.post(
 		"/",
 		describeRoute({

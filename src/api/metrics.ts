@@ -1,11 +1,10 @@
-import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { errors, json, validated } from "../http/openapi";
 import { metricsQuery, metricsReport, metricsSchema } from "../metrics/report";
 
 /** DORA metrics for one window of deploys; the README's "DORA metrics" defines each. */
-export const metricsApi = new Hono<AppEnv>().get(
+export const metricsApi = factory.createApp().get(
 	"/",
 	describeRoute({
 		tags: ["Metrics"],

@@ -1,8 +1,7 @@
-import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { listPeople } from "../db/people";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { formatOptionalDatetime } from "../http/datetime";
 import { errors, isoTime, json } from "../http/openapi";
 
@@ -16,7 +15,7 @@ const personSchema = z
 	})
 	.meta({ id: "Person" });
 
-export const peopleApi = new Hono<AppEnv>().get(
+export const peopleApi = factory.createApp().get(
 	"/",
 	describeRoute({
 		tags: ["People"],

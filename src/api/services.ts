@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import {
@@ -13,7 +12,7 @@ import {
 import { findServices, type Service } from "../db/catalog";
 import { currentDeploys } from "../db/deploys";
 import { deploySchema, presentDeploy } from "../deploys/present";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { formatDatetime } from "../http/datetime";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
 import { readJson, validate } from "../http/validation";
@@ -55,7 +54,8 @@ const secondsSince = (ms: number, now: number) => Math.max(0, Math.floor((now - 
 
 const tags = ["Services"];
 
-export const servicesApi = new Hono<AppEnv>()
+export const servicesApi = factory
+	.createApp()
 	.post(
 		"/",
 		describeRoute({

@@ -1,11 +1,10 @@
-import { type Context, Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { accept, acceptInput, attach, attachInput, listQuery, setIgnored } from "../catalog/suggestions";
 import { findService } from "../db/catalog";
 import type { Database } from "../db/client";
 import { findSuggestion, listSuggestions, type Suggestion } from "../db/suggestions";
-import type { AppEnv } from "../env";
+import { type AppContext, factory } from "../factory";
 import { formatOptionalDatetime } from "../http/datetime";
 import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
 import { readJson, validate } from "../http/validation";
@@ -58,7 +57,7 @@ function ignoring(ignored: boolean, summary: string) {
 			summary,
 			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 404, 409) },
 		}),
-		async (c: Context<AppEnv, "/:id">) => {
+		async (c: AppContext<"/:id">) => {
 			const id = c.req.param("id");
 			await setIgnored(c.var.db, id, ignored, c.var.actor);
 			return c.json(await answer(c.var.db, id));
@@ -66,7 +65,8 @@ function ignoring(ignored: boolean, summary: string) {
 	] as const;
 }
 
-export const suggestionsApi = new Hono<AppEnv>()
+export const suggestionsApi = factory
+	.createApp()
 	.get(
 		"/",
 		describeRoute({

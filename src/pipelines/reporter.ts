@@ -1,10 +1,9 @@
-import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import reporter from "../../scripts/report-deploy.sh";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 
 /** The reporter script, so a pipeline can fetch it from the tracker it reports to. */
-export const reporterScript = new Hono<AppEnv>().get(
+export const reporterScript = factory.createApp().get(
 	"/report-deploy.sh",
 	describeRoute({
 		tags: ["Webhook"],
