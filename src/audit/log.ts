@@ -1,9 +1,8 @@
-import { and, desc, eq, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
+import { type AuditFilter, insertAuditEvent, listAuditEvents } from "../db/audit";
 import type { Database } from "../db/client";
 import { newId } from "../db/ids";
-import { type AuditEventRow, auditEvents } from "../db/schema";
+import type { AuditEventRow } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import type { Actor } from "./actor";
 
@@ -19,9 +18,9 @@ export function audited(
 	action: string,
 	target: AuditTarget,
 	details?: Record<string, unknown>,
-): BatchItem<"sqlite"> {
+) {
 	const at = Date.now();
-	return db.insert(auditEvents).values({
+	return insertAuditEvent(db, {
 		id: newId(at),
 		at,
 		via: actor.via,
@@ -33,13 +32,6 @@ export function audited(
 		details: details === undefined ? null : JSON.stringify(details),
 	});
 }
-
-type AuditFilter = {
-	target?: { type: string; id?: string };
-	action?: string;
-	before?: { at: number; id: string };
-	limit: number;
-};
 
 /** A position in the log: the last event a page showed. */
 const cursorKey = z.tuple([z.number().int(), z.string()]);
@@ -62,25 +54,6 @@ export async function auditPage(
 	const events = rows.slice(0, f.limit);
 	const last = events.at(-1);
 	return { events, nextCursor: rows.length > f.limit && last ? encodeCursor([last.at, last.id]) : null };
-}
-
-/** Audit events newest first; a target filter is served by its own index. */
-function listAuditEvents(db: Database, f: AuditFilter) {
-	return db
-		.select()
-		.from(auditEvents)
-		.where(
-			and(
-				f.target === undefined ? undefined : eq(auditEvents.targetType, f.target.type),
-				f.target?.id === undefined ? undefined : eq(auditEvents.targetId, f.target.id),
-				f.action === undefined ? undefined : eq(auditEvents.action, f.action),
-				f.before === undefined
-					? undefined
-					: sql`(${auditEvents.at}, ${auditEvents.id}) < (${f.before.at}, ${f.before.id})`,
-			),
-		)
-		.orderBy(desc(auditEvents.at), desc(auditEvents.id))
-		.limit(f.limit);
 }
 
 /** An event's details as the object it was written from; null when it had none. */

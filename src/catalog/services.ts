@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor } from "../audit/actor";
 import { audited } from "../audit/log";
@@ -8,11 +7,11 @@ import {
 	claimAliases,
 	findService,
 	newService,
+	renameStatement,
 	type Service,
 	serviceByName,
 } from "../db/catalog";
 import type { Database } from "../db/client";
-import { services } from "../db/schema";
 import { ApiError, orConflict } from "../http/errors";
 import { MAX_NAME, object, optional, requiredText } from "../http/validation";
 
@@ -96,8 +95,8 @@ export async function renameService(db: Database, id: string, name: string, acto
 	const [service, holder] = await Promise.all([loadService(db, id), serviceByName(db, name)]);
 	if (service.name === name) return service;
 	if (holder && holder.id !== id) throw nameTaken(name);
-	const rename = db.update(services).set({ name }).where(eq(services.id, id));
+	const renamed = renameStatement(db, id, name);
 	const audit = audited(db, actor, "service.rename", { type: "service", id }, { from: service.name, to: name });
-	await orConflict(db.batch([rename, audit]), nameTaken(name));
+	await orConflict(db.batch([renamed, audit]), nameTaken(name));
 	return loadService(db, id);
 }

@@ -72,6 +72,14 @@ export function serviceByName(db: Database, name: string) {
 		.get();
 }
 
+/** Renames a service: a statement for the caller's batch. */
+export const renameStatement = (db: Database, id: string, name: string) =>
+	db.update(services).set({ name }).where(eq(services.id, id));
+
+/** Services' names by id, for naming them where they are referred to. */
+export const serviceNames = (db: Database, ids: string[]) =>
+	db.select({ id: services.id, name: services.name }).from(services).where(inArray(services.id, ids));
+
 /** D1 binds at most 100 parameters per statement; an alias row takes 4. */
 const ALIAS_ROWS_PER_INSERT = 25;
 

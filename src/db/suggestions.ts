@@ -1,8 +1,8 @@
-import { and, count, desc, eq, max, min, notExists } from "drizzle-orm";
+import { and, count, desc, eq, inArray, max, min, notExists } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { claimAliases, newService, type Statements } from "./catalog";
 import type { Database } from "./client";
-import { aliases, deploys, suggestionEvents, suggestions } from "./schema";
+import { aliases, deploys, services, suggestionEvents, suggestions } from "./schema";
 
 export type SuggestionState = "open" | "ignored" | "resolved";
 type SuggestionAction = (typeof suggestionEvents.$inferInsert)["action"];
@@ -109,4 +109,19 @@ export async function setSuggestionIgnored(
 		.set({ state: ignored ? "ignored" : "open", version: suggestion.version + 1 })
 		.where(eq(suggestions.id, suggestion.id));
 	await act(db, suggestion, ignored ? "ignore" : "unignore", null, [update], also);
+}
+
+/** Suggestions by id with their alias, state and the service that took them, for naming them where they are referred to. */
+export function suggestionNames(db: Database, ids: string[]) {
+	return db
+		.select({
+			id: suggestions.id,
+			alias: suggestions.alias,
+			state: suggestions.state,
+			serviceId: suggestions.serviceId,
+			serviceName: services.name,
+		})
+		.from(suggestions)
+		.leftJoin(services, eq(services.id, suggestions.serviceId))
+		.where(inArray(suggestions.id, ids));
 }

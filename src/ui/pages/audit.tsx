@@ -1,10 +1,11 @@
-import { eq, inArray } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { type AuditTarget, auditPage, parsedDetails } from "../../audit/log";
+import { serviceNames } from "../../db/catalog";
 import type { Database } from "../../db/client";
 import { integrationNames } from "../../db/integrations";
-import { type AuditEventRow, INTEGRATION_KINDS, type IntegrationKind, services, suggestions } from "../../db/schema";
+import { type AuditEventRow, INTEGRATION_KINDS, type IntegrationKind } from "../../db/schema";
+import { suggestionNames } from "../../db/suggestions";
 import type { AppEnv } from "../../env";
 import { object, optionalText, validate } from "../../http/validation";
 import { KINDS } from "../../pipelines/snippets";
@@ -30,18 +31,8 @@ async function targetNames(db: Database, events: AuditEventRow[]) {
 	const serviceIds = [...idsOf("service"), ...events.flatMap((e) => detailServiceId(parsedDetails(e)) ?? [])];
 	const [integrationRows, serviceRows, suggestionRows] = await db.batch([
 		integrationNames(db, idsOf("integration")),
-		db.select({ id: services.id, name: services.name }).from(services).where(inArray(services.id, serviceIds)),
-		db
-			.select({
-				id: suggestions.id,
-				alias: suggestions.alias,
-				state: suggestions.state,
-				serviceId: suggestions.serviceId,
-				serviceName: services.name,
-			})
-			.from(suggestions)
-			.leftJoin(services, eq(services.id, suggestions.serviceId))
-			.where(inArray(suggestions.id, idsOf("suggestion"))),
+		serviceNames(db, serviceIds),
+		suggestionNames(db, idsOf("suggestion")),
 	]);
 	return {
 		integrations: new Map(integrationRows.map((row) => [row.id, row])),
