@@ -31,12 +31,6 @@ function snippetOf(html: string): string {
 }
 
 describe("integration pages", () => {
-	it("greets a newcomer with what to do first", async () => {
-		const html = await (await page(await signIn(), "/integrations")).text();
-		expect(html).toContain("No integrations yet");
-		expect(html).toContain('href="/integrations/new"');
-	});
-
 	it("offers a tile per tool, each leading to its form", async () => {
 		const html = await (await page(await signIn(), "/integrations/new")).text();
 		for (const kind of KINDS) expect(html).toContain(`href="/integrations/new/${kind}"`);

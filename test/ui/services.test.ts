@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bucketStart, WEEK } from "../../src/metrics/windows";
 import { database } from "../../src/db/client";
 import { serviceOverviewsStatement } from "../../src/db/deploys";
 import { leadTimeMediansStatement } from "../../src/db/metrics";
 import { DAY } from "../../src/http/datetime";
+import { bucketStart, WEEK } from "../../src/metrics/windows";
 import { acceptedDeploy, admin, createService, integrationBeforeAll, unique } from "../helpers";
 import { cells, count, page, rowOf, section, signIn, unescaped, view } from "./helpers";
 
@@ -38,14 +38,6 @@ async function serviceNamed(name: string) {
 }
 
 describe("the service list", () => {
-	// First in the file: storage is shared by its tests, and this one needs no services yet.
-	it("tells a newcomer what to do while there are no services", async () => {
-		const page = await html("/services");
-		expect(page).toContain("No services yet");
-		expect(page).toContain('href="/integrations/new"');
-		expect(page).toContain('href="/services/new"');
-	});
-
 	it("shows what runs in each service's production, any newer attempt, and its deploys of the last 30 days", async () => {
 		const svc = await service("Listed");
 		const at = (days: number) => iso(NOW - days * DAY);

@@ -48,14 +48,6 @@ async function servicesNamed(name: string) {
 const owners = async (alias: string) => (await deploysOf(alias)).map((d) => d.service?.id ?? null);
 
 describe("GET /suggestions", () => {
-	// First in the file: nothing has been deployed yet.
-	it("with nothing to suggest, says what shows up here", async () => {
-		const open = await listed();
-		expect(open).toContain("No suggestions");
-		expect(open).toContain("Deploys whose service alias no service claims show up here");
-		expect(await listed("ignored")).toContain("No ignored suggestions");
-	});
-
 	it("lists an unknown alias with its deploy count and three ways to settle it", async () => {
 		const service = await createService(unique("Existing"));
 		const { alias, id } = await suggested(2);
