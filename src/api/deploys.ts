@@ -11,7 +11,7 @@ import { formatDatetime, formatOptionalDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
 import { checkWindow, MAX_NAME, object, optional, optionalText, requiredDatetime } from "../http/validation";
-import { STATUSES } from "../ledger/status";
+import { STATUSES } from "../model/status";
 
 const MAX_LIMIT = 200;
 

@@ -6,13 +6,13 @@ import { writeDeploys } from "../db/deploys";
 import { newId } from "../db/ids";
 import { webhookTokenExpired } from "../db/integrations";
 import type { Bindings } from "../env";
+import { advances, currentStatus, normalizeStatus } from "../model/status";
 import { deleteDeploys } from "../retention/d1";
 import { idsBefore } from "../retention/window";
 import type { DeployPayload } from "../webhook/payload";
 import type { DeployRequest, LedgerEntry } from "./entry";
 import { migrate } from "./migrations";
 import { type RateLimit, rateLimitFrom } from "./rate-limit";
-import { advances, currentStatus, normalizeStatus } from "./status";
 
 export type RecordOutcome = "accepted" | "duplicate" | "revoked" | "expired" | "limited";
 

@@ -7,7 +7,7 @@ import { integrationNames } from "../../db/integrations";
 import type { AppEnv } from "../../env";
 import { DAY } from "../../http/datetime";
 import { object, optionalText, validate } from "../../http/validation";
-import { STATUSES } from "../../ledger/status";
+import { STATUSES } from "../../model/status";
 import { Empty, IntegrationName, type NamedIntegration, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
 import { Page } from "../layout";
