@@ -8,7 +8,7 @@ import { pageParams } from "../http/cursor";
 import { formatDatetime } from "../http/datetime";
 import { errors, isoTime, json, validated } from "../http/openapi";
 import { object, optional } from "../http/validation";
-import { STATUSES } from "../ledger/status";
+import { STATUSES } from "../model/status";
 
 const MAX_LIMIT = 200;
 

@@ -1,12 +1,12 @@
 import { type AnyColumn, and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { LedgerEntry } from "../ledger/entry";
-import { LIVE_STATUSES, STAGE, type Status } from "../ledger/status";
+import { LIVE_STATUSES, STAGE, type Status } from "../model/status";
 import { aliasKey, type Statements } from "./catalog";
 import type { Database } from "./client";
 import { newId } from "./ids";
 import { aliases, deployStatuses, deploys, people, services, suggestions } from "./schema";
 
-/** A status's stage (see ledger/status.ts) as SQL, to compare statuses inside the database. */
+/** A status's stage (see model/status.ts) as SQL, to compare statuses inside the database. */
 function stage(status: SQL | AnyColumn) {
 	const cases = Object.entries(STAGE).map(([name, rank]) => sql`when ${name} then ${rank}`);
 	return sql`(case ${status} ${sql.join(cases, sql` `)} end)`;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { STATUSES } from "../ledger/status";
+import { STATUSES } from "../model/status";
 
 // Times are epoch milliseconds (UTC): they sort and subtract in SQL, and the
 // API turns them into ISO 8601 at the edge.
@@ -135,7 +135,7 @@ export const deploys = sqliteTable(
 		deployNumber: text("deploy_number").notNull(),
 		deployUrl: text("deploy_url"),
 		dedupId: text("dedup_id"),
-		/** Normalized (see ledger/status.ts); `status_raw` keeps what the pipeline said. */
+		/** Normalized (see model/status.ts); `status_raw` keeps what the pipeline said. */
 		status: text({ enum: STATUSES }).notNull().default("no_status"),
 		statusRaw: text("status_raw"),
 		agent: text(),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ListedDeploy } from "../db/deploys";
 import { formatDatetime, formatOptionalDatetime } from "../http/datetime";
 import { isoTime } from "../http/openapi";
-import { STATUSES } from "../ledger/status";
+import { STATUSES } from "../model/status";
 
 const text = z.string().nullable();
 const time = isoTime.nullable();

@@ -5,7 +5,7 @@ import { type DeployFilter, findDeploy, listDeploys } from "../db/deploys";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import { ApiError } from "../http/errors";
 import { checkWindow, MAX_NAME, optional, optionalText, requiredDatetime } from "../http/validation";
-import { STATUSES } from "../ledger/status";
+import { STATUSES } from "../model/status";
 
 // Which deploys a listing selects, shared by the API's list, its export, the
 // metrics and the UI's pages, so a link means the same everywhere.

@@ -1,5 +1,5 @@
+import type { StatusChange } from "../model/status";
 import type { DeployPayload } from "../webhook/payload";
-import type { StatusChange } from "./status";
 
 /** What a pipeline asked the ledger to record, after validation. */
 export type DeployRequest = {

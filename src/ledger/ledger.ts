@@ -2,17 +2,17 @@ import { DurableObject } from "cloudflare:workers";
 import { type Cost, Meter, meteredD1 } from "../cost/meter";
 import { aliasKey, serviceIdForAlias } from "../db/catalog";
 import { database } from "../db/client";
-import { writeDeploys } from "../db/deploys";
 import { newId } from "../db/ids";
 import { webhookTokenExpired } from "../db/integrations";
 import type { Bindings } from "../env";
-import { deleteDeploys } from "../retention/d1";
-import { idsBefore } from "../retention/window";
+import { advances, currentStatus, normalizeStatus } from "../model/status";
 import type { DeployPayload } from "../webhook/payload";
 import type { DeployRequest, LedgerEntry } from "./entry";
 import { migrate } from "./migrations";
+import { Outbox } from "./outbox";
+import { forgetDelivered, PURGE_MAX, type PurgeResult } from "./purge";
 import { type RateLimit, rateLimitFrom } from "./rate-limit";
-import { advances, currentStatus, normalizeStatus } from "./status";
+import { type Sql, sqlOn } from "./sql";
 
 export type RecordOutcome = "accepted" | "duplicate" | "revoked" | "expired" | "limited";
 
@@ -25,29 +25,8 @@ export type RecordResult = { outcome: RecordOutcome; matched: boolean; retryAfte
 /** What `record` would do with a request (for a new deploy: the service its alias matches), and what finding out cost. */
 export type CheckResult = { outcome: RecordOutcome; serviceId: string | null; retryAfter?: number; cost: Cost };
 
-/** What one `purge` call forgot, and whether more is due. */
-export type PurgeResult = { entries: number; deploys: number; more: boolean };
-
-/** First retry of an undelivered deploy, doubling per failed attempt up to the cap. */
-const RETRY_BASE_MS = 5_000;
-/**
- * The alarm armed before each D1 write, in case this object dies mid-request.
- * Long enough that a busy ledger wakes for it at most once a minute (each
- * alarm is a billed request); a failed write arms the sooner retry instead.
- */
-const SAFETY_NET_MS = 60_000;
-const RETRY_CAP_MS = 10 * 60_000;
-/** Entries one alarm delivers before it schedules the next round. */
-const ALARM_BATCH = 50;
 /** Aliases whose owner a ledger remembers; past this it starts over. */
 const OWNERS_CACHED = 1_000;
-/** Deploys in one D1 batch: each takes up to four statements. */
-const GROUP_MAX = 25;
-/** Entries one `purge` call forgets at most: one bounded D1 batch. */
-const PURGE_MAX = 500;
-
-/** An entry on its way to D1, with the request that waits for it. */
-type Outgoing = { entry: LedgerEntry; meter: Meter; done: (landed: boolean) => void };
 
 /**
  * One per integration: the authority for dedup and deploy numbering.
@@ -59,12 +38,8 @@ type Outgoing = { entry: LedgerEntry; meter: Meter; done: (landed: boolean) => v
  * copy in the same request when it can, and from the alarm otherwise.
  */
 export class Ledger extends DurableObject<Bindings> {
-	private readonly sql: SqlStorage;
-	/** Entries waiting for the next D1 write, and whether one is in flight (see `deliver`). */
-	private readonly outbox: Outgoing[] = [];
-	private flushing = false;
-	/** Work that must not overlap a D1 write, run by the writer between groups (see `purge`). */
-	private readonly chores: (() => Promise<void>)[] = [];
+	/** The way accepted entries reach D1. */
+	private readonly outbox: Outbox;
 	/** Alias key → owning service, for aliases seen here (see `serviceFor`). */
 	private readonly owners = new Map<string, string>();
 	/** How fast this integration may post; duplicates count too (a retry loop is what it stops). */
@@ -78,17 +53,16 @@ export class Ledger extends DurableObject<Bindings> {
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
-		this.sql = ctx.storage.sql;
 		this.limit = rateLimitFrom(env);
-		ctx.storage.transactionSync(() => migrate(this.sql));
-		for (const { token, expires_at } of this.sql.exec<{ token: string; expires_at: number }>(
-			"SELECT token, expires_at FROM retired_tokens",
-		)) {
+		this.outbox = new Outbox(ctx.storage, () => this.env.DB);
+		ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
+		for (const { token, expires_at } of this.sql(new Meter()).all<{ token: string; expires_at: number }>`
+			SELECT token, expires_at FROM retired_tokens`) {
 			this.retired.set(token, expires_at);
 		}
 		// A previous incarnation may have died between accepting a deploy and
 		// arming the alarm; whatever is pending gets delivered.
-		if (this.pending() > 0) void ctx.blockConcurrencyWhile(() => this.ensureAlarm(Date.now() + RETRY_BASE_MS));
+		if (this.outbox.pending() > 0) void ctx.blockConcurrencyWhile(() => this.outbox.retrySoon());
 	}
 
 	/** Records a deploy the webhook received at the URL carrying `webhookToken`. */
@@ -105,11 +79,7 @@ export class Ledger extends DurableObject<Bindings> {
 		const { outcome, changed } = this.ctx.storage.transactionSync(() =>
 			this.reserve(meter, request, serviceId, seen ?? this.known(meter, dedupId)),
 		);
-		if (changed) {
-			// A safety net first: should this object die before D1 has the change, the alarm delivers it.
-			await this.ensureAlarm(Date.now() + SAFETY_NET_MS);
-			if (!(await this.deliver(meter, changed))) await this.ensureAlarm(Date.now() + RETRY_BASE_MS);
-		}
+		if (changed) await this.outbox.send(meter, changed);
 		return { outcome, matched: serviceId !== null, cost: meter.cost };
 	}
 
@@ -134,7 +104,8 @@ export class Ledger extends DurableObject<Bindings> {
 
 	/** After this, the ledger accepts nothing more; entries already accepted still reach D1. */
 	async revoke(): Promise<void> {
-		this.rows(new Meter(), "INSERT OR REPLACE INTO settings (key, value) VALUES ('revoked_at', ?)", String(Date.now()));
+		this.sql(new Meter())
+			.run`INSERT OR REPLACE INTO settings (key, value) VALUES ('revoked_at', ${String(Date.now())})`;
 	}
 
 	/**
@@ -143,24 +114,19 @@ export class Ledger extends DurableObject<Bindings> {
 	 * so there is no moment when D1 has it and this ledger does not.
 	 */
 	async retire(token: string, expiresAt: number): Promise<void> {
-		this.rows(new Meter(), "INSERT OR REPLACE INTO retired_tokens (token, expires_at) VALUES (?, ?)", token, expiresAt);
+		this.sql(new Meter())
+			.run`INSERT OR REPLACE INTO retired_tokens (token, expires_at) VALUES (${token}, ${expiresAt})`;
 		this.retired.set(token, expiresAt);
 	}
 
 	/** How many accepted entries D1 does not have yet. */
 	async pendingCount(): Promise<number> {
-		return this.pending();
+		return this.outbox.pending();
 	}
 
+	/** Delivers what is still pending (see `Outbox`). */
 	override async alarm(): Promise<void> {
-		try {
-			await this.deliverPending();
-		} catch (error) {
-			// The runtime retries a failed alarm only a few times; after that, pending
-			// entries would wait for the next deploy. A distant retry keeps them moving.
-			await this.ctx.storage.setAlarm(Date.now() + RETRY_CAP_MS).catch(() => undefined);
-			throw error;
-		}
+		await this.outbox.alarm();
 	}
 
 	/**
@@ -170,69 +136,16 @@ export class Ledger extends DurableObject<Bindings> {
 	 * insert must not meet the old row on D1's unique (integration, dedup_id).
 	 * At most `limit` entries per call; `more` says another call is due.
 	 *
-	 * It runs as a chore of the D1 writer, so no delivery is in flight between
-	 * the D1 delete and forgetting: none can put a deploy back in D1 meanwhile.
+	 * It runs as a chore of the outbox, this ledger's only D1 writer, so no
+	 * delivery is in flight between the D1 delete and forgetting: none can put a
+	 * deploy back in D1 meanwhile.
 	 * Entries queued for delivery, or marked pending again by a newer status while
 	 * D1 deleted, are kept for a later purge. Dying between the two steps leaves
 	 * this ledger remembering more than D1 holds, which is safe: the next purge
 	 * finishes the job.
 	 */
 	async purge(cutoff: number, limit = PURGE_MAX): Promise<PurgeResult> {
-		return new Promise((resolve, reject) => {
-			this.chores.push(() => this.forget(cutoff, Math.max(1, Math.min(limit, PURGE_MAX))).then(resolve, reject));
-			if (!this.flushing) void this.flush();
-		});
-	}
-
-	private async forget(cutoff: number, limit: number): Promise<PurgeResult> {
-		const meter = new Meter();
-		const queued = () => new Set(this.outbox.map((item) => item.entry.id));
-		const skip = queued();
-		const found = this.rows<{ id: string }>(
-			meter,
-			"SELECT id FROM entries WHERE id < ? AND received_at < ? AND delivered_at IS NOT NULL ORDER BY id LIMIT ?",
-			idsBefore(cutoff),
-			cutoff,
-			limit,
-		);
-		const candidates = found.map((row) => row.id).filter((id) => !skip.has(id));
-		const deploys = await deleteDeploys(database(this.env.DB), candidates);
-
-		const kept = queued();
-		let entries = 0;
-		this.ctx.storage.transactionSync(() => {
-			for (const id of candidates) {
-				if (kept.has(id)) continue;
-				entries += this.rows(
-					meter,
-					"DELETE FROM entries WHERE id = ? AND delivered_at IS NOT NULL RETURNING id",
-					id,
-				).length;
-			}
-		});
-		return { entries, deploys, more: found.length === limit };
-	}
-
-	/** Delivers the oldest pending entries, then schedules the next round if any are left. */
-	private async deliverPending(): Promise<void> {
-		const meter = new Meter();
-		const pending = this.rows<{ entry: string }>(
-			meter,
-			"SELECT entry FROM entries WHERE delivered_at IS NULL ORDER BY received_at, id LIMIT ?",
-			ALARM_BATCH,
-		).map((row) => JSON.parse(row.entry) as LedgerEntry);
-		const landed = await Promise.all(pending.map((entry) => this.deliver(meter, entry)));
-		const failures = landed.filter((ok) => !ok).length;
-
-		const [remaining] = this.rows<{ left: number; attempts: number | null }>(
-			meter,
-			"SELECT count(*) AS left, max(attempts) AS attempts FROM entries WHERE delivered_at IS NULL",
-		);
-		if (!remaining?.left) return;
-		// Back off while D1 keeps failing; carry straight on when only the batch size held us back.
-		const attempts = remaining.attempts ?? 1;
-		const delay = failures > 0 ? Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_CAP_MS) : 0;
-		await this.ctx.storage.setAlarm(Date.now() + delay);
+		return this.outbox.chore(() => forgetDelivered(this.ctx.storage, this.env.DB, this.outbox, cutoff, limit));
 	}
 
 	/**
@@ -279,9 +192,10 @@ export class Ledger extends DurableObject<Bindings> {
 
 	/** What this ledger already holds for a request: `revoked`, the entry with its dedup_id, or nothing. */
 	private known(meter: Meter, dedupId: string | undefined): "revoked" | LedgerEntry | undefined {
-		if (this.rows(meter, "SELECT 1 FROM settings WHERE key = 'revoked_at'").length > 0) return "revoked";
+		const sql = this.sql(meter);
+		if (sql.one`SELECT 1 FROM settings WHERE key = 'revoked_at'`) return "revoked";
 		if (!dedupId) return undefined;
-		const [row] = this.rows<{ entry: string }>(meter, "SELECT entry FROM entries WHERE dedup_id = ?", dedupId);
+		const row = sql.one<{ entry: string }>`SELECT entry FROM entries WHERE dedup_id = ${dedupId}`;
 		return row && (JSON.parse(row.entry) as LedgerEntry);
 	}
 
@@ -310,14 +224,9 @@ export class Ledger extends DurableObject<Bindings> {
 			receivedAt,
 			statuses: status ? [{ status: normalizeStatus(status), raw: status, at: receivedAt }] : [],
 		};
-		this.rows(
-			meter,
-			"INSERT INTO entries (id, dedup_id, entry, received_at) VALUES (?, ?, ?, ?)",
-			entry.id,
-			dedupId ?? null,
-			JSON.stringify(entry),
-			receivedAt,
-		);
+		this.sql(meter).run`
+			INSERT INTO entries (id, dedup_id, entry, received_at)
+			VALUES (${entry.id}, ${dedupId ?? null}, ${JSON.stringify(entry)}, ${receivedAt})`;
 		return { outcome: "accepted", changed: entry };
 	}
 
@@ -329,12 +238,8 @@ export class Ledger extends DurableObject<Bindings> {
 		const status = normalizeStatus(raw);
 		if (!advances(currentStatus(entry.statuses), status)) return undefined;
 		const changed = { ...entry, statuses: [...entry.statuses, { status, raw, at }] };
-		this.rows(
-			meter,
-			"UPDATE entries SET entry = ?, delivered_at = NULL WHERE id = ?",
-			JSON.stringify(changed),
-			entry.id,
-		);
+		this.sql(meter)
+			.run`UPDATE entries SET entry = ${JSON.stringify(changed)}, delivered_at = NULL WHERE id = ${entry.id}`;
 		return changed;
 	}
 
@@ -349,123 +254,23 @@ export class Ledger extends DurableObject<Bindings> {
 		const key = serviceId ? `service:${serviceId}` : aliasSequence;
 		const supplied = payload.deploy_number;
 		if (supplied === undefined) {
-			const [next] = this.rows<{ last: number }>(
-				meter,
-				`INSERT INTO sequences (key, last)
-				 SELECT ?, coalesce(max(last), 0) + 1 FROM sequences WHERE key IN (?, ?)
-				 ON CONFLICT (key) DO UPDATE SET last = excluded.last
-				 RETURNING last`,
-				key,
-				key,
-				aliasSequence,
-			);
+			const next = this.sql(meter).one<{ last: number }>`
+				INSERT INTO sequences (key, last)
+				SELECT ${key}, coalesce(max(last), 0) + 1 FROM sequences WHERE key IN (${key}, ${aliasSequence})
+				ON CONFLICT (key) DO UPDATE SET last = excluded.last
+				RETURNING last`;
 			return String(next?.last);
 		}
 		if (/^\d{1,15}$/.test(supplied)) {
-			this.rows(
-				meter,
-				"INSERT INTO sequences (key, last) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET last = max(last, excluded.last)",
-				key,
-				Number(supplied),
-			);
+			this.sql(meter).run`
+				INSERT INTO sequences (key, last) VALUES (${key}, ${Number(supplied)})
+				ON CONFLICT (key) DO UPDATE SET last = max(last, excluded.last)`;
 		}
 		return supplied;
 	}
 
-	/**
-	 * Copies an entry into D1 and says whether it landed; if not, it stays
-	 * pending for the alarm. Entries that come while a write is in flight go
-	 * together in the next one (group commit): under load one D1 round trip
-	 * carries many deploys, and each request still answers only once its own
-	 * deploy is in D1.
-	 */
-	private deliver(meter: Meter, entry: LedgerEntry): Promise<boolean> {
-		return new Promise((done) => {
-			this.outbox.push({ entry, meter, done });
-			if (!this.flushing) void this.flush();
-		});
-	}
-
-	private async flush(): Promise<void> {
-		this.flushing = true;
-		try {
-			while (this.outbox.length > 0 || this.chores.length > 0) {
-				const chore = this.chores.shift();
-				if (chore) {
-					await chore();
-					continue;
-				}
-				const group = this.outbox.splice(0, GROUP_MAX);
-				if (await this.write(group)) {
-					for (const item of group) this.settle(item, true);
-				} else {
-					// One bad entry must not hold back the rest: a failed group is retried one by one.
-					for (const item of group) this.settle(item, group.length > 1 && (await this.write([item])));
-				}
-			}
-		} finally {
-			this.flushing = false;
-		}
-	}
-
-	/** One D1 batch for `group`; its cost is shared equally by the requests in it. */
-	private async write(group: Outgoing[]): Promise<boolean> {
-		const shared = new Meter();
-		try {
-			const [first, ...rest] = group.map((item) => item.entry);
-			if (first) await writeDeploys(database(meteredD1(this.env.DB, shared)), [first, ...rest]);
-			return true;
-		} catch (error) {
-			console.warn(`D1 write of ${group.length} deploy(s) failed: ${String(error)}`);
-			return false;
-		} finally {
-			for (const item of group) item.meter.add(shared.share(group.length));
-		}
-	}
-
-	/**
-	 * Notes the outcome of a write and answers the request waiting for it, always:
-	 * if this object's own storage fails here, the entry counts as undelivered and
-	 * stays pending, so the alarm writes it again, which D1 takes as a no-op.
-	 */
-	private settle({ entry, meter, done }: Outgoing, landed: boolean): void {
-		let noted = landed;
-		try {
-			if (landed) {
-				// Only if unchanged meanwhile: a newer status must still be delivered.
-				this.rows(
-					meter,
-					"UPDATE entries SET delivered_at = ? WHERE id = ? AND entry = ?",
-					Date.now(),
-					entry.id,
-					JSON.stringify(entry),
-				);
-			} else {
-				this.rows(meter, "UPDATE entries SET attempts = attempts + 1 WHERE id = ?", entry.id);
-			}
-		} catch (error) {
-			console.error(`Ledger could not note the D1 write of deploy ${entry.id}: ${String(error)}`);
-			noted = false;
-		} finally {
-			done(noted);
-		}
-	}
-
-	private pending(): number {
-		const [row] = this.rows<{ n: number }>(new Meter(), "SELECT count(*) AS n FROM entries WHERE delivered_at IS NULL");
-		return row?.n ?? 0;
-	}
-
-	/** Runs a statement on this object's SQLite and meters the rows it read and wrote. */
-	private rows<T extends Record<string, SqlStorageValue>>(meter: Meter, query: string, ...bindings: unknown[]): T[] {
-		const cursor = this.sql.exec<T>(query, ...bindings);
-		const rows = cursor.toArray();
-		meter.sql(cursor);
-		return rows;
-	}
-
-	private async ensureAlarm(at: number): Promise<void> {
-		const current = await this.ctx.storage.getAlarm();
-		if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+	/** This object's SQLite, each statement's rows added to `meter`. */
+	private sql(meter: Meter): Sql {
+		return sqlOn(this.ctx.storage.sql, meter);
 	}
 }

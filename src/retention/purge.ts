@@ -1,10 +1,10 @@
 import { asc } from "drizzle-orm";
 import { database } from "../db/client";
+import { sweepDeploys, sweepSuggestions } from "../db/retention";
 import { integrations } from "../db/schema";
 import type { Bindings } from "../env";
 import { DAY } from "../http/datetime";
 import { ledgerFor } from "../ledger/stub";
-import { sweepDeploys, sweepSuggestions } from "./d1";
 import { retentionDays } from "./window";
 
 export type PurgeOptions = {

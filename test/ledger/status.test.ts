@@ -5,7 +5,7 @@ import { database } from "../../src/db/client";
 import { writeDeploys } from "../../src/db/deploys";
 import { newId } from "../../src/db/ids";
 import type { LedgerEntry } from "../../src/ledger/entry";
-import { advances, normalizeStatus, STATUSES, type Status, type StatusChange } from "../../src/ledger/status";
+import { advances, normalizeStatus, STATUSES, type Status, type StatusChange } from "../../src/model/status";
 import { parseDeployPayload } from "../../src/webhook/payload";
 import {
 	admin,

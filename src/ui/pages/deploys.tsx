@@ -8,7 +8,7 @@ import { deployCursor, deployFilters, deploysPage, loadDeploy, toFilter } from "
 import type { AppEnv } from "../../env";
 import { DAY } from "../../http/datetime";
 import { object, optionalText, validate } from "../../http/validation";
-import { STATUSES } from "../../ledger/status";
+import { STATUSES } from "../../model/status";
 import { Empty, IntegrationName, type NamedIntegration, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";
 import { Page } from "../layout";

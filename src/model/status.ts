@@ -1,3 +1,4 @@
+// src/model/ is shared vocabulary: constants, types and pure functions, with no I/O and no imports from the app.
 /** Where a deploy stands. Pipelines say it many ways; these are the words the API speaks. */
 export const STATUSES = ["queued", "running", "success", "failure", "canceled", "no_status"] as const;
 export type Status = (typeof STATUSES)[number];

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, lt, notExists } from "drizzle-orm";
-import { chunks, type Database } from "../db/client";
-import { deployStatuses, deploys, suggestionEvents, suggestions } from "../db/schema";
-import { idsBefore } from "./window";
+import { idsBefore } from "../retention/window";
+import { chunks, type Database } from "./client";
+import { deployStatuses, deploys, suggestionEvents, suggestions } from "./schema";
 
 /** D1 allows 100 bound parameters per statement. */
 const IDS_PER_STATEMENT = 90;
