@@ -9,6 +9,7 @@
 //   ledger/             the Durable Object; no api/, ui/ or domain above it
 //   db/                 Drizzle schema and queries only
 //   http/  model/       shared helpers and vocabulary; import nothing above them
+//                       (model/ names the webhook payload's type, type-only)
 
 /** A path regex for these folders of src/. */
 const under = (...folders) => `^src/(${folders.join("|")})/`;
@@ -73,7 +74,15 @@ module.exports = {
 			severity: "error",
 			comment: "http/ and model/ are used by every layer, so they import nothing above them.",
 			from: { path: under("http", "model") },
-			to: { path: "^src/", pathNot: under("http", "model") },
+			to: { path: "^src/", pathNot: [under("http", "model"), "^src/webhook/payload\\.ts$"] },
+		},
+		{
+			name: "model-names-the-payload-type-only",
+			severity: "error",
+			comment:
+				"model/ may name the webhook payload's type (an accepted deploy carries it), never its code: no runtime import.",
+			from: { path: under("model") },
+			to: { path: "^src/webhook/payload\\.ts$", dependencyTypesNot: ["type-only"] },
 		},
 		{
 			name: "nothing-imports-index",

@@ -1,5 +1,5 @@
 import { type AnyColumn, and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import type { LedgerEntry } from "../ledger/entry";
+import type { LedgerEntry } from "../model/entry";
 import { LIVE_STATUSES, STAGE, type Status } from "../model/status";
 import { aliasKey, type Statements } from "./catalog";
 import type { Database } from "./client";

@@ -24,3 +24,16 @@ export function newId(now = Date.now()): string {
 	const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * An upper bound for ids made before `at`: deploy and ledger ids are UUIDv7s
+ * whose first 12 hex digits are the millisecond they were made, never earlier
+ * than the deploy's `received_at` (see `newId`). So `id < idsBefore(t)`
+ * implies `received_at < t`, and lets the purge walk the primary key instead
+ * of needing an index on `received_at`, which every ingest would pay for.
+ */
+export function idsBefore(at: number): string {
+	const ms = Math.min(Math.max(Math.floor(at), 0), 2 ** 48 - 1);
+	const hex = ms.toString(16).padStart(12, "0");
+	return `${hex.slice(0, 8)}-${hex.slice(8)}`;
+}

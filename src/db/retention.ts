@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lt, notExists } from "drizzle-orm";
-import { idsBefore } from "../retention/window";
 import { chunks, type Database } from "./client";
+import { idsBefore } from "./ids";
 import { deployStatuses, deploys, suggestionEvents, suggestions } from "./schema";
 
 /** D1 allows 100 bound parameters per statement. */

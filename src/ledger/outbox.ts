@@ -1,7 +1,7 @@
 import { Meter, meteredD1 } from "../cost/meter";
 import { database } from "../db/client";
 import { writeDeploys } from "../db/deploys";
-import type { LedgerEntry } from "./entry";
+import type { LedgerEntry } from "../model/entry";
 import { sqlOn } from "./sql";
 
 /** First retry of an undelivered deploy, doubling per failed attempt up to the cap. */

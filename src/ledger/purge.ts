@@ -1,7 +1,7 @@
 import { Meter } from "../cost/meter";
 import { database } from "../db/client";
+import { idsBefore } from "../db/ids";
 import { deleteDeploys } from "../db/retention";
-import { idsBefore } from "../retention/window";
 import type { Outbox } from "./outbox";
 import { sqlOn } from "./sql";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { findService } from "../db/catalog";
 import type { AppEnv } from "../env";
-import type { DeployRequest } from "../ledger/entry";
 import { ledgerFor } from "../ledger/stub";
+import type { DeployRequest } from "../model/entry";
 import { refusal, results } from "./answers";
 
 // `?dry_run=1` and the integration page's "Send a test deploy": what a deploy

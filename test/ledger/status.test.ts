@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { writeDeploys } from "../../src/db/deploys";
 import { newId } from "../../src/db/ids";
-import type { LedgerEntry } from "../../src/ledger/entry";
+import type { LedgerEntry } from "../../src/model/entry";
 import { advances, normalizeStatus, STATUSES, type Status, type StatusChange } from "../../src/model/status";
 import { parseDeployPayload } from "../../src/webhook/payload";
 import {

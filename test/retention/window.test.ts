@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { newId } from "../../src/db/ids";
-import { idsBefore, retentionDays } from "../../src/retention/window";
+import { idsBefore, newId } from "../../src/db/ids";
+import { retentionDays } from "../../src/retention/window";
 
 afterEach(() => {
 	vi.restoreAllMocks();

@@ -1,5 +1,6 @@
-import type { StatusChange } from "../model/status";
+// Vocabulary: what a deploy is once accepted. Types only; the payload's shape is the webhook contract's.
 import type { DeployPayload } from "../webhook/payload";
+import type { StatusChange } from "./status";
 
 /** What a pipeline asked the ledger to record, after validation. */
 export type DeployRequest = {
