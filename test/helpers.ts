@@ -62,7 +62,7 @@ export async function admin<T = any>(
 
 export type Integration = { id: string; name: string; webhook_url: string; created_at: string };
 
-export async function createIntegration(name = "CI"): Promise<Integration> {
+async function createIntegration(name = "CI"): Promise<Integration> {
 	const { status, body } = await admin<Integration>("POST", "/integrations", { name });
 	if (status !== 201) throw new Error(`creating an integration answered ${status}`);
 	return body;
@@ -80,7 +80,7 @@ export function integrationBeforeAll(name: string): Integration {
 	return integration;
 }
 
-export async function createService(name: string, aliases?: string[]) {
+async function createService(name: string, aliases?: string[]) {
 	const { status, body } = await admin("POST", "/services", { name, aliases });
 	if (status !== 201) throw new Error(`creating a service answered ${status}: ${JSON.stringify(body)}`);
 	return body as { id: string; name: string; aliases: string[] };
@@ -141,7 +141,7 @@ export async function acceptedDeploy(webhookUrl: string, overrides: Record<strin
 export type DeploysPage = { deploys: any[]; next_cursor: string | null };
 
 /** GET /api/deploys with the given query parameters, insisting on a 200. */
-export async function listDeploys(params: Record<string, string | number> = {}): Promise<DeploysPage> {
+async function listDeploys(params: Record<string, string | number> = {}): Promise<DeploysPage> {
 	const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
 	const res = await admin("GET", `/deploys?${query}`);
 	expect(res.status).toBe(200);
@@ -171,3 +171,10 @@ export async function withBrokenDeployWrites<T>(fn: () => Promise<T>): Promise<T
 		await env.DB.exec("DROP TRIGGER IF EXISTS injected_failure;");
 	}
 }
+
+/**
+ * The management API as tests drive it, each call insisting on success: a
+ * namespace, so a test's `api.createService(…)` is never mistaken for src/'s
+ * `createService(db, …)`.
+ */
+export const api = { createIntegration, createService, listDeploys };

@@ -3,9 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { credentialFor } from "../../src/audit/credentials";
 import {
 	admin,
+	api,
 	call,
-	createIntegration,
-	createService,
 	examplePayload,
 	expectError,
 	ISO_DATETIME,
@@ -33,7 +32,7 @@ async function eventsFor(type: string, id: string): Promise<Event[]> {
 }
 
 async function suggestionFor(alias: string): Promise<string> {
-	const integration = await createIntegration(unique("audit"));
+	const integration = await api.createIntegration(unique("audit"));
 	expect((await postDeploy(integration.webhook_url, examplePayload({ service: alias }))).status).toBe(202);
 	const { body } = await admin<{ suggestions: { id: string; alias: string }[] }>("GET", "/suggestions");
 	const found = body.suggestions.find((s) => s.alias === alias);
@@ -96,11 +95,11 @@ describe("the audit log", () => {
 
 	it("records service changes, and nothing for a refused one", async () => {
 		const alias = unique("audited-alias");
-		const service = await createService(unique("Audited"), [alias]);
+		const service = await api.createService(unique("Audited"), [alias]);
 		const extra = unique("extra");
 		await admin("POST", `/services/${service.id}/aliases`, { alias: extra });
 		await admin("POST", `/services/${service.id}/aliases`, { alias: extra }); // already has it: no change
-		const taken = await createService(unique("Taken"));
+		const taken = await api.createService(unique("Taken"));
 		expectError(await admin("PATCH", `/services/${service.id}`, { name: taken.name }), 409);
 		await admin("PATCH", `/services/${service.id}`, { name: "Renamed" });
 		const events = await eventsFor("service", service.id);
@@ -150,7 +149,7 @@ describe("the audit log", () => {
 	});
 
 	it("lists newest first, filters by action, and pages with a cursor", async () => {
-		const integration = await createIntegration(unique("paged"));
+		const integration = await api.createIntegration(unique("paged"));
 		for (const grace of [1, 2, 3])
 			await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: grace });
 		const first = await admin<{ events: Event[]; next_cursor: string }>(

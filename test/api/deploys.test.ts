@@ -3,15 +3,13 @@ import {
 	ADMIN,
 	acceptedDeploy,
 	admin,
+	api,
 	call,
-	createIntegration,
-	createService,
 	type DeploysPage,
 	examplePayload,
 	expectError,
 	ISO_DATETIME,
 	integrationBeforeAll,
-	listDeploys,
 	postDeploy,
 	unique,
 } from "../helpers";
@@ -26,7 +24,7 @@ async function allPages(params: Record<string, string | number>) {
 	const pages: DeploysPage[] = [];
 	let cursor: string | null = null;
 	do {
-		const page = await listDeploys(cursor === null ? params : { ...params, cursor });
+		const page = await api.listDeploys(cursor === null ? params : { ...params, cursor });
 		pages.push(page);
 		cursor = page.next_cursor;
 	} while (cursor !== null && pages.length < 20);
@@ -38,7 +36,7 @@ const numbers = (deploys: { deploy_number: string }[]) => deploys.map((d) => d.d
 
 describe("GET /api/deploys", () => {
 	it("answers { deploys, next_cursor }", async () => {
-		const body = await listDeploys({ limit: 1 });
+		const body = await api.listDeploys({ limit: 1 });
 		expect(body).toEqual({ deploys: expect.any(Array), next_cursor: expect.toBeOneOf([null, expect.any(String)]) });
 	});
 
@@ -46,7 +44,7 @@ describe("GET /api/deploys", () => {
 		const alias = unique("shopping_cart");
 		const payload = examplePayload({ service: alias, deploy_url: "https://ci.example.com/builds/234" });
 		await deploy(payload);
-		const [listed] = (await listDeploys({ service: alias })).deploys;
+		const [listed] = (await api.listDeploys({ service: alias })).deploys;
 		expect(listed).toMatchObject({
 			integration_id: integration.id,
 			service: null,
@@ -74,9 +72,9 @@ describe("GET /api/deploys", () => {
 
 	it("shows the service of a deploy whose alias matched", async () => {
 		const alias = unique("catalog");
-		const service = await createService(unique("Catalog"), [alias]);
+		const service = await api.createService(unique("Catalog"), [alias]);
 		await deploy({ service: alias });
-		const [listed] = (await listDeploys({ service: alias })).deploys;
+		const [listed] = (await api.listDeploys({ service: alias })).deploys;
 		expect(listed.service).toEqual({ id: service.id, name: service.name });
 	});
 
@@ -85,7 +83,7 @@ describe("GET /api/deploys", () => {
 		for (const at of ["2024-03-02T10:00:00Z", "2024-03-05T10:00:00Z", "2024-03-01T10:00:00Z", "2024-03-04T10:00:00Z"]) {
 			await deploy({ service: alias, deployed_at: at });
 		}
-		const { deploys } = await listDeploys({ service: alias });
+		const { deploys } = await api.listDeploys({ service: alias });
 		expect(deploys.map((d) => d.deployed_at)).toEqual([
 			"2024-03-05T10:00:00.000Z",
 			"2024-03-04T10:00:00.000Z",
@@ -98,7 +96,7 @@ describe("GET /api/deploys", () => {
 		const alias = unique("offsets");
 		await deploy({ service: alias, deployed_at: "2024-03-01T12:00:00+05:00", dedup_id: `earlier${alias}` });
 		await deploy({ service: alias, deployed_at: "2024-03-01T10:00:00Z", dedup_id: `later${alias}` });
-		const { deploys } = await listDeploys({ service: alias });
+		const { deploys } = await api.listDeploys({ service: alias });
 		expect(dedupIds(deploys)).toEqual([`later${alias}`, `earlier${alias}`]);
 	});
 
@@ -106,7 +104,7 @@ describe("GET /api/deploys", () => {
 		const alias = unique("ties");
 		const sent = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
 		for (const dedup_id of sent) await deploy({ service: alias, dedup_id, deployed_at: "2024-01-01T00:00:00Z" });
-		const { deploys } = await listDeploys({ service: alias });
+		const { deploys } = await api.listDeploys({ service: alias });
 		expect(dedupIds(deploys)).toEqual([...sent].reverse());
 	});
 
@@ -116,46 +114,46 @@ describe("GET /api/deploys", () => {
 		await deploy({ service: alias, dedup_id });
 		const again = await deploy({ service: alias, dedup_id });
 		expect(again.result).toBe("duplicate_deploy");
-		expect((await listDeploys({ service: alias })).deploys).toHaveLength(1);
+		expect((await api.listDeploys({ service: alias })).deploys).toHaveLength(1);
 	});
 });
 
 describe("GET /api/deploys?service=", () => {
 	it("takes a service id", async () => {
 		const alias = unique("by-id");
-		const service = await createService(unique("ById"), [alias]);
+		const service = await api.createService(unique("ById"), [alias]);
 		await deploy({ service: alias });
 		await deploy({ service: unique("elsewhere") });
-		const { deploys } = await listDeploys({ service: service.id });
+		const { deploys } = await api.listDeploys({ service: service.id });
 		expect(deploys).toHaveLength(1);
 		expect(deploys[0].service).toEqual({ id: service.id, name: service.name });
 	});
 
 	it("takes an alias, selecting the service's deploys under all its aliases", async () => {
 		const [a, b] = [unique("alias-a"), unique("alias-b")];
-		const service = await createService(unique("Both"), [a, b]);
+		const service = await api.createService(unique("Both"), [a, b]);
 		await deploy({ service: a });
 		await deploy({ service: b });
 		for (const value of [a, b, service.id]) {
-			const { deploys } = await listDeploys({ service: value });
+			const { deploys } = await api.listDeploys({ service: value });
 			expect(deploys.map((d) => d.service_alias).sort()).toEqual([a, b].sort());
 		}
 	});
 
 	it("takes an alias in another case", async () => {
 		const alias = unique("cased");
-		await createService(unique("Cased"), [alias]);
+		await api.createService(unique("Cased"), [alias]);
 		await deploy({ service: alias });
-		expect((await listDeploys({ service: alias.toUpperCase() })).deploys).toHaveLength(1);
+		expect((await api.listDeploys({ service: alias.toUpperCase() })).deploys).toHaveLength(1);
 	});
 
 	it("includes deploys linked after they arrived", async () => {
 		const [early, main] = [unique("early"), unique("main")];
 		await deploy({ service: early });
-		const service = await createService(unique("Linked"), [main]);
+		const service = await api.createService(unique("Linked"), [main]);
 		await deploy({ service: main });
 		await admin("POST", `/services/${service.id}/aliases`, { alias: early });
-		const { deploys } = await listDeploys({ service: main });
+		const { deploys } = await api.listDeploys({ service: main });
 		expect(deploys.map((d) => d.service_alias).sort()).toEqual([early, main].sort());
 	});
 
@@ -164,12 +162,12 @@ describe("GET /api/deploys?service=", () => {
 		await deploy({ service: alias });
 		await deploy({ service: alias });
 		await deploy({ service: unique("unclaimed-other") });
-		const { deploys } = await listDeploys({ service: alias });
+		const { deploys } = await api.listDeploys({ service: alias });
 		expect(deploys.map((d) => d.service_alias)).toEqual([alias, alias]);
 	});
 
 	it("answers an empty page for a value nothing was deployed under", async () => {
-		expect(await listDeploys({ service: unique("nothing") })).toEqual({ deploys: [], next_cursor: null });
+		expect(await api.listDeploys({ service: unique("nothing") })).toEqual({ deploys: [], next_cursor: null });
 	});
 });
 
@@ -180,7 +178,7 @@ describe("GET /api/deploys?environment=", () => {
 		await deploy({ service: alias, environment: production });
 		await deploy({ service: alias, environment: `${production}-eu` });
 		await deploy({ service: alias, environment: "Staging" });
-		const { deploys } = await listDeploys({ environment: production });
+		const { deploys } = await api.listDeploys({ environment: production });
 		expect(deploys.map((d) => d.environment)).toEqual([production]);
 	});
 
@@ -191,7 +189,7 @@ describe("GET /api/deploys?environment=", () => {
 		await deploy({ service: alias, environment: staging.toUpperCase() });
 		await deploy({ service: alias, environment: `${staging}-eu` });
 		for (const asked of [staging.toLowerCase(), ` ${staging.toUpperCase()} `]) {
-			const { deploys } = await listDeploys({ environment: asked });
+			const { deploys } = await api.listDeploys({ environment: asked });
 			expect(
 				deploys.map((d) => d.environment),
 				asked,
@@ -212,7 +210,7 @@ describe("GET /api/deploys?environment=", () => {
 		await deploy({ service: a, environment });
 		await deploy({ service: b, environment });
 		await deploy({ service: a, environment: "Production" });
-		const { deploys } = await listDeploys({ service: a, environment });
+		const { deploys } = await api.listDeploys({ service: a, environment });
 		expect(deploys.map((d) => [d.service_alias, d.environment])).toEqual([[a, environment]]);
 	});
 });
@@ -244,7 +242,7 @@ describe("pagination", () => {
 	it("answers next_cursor null when the page holds the last deploy exactly", async () => {
 		const alias = unique("exact");
 		await fiveDeploys(alias);
-		const page = await listDeploys({ service: alias, limit: 5 });
+		const page = await api.listDeploys({ service: alias, limit: 5 });
 		expect(page.deploys).toHaveLength(5);
 		expect(page.next_cursor).toBeNull();
 	});
@@ -252,7 +250,7 @@ describe("pagination", () => {
 	it("keeps next_cursor as a string while more deploys follow", async () => {
 		const alias = unique("more");
 		await fiveDeploys(alias);
-		expect((await listDeploys({ service: alias, limit: 4 })).next_cursor).toEqual(expect.any(String));
+		expect((await api.listDeploys({ service: alias, limit: 4 })).next_cursor).toEqual(expect.any(String));
 	});
 
 	it("pages through deployed_at ties without duplicates or gaps", async () => {
@@ -270,7 +268,7 @@ describe("pagination", () => {
 	it("keeps later pages stable when newer deploys arrive between fetches", async () => {
 		const alias = unique("stable");
 		const newestFirst = await fiveDeploys(alias);
-		const first = await listDeploys({ service: alias, limit: 2 });
+		const first = await api.listDeploys({ service: alias, limit: 2 });
 		expect(dedupIds(first.deploys)).toEqual(newestFirst.slice(0, 2));
 
 		// One newer outright, one tied with the last deploy page one showed (a later arrival, so newer still).
@@ -315,55 +313,55 @@ describe("pagination", () => {
 describe("deploy numbers", () => {
 	it('numbers a service\'s deploys without deploy_number "1", "2", "3"', async () => {
 		const alias = unique("numbered");
-		await createService(unique("Numbered"), [alias]);
+		await api.createService(unique("Numbered"), [alias]);
 		for (const day of [1, 2, 3]) {
 			await deploy({ service: alias, deploy_number: undefined, deployed_at: `2024-01-0${day}T00:00:00Z` });
 		}
-		const { deploys } = await listDeploys({ service: alias });
+		const { deploys } = await api.listDeploys({ service: alias });
 		expect(numbers(deploys)).toEqual(["3", "2", "1"]);
 	});
 
 	it("keeps a supplied deploy_number and continues after it", async () => {
 		const alias = unique("supplied");
-		await createService(unique("Supplied"), [alias]);
+		await api.createService(unique("Supplied"), [alias]);
 		await deploy({ service: alias, deploy_number: "234", deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: alias, deploy_number: undefined, deployed_at: "2024-01-02T00:00:00Z" });
-		expect(numbers((await listDeploys({ service: alias })).deploys)).toEqual(["235", "234"]);
+		expect(numbers((await api.listDeploys({ service: alias })).deploys)).toEqual(["235", "234"]);
 	});
 
 	it("jumps ahead to a supplied deploy_number above the generated ones", async () => {
 		const alias = unique("jump");
-		await createService(unique("Jump"), [alias]);
+		await api.createService(unique("Jump"), [alias]);
 		await deploy({ service: alias, deploy_number: undefined, deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: alias, deploy_number: "234", deployed_at: "2024-01-02T00:00:00Z" });
 		await deploy({ service: alias, deploy_number: undefined, deployed_at: "2024-01-03T00:00:00Z" });
-		expect(numbers((await listDeploys({ service: alias })).deploys)).toEqual(["235", "234", "1"]);
+		expect(numbers((await api.listDeploys({ service: alias })).deploys)).toEqual(["235", "234", "1"]);
 	});
 
 	it("continues after a supplied numeric deploy_number", async () => {
 		const alias = unique("numeric");
 		await deploy({ service: alias, deploy_number: 41, deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: alias, deploy_number: undefined, deployed_at: "2024-01-02T00:00:00Z" });
-		expect(numbers((await listDeploys({ service: alias })).deploys)).toEqual(["42", "41"]);
+		expect(numbers((await api.listDeploys({ service: alias })).deploys)).toEqual(["42", "41"]);
 	});
 
 	it("runs per service, across the service's aliases", async () => {
 		const [a, b] = [unique("num-a"), unique("num-b")];
-		await createService(unique("PerService"), [a, b]);
+		await api.createService(unique("PerService"), [a, b]);
 		await deploy({ service: a, deploy_number: undefined, deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: b, deploy_number: undefined, deployed_at: "2024-01-02T00:00:00Z" });
 		await deploy({ service: a, deploy_number: undefined, deployed_at: "2024-01-03T00:00:00Z" });
-		expect(numbers((await listDeploys({ service: a })).deploys)).toEqual(["3", "2", "1"]);
+		expect(numbers((await api.listDeploys({ service: a })).deploys)).toEqual(["3", "2", "1"]);
 	});
 
 	it("runs separately for separate services", async () => {
 		const [a, b] = [unique("sep-a"), unique("sep-b")];
-		await createService(unique("SepA"), [a]);
-		await createService(unique("SepB"), [b]);
+		await api.createService(unique("SepA"), [a]);
+		await api.createService(unique("SepB"), [b]);
 		await deploy({ service: a, deploy_number: undefined });
 		await deploy({ service: a, deploy_number: undefined });
 		await deploy({ service: b, deploy_number: undefined });
-		expect(numbers((await listDeploys({ service: b })).deploys)).toEqual(["1"]);
+		expect(numbers((await api.listDeploys({ service: b })).deploys)).toEqual(["1"]);
 	});
 
 	it("runs per alias while the alias is unmatched", async () => {
@@ -371,8 +369,8 @@ describe("deploy numbers", () => {
 		await deploy({ service: a, deploy_number: undefined, deployed_at: "2024-01-01T00:00:00Z" });
 		await deploy({ service: a.toUpperCase(), deploy_number: undefined, deployed_at: "2024-01-02T00:00:00Z" });
 		await deploy({ service: b, deploy_number: undefined, deployed_at: "2024-01-03T00:00:00Z" });
-		expect(numbers((await listDeploys({ service: a })).deploys)).toEqual(["2", "1"]);
-		expect(numbers((await listDeploys({ service: b })).deploys)).toEqual(["1"]);
+		expect(numbers((await api.listDeploys({ service: a })).deploys)).toEqual(["2", "1"]);
+		expect(numbers((await api.listDeploys({ service: b })).deploys)).toEqual(["1"]);
 	});
 });
 
@@ -382,7 +380,7 @@ describe("deployer", () => {
 		const local = unique("michael");
 		await deploy({ service: alias, deployer: { email: `${local.toUpperCase()}@Example.com`, name: "Michael" } });
 		await deploy({ service: alias, deployer: { email: `${local}@example.com`, name: "Michael Scott" } });
-		const [a, b] = (await listDeploys({ service: alias })).deploys;
+		const [a, b] = (await api.listDeploys({ service: alias })).deploys;
 		expect(a.deployer.person_id).toEqual(expect.any(String));
 		expect(b.deployer.person_id).toBe(a.deployer.person_id);
 	});
@@ -391,14 +389,14 @@ describe("deployer", () => {
 		const alias = unique("sent-email");
 		const email = `${unique("Dwight")}@Example.com`;
 		await deploy({ service: alias, deployer: { email } });
-		expect((await listDeploys({ service: alias })).deploys[0].deployer.email).toBe(email);
+		expect((await api.listDeploys({ service: alias })).deploys[0].deployer.email).toBe(email);
 	});
 
 	it("gives different e-mails different people", async () => {
 		const alias = unique("two-people");
 		await deploy({ service: alias, deployer: { email: `${unique("jim")}@example.com` } });
 		await deploy({ service: alias, deployer: { email: `${unique("pam")}@example.com` } });
-		const [a, b] = (await listDeploys({ service: alias })).deploys;
+		const [a, b] = (await api.listDeploys({ service: alias })).deploys;
 		expect(a.deployer.person_id).toEqual(expect.any(String));
 		expect(b.deployer.person_id).toEqual(expect.any(String));
 		expect(a.deployer.person_id).not.toBe(b.deployer.person_id);
@@ -407,7 +405,7 @@ describe("deployer", () => {
 	it("leaves person_id null for a deployer known only by name", async () => {
 		const alias = unique("name-only");
 		await deploy({ service: alias, deployer: { name: "Creed Bratton" } });
-		const [listed] = (await listDeploys({ service: alias })).deploys;
+		const [listed] = (await api.listDeploys({ service: alias })).deploys;
 		expect(listed.deployer).toMatchObject({ name: "Creed Bratton", email: null, person_id: null });
 	});
 });
@@ -469,11 +467,11 @@ describe("GET /api/deploys?deployer=", () => {
 	it("does not match a deployer known only by a name equal to the value", async () => {
 		const name = email("creed");
 		await deployed({ service: unique("name-only-deployer"), deployer: { name } });
-		expect(await listDeploys({ deployer: name })).toEqual({ deploys: [], next_cursor: null });
+		expect(await api.listDeploys({ deployer: name })).toEqual({ deploys: [], next_cursor: null });
 	});
 
 	it("answers an empty page for an address nobody deployed with", async () => {
-		expect(await listDeploys({ deployer: email("nobody") })).toEqual({ deploys: [], next_cursor: null });
+		expect(await api.listDeploys({ deployer: email("nobody") })).toEqual({ deploys: [], next_cursor: null });
 	});
 
 	it("answers 400 Deployer Error for a value over 255 characters", async () => {
@@ -483,7 +481,7 @@ describe("GET /api/deploys?deployer=", () => {
 
 describe("GET /api/deploys?integration=", () => {
 	it("selects exactly that integration's deploys", async () => {
-		const other = await createIntegration(unique("other"));
+		const other = await api.createIntegration(unique("other"));
 		const alias = unique("two-sources");
 		await deployed({ service: alias });
 		const sent: string[] = [];
@@ -496,14 +494,14 @@ describe("GET /api/deploys?integration=", () => {
 			);
 			expect(res.status).toBe(202);
 		}
-		const { deploys } = await listDeploys({ integration: other.id });
+		const { deploys } = await api.listDeploys({ integration: other.id });
 		expect(dedupIds(deploys)).toEqual(sent.reverse());
 		expect(deploys.map((d) => d.integration_id)).toEqual(deploys.map(() => other.id));
 		expect(await matching({ service: alias, integration: integration.id })).toHaveLength(1);
 	});
 
 	it("still selects a revoked integration's deploys", async () => {
-		const other = await createIntegration(unique("revoked"));
+		const other = await api.createIntegration(unique("revoked"));
 		const dedup_id = crypto.randomUUID();
 		await postDeploy(other.webhook_url, examplePayload({ service: unique("revoked-svc"), dedup_id }));
 		expect((await admin("DELETE", `/integrations/${other.id}`)).status).toBe(204);
@@ -511,7 +509,7 @@ describe("GET /api/deploys?integration=", () => {
 	});
 
 	it("answers an empty page for an id no integration has", async () => {
-		expect(await listDeploys({ integration: crypto.randomUUID() })).toEqual({ deploys: [], next_cursor: null });
+		expect(await api.listDeploys({ integration: crypto.randomUUID() })).toEqual({ deploys: [], next_cursor: null });
 	});
 
 	it("answers 400 Integration Error for a value over 64 characters", async () => {
@@ -523,14 +521,14 @@ describe("GET /api/deploys?status=", () => {
 	it("presents the normalized status beside what the pipeline sent", async () => {
 		const alias = unique("normalized");
 		await deployed({ service: alias, status: "Succeeded" });
-		const [listed] = (await listDeploys({ service: alias })).deploys;
+		const [listed] = (await api.listDeploys({ service: alias })).deploys;
 		expect(listed).toMatchObject({ status: "success", status_raw: "Succeeded" });
 	});
 
 	it("presents a deploy sent without a status as no_status", async () => {
 		const alias = unique("statusless");
 		await deployed({ service: alias });
-		const [listed] = (await listDeploys({ service: alias })).deploys;
+		const [listed] = (await api.listDeploys({ service: alias })).deploys;
 		expect(listed).toMatchObject({ status: "no_status", status_raw: null });
 	});
 
@@ -741,7 +739,7 @@ describe("GET /api/deploys?q=", () => {
 describe("combined filters", () => {
 	it("selects only the deploys matching every filter", async () => {
 		const alias = unique("combined");
-		const other = await createIntegration(unique("combined-other"));
+		const other = await api.createIntegration(unique("combined-other"));
 		const deployer = email("erin");
 		const word = `combo${hex(8)}`;
 		const sha = hex(40);
@@ -852,14 +850,14 @@ describe("GET /api/deploys/:id", () => {
 
 	/** The one deploy listed under `alias`. */
 	async function only(alias: string) {
-		const { deploys } = await listDeploys({ service: alias });
+		const { deploys } = await api.listDeploys({ service: alias });
 		expect(deploys).toHaveLength(1);
 		return deploys[0];
 	}
 
 	it("answers the deploy as lists show it, plus its status history", async () => {
 		const alias = unique("detail");
-		await createService(unique("Detail"), [alias]);
+		await api.createService(unique("Detail"), [alias]);
 		await deployed({ service: alias, status: "Succeeded", deploy_url: "https://ci.example.com/1" });
 		const listed = await only(alias);
 		const res = await admin("GET", `/deploys/${listed.id}`);

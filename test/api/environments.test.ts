@@ -2,13 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
 	acceptedDeploy,
 	admin,
+	api,
 	call,
-	createIntegration,
-	createService,
 	examplePayload,
 	expectError,
 	integrationBeforeAll,
-	listDeploys,
 	postDeploy,
 	unique,
 } from "../helpers";
@@ -46,7 +44,7 @@ async function liveAndAttempt(serviceId: string) {
 /** A fresh service with one fresh alias. */
 async function service(prefix: string) {
 	const alias = unique(prefix);
-	const created = await createService(unique(prefix), [alias]);
+	const created = await api.createService(unique(prefix), [alias]);
 	return { ...created, alias };
 }
 
@@ -131,8 +129,8 @@ describe("GET /api/services/:id/environments", () => {
 
 	it("counts the deploys of every alias of the service, from every integration", async () => {
 		const [a, b] = [unique("alias-a"), unique("alias-b")];
-		const svc = await createService(unique("Aliased"), [a, b]);
-		const other = await createIntegration(unique("other"));
+		const svc = await api.createService(unique("Aliased"), [a, b]);
+		const other = await api.createIntegration(unique("other"));
 		await deploy({ service: a, environment: "Production", deployed_at: "2024-05-01T00:00:00Z" });
 		const viaB = await deploy({
 			service: b.toUpperCase(),
@@ -214,7 +212,7 @@ describe("GET /api/services/:id/environments", () => {
 			status: "Succeeded",
 		});
 		const [production] = (await environments(svc.id)).environments;
-		const [listed] = (await listDeploys({ service: svc.id, environment: "Production", limit: 1 })).deploys;
+		const [listed] = (await api.listDeploys({ service: svc.id, environment: "Production", limit: 1 })).deploys;
 		expect(production.deploy).toEqual(listed);
 		expect(production.deploy).toMatchObject({
 			service: { id: svc.id, name: svc.name },
@@ -241,7 +239,7 @@ describe("GET /api/services/:id/environments", () => {
 			["staging", staging],
 		]);
 		// Each deploy keeps the spelling it was sent with.
-		const { deploys } = await listDeploys({ service: svc.id, environment: "PRODUCTION" });
+		const { deploys } = await api.listDeploys({ service: svc.id, environment: "PRODUCTION" });
 		expect(deploys.map((d: any) => d.environment)).toEqual(["Production", "PRODUCTION", "production"]);
 	});
 

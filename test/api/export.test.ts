@@ -2,13 +2,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
 	ADMIN,
 	acceptedDeploy,
+	api,
 	call,
-	createService,
 	type DeploysPage,
 	examplePayload,
 	expectError,
 	integrationBeforeAll,
-	listDeploys,
 	parseResponse,
 	postDeploy,
 	unique,
@@ -137,7 +136,7 @@ async function listedAll(params: Record<string, string>): Promise<any[]> {
 	const deploys: any[] = [];
 	let page: DeploysPage | undefined;
 	do {
-		page = await listDeploys({ ...params, limit: 200, ...(page?.next_cursor ? { cursor: page.next_cursor } : {}) });
+		page = await api.listDeploys({ ...params, limit: 200, ...(page?.next_cursor ? { cursor: page.next_cursor } : {}) });
 		deploys.push(...page.deploys);
 	} while (page.next_cursor !== null);
 	return deploys;
@@ -195,7 +194,7 @@ describe("GET /api/deploys/export: the response", () => {
 describe("GET /api/deploys/export?format=ndjson", () => {
 	it("answers one line per deploy, the objects the list endpoint shows, newest first", async () => {
 		const alias = unique("nd");
-		await createService(unique("Nd"), [alias]);
+		await api.createService(unique("Nd"), [alias]);
 		for (const at of ["2024-02-02T00:00:00Z", "2024-02-03T00:00:00Z", "2024-02-01T00:00:00Z"]) {
 			await deploy({ service: alias, deployed_at: at, status: "Succeeded" });
 		}
@@ -241,7 +240,7 @@ describe("GET /api/deploys/export?format=ndjson", () => {
 describe("GET /api/deploys/export?format=csv", () => {
 	it("flattens each deploy into the columns, newest first", async () => {
 		const alias = unique("csv");
-		const service = await createService(unique("Csv"), [alias]);
+		const service = await api.createService(unique("Csv"), [alias]);
 		await deploy({ service: alias, deployed_at: "2024-03-01T00:00:00Z", deploy_url: "https://ci.example.com/9" });
 		await deploy({ service: alias, deployed_at: "2024-03-02T00:00:00Z", status: "In Progress" });
 		const rows = await csv({ service: alias });

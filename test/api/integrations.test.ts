@@ -4,8 +4,8 @@ import { parseCostHeader } from "../../src/cost/meter";
 import {
 	ADMIN,
 	admin,
+	api,
 	call,
-	createIntegration,
 	deploysOf,
 	examplePayload,
 	expectError,
@@ -50,27 +50,27 @@ describe("POST /api/integrations", () => {
 	});
 
 	it("gives an absolute webhook URL on this origin ending in a v4 uuid", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		const escapedOrigin = ORIGIN.replace(/[.]/g, "\\.");
 		expect(integration.webhook_url).toMatch(new RegExp(`^${escapedOrigin}/integrations/deploy/[^/]+$`));
 		expect(webhookUuid(integration.webhook_url)).toMatch(UUID_V4);
 	});
 
 	it("keeps the webhook uuid distinct from the integration id", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		expect(webhookUuid(integration.webhook_url)).not.toBe(integration.id);
 		expect(integration.webhook_url).not.toContain(integration.id);
 	});
 
 	it("gives every integration its own webhook URL and id", async () => {
-		const a = await createIntegration(unique("CI"));
-		const b = await createIntegration(unique("CI"));
+		const a = await api.createIntegration(unique("CI"));
+		const b = await api.createIntegration(unique("CI"));
 		expect(a.id).not.toBe(b.id);
 		expect(a.webhook_url).not.toBe(b.webhook_url);
 	});
 
 	it("gives a webhook URL that accepts deploys", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		const res = await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }));
 		expect(res.status).toBe(202);
 	});
@@ -98,7 +98,7 @@ describe("POST /api/integrations", () => {
 
 describe("GET /api/integrations", () => {
 	it("lists the created integration under `integrations`", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		const res = await admin("GET", "/integrations");
 		expect(res.status).toBe(200);
 		expect(res.body).toEqual({ integrations: expect.any(Array) });
@@ -108,7 +108,7 @@ describe("GET /api/integrations", () => {
 
 describe("GET /api/integrations/:id", () => {
 	it("answers the integration as it was created, with no previous URLs", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		const res = await admin("GET", `/integrations/${integration.id}`);
 		expect(res).toEqual({ status: 200, body: { ...integration, previous_webhook_urls: [] } });
 	});
@@ -120,21 +120,21 @@ describe("GET /api/integrations/:id", () => {
 
 describe("DELETE /api/integrations/:id", () => {
 	it("answers 204 with no body", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		const response = await call(`/api/integrations/${integration.id}`, { method: "DELETE", headers: ADMIN });
 		expect(response.status).toBe(204);
 		expect(await response.text()).toBe("");
 	});
 
 	it("makes the webhook answer 404 in the error shape", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
 		const res = await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }));
 		expectError(res, 404);
 	});
 
 	it("stores nothing the revoked webhook is sent", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		const alias = unique("revoked-svc");
 		await admin("DELETE", `/integrations/${integration.id}`);
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
@@ -144,7 +144,7 @@ describe("DELETE /api/integrations/:id", () => {
 	});
 
 	it("keeps the deploys the webhook accepted before the delete", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		const alias = unique("svc");
 		expect((await postDeploy(integration.webhook_url, examplePayload({ service: alias }))).status).toBe(202);
 		await admin("DELETE", `/integrations/${integration.id}`);
@@ -152,20 +152,20 @@ describe("DELETE /api/integrations/:id", () => {
 	});
 
 	it("removes the integration from the list", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		await admin("DELETE", `/integrations/${integration.id}`);
 		const res = await admin("GET", "/integrations");
 		expect(res.body.integrations.map((i: { id: string }) => i.id)).not.toContain(integration.id);
 	});
 
 	it("makes GET /api/integrations/:id answer 404", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		await admin("DELETE", `/integrations/${integration.id}`);
 		expectError(await admin("GET", `/integrations/${integration.id}`), 404);
 	});
 
 	it("answers 404 in the error shape the second time", async () => {
-		const integration = await createIntegration(unique("CI"));
+		const integration = await api.createIntegration(unique("CI"));
 		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
 		expectError(await admin("DELETE", `/integrations/${integration.id}`), 404);
 	});
@@ -175,8 +175,8 @@ describe("DELETE /api/integrations/:id", () => {
 	});
 
 	it("leaves other integrations' webhooks working", async () => {
-		const doomed = await createIntegration(unique("CI"));
-		const kept = await createIntegration(unique("CI"));
+		const doomed = await api.createIntegration(unique("CI"));
+		const kept = await api.createIntegration(unique("CI"));
 		await admin("DELETE", `/integrations/${doomed.id}`);
 		const res = await postDeploy(kept.webhook_url, examplePayload({ service: unique("svc") }));
 		expect(res.status).toBe(202);
@@ -189,7 +189,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it("issues a new URL and keeps the old one working for a day by default", async () => {
-		const integration = await createIntegration(unique("rotating"));
+		const integration = await api.createIntegration(unique("rotating"));
 		const res = await admin("POST", `/integrations/${integration.id}/rotate`);
 		expect(res.status).toBe(200);
 		expect(res.body.webhook_url).not.toBe(integration.webhook_url);
@@ -207,7 +207,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it("treats both URLs as one integration: a dedup_id seen on the old URL is a duplicate on the new", async () => {
-		const integration = await createIntegration(unique("same-ledger"));
+		const integration = await api.createIntegration(unique("same-ledger"));
 		const payload = examplePayload({ service: unique("svc") });
 		expect((await postDeploy(integration.webhook_url, payload)).status).toBe(202);
 		const rotated = (await admin("POST", `/integrations/${integration.id}/rotate`)).body;
@@ -215,7 +215,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it("retires the old URL at once with grace_seconds 0", async () => {
-		const integration = await createIntegration(unique("at-once"));
+		const integration = await api.createIntegration(unique("at-once"));
 		// Cached as live by a first deploy: the rotation must still take effect.
 		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
 		const res = await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 });
@@ -225,7 +225,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it("answers 404 on the old URL once the grace is over, even after it was cached", async () => {
-		const integration = await createIntegration(unique("grace"));
+		const integration = await api.createIntegration(unique("grace"));
 		await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 30 });
 		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
 		vi.useFakeTimers({ now: Date.now() + 31_000, toFake: ["Date"] });
@@ -233,7 +233,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it("holds an old URL's expiry to the millisecond, even where it was cached as the current URL", async () => {
-		const integration = await createIntegration(unique("short-grace"));
+		const integration = await api.createIntegration(unique("short-grace"));
 		const service = unique("svc");
 		// Cached as current by a first deploy, as in any isolate that served the URL before the rotation.
 		expect((await postDeploy(integration.webhook_url, examplePayload({ service }))).status).toBe(202);
@@ -252,7 +252,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it("forgets an expired URL once its ledger refuses it, so the next try is refused without the ledger", async () => {
-		const integration = await createIntegration(unique("forgotten"));
+		const integration = await api.createIntegration(unique("forgotten"));
 		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
 		await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 });
 		const attempt = async () => {
@@ -267,7 +267,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it("cuts a URL rotated twice at its own expiry, the first one still within its grace", async () => {
-		const integration = await createIntegration(unique("twice"));
+		const integration = await api.createIntegration(unique("twice"));
 		const status = async (url: string) => (await postDeploy(url, examplePayload({ service: unique("svc") }))).status;
 		// Each URL is cached as current before it is rotated away.
 		expect(await status(integration.webhook_url)).toBe(202);
@@ -283,7 +283,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it("leaves the URL working, past the grace it would have had, when the rotation fails", async () => {
-		const integration = await createIntegration(unique("failed-rotation"));
+		const integration = await api.createIntegration(unique("failed-rotation"));
 		expect((await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }))).status).toBe(202);
 		await env.DB.exec(
 			"CREATE TRIGGER rotation_fails BEFORE INSERT ON retired_webhook_tokens BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END;",
@@ -299,7 +299,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it("stops accepting old URLs when the integration is revoked", async () => {
-		const integration = await createIntegration(unique("revoked-rotated"));
+		const integration = await api.createIntegration(unique("revoked-rotated"));
 		const rotated = (await admin("POST", `/integrations/${integration.id}/rotate`)).body;
 		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
 		for (const url of [integration.webhook_url, rotated.webhook_url]) {
@@ -309,7 +309,7 @@ describe("POST /api/integrations/:id/rotate", () => {
 	});
 
 	it.each([-1, 1.5, "60", 30 * 86_400 + 1])("refuses grace_seconds %j", async (grace) => {
-		const integration = await createIntegration(unique("bad-grace"));
+		const integration = await api.createIntegration(unique("bad-grace"));
 		expectError(
 			await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: grace }),
 			400,

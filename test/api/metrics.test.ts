@@ -5,8 +5,8 @@ import { type MetricsFilter, metricsStatement } from "../../src/db/metrics";
 import {
 	ADMIN,
 	admin,
+	api,
 	call,
-	createService,
 	examplePayload,
 	expectError,
 	integrationBeforeAll,
@@ -326,7 +326,7 @@ const STREAMS = [
 /** A fresh alias to deploy under, claimed by a new service when `claimed`. */
 async function freshAlias(prefix: string, claimed: boolean) {
 	const alias = unique(prefix);
-	if (claimed) await createService(unique(prefix), [alias]);
+	if (claimed) await api.createService(unique(prefix), [alias]);
 	return alias;
 }
 
@@ -426,7 +426,7 @@ describe.each(STREAMS)("rollbacks in the stream of %s", (_, claimed) => {
 describe("change failure rate", () => {
 	it("follows a service across its aliases, but not into another service", async () => {
 		const [a, b, other] = [unique("cfr-a"), unique("cfr-b"), unique("cfr-other")];
-		const service = await createService(unique("Cfr"), [a, b]);
+		const service = await api.createService(unique("Cfr"), [a, b]);
 		await shipAll(a, [{ at: "2024-03-10T10:00:00Z", sha: "aaa" }]);
 		await shipAll(other, [{ at: "2024-03-10T10:30:00Z", sha: "ccc" }]);
 		await shipAll(b, [{ at: "2024-03-10T11:00:00Z", sha: "bbb" }]);
@@ -559,7 +559,7 @@ describe.each(STREAMS)("time to restore in the stream of %s", (_, claimed) => {
 describe("filters", () => {
 	it("takes a service id or any of its aliases, selecting the service's deploys under all of them", async () => {
 		const [a, b] = [unique("filter-a"), unique("filter-b")];
-		const service = await createService(unique("Filtered"), [a, b]);
+		const service = await api.createService(unique("Filtered"), [a, b]);
 		await ship(a, { at: "2024-03-10T10:00:00Z" });
 		await ship(b, { at: "2024-03-11T10:00:00Z" });
 		await ship(unique("filter-other"), { at: "2024-03-11T10:00:00Z" });
@@ -619,7 +619,7 @@ describe("filters", () => {
 		};
 		// An unclaimed alias's stream, then the same deploys as a service's.
 		expect(await figures()).toEqual(expected);
-		await createService(unique("Spelled"), [alias]);
+		await api.createService(unique("Spelled"), [alias]);
 		expect(await figures()).toEqual(expected);
 	});
 });

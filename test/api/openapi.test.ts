@@ -11,16 +11,7 @@ import { inspectRoutes } from "hono/dev";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import app from "../../src/index";
 import { ui } from "../../src/ui";
-import {
-	ADMIN,
-	acceptedDeploy,
-	admin,
-	call,
-	createIntegration,
-	createService,
-	examplePayload,
-	unique,
-} from "../helpers";
+import { ADMIN, acceptedDeploy, admin, api, call, examplePayload, unique } from "../helpers";
 
 type Operation = {
 	security?: unknown[];
@@ -228,11 +219,11 @@ describe("responses from a representative set of routes", () => {
 		// `format: date-time` and the like are checked, not only annotated.
 		setShouldValidateFormat(true);
 
-		const integration = await createIntegration(unique("contract"));
+		const integration = await api.createIntegration(unique("contract"));
 		made.integration = integration.id;
 		made.webhook = new URL(integration.webhook_url).pathname;
 		made.alias = unique("contract-alias");
-		made.service = (await createService(unique("contract"), [made.alias])).id;
+		made.service = (await api.createService(unique("contract"), [made.alias])).id;
 		await acceptedDeploy(integration.webhook_url, { service: made.alias });
 		made.deploy = (await admin("GET", `/deploys?service=${made.alias}`)).body.deploys[0].id;
 		const unmatched = unique("contract-unmatched");

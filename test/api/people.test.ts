@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
 	acceptedDeploy,
 	admin,
+	api,
 	call,
-	createIntegration,
 	expectError,
 	ISO_DATETIME,
 	integrationBeforeAll,
@@ -21,7 +21,7 @@ async function deploy(overrides: Record<string, unknown>, webhookUrl = integrati
 }
 
 /** GET /api/people, insisting on a 200. */
-async function people(): Promise<Person[]> {
+async function listedPeople(): Promise<Person[]> {
 	const res = await admin("GET", "/people");
 	expect(res.status).toBe(200);
 	expect(res.body).toEqual({ people: expect.any(Array) });
@@ -31,7 +31,7 @@ async function people(): Promise<Person[]> {
 /** The people listed with these e-mail addresses (lower-cased), in the order listed. */
 async function peopleWith(...emails: string[]): Promise<Person[]> {
 	const wanted = new Set(emails.map((e) => e.toLowerCase()));
-	return (await people()).filter((p) => wanted.has(p.email.toLowerCase()));
+	return (await listedPeople()).filter((p) => wanted.has(p.email.toLowerCase()));
 }
 
 /** A fresh address with a local part in mixed case. */
@@ -78,7 +78,7 @@ describe("GET /api/people", () => {
 
 	it("creates one person when deploys in different spellings arrive at once", async () => {
 		const local = unique("Ryan");
-		const other = await createIntegration(unique("other"));
+		const other = await api.createIntegration(unique("other"));
 		await Promise.all(
 			Array.from({ length: 10 }, (_, i) =>
 				deploy(
@@ -108,7 +108,7 @@ describe("GET /api/people", () => {
 	it("counts the same dedup_id from two integrations as two deploys", async () => {
 		const email = address("darryl");
 		const dedup_id = crypto.randomUUID();
-		const other = await createIntegration(unique("other"));
+		const other = await api.createIntegration(unique("other"));
 		await deploy({ dedup_id, deployer: { email } });
 		await deploy({ dedup_id, deployer: { email } }, other.webhook_url);
 		const [person] = await peopleWith(email);
@@ -127,7 +127,7 @@ describe("GET /api/people", () => {
 	it("does not list a deployer known only by a name", async () => {
 		const name = unique("Creed Bratton");
 		await deploy({ deployer: { name } });
-		expect((await people()).filter((p) => p.name === name || p.email.includes(name.toLowerCase()))).toEqual([]);
+		expect((await listedPeople()).filter((p) => p.name === name || p.email.includes(name.toLowerCase()))).toEqual([]);
 	});
 
 	it("counts only the deploys that carried the person's e-mail", async () => {
@@ -147,7 +147,7 @@ describe("GET /api/people", () => {
 		// Pam's older deploy arrives last: activity is deployed_at, not arrival.
 		await deploy({ deployer: { email: a }, deployed_at: "2020-01-01T00:00:00Z" });
 		expect((await peopleWith(a, b, c)).map((p) => p.email)).toEqual([b, a, c]);
-		const all = await people();
+		const all = await listedPeople();
 		const times = all.map((p) => p.last_deploy_at ?? "");
 		expect(times).toEqual([...times].sort().reverse());
 	});

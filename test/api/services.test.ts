@@ -5,7 +5,7 @@ import { database } from "../../src/db/client";
 import { isUniqueViolation } from "../../src/http/errors";
 import {
 	admin,
-	createService,
+	api,
 	deploysOf,
 	examplePayload,
 	expectError,
@@ -41,32 +41,32 @@ describe("POST /api/services", () => {
 
 	it("answers 409 Alias Error for an alias another service owns", async () => {
 		const alias = unique("owned");
-		await createService(unique("owner"), [alias]);
+		await api.createService(unique("owner"), [alias]);
 		expectError(await admin("POST", "/services", { name: unique("thief"), aliases: [alias] }), 409, "Alias Error");
 	});
 
 	it("answers 409 Alias Error for an alias another service owns, whatever its case", async () => {
 		const alias = unique("owned");
-		await createService(unique("owner"), [alias]);
+		await api.createService(unique("owner"), [alias]);
 		const res = await admin("POST", "/services", { name: unique("thief"), aliases: [` ${alias.toUpperCase()} `] });
 		expectError(res, 409, "Alias Error");
 	});
 
 	it("answers 409 when the name, used as the default alias, belongs to another service", async () => {
 		const alias = unique("taken");
-		await createService(unique("owner"), [alias]);
+		await api.createService(unique("owner"), [alias]);
 		expectError(await admin("POST", "/services", { name: alias }), 409, "Alias Error");
 	});
 
 	it("names the taken name first when both the name and an alias are taken", async () => {
 		const alias = unique("both-taken");
-		const taken = await createService(unique("Both Taken"), [alias]);
+		const taken = await api.createService(unique("Both Taken"), [alias]);
 		expectError(await admin("POST", "/services", { name: taken.name, aliases: [alias] }), 409, "Name Error");
 	});
 
 	it("creates nothing when an alias is taken", async () => {
 		const alias = unique("owned");
-		await createService(unique("owner"), [alias]);
+		await api.createService(unique("owner"), [alias]);
 		const name = unique("thief");
 		await admin("POST", "/services", { name, aliases: [unique("free"), alias] });
 		const { body } = await admin("GET", "/services");
@@ -75,13 +75,13 @@ describe("POST /api/services", () => {
 
 	it("answers 409 for a duplicate name", async () => {
 		const name = unique("billing");
-		await createService(name, [unique("billing-a")]);
+		await api.createService(name, [unique("billing-a")]);
 		expectError(await admin("POST", "/services", { name, aliases: [unique("billing-b")] }), 409);
 	});
 
 	it("answers 409 for a duplicate name in another case", async () => {
 		const name = unique("Billing");
-		await createService(name, [unique("billing-a")]);
+		await api.createService(name, [unique("billing-a")]);
 		const res = await admin("POST", "/services", { name: name.toUpperCase(), aliases: [unique("billing-b")] });
 		expectError(res, 409);
 	});
@@ -130,7 +130,7 @@ describe("a lost race", () => {
 	// Drizzle, must be recognised so that it answers 409 rather than 500.
 	it("is recognised from D1's unique-constraint error on an alias", async () => {
 		const alias = unique("raced");
-		await createService(unique("winner"), [alias]);
+		await api.createService(unique("winner"), [alias]);
 		const db = database(env.DB);
 		const { statements } = catalog.newService(db, unique("loser"), [alias], Date.now());
 		const error = await db.batch(statements).catch((e: unknown) => e);
@@ -140,7 +140,7 @@ describe("a lost race", () => {
 
 	it("leaves no half-created service behind", async () => {
 		const alias = unique("raced");
-		await createService(unique("winner"), [alias]);
+		await api.createService(unique("winner"), [alias]);
 		const loser = unique("loser");
 		const db = database(env.DB);
 		await db.batch(catalog.newService(db, loser, [alias], Date.now()).statements).catch(() => undefined);
@@ -160,7 +160,7 @@ describe("many aliases at once", () => {
 
 describe("GET /api/services", () => {
 	it("lists the created service under `services`", async () => {
-		const service = await createService(unique("search"), [unique("search")]);
+		const service = await api.createService(unique("search"), [unique("search")]);
 		const res = await admin("GET", "/services");
 		expect(res.status).toBe(200);
 		expect(res.body).toEqual({ services: expect.any(Array) });
@@ -170,7 +170,7 @@ describe("GET /api/services", () => {
 
 describe("GET /api/services/:id", () => {
 	it("answers the service as it was created", async () => {
-		const service = await createService(unique("search"), [unique("search"), unique("search-api")]);
+		const service = await api.createService(unique("search"), [unique("search"), unique("search-api")]);
 		expect(await admin("GET", `/services/${service.id}`)).toEqual({ status: 200, body: service });
 	});
 
@@ -182,7 +182,7 @@ describe("GET /api/services/:id", () => {
 describe("POST /api/services/:id/aliases", () => {
 	it("answers 201 with the service, its aliases now including the new one", async () => {
 		const first = unique("orders");
-		const service = await createService(unique("orders"), [first]);
+		const service = await api.createService(unique("orders"), [first]);
 		const added = unique("orders-api");
 		const res = await admin("POST", `/services/${service.id}/aliases`, { alias: added });
 		expect(res.status).toBe(201);
@@ -190,7 +190,7 @@ describe("POST /api/services/:id/aliases", () => {
 	});
 
 	it("makes GET /api/services/:id show the new alias", async () => {
-		const service = await createService(unique("orders"), [unique("orders")]);
+		const service = await api.createService(unique("orders"), [unique("orders")]);
 		const added = unique("orders-worker");
 		await admin("POST", `/services/${service.id}/aliases`, { alias: added });
 		const res = await admin("GET", `/services/${service.id}`);
@@ -199,8 +199,8 @@ describe("POST /api/services/:id/aliases", () => {
 
 	it("answers 409 Alias Error for an alias of another service, leaving both unchanged", async () => {
 		const alias = unique("owned");
-		const owner = await createService(unique("owner"), [alias]);
-		const other = await createService(unique("other"), [unique("other")]);
+		const owner = await api.createService(unique("owner"), [alias]);
+		const other = await api.createService(unique("other"), [unique("other")]);
 		expectError(await admin("POST", `/services/${other.id}/aliases`, { alias }), 409, "Alias Error");
 		expect((await admin("GET", `/services/${other.id}`)).body).toEqual(other);
 		expect((await admin("GET", `/services/${owner.id}`)).body).toEqual(owner);
@@ -208,21 +208,21 @@ describe("POST /api/services/:id/aliases", () => {
 
 	it("answers 200 with the unchanged service when re-adding its own alias", async () => {
 		const alias = unique("mine");
-		const service = await createService(unique("mine"), [alias]);
+		const service = await api.createService(unique("mine"), [alias]);
 		expect(await admin("POST", `/services/${service.id}/aliases`, { alias })).toEqual({ status: 200, body: service });
 	});
 
 	it("answers 200 when re-adding its own alias in another case", async () => {
 		const alias = unique("mine");
-		const service = await createService(unique("mine"), [alias]);
+		const service = await api.createService(unique("mine"), [alias]);
 		const res = await admin("POST", `/services/${service.id}/aliases`, { alias: alias.toUpperCase() });
 		expect(res).toEqual({ status: 200, body: service });
 	});
 
 	it("lets exactly one of two concurrent requests claim the same alias", async () => {
 		const alias = unique("contested");
-		const a = await createService(unique("racer-a"), [unique("a")]);
-		const b = await createService(unique("racer-b"), [unique("b")]);
+		const a = await api.createService(unique("racer-a"), [unique("a")]);
+		const b = await api.createService(unique("racer-b"), [unique("b")]);
 		const results = await Promise.all([
 			admin("POST", `/services/${a.id}/aliases`, { alias }),
 			admin("POST", `/services/${b.id}/aliases`, { alias }),
@@ -235,7 +235,7 @@ describe("POST /api/services/:id/aliases", () => {
 	});
 
 	it("answers 400 Alias Error without an alias", async () => {
-		const service = await createService(unique("svc"), [unique("svc")]);
+		const service = await api.createService(unique("svc"), [unique("svc")]);
 		expectError(await admin("POST", `/services/${service.id}/aliases`, {}), 400, "Alias Error");
 	});
 });
@@ -243,7 +243,7 @@ describe("POST /api/services/:id/aliases", () => {
 describe("alias matching", () => {
 	it("ignores case and surrounding spaces", async () => {
 		const alias = unique("shopping_cart");
-		await createService(unique("Shopping Cart"), [alias]);
+		await api.createService(unique("Shopping Cart"), [alias]);
 		const spelled = `  ${alias.replace("shopping_cart", "Shopping_Cart")} `;
 		const res = await postDeploy(integration.webhook_url, examplePayload({ service: spelled }));
 		expect(res).toEqual({ status: 202, body: { result: "ok" } });
@@ -251,14 +251,14 @@ describe("alias matching", () => {
 
 	it("matches an alias registered in another case with surrounding spaces", async () => {
 		const alias = unique("inventory");
-		await createService(unique("Inventory"), [`  ${alias.toUpperCase()}  `]);
+		await api.createService(unique("Inventory"), [`  ${alias.toUpperCase()}  `]);
 		const res = await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 		expect(res).toEqual({ status: 202, body: { result: "ok" } });
 	});
 
 	it("matches a service's default alias, its name", async () => {
 		const name = unique("payments");
-		await createService(name);
+		await api.createService(name);
 		const res = await postDeploy(integration.webhook_url, examplePayload({ service: name }));
 		expect(res).toEqual({ status: 202, body: { result: "ok" } });
 	});
@@ -277,7 +277,7 @@ describe("linking earlier deploys", () => {
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 		expect((await deploysOf(alias)).map((d) => d.service)).toEqual([null, null]);
 
-		const service = await createService(unique("Legacy"), [unique("legacy-new")]);
+		const service = await api.createService(unique("Legacy"), [unique("legacy-new")]);
 		expect((await admin("POST", `/services/${service.id}/aliases`, { alias })).status).toBe(201);
 
 		const linked = await deploysOf(service.id);
@@ -288,7 +288,7 @@ describe("linking earlier deploys", () => {
 	it("links earlier deploys when a service is created with the alias", async () => {
 		const alias = unique("early");
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
-		const service = await createService(unique("Early"), [alias]);
+		const service = await api.createService(unique("Early"), [alias]);
 		const linked = await deploysOf(alias);
 		expect(linked).toHaveLength(1);
 		expect(linked[0].service).toEqual({ id: service.id, name: service.name });
@@ -297,7 +297,7 @@ describe("linking earlier deploys", () => {
 	it("links earlier deploys sent in another case", async () => {
 		const alias = unique("mixed");
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias.toUpperCase() }));
-		const service = await createService(unique("Mixed"), [alias]);
+		const service = await api.createService(unique("Mixed"), [alias]);
 		expect((await deploysOf(service.id)).map((d) => d.service?.id)).toEqual([service.id]);
 	});
 
@@ -305,7 +305,7 @@ describe("linking earlier deploys", () => {
 		const alias = unique("suggested");
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 		expect(await suggestedAliases()).toContain(alias);
-		const service = await createService(unique("Suggested"), [unique("suggested-new")]);
+		const service = await api.createService(unique("Suggested"), [unique("suggested-new")]);
 		await admin("POST", `/services/${service.id}/aliases`, { alias });
 		expect(await suggestedAliases()).not.toContain(alias);
 	});
@@ -314,7 +314,7 @@ describe("linking earlier deploys", () => {
 		const alias = unique("suggested");
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 		expect(await suggestedAliases()).toContain(alias);
-		await createService(unique("Suggested"), [alias]);
+		await api.createService(unique("Suggested"), [alias]);
 		expect(await suggestedAliases()).not.toContain(alias);
 	});
 
@@ -322,7 +322,7 @@ describe("linking earlier deploys", () => {
 		const [claimed, other] = [unique("claimed"), unique("unclaimed")];
 		await postDeploy(integration.webhook_url, examplePayload({ service: claimed }));
 		await postDeploy(integration.webhook_url, examplePayload({ service: other }));
-		await createService(unique("Claimer"), [claimed]);
+		await api.createService(unique("Claimer"), [claimed]);
 		expect((await deploysOf(other)).map((d) => d.service)).toEqual([null]);
 		expect(await suggestedAliases()).toContain(other);
 	});
@@ -330,7 +330,7 @@ describe("linking earlier deploys", () => {
 	it("answers ok for deploys under the alias once it is claimed", async () => {
 		const alias = unique("later");
 		await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
-		await createService(unique("Later"), [alias]);
+		await api.createService(unique("Later"), [alias]);
 		const res = await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 		expect(res).toEqual({ status: 202, body: { result: "ok" } });
 	});
@@ -339,7 +339,7 @@ describe("linking earlier deploys", () => {
 describe("PATCH /api/services/:id", () => {
 	it("renames a service and keeps its aliases", async () => {
 		const alias = unique("rename-me");
-		const service = await createService(unique("Old name"), [alias]);
+		const service = await api.createService(unique("Old name"), [alias]);
 		const name = unique("New name");
 		const res = await admin("PATCH", `/services/${service.id}`, { name });
 		expect(res.status).toBe(200);
@@ -348,15 +348,15 @@ describe("PATCH /api/services/:id", () => {
 	});
 
 	it("refuses a name another service has, ignoring case", async () => {
-		const taken = await createService(unique("Taken"));
-		const service = await createService(unique("Mine"));
+		const taken = await api.createService(unique("Taken"));
+		const service = await api.createService(unique("Mine"));
 		const res = await admin("PATCH", `/services/${service.id}`, { name: taken.name.toUpperCase() });
 		expectError(res, 409, "Name Error");
 		expect((await admin("GET", `/services/${service.id}`)).body.name).toBe(service.name);
 	});
 
 	it("answers 400 for a blank name and 404 for an unknown service", async () => {
-		const service = await createService(unique("Blank"));
+		const service = await api.createService(unique("Blank"));
 		expectError(await admin("PATCH", `/services/${service.id}`, { name: " " }), 400, "Name Error");
 		expectError(await admin("PATCH", `/services/${crypto.randomUUID()}`, { name: "x" }), 404);
 	});

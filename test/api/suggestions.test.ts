@@ -7,8 +7,7 @@ import { isUniqueViolation } from "../../src/http/errors";
 import {
 	acceptedDeploy,
 	admin,
-	createIntegration,
-	createService,
+	api,
 	deploysOf,
 	examplePayload,
 	expectError,
@@ -26,7 +25,7 @@ async function deploy(overrides: Record<string, unknown>, to: Integration = inte
 	return (await acceptedDeploy(to.webhook_url, overrides)).result;
 }
 
-async function suggestions() {
+async function listedSuggestions() {
 	const res = await admin("GET", "/suggestions");
 	expect(res.status).toBe(200);
 	return res.body.suggestions as any[];
@@ -34,7 +33,7 @@ async function suggestions() {
 
 /** The suggestion whose alias has the key of `alias`, if any. */
 async function suggestionFor(alias: string) {
-	return (await suggestions()).find((s) => s.alias.trim().toLowerCase() === alias.toLowerCase());
+	return (await listedSuggestions()).find((s) => s.alias.trim().toLowerCase() === alias.toLowerCase());
 }
 
 describe("GET /api/suggestions", () => {
@@ -72,14 +71,14 @@ describe("GET /api/suggestions", () => {
 		const alias = unique("cased");
 		await deploy({ service: alias });
 		await deploy({ service: alias.toUpperCase() });
-		const matching = (await suggestions()).filter((s) => s.alias.toLowerCase() === alias);
+		const matching = (await listedSuggestions()).filter((s) => s.alias.toLowerCase() === alias);
 		expect(matching).toHaveLength(1);
 		expect(matching[0].deploy_count).toBe(2);
 	});
 
 	it("counts deploys from every integration", async () => {
 		const alias = unique("everywhere");
-		const other = await createIntegration(unique("other CI"));
+		const other = await api.createIntegration(unique("other CI"));
 		await deploy({ service: alias });
 		await deploy({ service: alias }, other);
 		expect((await suggestionFor(alias))?.deploy_count).toBe(2);
@@ -110,7 +109,7 @@ describe("GET /api/suggestions", () => {
 		await deploy({ service: a });
 		await deploy({ service: b });
 		await deploy({ service: a });
-		const all = await suggestions();
+		const all = await listedSuggestions();
 		expect(all.filter((s) => s.alias === a)).toHaveLength(1);
 		expect(all.filter((s) => s.alias === b)).toHaveLength(1);
 		expect(new Set(all.map((s) => s.id)).size).toBe(all.length);
@@ -118,7 +117,7 @@ describe("GET /api/suggestions", () => {
 
 	it("does not list an alias a service owns", async () => {
 		const alias = unique("owned");
-		await createService(unique("Owned"), [alias]);
+		await api.createService(unique("Owned"), [alias]);
 		expect(await deploy({ service: alias })).toBe("ok");
 		expect(await suggestionFor(alias)).toBeUndefined();
 	});
@@ -127,7 +126,7 @@ describe("GET /api/suggestions", () => {
 		const alias = unique("claimed");
 		await deploy({ service: alias });
 		expect(await suggestionFor(alias)).toBeDefined();
-		const service = await createService(unique("Claimer"), [unique("claimer")]);
+		const service = await api.createService(unique("Claimer"), [unique("claimer")]);
 		expect((await admin("POST", `/services/${service.id}/aliases`, { alias })).status).toBe(201);
 		expect(await suggestionFor(alias)).toBeUndefined();
 	});
@@ -135,14 +134,14 @@ describe("GET /api/suggestions", () => {
 	it("does not bring the suggestion back for deploys after the alias was claimed", async () => {
 		const alias = unique("after-claim");
 		await deploy({ service: alias });
-		await createService(unique("AfterClaim"), [alias]);
+		await api.createService(unique("AfterClaim"), [alias]);
 		expect(await deploy({ service: alias })).toBe("ok");
 		expect(await suggestionFor(alias)).toBeUndefined();
 	});
 
 	it("does not list an alias deploys only tried to reach through a revoked integration", async () => {
 		const alias = unique("revoked");
-		const revoked = await createIntegration(unique("revoked CI"));
+		const revoked = await api.createIntegration(unique("revoked CI"));
 		await admin("DELETE", `/integrations/${revoked.id}`);
 		expect((await postDeploy(revoked.webhook_url, examplePayload({ service: alias }))).status).toBe(404);
 		expect(await suggestionFor(alias)).toBeUndefined();
@@ -258,7 +257,7 @@ describe("POST /api/suggestions/:id/accept", () => {
 	it("links every earlier deploy under the alias, in any case and from any integration", async () => {
 		const s = await openSuggestion("accept-links", 2);
 		await deploy({ service: s.alias.toUpperCase() });
-		await deploy({ service: s.alias }, await createIntegration(unique("accept CI")));
+		await deploy({ service: s.alias }, await api.createIntegration(unique("accept CI")));
 
 		const res = await act(s.id, "accept");
 
@@ -297,7 +296,7 @@ describe("POST /api/suggestions/:id/accept", () => {
 describe("POST /api/suggestions/:id/attach", () => {
 	it("answers 200 with the resolved suggestion and the service, which now owns the alias too", async () => {
 		const s = await openSuggestion("attach");
-		const target = await createService(unique("Attach Target"));
+		const target = await api.createService(unique("Attach Target"));
 
 		const res = await act(s.id, "attach", { service_id: target.id });
 
@@ -324,7 +323,7 @@ describe("POST /api/suggestions/:id/attach", () => {
 
 	it("links every earlier deploy under the alias to the service", async () => {
 		const s = await openSuggestion("attach-links", 3);
-		const target = await createService(unique("Attach Links"));
+		const target = await api.createService(unique("Attach Links"));
 
 		await act(s.id, "attach", { service_id: target.id });
 
@@ -335,7 +334,7 @@ describe("POST /api/suggestions/:id/attach", () => {
 
 	it("takes the suggestion off the open list; later deploys under the alias answer ok", async () => {
 		const s = await openSuggestion("attach-closes");
-		const target = await createService(unique("Attach Closes"));
+		const target = await api.createService(unique("Attach Closes"));
 		await act(s.id, "attach", { service_id: target.id });
 
 		expect(ids(await listed("open"))).not.toContain(s.id);
@@ -346,7 +345,7 @@ describe("POST /api/suggestions/:id/attach", () => {
 
 	it("attaches an ignored suggestion", async () => {
 		const s = await openSuggestion("attach-ignored");
-		const target = await createService(unique("Attach Ignored"));
+		const target = await api.createService(unique("Attach Ignored"));
 		await act(s.id, "ignore");
 
 		const res = await act(s.id, "attach", { service_id: target.id });
@@ -438,7 +437,7 @@ describe("suggestion actions that cannot be taken", () => {
 	] as const)("%s of a resolved suggestion is a 409 that changes nothing", async (action, body) => {
 		const s = await openSuggestion("resolved");
 		const accepted = await act(s.id, "accept");
-		const target = await createService(unique("Late Target"));
+		const target = await api.createService(unique("Late Target"));
 
 		const res = await act(s.id, action, body && { service_id: target.id });
 
@@ -488,7 +487,7 @@ describe("suggestion actions that cannot be taken", () => {
 		["the name in another case", (name: string) => name.toUpperCase()],
 	])("accept with a name already taken (%s) is a 409 that changes nothing", async (_, spell) => {
 		const s = await openSuggestion("name-taken");
-		const taken = await createService(unique("Taken Name"));
+		const taken = await api.createService(unique("Taken Name"));
 
 		expectError(await act(s.id, "accept", { name: spell(taken.name) }), 409);
 
@@ -499,7 +498,7 @@ describe("suggestion actions that cannot be taken", () => {
 
 	it("accept without a name is a 409 when a service already has the alias as its name", async () => {
 		const s = await openSuggestion("alias-as-name");
-		await createService(s.alias, [unique("other-alias")]);
+		await api.createService(s.alias, [unique("other-alias")]);
 
 		expectError(await act(s.id, "accept"), 409);
 
@@ -572,7 +571,7 @@ describe("racing suggestion actions", () => {
 
 	it("accept vs attach: the alias ends up with the winner's service only", async () => {
 		const s = await openSuggestion("race-attach");
-		const target = await createService(unique("Race Target"));
+		const target = await api.createService(unique("Race Target"));
 
 		const { winner, results } = await race(act(s.id, "accept"), act(s.id, "attach", { service_id: target.id }));
 
@@ -693,7 +692,7 @@ describe("suggestion writes from a stale read", () => {
 	// does not stop an ignore that read the suggestion before the claim.
 	it("an ignore read before a service claimed the alias fails, leaving it resolved", async () => {
 		const s = await staleRead("stale-ignore-after-claim");
-		const service = await createService(unique("Claimer"), [s.alias]);
+		const service = await api.createService(unique("Claimer"), [s.alias]);
 
 		const outcome = await setSuggestionIgnored(db(), s, true).then(
 			() => "applied",

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Cost, NO_COST, parseCostHeader } from "../../src/cost/meter";
-import { ADMIN, call, createIntegration, createService, examplePayload, type Integration, unique } from "../helpers";
+import { ADMIN, api, call, examplePayload, type Integration, unique } from "../helpers";
 
 /**
  * Cost budgets. Each operation's cost is read from the `Cost` header the Worker
@@ -114,9 +114,9 @@ function cost(
 const measured: Record<number, Record<string, Cost>> = {};
 
 beforeAll(async () => {
-	integration = await createIntegration("budgets");
-	service = await createService(unique("Budgeted"), [alias]);
-	await createService(unique("Ingested"), [ingestAlias]);
+	integration = await api.createIntegration("budgets");
+	service = await api.createService(unique("Budgeted"), [alias]);
+	await api.createService(unique("Ingested"), [ingestAlias]);
 	await addFillerServices();
 	// The budgeted service's own history: a few deploys in three environments, some in the metrics window.
 	for (const [i, environment] of ["Production", "Production", "staging", "qa", "Production"].entries()) {

@@ -1,14 +1,7 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import {
-	createIntegration,
-	examplePayload,
-	type Integration,
-	postDeploy,
-	unique,
-	withBrokenDeployWrites,
-} from "../helpers";
+import { api, examplePayload, type Integration, postDeploy, unique, withBrokenDeployWrites } from "../helpers";
 import { interceptLedgerBatches, ledgerOf, until } from "./helpers";
 
 // Failure drills: each breaks something for real (D1, the ledger's own storage,
@@ -71,7 +64,7 @@ async function withBrokenLedgerMarks<T>(integration: Integration, fn: () => Prom
 
 describe("drill: D1 unavailable for a while", () => {
 	it("accepts a burst during the outage, holds it, and delivers each deploy exactly once after recovery", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		// More than one alarm delivers in a run (50), so recovery takes several rounds.
 		const payloads = Array.from({ length: 70 }, (_, i) =>
@@ -126,7 +119,7 @@ describe("drill: the Durable Object resets mid-request", () => {
 		["before D1 has the deploys", "before"],
 		["after D1 took them, before the ledger heard back", "after"],
 	] as const)("ends with exactly one deploy per dedup_id after clients retry: reset %s", async (_, when) => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const payloads = Array.from({ length: 20 }, (_, i) => examplePayload({ service, description: `deploy ${i}` }));
 		await slowDownLedgerD1(integration, when);
@@ -153,7 +146,7 @@ describe("drill: the Durable Object resets mid-request", () => {
 	});
 
 	it("loses nothing accepted while D1 was down when the object resets before its alarm", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const payloads = Array.from({ length: 10 }, () => examplePayload({ service }));
 		await withBrokenDeployWrites(async () => {
@@ -172,7 +165,7 @@ describe("drill: the Durable Object resets mid-request", () => {
 
 describe("drill: the ledger's own storage fails", () => {
 	it("answers a deploy whose delivery could not be recorded, and delivers it again without a duplicate", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const payload = examplePayload({ service, status: "success" });
 
@@ -197,7 +190,7 @@ describe("drill: the ledger's own storage fails", () => {
 	});
 
 	it("keeps retrying from the alarm while deliveries cannot be recorded, then finishes without duplicates", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const payloads = Array.from({ length: 30 }, () => examplePayload({ service }));
 		await withBrokenDeployWrites(() => Promise.all(payloads.map((p) => postDeploy(integration.webhook_url, p))));
@@ -217,7 +210,7 @@ describe("drill: the ledger's own storage fails", () => {
 	});
 
 	it("stays scheduled after an alarm that throws, and a later run delivers everything once", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const payloads = Array.from({ length: 5 }, () => examplePayload({ service }));
 		await withBrokenDeployWrites(() => Promise.all(payloads.map((p) => postDeploy(integration.webhook_url, p))));

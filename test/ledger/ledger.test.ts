@@ -4,8 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseDeployPayload } from "../../src/webhook/payload";
 import {
 	admin,
-	createIntegration,
-	createService,
+	api,
 	deploysOf,
 	examplePayload,
 	type Integration,
@@ -18,7 +17,7 @@ import { interceptLedgerBatches, ledgerOf } from "./helpers";
 
 describe("concurrency", () => {
 	it("accepts exactly one of 50 simultaneous deploys sharing a dedup_id", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const payload = examplePayload({ service, dedup_id: "release-42" });
 
@@ -31,9 +30,9 @@ describe("concurrency", () => {
 	});
 
 	it("numbers 60 simultaneous deploys 1..60 with no repeat and no gap", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const alias = unique("svc");
-		await createService(alias, [alias]);
+		await api.createService(alias, [alias]);
 
 		const responses = await Promise.all(
 			Array.from({ length: 60 }, (_, i) =>
@@ -50,13 +49,13 @@ describe("concurrency", () => {
 	});
 
 	it("carries an alias's numbering on into the service that claims it", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const alias = unique("svc");
 		const post = () =>
 			postDeploy(integration.webhook_url, examplePayload({ service: alias, deploy_number: undefined }));
 		await post();
 		await post();
-		await createService(alias, [alias]);
+		await api.createService(alias, [alias]);
 
 		expect((await post()).body.result).toBe("ok");
 
@@ -65,7 +64,7 @@ describe("concurrency", () => {
 	});
 
 	it("keeps separate sequences for separate integrations", async () => {
-		const [first, second] = [await createIntegration(), await createIntegration()];
+		const [first, second] = [await api.createIntegration(), await api.createIntegration()];
 		const alias = unique("svc");
 		for (const integration of [first, second, first]) {
 			await postDeploy(integration.webhook_url, examplePayload({ service: alias, deploy_number: undefined }));
@@ -82,13 +81,13 @@ describe("the alarm", () => {
 	};
 
 	it("is a distant safety net after a delivered deploy: a busy ledger wakes at most once a minute", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		await postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") }));
 		expect(await alarmIn(integration)).toBeGreaterThan(30_000);
 	});
 
 	it("comes within seconds when the D1 write failed", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		await withBrokenDeployWrites(() => postDeploy(integration.webhook_url, examplePayload({ service: unique("svc") })));
 		expect(await alarmIn(integration)).toBeLessThanOrEqual(5_000);
 	});
@@ -96,7 +95,7 @@ describe("the alarm", () => {
 
 describe("when D1 fails", () => {
 	it("answers 202, keeps the deploy in the ledger and delivers it from the alarm", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const payload = examplePayload({ service });
 		await withBrokenDeployWrites(async () => {
@@ -116,7 +115,7 @@ describe("when D1 fails", () => {
 	});
 
 	it("keeps retrying with back-off while D1 stays down, then delivers everything in order", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		await withBrokenDeployWrites(async () => {
 			for (const n of [1, 2, 3]) {
@@ -137,9 +136,9 @@ describe("when D1 fails", () => {
 	});
 
 	it("writes deploys that arrive together to D1 in shared batches", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
-		await createService(service, [service]);
+		await api.createService(service, [service]);
 		// Count the ledger's D1 batches.
 		const batches: number[] = [];
 		await interceptLedgerBatches(integration, (statements, send) => {
@@ -159,7 +158,7 @@ describe("when D1 fails", () => {
 	});
 
 	it("delivers the rest of a group at once when one deploy in it cannot be written", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const poison = unique("poison");
 		await env.DB.exec(
@@ -181,7 +180,7 @@ describe("when D1 fails", () => {
 	});
 
 	it("re-arms the alarm on restart for entries a crashed ledger never scheduled", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		await withBrokenDeployWrites(() => postDeploy(integration.webhook_url, examplePayload({ service })));
 		// Simulate dying right after accepting: no alarm, and a fresh instance.
@@ -195,13 +194,13 @@ describe("when D1 fails", () => {
 	});
 
 	it("delivers a deploy whose alias was claimed while it waited, linked to the service", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const alias = unique("svc");
 		await withBrokenDeployWrites(async () => {
 			const r = await postDeploy(integration.webhook_url, examplePayload({ service: alias }));
 			expect(r.body.result).toBe("no_service_found");
 		});
-		const service = await createService(`claims ${alias}`, [alias]);
+		const service = await api.createService(`claims ${alias}`, [alias]);
 
 		await runDurableObjectAlarm(ledgerOf(integration));
 
@@ -210,7 +209,7 @@ describe("when D1 fails", () => {
 	});
 
 	it("answers 5xx and keeps nothing when the request fails before the ledger accepts it", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const payload = examplePayload({ service });
 		await env.DB.exec("ALTER TABLE aliases RENAME TO aliases_offline;");
@@ -234,7 +233,7 @@ describe("when D1 fails", () => {
 
 describe("revocation", () => {
 	it("refuses deploys once the ledger is revoked, even before D1 says so", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		await ledgerOf(integration).revoke();
 
@@ -246,7 +245,7 @@ describe("revocation", () => {
 	});
 
 	it("still delivers what it accepted before the revocation", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		await withBrokenDeployWrites(() => postDeploy(integration.webhook_url, examplePayload({ service })));
 		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
@@ -272,7 +271,7 @@ describe("retired webhook URLs", () => {
 	}
 
 	it("refuses a URL rotated away with no grace, whichever Worker still has it cached", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const service = unique("svc");
 		const rotated = (await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 })).body;
 
@@ -282,7 +281,7 @@ describe("retired webhook URLs", () => {
 	});
 
 	it("still refuses it after the ledger restarts", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 });
 		await evictDurableObject(ledgerOf(integration));
 
@@ -290,7 +289,7 @@ describe("retired webhook URLs", () => {
 	});
 
 	it("refuses nothing D1 has not retired: a rotation that died after telling the ledger locks no URL out", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		await ledgerOf(integration).retire(tokenOf(integration.webhook_url), Date.now());
 
 		expect(await recordVia(integration, integration.webhook_url, unique("svc"))).toBe("accepted");

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Ledger } from "../../src/ledger/ledger";
 import { RateLimit, rateLimitFrom } from "../../src/ledger/rate-limit";
-import { call, createIntegration, deploysOf, examplePayload, expectError, postDeploy, unique } from "../helpers";
+import { api, call, deploysOf, examplePayload, expectError, postDeploy, unique } from "../helpers";
 import { ledgerOf } from "./helpers";
 
 describe("RateLimit", () => {
@@ -38,7 +38,7 @@ describe("RateLimit", () => {
 
 describe("webhook rate limiting", () => {
 	it("answers 429 with Retry-After once an integration exceeds its limit, without recording or disturbing others", async () => {
-		const [busy, calm] = [await createIntegration(unique("busy")), await createIntegration(unique("calm"))];
+		const [busy, calm] = [await api.createIntegration(unique("busy")), await api.createIntegration(unique("calm"))];
 		const ledger = ledgerOf(busy);
 		await runInDurableObject(ledger, (instance: Ledger) => {
 			Object.assign(instance, { limit: new RateLimit(3, 0.01) });
@@ -59,7 +59,7 @@ describe("webhook rate limiting", () => {
 	});
 
 	it("counts duplicates too: a retry loop on one dedup_id is what it stops", async () => {
-		const integration = await createIntegration(unique("retrying"));
+		const integration = await api.createIntegration(unique("retrying"));
 		const ledger = ledgerOf(integration);
 		await runInDurableObject(ledger, (instance: Ledger) => {
 			Object.assign(instance, { limit: new RateLimit(2, 0.01) });
@@ -77,7 +77,7 @@ describe("webhook rate limiting", () => {
 	});
 
 	it("sends the wait in a Retry-After header", async () => {
-		const integration = await createIntegration(unique("limited"));
+		const integration = await api.createIntegration(unique("limited"));
 		const ledger = ledgerOf(integration);
 		await runInDurableObject(ledger, (instance: Ledger) => {
 			Object.assign(instance, { limit: new RateLimit(1, 0.25) });

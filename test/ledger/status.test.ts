@@ -9,8 +9,7 @@ import { advances, normalizeStatus, STATUSES, type Status, type StatusChange } f
 import { parseDeployPayload } from "../../src/webhook/payload";
 import {
 	admin,
-	createIntegration,
-	createService,
+	api,
 	deploysOf,
 	examplePayload,
 	type Integration,
@@ -165,7 +164,7 @@ describe("status through the webhook", () => {
 
 	// A status naming an Object.prototype member must read as unknown like any other, not stall the deploy.
 	it.each(["constructor", "__proto__"])("records a deploy whose status is %j as no_status", async (raw) => {
-		const other = await createIntegration(unique("proto CI"));
+		const other = await api.createIntegration(unique("proto CI"));
 		const alias = unique("proto");
 		const send = deployOf(alias, other);
 
@@ -196,7 +195,7 @@ describe("status through the webhook", () => {
 
 	it("advances the status of a deploy to a service, answering ok and then duplicate_deploy", async () => {
 		const alias = unique("matched");
-		const service = await createService(alias, [alias]);
+		const service = await api.createService(alias, [alias]);
 		const send = deployOf(alias);
 
 		expect(await send("queued")).toEqual({ status: 202, body: { result: "ok" } });
@@ -285,7 +284,7 @@ describe("status through the webhook", () => {
 
 	it("updates only the deploy of its own integration when another shares the dedup_id", async () => {
 		const alias = unique("two-ci");
-		const other = await createIntegration(unique("other CI"));
+		const other = await api.createIntegration(unique("other CI"));
 		const payload = examplePayload({ service: alias, status: "queued" });
 		await postDeploy(integration.webhook_url, payload);
 		await postDeploy(other.webhook_url, payload);
@@ -357,7 +356,7 @@ describe("status history", () => {
 
 describe("status while D1 fails", () => {
 	it("keeps an update pending in the ledger and delivers it from the alarm", async () => {
-		const other = await createIntegration(unique("durable CI"));
+		const other = await api.createIntegration(unique("durable CI"));
 		const alias = unique("durable");
 		const send = deployOf(alias, other);
 		await send("queued");
@@ -377,7 +376,7 @@ describe("status while D1 fails", () => {
 	});
 
 	it("delivers the deploy and every status when updates arrive before D1 has the deploy", async () => {
-		const other = await createIntegration(unique("late D1 CI"));
+		const other = await api.createIntegration(unique("late D1 CI"));
 		const alias = unique("never-delivered");
 		const send = deployOf(alias, other);
 		await withBrokenDeployWrites(async () => {
@@ -395,7 +394,7 @@ describe("status while D1 fails", () => {
 	});
 
 	it("delivers a newer status straight away once D1 is back, and the alarm then has nothing to undo", async () => {
-		const other = await createIntegration(unique("recovered CI"));
+		const other = await api.createIntegration(unique("recovered CI"));
 		const alias = unique("recovered");
 		const send = deployOf(alias, other);
 		await withBrokenDeployWrites(() => send("running"));
@@ -486,7 +485,7 @@ describe("writeDeploys, delivered out of order", () => {
 
 describe("status under concurrency", () => {
 	it("settles 20 simultaneous webhooks with one dedup_id and mixed statuses on one deploy, status success", async () => {
-		const other = await createIntegration(unique("racing CI"));
+		const other = await api.createIntegration(unique("racing CI"));
 		const alias = unique("racing");
 		const payload = examplePayload({ service: alias });
 		const statuses = ["queued", "running", "success"];

@@ -9,15 +9,7 @@ import { describe, expect, it } from "vitest";
 import { DAY } from "../../src/http/datetime";
 import worker from "../../src/index";
 import { purgeExpired } from "../../src/retention/purge";
-import {
-	admin,
-	createIntegration,
-	examplePayload,
-	type Integration,
-	postDeploy,
-	unique,
-	withBrokenDeployWrites,
-} from "../helpers";
+import { admin, api, examplePayload, type Integration, postDeploy, unique, withBrokenDeployWrites } from "../helpers";
 import { interceptLedgerBatches, ledgerOf, until } from "../ledger/helpers";
 
 // Storage is shared within this file and a purge is global, so each test measures
@@ -86,7 +78,7 @@ const delayLedgerBatches = (integration: Integration, delays: number[]) =>
 
 describe("the retention purge", () => {
 	it("deletes deploys received before the window from D1 and the ledger, with their history, and keeps the rest", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const old = await postOld(integration, 3, { status: "success" });
 		const recent = Array.from({ length: 2 }, () => examplePayload({ service: unique("recent"), status: "running" }));
 		await postAll(integration, recent);
@@ -109,7 +101,7 @@ describe("the retention purge", () => {
 	});
 
 	it("draws the line exactly at the cutoff: a deploy received at it stays a duplicate, one a millisecond older goes", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const [payload] = await postOld(integration, 1);
 		if (!payload) throw new Error("no payload");
 		const at = await receivedAt(integration, payload);
@@ -126,7 +118,7 @@ describe("the retention purge", () => {
 	// The ledger's own guarantee, without the D1 sweep that follows it in a cron run:
 	// once it has forgotten a dedup_id, D1 no longer holds it.
 	it("accepts a retry of a deploy its ledger purged as new, and it lands in D1 (no poison on the unique index)", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const [payload] = await postOld(integration, 1);
 		if (!payload) throw new Error("no payload");
 		const before = await inD1(integration);
@@ -146,7 +138,7 @@ describe("the retention purge", () => {
 	});
 
 	it("keeps a pending entry, however old, until D1 has it; then purges both", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const payloads = await withBrokenDeployWrites(() => postOld(integration, 2));
 		const cutoff = Date.now() + 1;
 
@@ -171,7 +163,7 @@ describe("the retention purge", () => {
 	});
 
 	it("forgets nothing when D1 will not delete: the ledger never knows less than D1 holds", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const payloads = await postOld(integration, 2);
 		await env.DB.exec(
 			"CREATE TRIGGER refuse_delete BEFORE DELETE ON deploys BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END;",
@@ -198,7 +190,7 @@ describe("the retention purge", () => {
 	// way (the alarm picked it up while it was pending). Were the purge to delete it
 	// from D1 then, that write would put it back under a dedup_id the ledger forgot.
 	it("waits for a write still in flight before forgetting its deploy", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const payload = examplePayload({ service: unique("svc") });
 		// D1 batches from this ledger: the request's write takes 200 ms, the alarm's copy 400 ms, then none is slowed.
 		await delayLedgerBatches(integration, [200, 400]);
@@ -220,7 +212,7 @@ describe("the retention purge", () => {
 	});
 
 	it("purges a revoked integration's deploys and ledger too", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		await postOld(integration, 2);
 		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
 
@@ -231,7 +223,7 @@ describe("the retention purge", () => {
 	});
 
 	it("never leaves D1 holding a dedup_id the ledger forgot, while retries with newer statuses race the purge", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const payloads = await postOld(integration, 12, { status: "running" });
 		const cutoff = Date.now() + 1;
 
@@ -253,7 +245,7 @@ describe("the retention purge", () => {
 	});
 
 	it("forgets suggestions left with no deploys that nobody acted on, and keeps ignored ones", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const [open, ignored] = await postOld(integration, 2);
 		const suggestionIds = async () => {
 			const { results } = await env.DB.prepare("SELECT alias, state FROM suggestions WHERE alias IN (?, ?)")
@@ -276,7 +268,7 @@ describe("the retention purge", () => {
 
 describe("a backlog", () => {
 	it("is purged in bounded chunks, each run carrying on where the last stopped", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const [first] = await postOld(integration, 1);
 		if (!first) throw new Error("no payload");
 		// A clean slate: whatever earlier tests left is older than this test's deploys.
@@ -309,7 +301,7 @@ describe("a backlog", () => {
 	});
 
 	it("in a ledger is forgotten a bounded number of entries per call", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		await postOld(integration, 5);
 		const cutoff = Date.now() + 1;
 
@@ -335,7 +327,7 @@ describe("the cron", () => {
 		);
 
 	it("purges nothing while RETENTION_DAYS is unset or empty, however old the deploys", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		const payloads = await postOld(integration, 2);
 		const farFuture = Date.now() + 10 * 365 * DAY;
 
@@ -348,7 +340,7 @@ describe("the cron", () => {
 	});
 
 	it("purges by RETENTION_DAYS, measured back from its scheduled time", async () => {
-		const integration = await createIntegration();
+		const integration = await api.createIntegration();
 		await postOld(integration, 2);
 		const now = Date.now();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acceptedDeploy, admin, createIntegration, unique } from "../helpers";
+import { acceptedDeploy, admin, api, unique } from "../helpers";
 import { escaped, submit, view } from "./helpers";
 
 describe("the audit log page", () => {
@@ -59,7 +59,7 @@ function rows(html: string) {
 
 describe("the audit log names what changed", () => {
 	it("names services, integrations (revoked ones too) and aliases, links them, and reads details as fields", async () => {
-		const ci = await createIntegration(unique("Named CI"));
+		const ci = await api.createIntegration(unique("Named CI"));
 		const { body: service } = await admin("POST", "/services", {
 			name: unique("Cart"),
 			aliases: ["cart", "basket"].map(unique),
@@ -69,7 +69,7 @@ describe("the audit log names what changed", () => {
 		await admin("POST", `/integrations/${ci.id}/rotate`, { grace_seconds: 7 * 86_400 });
 		await admin("DELETE", `/integrations/${ci.id}`);
 		const [attached, ignored] = [unique("legacy"), unique("noise")];
-		const live = await createIntegration(unique("Live CI"));
+		const live = await api.createIntegration(unique("Live CI"));
 		for (const alias of [attached, ignored]) await acceptedDeploy(live.webhook_url, { service: alias });
 		const { body: open } = await admin("GET", "/suggestions");
 		const idOf = (alias: string) => open.suggestions.find((s: { alias: string }) => s.alias === alias).id;

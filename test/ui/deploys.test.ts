@@ -3,18 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseCostHeader } from "../../src/cost/meter";
 import { database } from "../../src/db/client";
 import { countDeploysStatement } from "../../src/db/deploys";
-import {
-	ADMIN,
-	acceptedDeploy,
-	admin,
-	call,
-	createIntegration,
-	createService,
-	type Integration,
-	integrationBeforeAll,
-	listDeploys,
-	unique,
-} from "../helpers";
+import { ADMIN, acceptedDeploy, admin, api, call, type Integration, integrationBeforeAll, unique } from "../helpers";
 import { browse, escaped, page, signIn, unescaped, view } from "./helpers";
 
 const integration = integrationBeforeAll("ui deploys tests");
@@ -27,7 +16,7 @@ const shown = (html: string) => [...html.matchAll(/<a href="\/deploys\/([^"?/]+)
 
 /** The ids the API lists for `params`, newest first. */
 const idsFromApi = async (params: Record<string, string>) =>
-	(await listDeploys({ ...params, limit: 200 })).deploys.map((d) => d.id as string);
+	(await api.listDeploys({ ...params, limit: 200 })).deploys.map((d) => d.id as string);
 
 /** A link's target, found by its text. */
 function linkTo(html: string, text: string): string | undefined {
@@ -59,7 +48,7 @@ describe("GET /deploys", () => {
 
 	it("filters by service, chosen by id, and marks it selected", async () => {
 		const alias = unique("svc");
-		const service = await createService(unique("Service"), [alias]);
+		const service = await api.createService(unique("Service"), [alias]);
 		await deploy({ service: alias });
 		await deploy({ service: alias });
 		await deploy({ service: unique("other") });
@@ -119,7 +108,7 @@ describe("GET /deploys", () => {
 
 	it("filters by integration, which the form carries along hidden", async () => {
 		const environment = unique("env");
-		const other = await createIntegration(unique("other CI"));
+		const other = await api.createIntegration(unique("other CI"));
 		await deploy({ environment });
 		await deploy({ environment }, other);
 		const html = await listPage({ environment, integration: other.id });
@@ -190,7 +179,7 @@ describe("GET /deploys/:id", () => {
 
 	it("shows what was reported, with links to the integration and the service", async () => {
 		const alias = unique("shown");
-		const service = await createService(unique("Shown"), [alias]);
+		const service = await api.createService(unique("Shown"), [alias]);
 		const { html } = await deployed({ service: alias, deploy_url: "https://ci.example.com/builds/234" });
 		expect(html).toContain(`<a href="/services/${service.id}">${escaped(service.name)}</a>`);
 		expect(html).toContain(`<a href="/integrations/${integration.id}">ui deploys tests</a>`);
@@ -402,7 +391,7 @@ describe("GET /deploys/:id, from a revoked integration", () => {
 		);
 
 	it("names the integration and says it was revoked, with no link to the page it no longer has", async () => {
-		const gone = await createIntegration(unique("Gone CI"));
+		const gone = await api.createIntegration(unique("Gone CI"));
 		const alias = unique("revoked");
 		await deploy({ service: alias }, gone);
 		expect((await admin("DELETE", `/integrations/${gone.id}`)).status).toBe(204);

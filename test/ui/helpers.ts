@@ -33,7 +33,7 @@ export function page(
 }
 
 /** A page as the tests read it. */
-export type Page = { status: number; html: string; location: string | null };
+export type ViewedPage = { status: number; html: string; location: string | null };
 
 let session: Promise<string> | undefined;
 /** One session for a whole test file, for tests that only need to be signed in. */
@@ -42,17 +42,17 @@ const sharedSession = () => {
 	return session;
 };
 
-async function read(res: Response): Promise<Page> {
+async function read(res: Response): Promise<ViewedPage> {
 	return { status: res.status, html: await res.text(), location: res.headers.get("Location") };
 }
 
 /** GETs a page as the signed-in admin. */
-export async function view(path: string): Promise<Page> {
+export async function view(path: string): Promise<ViewedPage> {
 	return read(await page(await sharedSession(), path));
 }
 
 /** Submits a form (a POST from our own origin) as the signed-in admin. */
-export async function submit(path: string, fields: Record<string, string> = {}): Promise<Page> {
+export async function submit(path: string, fields: Record<string, string> = {}): Promise<ViewedPage> {
 	return read(await page(await sharedSession(), path, fields));
 }
 

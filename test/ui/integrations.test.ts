@@ -4,7 +4,7 @@ import { database } from "../../src/db/client";
 import { liveIntegrationsWithActivity } from "../../src/db/integrations";
 import type { IntegrationKind } from "../../src/db/schema";
 import { KINDS as TOOLS } from "../../src/pipelines/snippets";
-import { admin, createService, deploysOf, examplePayload, postDeploy, unique } from "../helpers";
+import { admin, api, deploysOf, examplePayload, postDeploy, unique } from "../helpers";
 import { tracesOf } from "../ledger/helpers";
 import { browse, cells, count, form, page, rowOf, signIn, unescaped } from "./helpers";
 
@@ -299,7 +299,7 @@ describe("sending a test deploy from an integration's page", () => {
 		const id = await createThroughForm(cookie, unique("Tested"));
 		const url = await webhookUrlOf(id);
 		const alias = unique("tested");
-		const service = await createService(unique("Tested service"), [alias]);
+		const service = await api.createService(unique("Tested service"), [alias]);
 		await postDeploy(url, examplePayload({ service: alias, deploy_number: undefined }));
 		const stranger = unique("stranger");
 		const before = await tracesOf({ id });

@@ -5,7 +5,7 @@ import { serviceOverviewsStatement } from "../../src/db/deploys";
 import { leadTimeMediansStatement } from "../../src/db/metrics";
 import { DAY } from "../../src/http/datetime";
 import { bucketStart, WEEK } from "../../src/metrics/windows";
-import { acceptedDeploy, admin, createService, integrationBeforeAll, unique } from "../helpers";
+import { acceptedDeploy, admin, api, integrationBeforeAll, unique } from "../helpers";
 import { cells, count, page, rowOf, section, signIn, unescaped, view } from "./helpers";
 
 const integration = integrationBeforeAll("services pages");
@@ -23,7 +23,7 @@ const deploy = (overrides: Record<string, unknown>) => acceptedDeploy(integratio
 /** A fresh service with one fresh alias. */
 async function service(prefix: string) {
 	const alias = unique(prefix.toLowerCase());
-	return { ...(await createService(unique(prefix), [alias])), alias };
+	return { ...(await api.createService(unique(prefix), [alias])), alias };
 }
 
 async function html(path: string, status = 200): Promise<string> {
@@ -647,7 +647,7 @@ describe("deploy numbers an alias brought along", () => {
 		const alias = unique("accepted");
 		for (const day of [1, 2])
 			await deploy({ service: alias, deployed_at: `2031-06-0${day}T12:00:00Z`, deploy_number: undefined });
-		const svc = await createService(unique("Carried"), [alias]);
+		const svc = await api.createService(unique("Carried"), [alias]);
 		await deploy({ service: alias, deployed_at: "2031-06-03T12:00:00Z", deploy_number: undefined });
 		const timeline = section(await html(`/services/${svc.id}`), "Deploys");
 		expect({ numbers: numbers(timeline), note: note(timeline) }).toEqual({ numbers: ["3", "2", "1"], note: undefined });

@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-	acceptedDeploy,
-	admin,
-	createService,
-	deploysOf,
-	integrationBeforeAll,
-	suggestedAliases,
-	unique,
-} from "../helpers";
+import { acceptedDeploy, admin, api, deploysOf, integrationBeforeAll, suggestedAliases, unique } from "../helpers";
 import { escaped, rowOf, rowsMentioning, submit, view } from "./helpers";
 
 const integration = integrationBeforeAll("ui suggestions tests");
@@ -49,7 +41,7 @@ const owners = async (alias: string) => (await deploysOf(alias)).map((d) => d.se
 
 describe("GET /suggestions", () => {
 	it("lists an unknown alias with its deploy count and three ways to settle it", async () => {
-		const service = await createService(unique("Existing"));
+		const service = await api.createService(unique("Existing"));
 		const { alias, id } = await suggested(2);
 		const row = rowOf(await listed(), aliasCell(alias));
 		expect(row).toContain(`>2</a>`);
@@ -91,7 +83,7 @@ describe("POST /suggestions/:id/accept", () => {
 	});
 
 	it("refuses a taken name with a 409 on the suggestions page, changing nothing", async () => {
-		const taken = await createService(unique("Taken"));
+		const taken = await api.createService(unique("Taken"));
 		const { alias, id } = await suggested();
 		const res = await submit(`/suggestions/${id}/accept`, { name: taken.name });
 		expect(res.status).toBe(409);
@@ -134,7 +126,7 @@ describe("POST /suggestions/:id/accept", () => {
 
 describe("POST /suggestions/:id/attach", () => {
 	it("gives the alias and its deploys to the service, then shows the service", async () => {
-		const service = await createService(unique("Attached"), [unique("own")]);
+		const service = await api.createService(unique("Attached"), [unique("own")]);
 		const { alias, id } = await suggested(2);
 		const res = await submit(`/suggestions/${id}/attach`, { service_id: service.id });
 		expect(res.status).toBe(303);
@@ -146,7 +138,7 @@ describe("POST /suggestions/:id/attach", () => {
 	});
 
 	it("refuses a resolved suggestion with a 409, leaving its deploys where they are", async () => {
-		const [mine, other] = [await createService(unique("Mine")), await createService(unique("Other"))];
+		const [mine, other] = [await api.createService(unique("Mine")), await api.createService(unique("Other"))];
 		const { alias, id } = await suggested();
 		expect((await submit(`/suggestions/${id}/attach`, { service_id: mine.id })).status).toBe(303);
 		const res = await submit(`/suggestions/${id}/attach`, { service_id: other.id });
@@ -221,7 +213,7 @@ describe("confirmations after accept and attach", () => {
 	});
 
 	it("attach lands on the service, saying the alias and its earlier deploys joined it", async () => {
-		const service = await createService(unique("Joined"));
+		const service = await api.createService(unique("Joined"));
 		const { id } = await suggested();
 		const res = await submit(`/suggestions/${id}/attach`, { service_id: service.id });
 		expect(noticeOf((await view(res.location ?? "")).html)).toBe(

@@ -5,9 +5,8 @@ import type { Ledger } from "../../src/ledger/ledger";
 import { RateLimit } from "../../src/ledger/rate-limit";
 import {
 	admin,
+	api,
 	call,
-	createIntegration,
-	createService,
 	deploysOf,
 	examplePayload,
 	expectError,
@@ -19,7 +18,7 @@ import {
 import { ledgerOf, tracesOf } from "../ledger/helpers";
 
 /** POSTs `body` to the webhook URL with `?dry_run=1` (or the given query), answering status, body and cost. */
-async function dryRun(url: string, body: unknown, query = "?dry_run=1") {
+async function postDryRun(url: string, body: unknown, query = "?dry_run=1") {
 	const res = await call(`${new URL(url).pathname}${query}`, { method: "POST", body: JSON.stringify(body) });
 	const cost = parseCostHeader(res.headers.get("Cost") ?? "");
 	return { ...(await parseResponse(res)), cost };
@@ -29,14 +28,14 @@ const numbered = (service: string) => examplePayload({ service, deploy_number: u
 
 describe("a dry run (?dry_run=1)", () => {
 	it("answers ok with the service a deploy would be recorded for, storing nothing and using no number", async () => {
-		const integration = await createIntegration(unique("dry"));
+		const integration = await api.createIntegration(unique("dry"));
 		const alias = unique("known");
-		const service = await createService(unique("Known"), [alias]);
+		const service = await api.createService(unique("Known"), [alias]);
 		expect((await postDeploy(integration.webhook_url, numbered(alias))).status).toBe(202);
 		const before = await tracesOf(integration);
 
 		const answers = [];
-		for (const _ of [1, 2, 3]) answers.push(await dryRun(integration.webhook_url, numbered(alias)));
+		for (const _ of [1, 2, 3]) answers.push(await postDryRun(integration.webhook_url, numbered(alias)));
 
 		expect(answers[0]).toEqual({
 			status: 200,
@@ -49,11 +48,11 @@ describe("a dry run (?dry_run=1)", () => {
 	});
 
 	it("answers no_service_found for an unknown alias without suggesting it or numbering it", async () => {
-		const integration = await createIntegration(unique("dry"));
+		const integration = await api.createIntegration(unique("dry"));
 		const alias = unique("stranger");
 		const before = await tracesOf(integration);
 
-		expect(await dryRun(integration.webhook_url, numbered(alias))).toEqual({
+		expect(await postDryRun(integration.webhook_url, numbered(alias))).toEqual({
 			status: 200,
 			body: {
 				result: "no_service_found",
@@ -73,12 +72,12 @@ describe("a dry run (?dry_run=1)", () => {
 	});
 
 	it("answers duplicate_deploy for a dedup_id the integration already has, changing nothing", async () => {
-		const integration = await createIntegration(unique("dry"));
+		const integration = await api.createIntegration(unique("dry"));
 		const payload = examplePayload({ service: unique("dup"), status: "in_progress" });
 		expect((await postDeploy(integration.webhook_url, payload)).status).toBe(202);
 		const before = await tracesOf(integration);
 
-		const answer = await dryRun(integration.webhook_url, { ...payload, status: "success" });
+		const answer = await postDryRun(integration.webhook_url, { ...payload, status: "success" });
 
 		expect(answer.body).toEqual({
 			result: "duplicate_deploy",
@@ -91,11 +90,11 @@ describe("a dry run (?dry_run=1)", () => {
 	});
 
 	it("refuses an invalid body with the same 400 a real request gets", async () => {
-		const integration = await createIntegration(unique("dry"));
+		const integration = await api.createIntegration(unique("dry"));
 		const body = examplePayload({ service: "", deployed_at: "yesterday" });
 		const real = await postDeploy(integration.webhook_url, body);
 
-		const answer = await dryRun(integration.webhook_url, body);
+		const answer = await postDryRun(integration.webhook_url, body);
 
 		expectError(answer, 400);
 		expect(answer.body).toEqual(real.body);
@@ -103,43 +102,43 @@ describe("a dry run (?dry_run=1)", () => {
 	});
 
 	it("answers 404 for a revoked URL, like a real request", async () => {
-		const integration = await createIntegration(unique("dry"));
-		expect((await dryRun(integration.webhook_url, examplePayload())).status).toBe(200);
+		const integration = await api.createIntegration(unique("dry"));
+		expect((await postDryRun(integration.webhook_url, examplePayload())).status).toBe(200);
 		expect((await admin("DELETE", `/integrations/${integration.id}`)).status).toBe(204);
 
-		const answer = await dryRun(integration.webhook_url, examplePayload());
+		const answer = await postDryRun(integration.webhook_url, examplePayload());
 
 		expectError(answer, 404, "Integration Error");
 		expect(answer.body).toEqual((await postDeploy(integration.webhook_url, examplePayload())).body);
 	});
 
 	it("answers 404 for a rotated URL past its grace, even from a Worker that still has it cached", async () => {
-		const integration = await createIntegration(unique("dry"));
+		const integration = await api.createIntegration(unique("dry"));
 		// Cached as live in this isolate: only the ledger can now tell the URL is dead.
-		expect((await dryRun(integration.webhook_url, examplePayload())).status).toBe(200);
+		expect((await postDryRun(integration.webhook_url, examplePayload())).status).toBe(200);
 		expect((await admin("POST", `/integrations/${integration.id}/rotate`, { grace_seconds: 0 })).status).toBe(200);
 
-		expectError(await dryRun(integration.webhook_url, examplePayload()), 404, "Integration Error");
+		expectError(await postDryRun(integration.webhook_url, examplePayload()), 404, "Integration Error");
 		expect((await tracesOf(integration)).entries).toBe(0);
 	});
 
 	it("counts against the rate limit, as a request the limit must be able to stop", async () => {
-		const integration = await createIntegration(unique("dry"));
+		const integration = await api.createIntegration(unique("dry"));
 		await runInDurableObject(ledgerOf(integration), (instance: Ledger) => {
 			Object.assign(instance, { limit: new RateLimit(1, 0.01) });
 		});
 
-		expect((await dryRun(integration.webhook_url, examplePayload())).status).toBe(200);
+		expect((await postDryRun(integration.webhook_url, examplePayload())).status).toBe(200);
 		const real = await postDeploy(integration.webhook_url, examplePayload());
 		expectError(real, 429, "Rate Limit Error");
-		expectError(await dryRun(integration.webhook_url, examplePayload()), 429, "Rate Limit Error");
+		expectError(await postDryRun(integration.webhook_url, examplePayload()), 429, "Rate Limit Error");
 	});
 
 	it.each(["?dry_run=0", "?dry_run=false", "?dry=1"])("records as usual with %s", async (query) => {
-		const integration = await createIntegration(unique("dry"));
+		const integration = await api.createIntegration(unique("dry"));
 		const alias = unique("real");
 
-		const answer = await dryRun(integration.webhook_url, examplePayload({ service: alias }), query);
+		const answer = await postDryRun(integration.webhook_url, examplePayload({ service: alias }), query);
 
 		expect(answer.status).toBe(202);
 		expect(answer.body).toEqual({
@@ -150,9 +149,9 @@ describe("a dry run (?dry_run=1)", () => {
 	});
 
 	it.each(["?dry_run", "?dry_run=true", "?agent=x&dry_run=yes"])("is a dry run with %s", async (query) => {
-		const integration = await createIntegration(unique("dry"));
+		const integration = await api.createIntegration(unique("dry"));
 
-		const answer = await dryRun(integration.webhook_url, examplePayload(), query);
+		const answer = await postDryRun(integration.webhook_url, examplePayload(), query);
 
 		expect(answer).toMatchObject({ status: 200, body: { dry_run: true } });
 		expect((await tracesOf(integration)).entries).toBe(0);

@@ -27,15 +27,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Cost, parseCostHeader } from "../../src/cost/meter";
 import { MAX_JSON_DEPTH } from "../../src/http/validation";
-import {
-	admin,
-	call,
-	createIntegration,
-	examplePayload,
-	expectError,
-	type Integration,
-	ISO_DATETIME,
-} from "../helpers";
+import { admin, api, call, examplePayload, expectError, type Integration, ISO_DATETIME } from "../helpers";
 import { ledgerOf } from "../ledger/helpers";
 
 const knobs = env as unknown as { FUZZ_SEED?: string; FUZZ_RUNS?: string; FUZZ_PATH?: string };
@@ -198,7 +190,7 @@ async function runBatch(integration: Integration, sent: Case[]): Promise<void> {
 
 /** Runs one property on its own integration, logging what it takes to replay it. */
 async function fuzz(name: string, cases: fc.Arbitrary<Case[]>, runs: number): Promise<void> {
-	const integration = await createIntegration(`fuzz: ${name}`);
+	const integration = await api.createIntegration(`fuzz: ${name}`);
 	const test = expect.getState().currentTestName?.split(" > ").at(-1) ?? name;
 	const numRuns = RUNS ?? runs;
 	let batches = 0;

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
 	admin,
+	api,
 	call,
-	createIntegration,
-	createService,
 	deploysOf,
 	examplePayload,
 	expectError,
@@ -75,7 +74,7 @@ describe("successful deliveries", () => {
 
 	it("answers ok for an alias that belongs to a service, and links the deploy to it", async () => {
 		const alias = unique("svc");
-		const service = await createService(`Service ${alias}`, [alias]);
+		const service = await api.createService(`Service ${alias}`, [alias]);
 
 		const res = await postDeploy(integration.webhook_url, payloadFor(alias));
 
@@ -663,7 +662,7 @@ describe("webhook URLs that lead nowhere", () => {
 	describe("a revoked integration", () => {
 		let integration: Integration;
 		beforeAll(async () => {
-			integration = await createIntegration("payload: revoked");
+			integration = await api.createIntegration("payload: revoked");
 			const accepted = await postDeploy(integration.webhook_url, payloadFor(unique("svc")));
 			expect(accepted.status).toBe(202);
 			const revoked = await admin("DELETE", `/integrations/${integration.id}`);

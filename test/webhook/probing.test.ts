@@ -2,7 +2,7 @@ import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseCostHeader } from "../../src/cost/meter";
-import { call, createIntegration, examplePayload, expectError, parseResponse, postDeploy, unique } from "../helpers";
+import { api, call, examplePayload, expectError, parseResponse, postDeploy, unique } from "../helpers";
 
 const deployRows = async () =>
 	(
@@ -40,7 +40,7 @@ describe("a spray of made-up webhook URLs", () => {
 		expect(await deployRows()).toBe(rowsBefore);
 
 		// The same counts do move for a real integration: the checks above can fail.
-		const real = await createIntegration(unique("real"));
+		const real = await api.createIntegration(unique("real"));
 		expect((await postDeploy(real.webhook_url, examplePayload({ service: unique("real") }))).status).toBe(202);
 		expect((await listDurableObjectIds(env.LEDGER)).length).toBe(objectsBefore + 1);
 		expect(await deployRows()).toBe((rowsBefore ?? 0) + 2);
