@@ -10,7 +10,7 @@ import {
 	serviceInput,
 } from "../catalog/services";
 import { findServices, type Service } from "../db/catalog";
-import { currentDeploys } from "../db/deploys";
+import { currentDeploys } from "../db/environments";
 import { deploySchema, presentDeploy } from "../deploys/present";
 import { factory } from "../factory";
 import { formatDatetime } from "../http/datetime";

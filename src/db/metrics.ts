@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
+import { environmentKey } from "../model/environment";
 import type { Database } from "./client";
-import { environmentKey } from "./deploys";
 
 /**
  * DORA metrics over one window of deploys, in one statement (one consistent

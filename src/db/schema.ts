@@ -125,7 +125,7 @@ export const deploys = sqliteTable(
 		/** As the pipeline spelled it (trimmed); shown on each deploy. */
 		environment: text(),
 		/**
-		 * `environment` trimmed and lower-cased (see `environmentKey`): what
+		 * `environment` trimmed and lower-cased (see model/environment.ts): what
 		 * filters, streams and groupings compare, so `Production` and
 		 * `production` are one environment. Null when the deploy named none.
 		 */

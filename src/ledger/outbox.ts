@@ -1,6 +1,6 @@
 import { Meter, meteredD1 } from "../cost/meter";
 import { database } from "../db/client";
-import { writeDeploys } from "../db/deploys";
+import { writeDeploys } from "../db/ingest";
 import type { LedgerEntry } from "../model/entry";
 import { sqlOn } from "./sql";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
-import { serviceOverviewsStatement } from "../../src/db/deploys";
+import { serviceOverviewsStatement } from "../../src/db/environments";
 import { leadTimeMediansStatement } from "../../src/db/metrics";
 import { DAY } from "../../src/http/datetime";
 import { bucketStart, WEEK } from "../../src/metrics/windows";

@@ -10,17 +10,14 @@ import {
 } from "../../catalog/services";
 import { findServices, type Service } from "../../db/catalog";
 import type { Database } from "../../db/client";
+import { type ListedDeploy, numberedUnderAlias } from "../../db/deploys";
 import {
 	currentDeploys,
 	type DeploySummary,
 	type EnvironmentState,
-	environmentKey,
-	type ListedDeploy,
-	numberedUnderAlias,
-	PRODUCTION,
 	type ServiceOverview,
 	serviceOverviews,
-} from "../../db/deploys";
+} from "../../db/environments";
 import { comparedMetrics, leadTimeMedians, type MetricsFilter, type MetricsRow } from "../../db/metrics";
 import { deployCursor, deploysPage } from "../../deploys/query";
 import type { AppEnv } from "../../env";
@@ -29,6 +26,7 @@ import type { ApiError, ErrorObject } from "../../http/errors";
 import { MAX_NAME, validate } from "../../http/validation";
 import { BANDS_SOURCE, type Band, bands, failureRate } from "../../metrics/bands";
 import { bucketStart, WEEK } from "../../metrics/windows";
+import { environmentKey, PRODUCTION } from "../../model/environment";
 import { BarChart, LineChart, oneDecimal, type Series } from "../chart";
 import { Empty, FormErrors, Pager, StatusBadge, Table, Time } from "../components";
 import { DeployTable } from "../deploy-table";

@@ -1,0 +1,104 @@
+import { sql } from "drizzle-orm";
+import type { LedgerEntry } from "../model/entry";
+import { environmentKey } from "../model/environment";
+import { aliasKey, type Statements } from "./catalog";
+import type { Database } from "./client";
+import { newId } from "./ids";
+import { aliases, deployStatuses, deploys, people, suggestions } from "./schema";
+import { stage } from "./stages";
+
+/**
+ * Copies ledger entries into D1 as one atomic batch. Idempotent: a deploy is
+ * keyed by its id (and the integration's dedup_id), so a retry after an
+ * unknown outcome changes nothing. The service is looked up at write time, so
+ * an alias claimed while the deploy waited for D1 still links it.
+ */
+export async function writeDeploys(db: Database, [first, ...rest]: [LedgerEntry, ...LedgerEntry[]]): Promise<void> {
+	const statements = deployStatements(db, first);
+	for (const entry of rest) statements.push(...deployStatements(db, entry));
+	await db.batch(statements);
+}
+
+function deployStatements(db: Database, entry: LedgerEntry): Statements {
+	const { payload } = entry;
+	const key = aliasKey(payload.service);
+	const email = payload.deployer.email?.toLowerCase();
+	const commit = payload.commit ?? {};
+	const current = entry.statuses.at(-1);
+
+	const person = email
+		? db
+				.insert(people)
+				.values({ id: newId(entry.receivedAt), email, name: payload.deployer.name, createdAt: entry.receivedAt })
+				.onConflictDoUpdate({ target: people.email, set: { name: sql`coalesce(excluded.name, ${people.name})` } })
+		: undefined;
+
+	// Only deploys that matched no service at arrival make a suggestion. Should the
+	// alias be claimed before this lands, the deploy links to the service anyway
+	// and the suggestion, with no unmatched deploys, is not listed.
+	const suggestion =
+		entry.serviceId === null
+			? db
+					.insert(suggestions)
+					.values({ id: newId(entry.receivedAt), aliasKey: key, alias: payload.service, createdAt: entry.receivedAt })
+					.onConflictDoNothing()
+			: undefined;
+
+	const deploy = db
+		.insert(deploys)
+		.values({
+			id: entry.id,
+			integrationId: entry.integrationId,
+			serviceId: sql`(select ${aliases.serviceId} from ${aliases} where ${aliases.key} = ${key})`,
+			serviceAlias: payload.service,
+			aliasKey: key,
+			environment: payload.environment,
+			environmentKey: payload.environment === undefined ? undefined : environmentKey(payload.environment),
+			description: payload.description,
+			deployedAt: payload.deployed_at,
+			deployNumber: entry.deployNumber,
+			deployUrl: payload.deploy_url,
+			dedupId: payload.dedup_id,
+			status: current?.status ?? "no_status",
+			statusRaw: current?.raw,
+			agent: entry.agent,
+			personId: email ? sql`(select ${people.id} from ${people} where ${people.email} = ${email})` : null,
+			deployerId: payload.deployer.id,
+			deployerEmail: payload.deployer.email,
+			deployerName: payload.deployer.name,
+			// Lower-cased, so `sha=` finds it however the pipeline spelled the hex.
+			commitSha: commit.sha?.toLowerCase(),
+			commitMessage: commit.message,
+			commitBranch: commit.branch,
+			commitDate: commit.date,
+			committerName: commit.committer_name,
+			committerEmail: commit.committer_email,
+			authorName: commit.author_name,
+			authorEmail: commit.author_email,
+			authoringDate: commit.authoring_date,
+			receivedAt: entry.receivedAt,
+			searchText: [payload.description, commit.message].filter(Boolean).join("\n").toLowerCase(),
+		})
+		// A repeat delivery may carry a newer status; only a step forward is applied,
+		// so deliveries landing out of order cannot move a deploy back.
+		.onConflictDoUpdate({
+			target: deploys.id,
+			set: { status: sql`excluded.status`, statusRaw: sql`excluded.status_raw` },
+			setWhere: sql`${stage(sql`excluded.status`)} > ${stage(deploys.status)}`,
+		});
+
+	const history =
+		entry.statuses.length > 0
+			? db
+					.insert(deployStatuses)
+					.values(entry.statuses.map((change) => ({ deployId: entry.id, ...change })))
+					.onConflictDoNothing()
+			: undefined;
+
+	const statements: Statements = [deploy];
+	// The person goes first: the deploy's person_id subquery reads it.
+	if (person) statements.unshift(person);
+	if (history) statements.push(history);
+	if (suggestion) statements.push(suggestion);
+	return statements;
+}
