@@ -85,6 +85,13 @@ module.exports = {
 			to: { path: "^src/webhook/payload\\.ts$", dependencyTypesNot: ["type-only"] },
 		},
 		{
+			name: "queries-live-in-db",
+			severity: "error",
+			comment: "Drizzle is db/'s business: every other layer asks db/ for what it needs by name.",
+			from: { path: "^src/", pathNot: under("db") },
+			to: { path: "node_modules/drizzle-orm/" },
+		},
+		{
 			name: "nothing-imports-index",
 			severity: "error",
 			comment: "src/index.ts only composes; a module importing it would pull in the whole app.",
@@ -108,10 +115,16 @@ module.exports = {
 	],
 	options: {
 		doNotFollow: { path: "node_modules" },
-		includeOnly: "^(src|examples|scripts)/",
 		tsPreCompilationDeps: true,
 		combinedDependencies: false,
-		enhancedResolveOptions: { extensions: [".ts", ".tsx", ".js", ".mjs"] },
+		enhancedResolveOptions: {
+			extensions: [".ts", ".tsx", ".js", ".mjs"],
+			// Packages' subpaths (hono/factory, drizzle-orm/d1…) resolve through their exports maps.
+			exportsFields: ["exports"],
+			conditionNames: ["import", "types", "workerd", "worker", "default"],
+		},
+		// The runtime's own modules.
+		builtInModules: { add: ["cloudflare:workers"] },
 		reporterOptions: { text: { highlightFocused: true } },
 	},
 };

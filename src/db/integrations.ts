@@ -1,4 +1,4 @@
-import { and, count, desc, eq, getTableColumns, gt, gte, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { deploys, type IntegrationRow, integrations, retiredWebhookTokens } from "./schema";
 
@@ -128,6 +128,12 @@ export function liveIntegration(db: Database, id: string) {
 		.from(integrations)
 		.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
 		.get();
+}
+
+/** Every integration's id, revoked ones too (their deploys stay), in id order. */
+export async function integrationIds(db: Database): Promise<string[]> {
+	const rows = await db.select({ id: integrations.id }).from(integrations).orderBy(asc(integrations.id));
+	return rows.map((row) => row.id);
 }
 
 /** Integrations by id, revoked ones too: what names them wherever their deploys or changes show. */

@@ -1,7 +1,6 @@
-import { asc } from "drizzle-orm";
 import { database } from "../db/client";
+import { integrationIds } from "../db/integrations";
 import { sweepDeploys, sweepSuggestions } from "../db/retention";
-import { integrations } from "../db/schema";
 import type { Bindings } from "../env";
 import { DAY } from "../http/datetime";
 import { ledgerFor } from "../ledger/stub";
@@ -59,9 +58,7 @@ export async function purgeExpired(env: Bindings, options: PurgeOptions): Promis
 	const report: PurgeReport = { cutoff, deploys: 0, entries: 0, suggestions: 0, failedLedgers: 0, done: true };
 	const db = database(env.DB);
 
-	const ids = (await db.select({ id: integrations.id }).from(integrations).orderBy(asc(integrations.id))).map(
-		(row) => row.id,
-	);
+	const ids = await integrationIds(db);
 	const purgeLedger = async (id: string) => {
 		const ledger = ledgerFor(env.LEDGER, id);
 		for (let round = 0; round < rounds; round++) {
