@@ -3,6 +3,7 @@ import { deployCursor, deploysPage, exportResponse, toFilter } from "../../../ap
 import { findServices } from "../../../db/catalog";
 import { countDeploys, listDeploys, numberedUnderAlias } from "../../../db/deploys";
 import type { AppEnv } from "../../../env";
+import { handSentDeploy } from "../../../pipelines/snippets";
 import { Empty, Pager } from "../../components";
 import { DeployTable } from "../../deploy-table";
 import { Page } from "../../layout";
@@ -50,18 +51,14 @@ function ListSummary({ total, filters }: { total: number; filters: Filters }) {
 }
 
 /** For a first visit: where deploys come from, and how to send one by hand. */
-function NoDeploysYet({ origin }: { origin: string }) {
-	const example = `curl -X POST '${origin}/integrations/deploy/<your integration's token>' \\
-  -H 'Content-Type: application/json' \\
-  -d '{"service": "my-service", "environment": "production", "description": "First deploy",
-       "deployed_at": "${new Date().toISOString()}", "deployer": {"email": "you@example.com"}}'`;
+function NoDeploysYet() {
 	return (
 		<Empty title="No deploys yet">
 			<p>
 				Pipelines report deploys to an integration's secret URL. <a href="/integrations/new">Create an integration</a>,
-				then send one:
+				then send one with its URL in <code>DEPLOY_WEBHOOK_URL</code>:
 			</p>
-			<pre>{example}</pre>
+			<pre>{handSentDeploy()}</pre>
 		</Empty>
 	);
 }
@@ -107,7 +104,7 @@ export const deployList = new Hono<AppEnv>()
 						</p>
 					</Empty>
 				) : (
-					<NoDeploysYet origin={new URL(c.req.url).origin} />
+					<NoDeploysYet />
 				)}
 			</Page>,
 		);

@@ -5,9 +5,9 @@ import type { Service } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
 import { currentDeploys, type EnvironmentState, type ListedDeploy, numberedUnderAlias } from "../../../db/deploys";
 import type { AppEnv } from "../../../env";
-import { formatDatetime } from "../../../http/datetime";
 import { MAX_NAME } from "../../../http/validation";
 import { chosenEnvironment } from "../../../metrics/dora";
+import { handSentDeploy } from "../../../pipelines/snippets";
 import { Empty, Pager, StatusBadge, Table, Time } from "../../components";
 import { DeployTable } from "../../deploy-table";
 import { doneNotice } from "../../forms";
@@ -17,26 +17,6 @@ import { type Delivery, DeliverySection, delivery } from "./delivery";
 import { NOTICES } from "./notices";
 
 const PAGE_SIZE = 20;
-
-/** A deploy a person can paste, with the service's own alias, for a service nothing was deployed to yet. */
-function curlExample(alias: string, now: number): string {
-	const body = JSON.stringify(
-		{
-			service: alias,
-			environment: "production",
-			description: "First deploy",
-			deployed_at: formatDatetime(now).replace(/\.\d+Z$/, "Z"),
-			deployer: { email: "you@example.com" },
-		},
-		null,
-		2,
-	);
-	return [
-		"curl -X POST '<the deploy endpoint of one of your integrations>' \\",
-		"  -H 'Content-Type: application/json' \\",
-		`  -d '${body.replaceAll("'", `'\\''`)}'`,
-	].join("\n");
-}
 
 function WhatRunsWhere({ rows }: { rows: EnvironmentState[] }) {
 	return (
@@ -112,9 +92,8 @@ function ServicePage(props: {
 	delivery: Delivery;
 	timeline: Timeline;
 	notice?: string;
-	now: number;
 }) {
-	const { service, current, timeline, now } = props;
+	const { service, current, timeline } = props;
 	return (
 		<Page title={service.name} section="services" notice={props.notice}>
 			<div class="heading">
@@ -133,9 +112,10 @@ function ServicePage(props: {
 			{current.length === 0 ? (
 				<Empty title="No deploys yet">
 					<p>
-						Send one with curl, to the deploy endpoint of one of your <a href="/integrations">integrations</a>:
+						Send one with curl, with the URL of one of your <a href="/integrations">integrations</a> in{" "}
+						<code>DEPLOY_WEBHOOK_URL</code>:
 					</p>
-					<pre>{curlExample(service.aliases[0] ?? service.name, now)}</pre>
+					<pre>{handSentDeploy(service.aliases[0] ?? service.name)}</pre>
 				</Empty>
 			) : (
 				<WhatRunsWhere rows={current} />
@@ -176,7 +156,6 @@ export const serviceShow = new Hono<AppEnv>().get("/:id", async (c) => {
 			delivery={summary}
 			timeline={page}
 			notice={doneNotice(c, NOTICES)}
-			now={now}
 		/>,
 	);
 });
