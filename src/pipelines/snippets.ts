@@ -4,6 +4,7 @@ import githubActions from "../../examples/github-actions.yml";
 import gitlabCi from "../../examples/gitlab-ci.yml";
 import jenkins from "../../examples/Jenkinsfile";
 import octopus from "../../examples/octopus-step.sh";
+import sendDeploy from "../../examples/send-deploy.sh";
 import type { IntegrationKind } from "../db/schema";
 
 /**
@@ -91,4 +92,18 @@ export function snippet(kind: IntegrationKind, origin: string): string {
 /** A one-off report from a terminal, to see a deploy arrive before any pipeline reports one. */
 export function trialReport(origin: string): string {
 	return `curl -fsSL ${origin}/report-deploy.sh | sh -s -- --service my-service --environment production --status success`;
+}
+
+/** The service examples/send-deploy.sh names, which `handSentDeploy` replaces. */
+const EXAMPLE_SERVICE = "my-service";
+
+/**
+ * A deploy of `service` to send with curl from a terminal (examples/send-deploy.sh),
+ * for pages with no deploy yet. Like the snippets, it reads the URL from
+ * DEPLOY_WEBHOOK_URL rather than holding it.
+ */
+export function handSentDeploy(service = EXAMPLE_SERVICE): string {
+	// A JSON string inside the shell's single quotes, where only a quote needs escaping.
+	const value = JSON.stringify(service).replaceAll("'", `'\\''`);
+	return sendDeploy.replace(`"service": "${EXAMPLE_SERVICE}"`, () => `"service": ${value}`);
 }

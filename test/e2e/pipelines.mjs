@@ -69,13 +69,11 @@ export async function onlyDeployOf(integrationId) {
 }
 
 /**
- * What an integration's page offers for setting up a pipeline, as a
- * signed-in browser gets it: the snippet, the instruction beside it with the
- * URL to store as a secret, and the trial command the empty page suggests.
- * @param {string} integrationId
- * @returns {Promise<{ snippet: string, instruction: string, secret: string, trial: string }>} texts, unescaped
+ * A page as the signed-in admin sees it, as a function answering the text of
+ * the first group `pattern` matches in it, unescaped (failing when none does).
+ * @param {string} path
  */
-export async function setupOnPage(integrationId) {
+export async function pageParts(path) {
 	const signIn = await fetch(`${baseUrl}/login`, {
 		method: "POST",
 		redirect: "manual",
@@ -84,11 +82,11 @@ export async function setupOnPage(integrationId) {
 	});
 	const cookie = /session=[^;]+/.exec(signIn.headers.get("set-cookie") ?? "")?.[0];
 	if (!cookie) throw new Error(`signing in answered ${signIn.status}`);
-	const page = await fetch(`${baseUrl}/integrations/${integrationId}`, { headers: { cookie, accept: "text/html" } });
+	const page = await fetch(`${baseUrl}${path}`, { headers: { cookie, accept: "text/html" } });
 	const html = await page.text();
-	const part = (/** @type {string} */ what, /** @type {RegExp} */ pattern) => {
+	return (/** @type {string} */ what, /** @type {RegExp} */ pattern) => {
 		const escaped = pattern.exec(html)?.[1];
-		if (escaped === undefined) throw new Error(`the integration page (${page.status}) shows no ${what}`);
+		if (escaped === undefined) throw new Error(`the page ${path} (${page.status}) shows no ${what}`);
 		return escaped
 			.replaceAll("&quot;", '"')
 			.replaceAll("&#39;", "'")
@@ -96,6 +94,17 @@ export async function setupOnPage(integrationId) {
 			.replaceAll("&gt;", ">")
 			.replaceAll("&amp;", "&");
 	};
+}
+
+/**
+ * What an integration's page offers for setting up a pipeline, as a
+ * signed-in browser gets it: the snippet, the instruction beside it with the
+ * URL to store as a secret, and the trial command the empty page suggests.
+ * @param {string} integrationId
+ * @returns {Promise<{ snippet: string, instruction: string, secret: string, trial: string }>} texts, unescaped
+ */
+export async function setupOnPage(integrationId) {
+	const part = await pageParts(`/integrations/${integrationId}`);
 	return {
 		snippet: part("snippet", /<pre id="snippet">([^<]*)<\/pre>/),
 		instruction: part("instruction", /<label for="webhook-url">([^<]*)</),

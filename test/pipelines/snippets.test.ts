@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { INTEGRATION_KINDS } from "../../src/db/schema";
-import { EXAMPLES, KINDS, PLACEHOLDER_ORIGIN, snippet } from "../../src/pipelines/snippets";
+import { EXAMPLES, handSentDeploy, KINDS, PLACEHOLDER_ORIGIN, snippet } from "../../src/pipelines/snippets";
 import { call } from "../helpers";
 
 const ORIGIN = "https://deploys.acme.test";
@@ -34,5 +34,21 @@ describe("setup snippets", () => {
 		const res = await call("/report-deploy.sh");
 		expect(res.status).toBe(200);
 		expect(await res.text()).toMatch(/\nmain "\$@"\n$/);
+	});
+});
+
+// Shown on the pages with no deploy yet; test/e2e/examples.test.mjs runs it against the worker.
+describe("the deploy to send by hand (examples/send-deploy.sh)", () => {
+	it("posts to the URL in DEPLOY_WEBHOOK_URL, never holding one", () => {
+		const text = handSentDeploy();
+		expect(text).toMatch(/^# \S/);
+		expect(text).toContain(`curl -X POST "$DEPLOY_WEBHOOK_URL" \\\n`);
+		expect(text.match(/\S*\/integrations\/deploy\/\S*|https?:\/\/\S*/g)).toEqual(null);
+	});
+
+	it("names the service given, as a JSON string the shell's single quotes keep whole", () => {
+		const lines = (text: string) => text.split("\n").filter((line) => line.includes('"service"'));
+		expect(lines(handSentDeploy())).toEqual(['  "service": "my-service",']);
+		expect(lines(handSentDeploy(`it's "$(x)" \\ $&`))).toEqual([`  "service": "it'\\''s \\"$(x)\\" \\\\ $&",`]);
 	});
 });

@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import { loadIntegration, revokeIntegration } from "../../../catalog/integrations";
+import type { AppEnv } from "../../../env";
+import { ActionButton } from "../../components";
+import { Page } from "../../layout";
+
+/** Revoking an integration: its URL answers 404 from then on. */
+export const integrationRevoke = new Hono<AppEnv>()
+	.get("/:id/revoke", async (c) => {
+		const integration = await loadIntegration(c.var.db, c.req.param("id"));
+		return c.html(
+			<Page title={`Revoke ${integration.name}`} section="integrations">
+				<h1>Revoke {integration.name}?</h1>
+				<div class="panel">
+					<p>
+						Pipelines posting to its URL will get <code>404</code> from now on. Deploys it already reported stay. This
+						cannot be undone: to report again, create a new integration.
+					</p>
+					<p>
+						<ActionButton
+							action={`/integrations/${integration.id}/revoke`}
+							label="Revoke integration"
+							variant="danger"
+						/>{" "}
+						<a href={`/integrations/${integration.id}`}>Cancel</a>
+					</p>
+				</div>
+			</Page>,
+		);
+	})
+	.post("/:id/revoke", async (c) => {
+		const ledgers = { ledgers: c.env.LEDGER, meter: c.var.meter };
+		await revokeIntegration(c.var.db, ledgers, c.req.param("id"), c.var.actor);
+		return c.redirect("/integrations?revoked", 303);
+	});

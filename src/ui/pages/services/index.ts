@@ -1,0 +1,16 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../../env";
+import { signedIn } from "../../security";
+import { serviceEdit } from "./edit";
+import { serviceList } from "./list";
+import { serviceShow } from "./show";
+
+export { servicePath } from "./notices";
+
+/** The services: their list, each one's page, and creating and editing them. */
+export const servicesPages = new Hono<AppEnv>()
+	.use(...signedIn)
+	// The list's /new before the service page's /:id, which would take it for an id.
+	.route("/", serviceList)
+	.route("/", serviceShow)
+	.route("/", serviceEdit);

@@ -1,0 +1,135 @@
+import { Hono } from "hono";
+import { createService, serviceInput } from "../../../catalog/services";
+import { findServices, type Service } from "../../../db/catalog";
+import { type ServiceOverview, serviceOverviews } from "../../../db/environments";
+import type { AppEnv } from "../../../env";
+import { DAY } from "../../../http/datetime";
+import type { ErrorObject } from "../../../http/errors";
+import { MAX_NAME, validate } from "../../../http/validation";
+import { Empty, FormErrors, StatusBadge, Table, Time } from "../../components";
+import { attempt, readForm, splitList } from "../../forms";
+import { Page } from "../../layout";
+import { Attempt } from "./attempt";
+import { servicePath } from "./notices";
+
+const RECENT_DAYS = 30;
+
+function ProductionCells({ overview }: { overview: ServiceOverview | undefined }) {
+	const deploy = overview?.production;
+	const attempt = overview?.attempt && <Attempt {...overview.attempt} />;
+	if (!deploy) {
+		return (
+			<>
+				<td>
+					<span class="muted">Not deployed</span>
+					{attempt}
+				</td>
+				<td />
+				<td />
+			</>
+		);
+	}
+	return (
+		<>
+			<td>
+				<a href={`/deploys/${deploy.id}`}>
+					<Time ms={deploy.deployedAt} />
+				</a>
+				{attempt}
+			</td>
+			<td class="mono">{deploy.deployNumber}</td>
+			<td>
+				<StatusBadge status={deploy.status} />
+			</td>
+		</>
+	);
+}
+
+function ServiceList({ services, overviews }: { services: Service[]; overviews: Map<string, ServiceOverview> }) {
+	return (
+		<Page title="Services" section="services">
+			<div class="heading">
+				<h1>Services</h1>
+				<div class="actions">
+					<a class="button" href="/services/new">
+						New service
+					</a>
+				</div>
+			</div>
+			{services.length === 0 ? (
+				<Empty title="No services yet">
+					<p>
+						To start tracking deploys, <a href="/integrations/new">create an integration</a> and send a deploy from your
+						pipeline: the service it names shows up under <a href="/suggestions">Suggestions</a>, ready to accept. Or
+						create the service first, with the names your pipelines use for it.
+					</p>
+					<a class="button" href="/integrations/new">
+						New integration
+					</a>{" "}
+					<a class="button secondary" href="/services/new">
+						New service
+					</a>
+				</Empty>
+			) : (
+				<Table head={["Service", "Aliases", "In production", "#", "Status", `Deploys, last ${RECENT_DAYS} days`]}>
+					{services.map((service) => (
+						<tr>
+							<td>
+								<a href={`/services/${service.id}`}>{service.name}</a>
+							</td>
+							<td>{service.aliases.join(", ") || <span class="muted">—</span>}</td>
+							<ProductionCells overview={overviews.get(service.id)} />
+							<td class="mono">{overviews.get(service.id)?.recentDeploys ?? 0}</td>
+						</tr>
+					))}
+				</Table>
+			)}
+		</Page>
+	);
+}
+
+function NewService({ name, aliases, errors }: { name: string; aliases: string; errors?: readonly ErrorObject[] }) {
+	return (
+		<Page title="New service" section="services">
+			<h1>New service</h1>
+			<FormErrors errors={errors} />
+			<form method="post" action="/services" class="stack panel">
+				<label>
+					Name
+					<input name="name" value={name} required maxlength={MAX_NAME} />
+				</label>
+				<label>
+					Aliases
+					<small>
+						The names your pipelines send as <code>service</code>, one per line or separated by commas; letter case does
+						not matter. Leave empty to use the name.
+					</small>
+					<textarea name="aliases">{aliases}</textarea>
+				</label>
+				<div>
+					<button type="submit">Create service</button> <a href="/services">Cancel</a>
+				</div>
+			</form>
+		</Page>
+	);
+}
+
+/** The services list, and creating a service. */
+export const serviceList = new Hono<AppEnv>()
+	.get("/", async (c) => {
+		const since = Date.now() - RECENT_DAYS * DAY;
+		const [services, overviews] = await Promise.all([findServices(c.var.db), serviceOverviews(c.var.db, since)]);
+		return c.html(<ServiceList services={services} overviews={overviews} />);
+	})
+	.get("/new", (c) => c.html(<NewService name="" aliases="" />))
+	.post("/", async (c) => {
+		const form = await readForm(c);
+		const aliases = splitList(form.aliases);
+		const input = { name: form.name, aliases: aliases.length > 0 ? aliases : undefined };
+		const created = await attempt(() => createService(c.var.db, validate(serviceInput, input), c.var.actor));
+		if (created.ok) return c.redirect(servicePath(created.value.id, "created"), 303);
+		return c.html(
+			<NewService name={form.name ?? ""} aliases={form.aliases ?? ""} errors={created.error.errors} />,
+			created.error.status,
+		);
+	});

@@ -1,0 +1,12 @@
+/** What a redirect after a change may ask the service page to confirm (see `doneNotice`). */
+export const NOTICES = {
+	created: "The service was created.",
+	renamed: "The service was renamed; its aliases stay as they were.",
+	"alias-added": "The alias was added: deploys under it, earlier ones too, now belong to this service.",
+	"alias-kept": "The service already had that alias.",
+	accepted: "The service was created for the suggested alias, with the deploys already sent under it.",
+} as const;
+type Notice = keyof typeof NOTICES;
+
+/** A service's page, confirming `notice` if given: for redirects here and from the suggestions. */
+export const servicePath = (id: string, notice?: Notice) => `/services/${id}${notice ? `?done=${notice}` : ""}`;
