@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { serveAsset } from "../http/assets";
 import { assets } from "./assets";
 import { renderError } from "./errors";
@@ -11,7 +10,8 @@ import { servicesPages } from "./pages/services";
 import { suggestionsPages } from "./pages/suggestions";
 
 /** The web UI: server-rendered pages over the same catalog and queries as the API. */
-export const ui = new Hono<AppEnv>()
+export const ui = factory
+	.createApp()
 	.get(assets.stylesheet.path, (c) => serveAsset(c, assets.stylesheet))
 	.get(assets.script.path, (c) => serveAsset(c, assets.script))
 	.route("/", accountPages)

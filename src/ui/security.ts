@@ -1,8 +1,7 @@
 import { csrf } from "hono/csrf";
-import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import { actorOf } from "../audit/actor";
-import type { AppEnv } from "../env";
+import { factory } from "../factory";
 import { PAGE_POLICY } from "../http/security";
 import { sessionCredential } from "./session";
 
@@ -20,13 +19,13 @@ export const uiHeaders = secureHeaders({
 export const sameOriginForms = csrf();
 
 /** Pages show data behind the admin token: no shared caches, no back-button copies after sign-out. */
-const noStore = createMiddleware<AppEnv>(async (c, next) => {
+const noStore = factory.createMiddleware(async (c, next) => {
 	await next();
 	c.header("Cache-Control", "private, no-store");
 });
 
 /** Without a session, a page request goes to sign-in and comes back afterwards. */
-const requireSession = createMiddleware<AppEnv>(async (c, next) => {
+const requireSession = factory.createMiddleware(async (c, next) => {
 	const credential = await sessionCredential(c);
 	if (credential) {
 		c.set("actor", actorOf(c, "ui", credential));

@@ -1,8 +1,7 @@
-import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import type { Credential } from "../audit/actor";
 import { adminTokens } from "../audit/credentials";
-import type { AppEnv } from "../env";
+import type { AppContext } from "../factory";
 
 /**
  * A signed-in browser carries a cookie holding only its expiry, signed with a key
@@ -18,7 +17,7 @@ const LIFETIME_MS = 12 * 60 * 60_000;
 const signingKey = (adminToken: string) => `deploy-tracker ui session\u0000${adminToken}`;
 
 /** Starts a session bound to `adminToken`, a configured admin token the browser just proved it holds. */
-export async function startSession(c: Context<AppEnv>, adminToken: string): Promise<void> {
+export async function startSession(c: AppContext, adminToken: string): Promise<void> {
 	const expires = new Date(Date.now() + LIFETIME_MS);
 	await setSignedCookie(c, COOKIE, String(expires.getTime()), signingKey(adminToken), {
 		path: "/",
@@ -29,12 +28,12 @@ export async function startSession(c: Context<AppEnv>, adminToken: string): Prom
 	});
 }
 
-export function endSession(c: Context<AppEnv>): void {
+export function endSession(c: AppContext): void {
 	deleteCookie(c, COOKIE, { path: "/", secure: true });
 }
 
 /** Which configured admin token the request's unexpired session is bound to, if it has one. */
-export async function sessionCredential(c: Context<AppEnv>): Promise<Credential | undefined> {
+export async function sessionCredential(c: AppContext): Promise<Credential | undefined> {
 	for (const [credential, token] of adminTokens(c.env)) {
 		const expires = await getSignedCookie(c, signingKey(token), COOKIE);
 		if (typeof expires === "string" && Number(expires) > Date.now()) return credential;

@@ -1,6 +1,5 @@
-import { Hono } from "hono";
 import { adminTokens, credentialFor } from "../../audit/credentials";
-import type { AppEnv } from "../../env";
+import { factory } from "../../factory";
 import { FormErrors } from "../components";
 import { readForm, safeNext } from "../forms";
 import { Page } from "../layout";
@@ -40,7 +39,8 @@ function SignIn({ next, problem, local }: { next: string; problem?: string; loca
 }
 
 /** Signing in and out, and the start page. */
-export const accountPages = new Hono<AppEnv>()
+export const accountPages = factory
+	.createApp()
 	.get("/", ...signedIn, (c) => c.redirect("/services", 303))
 	.get("/login", uiHeaders, (c) =>
 		c.html(<SignIn next={safeNext(c.req.query("next"), c.req.url)} local={isLocal(c.req.url)} />),

@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { type AuditTarget, auditPage, parsedDetails } from "../../audit/log";
 import { serviceNames } from "../../db/catalog";
@@ -6,7 +5,7 @@ import type { Database } from "../../db/client";
 import { integrationNames } from "../../db/integrations";
 import { type AuditEventRow, INTEGRATION_KINDS, type IntegrationKind } from "../../db/schema";
 import { suggestionNames } from "../../db/suggestions";
-import type { AppEnv } from "../../env";
+import { factory } from "../../factory";
 import { object, optionalText, validate } from "../../http/validation";
 import { KINDS } from "../../pipelines/snippets";
 import { Empty, IntegrationName, Pager, Table, Time } from "../components";
@@ -178,28 +177,33 @@ function EventRow({ event: e, names }: { event: AuditEventRow; names: Names }) {
 }
 
 /** The audit log, newest first: what the API's GET /api/audit lists, for people. */
-export const auditPages = new Hono<AppEnv>().use(...signedIn).get("/", async (c) => {
-	const q = validate(query, c.req.query());
-	const { events, nextCursor } = await auditPage(c.var.db, { action: q.action, cursor: q.cursor, limit: PAGE_SIZE });
-	const names = await targetNames(c.var.db, events);
-	const link = (cursor?: string) =>
-		`/audit?${new URLSearchParams({ ...(q.action && { action: q.action }), ...(cursor && { cursor }) })}`;
-	return c.html(
-		<Page title="Audit log" section="audit">
-			<h1>Audit log</h1>
-			<p class="muted">Every change made through the API or this UI: what, to what, when, and by which admin token.</p>
-			{events.length === 0 ? (
-				<Empty title={q.action ? "No such changes" : "No changes yet"}>
-					<p>Creating an integration or a service, or acting on a suggestion, is recorded here.</p>
-				</Empty>
-			) : (
-				<Table head={["When", "Action", "Target", <span class="hide-narrow">Details</span>, "By"]}>
-					{events.map((event) => (
-						<EventRow event={event} names={names} />
-					))}
-				</Table>
-			)}
-			<Pager first={q.cursor ? link() : undefined} next={nextCursor ? link(nextCursor) : undefined} />
-		</Page>,
-	);
-});
+export const auditPages = factory
+	.createApp()
+	.use(...signedIn)
+	.get("/", async (c) => {
+		const q = validate(query, c.req.query());
+		const { events, nextCursor } = await auditPage(c.var.db, { action: q.action, cursor: q.cursor, limit: PAGE_SIZE });
+		const names = await targetNames(c.var.db, events);
+		const link = (cursor?: string) =>
+			`/audit?${new URLSearchParams({ ...(q.action && { action: q.action }), ...(cursor && { cursor }) })}`;
+		return c.html(
+			<Page title="Audit log" section="audit">
+				<h1>Audit log</h1>
+				<p class="muted">
+					Every change made through the API or this UI: what, to what, when, and by which admin token.
+				</p>
+				{events.length === 0 ? (
+					<Empty title={q.action ? "No such changes" : "No changes yet"}>
+						<p>Creating an integration or a service, or acting on a suggestion, is recorded here.</p>
+					</Empty>
+				) : (
+					<Table head={["When", "Action", "Target", <span class="hide-narrow">Details</span>, "By"]}>
+						{events.map((event) => (
+							<EventRow event={event} names={names} />
+						))}
+					</Table>
+				)}
+				<Pager first={q.cursor ? link() : undefined} next={nextCursor ? link(nextCursor) : undefined} />
+			</Page>,
+		);
+	});

@@ -1,8 +1,7 @@
-import { type Context, Hono } from "hono";
 import { accept, acceptInput, attach, attachInput, listQuery, setIgnored } from "../../catalog/suggestions";
 import { findServices, type Service } from "../../db/catalog";
 import { listSuggestions, type Suggestion } from "../../db/suggestions";
-import type { AppEnv } from "../../env";
+import { type AppContext, factory } from "../../factory";
 import type { ApiError } from "../../http/errors";
 import { MAX_NAME, validate } from "../../http/validation";
 import { ActionButton, Empty, FormErrors, Table, Time } from "../components";
@@ -144,10 +143,10 @@ function SuggestionsPage(view: View) {
 	);
 }
 
-type Ctx = Context<AppEnv, "/:id">;
+type Ctx = AppContext<"/:id">;
 
 /** The list showing `state`, as it stands now; with the error's status when showing a refusal. */
-async function render(c: Context<AppEnv>, state: State, extra: Pick<View, "notice" | "error" | "refused"> = {}) {
+async function render(c: AppContext, state: State, extra: Pick<View, "notice" | "error" | "refused"> = {}) {
 	const [suggestions, services] = await Promise.all([listSuggestions(c.var.db, state), findServices(c.var.db)]);
 	return c.html(
 		<SuggestionsPage state={state} suggestions={suggestions} services={services} {...extra} />,
@@ -166,7 +165,8 @@ async function act(c: Ctx, state: State, work: (id: string, form: Record<string,
 	return done.ok ? c.redirect(done.value, 303) : render(c, state, { error: done.error, refused: { id, form } });
 }
 
-export const suggestionsPages = new Hono<AppEnv>()
+export const suggestionsPages = factory
+	.createApp()
 	.use(...signedIn)
 	.get("/", async (c) => {
 		const { state } = validate(listQuery, c.req.query());

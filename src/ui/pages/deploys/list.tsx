@@ -1,9 +1,9 @@
-import { Hono } from "hono";
 import { findServices } from "../../../db/catalog";
+import type { Database } from "../../../db/client";
 import { countDeploys, listDeploys, numberedUnderAlias } from "../../../db/deploys";
 import { exportResponse } from "../../../deploys/export";
 import { deployCursor, deploysPage, toFilter } from "../../../deploys/query";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { handSentDeploy } from "../../../pipelines/snippets";
 import { Empty, Pager } from "../../components";
 import { DeployTable } from "../../deploy-table";
@@ -65,12 +65,13 @@ function NoDeploysYet() {
 }
 
 /** Whether anything at all has been deployed: tells an empty filter from an empty tracker. */
-async function anyDeploys(db: AppEnv["Variables"]["db"]) {
+async function anyDeploys(db: Database) {
 	return (await listDeploys(db, { limit: 1 })).length > 0;
 }
 
 /** The deploy list, filtered, and the same selection as a CSV file. */
-export const deployList = new Hono<AppEnv>()
+export const deployList = factory
+	.createApp()
 	.get("/", async (c) => {
 		const db = c.var.db;
 		const raw = c.req.query();

@@ -1,8 +1,7 @@
-import { Hono } from "hono";
 import { numberedUnderAlias } from "../../../db/deploys";
 import { integrationNames } from "../../../db/integrations";
 import { loadDeploy } from "../../../deploys/query";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { IntegrationName, type NamedIntegration, StatusBadge, Table, Time } from "../../components";
 import { Page } from "../../layout";
 
@@ -152,7 +151,7 @@ function Detail({
 }
 
 /** One deploy: what was reported, its commit, its status history. */
-export const deployShow = new Hono<AppEnv>().get("/:id", async (c) => {
+export const deployShow = factory.createApp().get("/:id", async (c) => {
 	const db = c.var.db;
 	const found = await loadDeploy(db, c.req.param("id"));
 	const [[integration], marked] = await Promise.all([

@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { signedIn } from "../../security";
 import { integrationList } from "./list";
 import { integrationNew } from "./new";
@@ -8,7 +7,8 @@ import { integrationRotate } from "./rotate";
 import { integrationShow } from "./show";
 
 /** The integrations: their list, creating one, each one's page, rotating its URL and revoking it. */
-export const integrationPages = new Hono<AppEnv>()
+export const integrationPages = factory
+	.createApp()
 	.use(...signedIn)
 	.route("/", integrationList)
 	// /new before the integration page's /:id, which would take it for an id.

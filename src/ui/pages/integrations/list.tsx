@@ -1,6 +1,5 @@
-import { Hono } from "hono";
 import { ACTIVITY_WINDOWS, liveIntegrationsWithActivity } from "../../../db/integrations";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { KINDS } from "../../../pipelines/snippets";
 import { Empty, Table, Time } from "../../components";
 import { Page } from "../../layout";
@@ -10,7 +9,7 @@ const silent = (lastReceivedAt: number | null, now: number) =>
 	lastReceivedAt !== null && lastReceivedAt < now - ACTIVITY_WINDOWS.week;
 
 /** The integrations, each with when it last received a deploy. */
-export const integrationList = new Hono<AppEnv>().get("/", async (c) => {
+export const integrationList = factory.createApp().get("/", async (c) => {
 	const now = Date.now();
 	const rows = await liveIntegrationsWithActivity(c.var.db, now);
 	const notice =

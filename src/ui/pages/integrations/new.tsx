@@ -1,8 +1,7 @@
-import { Hono } from "hono";
 import { z } from "zod";
 import { createIntegration } from "../../../catalog/integrations";
 import { INTEGRATION_KINDS, type IntegrationKind } from "../../../db/schema";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { ApiError, type ErrorObject } from "../../../http/errors";
 import { MAX_NAME, object, requiredText, validate } from "../../../http/validation";
 import { KINDS } from "../../../pipelines/snippets";
@@ -55,7 +54,8 @@ function NewForm({ kind, name, errors }: { kind: IntegrationKind; name: string; 
 }
 
 /** Creating an integration: a tile per tool, then its name. */
-export const integrationNew = new Hono<AppEnv>()
+export const integrationNew = factory
+	.createApp()
 	.get("/new", (c) => c.html(<Tiles />))
 	.get("/new/:kind", (c) => {
 		const kind = c.req.param("kind");

@@ -1,11 +1,11 @@
-import { Hono } from "hono";
 import { loadIntegration, revokeIntegration } from "../../../catalog/integrations";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { ActionButton } from "../../components";
 import { Page } from "../../layout";
 
 /** Revoking an integration: its URL answers 404 from then on. */
-export const integrationRevoke = new Hono<AppEnv>()
+export const integrationRevoke = factory
+	.createApp()
 	.get("/:id/revoke", async (c) => {
 		const integration = await loadIntegration(c.var.db, c.req.param("id"));
 		return c.html(

@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import { z } from "zod";
 import {
 	DEFAULT_GRACE_SECONDS,
@@ -6,7 +5,7 @@ import {
 	MAX_GRACE_SECONDS,
 	rotateWebhookToken,
 } from "../../../catalog/integrations";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { DAY, HOUR } from "../../../http/datetime";
 import { object, validate } from "../../../http/validation";
 import { readForm } from "../../forms";
@@ -27,7 +26,8 @@ const rotation = object({
 });
 
 /** Giving an integration a new URL, the old one working on for a grace period. */
-export const integrationRotate = new Hono<AppEnv>()
+export const integrationRotate = factory
+	.createApp()
 	.get("/:id/rotate", async (c) => {
 		const integration = await loadIntegration(c.var.db, c.req.param("id"));
 		return c.html(

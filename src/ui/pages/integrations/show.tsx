@@ -1,10 +1,9 @@
-import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { loadIntegration, webhookUrl } from "../../../catalog/integrations";
 import { listDeploys } from "../../../db/deploys";
 import { previousWebhookTokens } from "../../../db/integrations";
 import type { IntegrationRow } from "../../../db/schema";
-import type { AppEnv } from "../../../env";
+import { type AppContext, factory } from "../../../factory";
 import { KINDS, type Secret, snippet, trialReport } from "../../../pipelines/snippets";
 import { dryRun } from "../../../webhook/dry-run";
 import { parseDeployPayload } from "../../../webhook/payload";
@@ -105,7 +104,7 @@ function Show({
 
 /** An integration's page, with the test deploy as given (just its default service name on a plain visit). */
 async function showIntegration(
-	c: Context<AppEnv>,
+	c: AppContext,
 	integration: IntegrationRow,
 	test?: Required<TestDeploy>,
 	status: ContentfulStatusCode = 200,
@@ -130,7 +129,8 @@ async function showIntegration(
 }
 
 /** An integration's page, with its setup, and the test deploy it offers. */
-export const integrationShow = new Hono<AppEnv>()
+export const integrationShow = factory
+	.createApp()
 	.get("/:id", async (c) => showIntegration(c, await loadIntegration(c.var.db, c.req.param("id"))))
 	// A dry run through the webhook's own checks, for this integration's current URL: nothing is recorded.
 	.post("/:id/test", async (c) => {

@@ -1,7 +1,6 @@
-import { type Context, Hono } from "hono";
 import { addAlias, loadService, newAlias, rename, renameService } from "../../../catalog/services";
 import type { Service } from "../../../db/catalog";
-import type { AppEnv } from "../../../env";
+import { type AppContext, factory } from "../../../factory";
 import type { ApiError } from "../../../http/errors";
 import { MAX_NAME, validate } from "../../../http/validation";
 import { FormErrors } from "../../components";
@@ -52,7 +51,8 @@ function EditService({ service, refusal }: { service: Service; refusal?: Refusal
 }
 
 /** Renaming a service and adding aliases to it. */
-export const serviceEdit = new Hono<AppEnv>()
+export const serviceEdit = factory
+	.createApp()
 	.get("/:id/edit", async (c) => c.html(<EditService service={await loadService(c.var.db, c.req.param("id"))} />))
 	.post("/:id/rename", async (c) => {
 		const id = c.req.param("id");
@@ -70,7 +70,7 @@ export const serviceEdit = new Hono<AppEnv>()
 	});
 
 /** The edit page again, with why a change was refused; an unknown service is a 404 page instead. */
-async function refuse(c: Context<AppEnv>, id: string, refusal: Refusal) {
+async function refuse(c: AppContext, id: string, refusal: Refusal) {
 	if (refusal.error.status === 404) throw refusal.error;
 	const service = await loadService(c.var.db, id);
 	return c.html(<EditService service={service} refusal={refusal} />, refusal.error.status);

@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { signedIn } from "../../security";
 import { serviceEdit } from "./edit";
 import { serviceList } from "./list";
@@ -8,7 +7,8 @@ import { serviceShow } from "./show";
 export { servicePath } from "./notices";
 
 /** The services: their list, each one's page, and creating and editing them. */
-export const servicesPages = new Hono<AppEnv>()
+export const servicesPages = factory
+	.createApp()
 	.use(...signedIn)
 	// The list's /new before the service page's /:id, which would take it for an id.
 	.route("/", serviceList)

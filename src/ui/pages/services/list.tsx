@@ -1,8 +1,7 @@
-import { Hono } from "hono";
 import { createService, serviceInput } from "../../../catalog/services";
 import { findServices, type Service } from "../../../db/catalog";
 import { type ServiceOverview, serviceOverviews } from "../../../db/environments";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { DAY } from "../../../http/datetime";
 import type { ErrorObject } from "../../../http/errors";
 import { MAX_NAME, validate } from "../../../http/validation";
@@ -115,7 +114,8 @@ function NewService({ name, aliases, errors }: { name: string; aliases: string; 
 }
 
 /** The services list, and creating a service. */
-export const serviceList = new Hono<AppEnv>()
+export const serviceList = factory
+	.createApp()
 	.get("/", async (c) => {
 		const since = Date.now() - RECENT_DAYS * DAY;
 		const [services, overviews] = await Promise.all([findServices(c.var.db), serviceOverviews(c.var.db, since)]);

@@ -1,11 +1,10 @@
-import { Hono } from "hono";
 import { loadService } from "../../../catalog/services";
 import type { Service } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
 import { type ListedDeploy, numberedUnderAlias } from "../../../db/deploys";
 import { currentDeploys, type EnvironmentState } from "../../../db/environments";
 import { deployCursor, deploysPage } from "../../../deploys/query";
-import type { AppEnv } from "../../../env";
+import { factory } from "../../../factory";
 import { MAX_NAME } from "../../../http/validation";
 import { chosenEnvironment } from "../../../metrics/dora";
 import { handSentDeploy } from "../../../pipelines/snippets";
@@ -137,7 +136,7 @@ function ServicePage(props: {
 }
 
 /** A service's page: what runs where, its delivery figures, and its deploys. */
-export const serviceShow = new Hono<AppEnv>().get("/:id", async (c) => {
+export const serviceShow = factory.createApp().get("/:id", async (c) => {
 	const db = c.var.db;
 	const now = Date.now();
 	const service = await loadService(db, c.req.param("id"));
