@@ -86,6 +86,15 @@ async function createService(name: string, aliases?: string[]) {
 	return body as { id: string; name: string; aliases: string[] };
 }
 
+/**
+ * A body decoded as the UTF-8 its Content-Type says it is. `Response.text()`
+ * would do the same, but workerd warns about any type it does not know as text
+ * (NDJSON), which would bury real warnings in the test output.
+ */
+export async function utf8Body(res: Response): Promise<string> {
+	return new TextDecoder().decode(await res.arrayBuffer());
+}
+
 /** The reference document's example payload, with overrides. */
 export function examplePayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
 	return {

@@ -12,6 +12,7 @@ import {
 	integrationBeforeAll,
 	postDeploy,
 	unique,
+	utf8Body,
 } from "../helpers";
 
 const integration = integrationBeforeAll("deploys tests");
@@ -196,7 +197,7 @@ describe("GET /api/deploys?environment=", () => {
 			).toEqual([staging.toUpperCase(), staging]);
 		}
 		const query = new URLSearchParams({ format: "ndjson", environment: staging.toLowerCase() });
-		const exported = await (await call(`/api/deploys/export?${query}`, { headers: ADMIN })).text();
+		const exported = await utf8Body(await call(`/api/deploys/export?${query}`, { headers: ADMIN }));
 		const lines = exported
 			.trim()
 			.split("\n")

@@ -11,6 +11,7 @@ import {
 	parseResponse,
 	postDeploy,
 	unique,
+	utf8Body,
 } from "../helpers";
 
 const integration = integrationBeforeAll("export tests");
@@ -62,7 +63,7 @@ function exportDeploys(params: Record<string, string> = {}, headers: Record<stri
 async function exported(params: Record<string, string>): Promise<string> {
 	const res = await exportDeploys(params);
 	expect(res.status).toBe(200);
-	return res.text();
+	return utf8Body(res);
 }
 
 /** An NDJSON export's objects, one per line; every line must end in \n. */
@@ -148,7 +149,7 @@ describe("GET /api/deploys/export: the response", () => {
 		expect(res.status).toBe(200);
 		expect(res.headers.get("Content-Type")).toBe("application/x-ndjson; charset=utf-8");
 		expect(res.headers.get("Content-Disposition")).toBe('attachment; filename="deploys.ndjson"');
-		expect(await res.text()).toBe("");
+		expect(await utf8Body(res)).toBe("");
 	});
 
 	it("is NDJSON for format=ndjson", async () => {
