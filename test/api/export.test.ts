@@ -16,7 +16,7 @@ import {
 
 const integration = integrationBeforeAll("export tests");
 
-/** The CSV header, pinned: src/api/deploys.ts CSV_COLUMNS. */
+/** The CSV header, pinned: src/deploys/export.ts CSV_COLUMNS. */
 const CSV_COLUMNS = [
 	"id",
 	"integration_id",
