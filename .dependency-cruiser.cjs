@@ -11,7 +11,10 @@
 //   http/  model/       shared helpers and vocabulary; import nothing above them
 //                       (model/ names the webhook payload's type, type-only)
 
-/** A path regex for these folders of src/. */
+/**
+ * A path regex for these folders of src/.
+ * @param {...string} folders
+ */
 const under = (...folders) => `^src/(${folders.join("|")})/`;
 
 const EDGES = ["api", "ui"];

@@ -32,7 +32,7 @@ export default defineConfig(async () => ({
 		}),
 	],
 	test: {
-		onConsoleLog: (log) => !INJECTED_FAILURE.test(log),
+		onConsoleLog: (log: string) => !INJECTED_FAILURE.test(log),
 		setupFiles: ["./test/setup.ts"],
 		// The browser suite runs in Node against wrangler dev: `npm run test:e2e` (vitest.e2e.config.ts).
 		exclude: [...configDefaults.exclude, "test/e2e/**"],

@@ -26,7 +26,7 @@ import autocannon from "autocannon";
  * @property {number} p99 latency, ms
  * @property {number} errors non-2xx answers, socket errors and timeouts
  * @property {number} warmupErrors the same, during the warm-up
- * @property {Record<string, { count: number }>} statusCodes
+ * @property {Record<string, number>} statusCodes how many answers had each status code
  */
 
 /**
@@ -134,6 +134,8 @@ export async function measure(base, scenario, { seconds, warmup }) {
 		// autocannon's `errors` already includes its `timeouts`.
 		errors: result.non2xx + result.errors,
 		warmupErrors: warm ? warm.non2xx + warm.errors : 0,
-		statusCodes: result.statusCodeStats,
+		statusCodes: Object.fromEntries(
+			Object.entries(result.statusCodeStats ?? {}).map(([code, { count = 0 }]) => [code, count]),
+		),
 	};
 }

@@ -66,7 +66,7 @@ export function failures(measurements) {
 		.filter((m) => m.errors > 0 || m.warmupErrors > 0)
 		.map((m) => {
 			const codes = Object.entries(m.statusCodes)
-				.map(([code, { count }]) => `${code}×${count}`)
+				.map(([code, count]) => `${code}×${count}`)
 				.join(", ");
 			return `${m.scenario.name} (concurrency ${m.scenario.connections}): ${m.errors} errors, ${m.warmupErrors} during warm-up; status codes ${codes || "none"}`;
 		});

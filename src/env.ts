@@ -1,13 +1,16 @@
 import type { Actor } from "./audit/actor";
 import type { Meter } from "./cost/meter";
 import type { Database } from "./db/client";
-import type { Ledger } from "./ledger/ledger";
 
+/**
+ * The bindings come from wrangler.toml through `npm run cf-typegen`
+ * (worker-configuration.d.ts). Secrets and optional settings are not in
+ * wrangler.toml, and wrangler would type them as always set: they are
+ * declared here, as unset until configured.
+ */
 declare global {
 	namespace Cloudflare {
 		interface Env {
-			DB: D1Database;
-			LEDGER: DurableObjectNamespace<Ledger>;
 			/** Bearer token for `/api`. A Worker secret; unset means the API stays closed. */
 			ADMIN_TOKEN?: string;
 			/** The token being retired during a rotation: accepted alongside ADMIN_TOKEN until removed. */

@@ -112,12 +112,11 @@ async function load(page, { path, ready }) {
  */
 async function axeViolations(page) {
 	const violations = await page.evaluate(async () => {
-		const axe = /** @type {any} */ (window).axe;
-		const { violations } = await axe.run(document, { resultTypes: ["violations"] });
-		return violations.map((/** @type {any} */ v) => ({
+		const { violations } = await window.axe.run(document, { resultTypes: ["violations"] });
+		return violations.map((v) => ({
 			id: v.id,
 			impact: v.impact,
-			targets: v.nodes.map((/** @type {any} */ n) => n.target.join(" ")),
+			targets: v.nodes.map((n) => n.target.join(" ")),
 		}));
 	});
 	return violations
@@ -189,7 +188,8 @@ function focusIndicator(page) {
 		while (behind && rgb(getComputedStyle(behind).backgroundColor)[3] === 0) behind = behind.parentElement;
 		const background = getComputedStyle(behind ?? document.documentElement).backgroundColor;
 		const style = getComputedStyle(element);
-		const [light, dark] = [luminance(rgb(style.outlineColor)), luminance(rgb(background))].sort((a, b) => b - a);
+		const [outline, around] = [luminance(rgb(style.outlineColor)), luminance(rgb(background))];
+		const [light, dark] = [Math.max(outline, around), Math.min(outline, around)];
 		const box = element.getBoundingClientRect();
 		return {
 			focused: element.textContent?.trim() || element.getAttribute("name") || element.tagName,

@@ -40,6 +40,8 @@ const EXAMPLE = {
 /** A deploy sent by hand, which the pages without deploys offer. */
 const EXAMPLE_SEND = source("examples/send-deploy.sh");
 /** The stand-in for the action's repository in the GitHub example. */
+/** The config schema's name: the SDK's GenerableType.CONFIG, an enum the parser's typings use but do not export. */
+const CIRCLECI_CONFIG = /** @type {Parameters<typeof CircleCI.Validator.validateGenerable>[0]} */ ("config");
 const ACTION_REF = "your-org/deploy-tracker@main";
 /** Shell syntax in a value: if anything splices values into a script, a file appears. */
 const HOSTILE = `"; touch pwned; echo " $(touch pwned) \`touch pwned\``;
@@ -128,12 +130,12 @@ describe("validated by their tools' own schemas", () => {
 
 	it("examples/circleci.yml passes CircleCI's config schema and parses (its config SDK)", () => {
 		const config = parse(EXAMPLE.circleci);
-		expect(CircleCI.Validator.validateGenerable("config", config)).toBe(true);
+		expect(CircleCI.Validator.validateGenerable(CIRCLECI_CONFIG, config)).toBe(true);
 		const parsed = CircleCI.parseConfig(EXAMPLE.circleci);
 		expect(parsed.jobs.map((/** @type {{ name: string }} */ job) => job.name)).toEqual(["deploy"]);
 		const broken = structuredClone(config);
 		delete broken.jobs.deploy.steps;
-		expect(CircleCI.Validator.validateGenerable("config", broken)).not.toBe(true);
+		expect(CircleCI.Validator.validateGenerable(CIRCLECI_CONFIG, broken)).not.toBe(true);
 	});
 
 	// npm has no validator for these: Jenkins lints declarative pipelines on

@@ -392,6 +392,7 @@ describe("a newcomer's first session", () => {
 	step("ten weeks of history fill the Delivery charts", async () => {
 		// Two deploys a week, 1 to 10 weeks back, numbered in the order they happened;
 		// three weeks back, a production deploy fails and the next one restores it.
+		/** @type {ReturnType<typeof deployPayload>[]} */
 		const history = [];
 		for (let weeks = 10; weeks >= 1; weeks--) {
 			const at = Date.now() - weeks * 7 * 24 * HOUR;

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Sandbox } from "../../bench/sandbox.mjs";
 
-/** @param {{ provide: (key: string, value: unknown) => void }} project */
+/** @param {import("vitest/node").TestProject} project */
 export default async function setup(project) {
 	const major = Number(process.versions.node.split(".")[0]);
 	if (major < 22) throw new Error(`Node ${process.version} is too old for wrangler: run \`npm run test:e2e\` instead`);
