@@ -36,5 +36,8 @@ export default defineConfig(async () => ({
 		setupFiles: ["./test/setup.ts"],
 		// The browser suite runs in Node against wrangler dev: `npm run test:e2e` (vitest.e2e.config.ts).
 		exclude: [...configDefaults.exclude, "test/e2e/**"],
+		// A guard against hangs, not a speed goal (those live in the benchmark): on a busy
+		// two-core machine a test that posts sixty deploys can need more than the default 5 s.
+		testTimeout: 20_000,
 	},
 }));

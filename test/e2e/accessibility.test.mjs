@@ -228,6 +228,11 @@ describe("accessibility and small screens", () => {
 		const quiet = await api("/api/integrations", { name: "Quiet pipeline (a11y)", kind: "circleci" });
 		const storefront = await api("/api/services", { name: "Storefront (a11y)", aliases: ["storefront-a11y"] });
 		const idle = await api("/api/services", { name: "Billing (a11y)", aliases: ["billing-a11y"] });
+		// A long name, as real catalogs have: lists and the suggestions' select must still fit a phone.
+		await api("/api/services", {
+			name: "Payments reconciliation and settlement batch processor for the European region (a11y)",
+			aliases: ["payments-reconciliation-a11y"],
+		});
 		// Five weeks of deploys in every status, so the charts and badges have something to show.
 		const statuses = ["success", "failed", "success", "cancelled", "queued", "success", "in_progress", "mystery"];
 		for (const [i, status] of statuses.entries()) {

@@ -131,6 +131,8 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 	.table-wrap td::before { content: attr(data-label); float: left; width: calc(var(--label) - 0.5rem); margin-left: calc(-1 * var(--label)); color: var(--muted); font: 600 0.8rem/1.8 var(--sans); text-transform: uppercase; letter-spacing: 0.03em; }
 	.table-wrap td:empty { display: none; }
 	form.inline label { flex-wrap: wrap; }
+	/* A select is as wide as its longest option: a long service name must not push the page sideways. */
+	form.inline, form.inline label, form.inline select { max-width: 100%; min-width: 0; }
 }
 /* DORA figures: each card's change since the previous period, band and explanation; a chart's partial last week. */
 .card .change, .card .band { font-size: 0.85rem; margin-top: 0.3rem; }
