@@ -86,6 +86,8 @@ export async function verifyAccessAssertion(
 	now: Date = new Date(),
 ): Promise<AccessIdentity> {
 	const issuer = accessIssuer(config.teamDomain);
+	// A missing AUD variable is a setup mistake: say so, rather than log every sign-in as a wrong audience.
+	if (config.aud.trim() === "") throw new TypeError("Access application audience (AUD tag) is empty");
 	try {
 		const { payload } = await jwtVerify(jwt, accessKeys(`${issuer}/cdn-cgi/access/certs`, now.getTime()), {
 			algorithms: ALGORITHMS,

@@ -222,6 +222,12 @@ describe("configuration and the request", () => {
 		expect(bad.filter((domain) => !throwsTypeError(() => accessIssuer(domain)))).toEqual([]);
 	});
 
+	it("calls an empty audience a configuration error, not a refused token", async () => {
+		const t = team(access);
+		const jwt = await sign(access, personClaims(t.name));
+		await expect(verifyAccessAssertion(jwt, { teamDomain: t.name, aud: "" }, NOW)).rejects.toThrow(TypeError);
+	});
+
 	it("takes the token from the Cf-Access-Jwt-Assertion header, never the cookie", () => {
 		const fromHeader = new Request("https://tracker.example/", { headers: { "Cf-Access-Jwt-Assertion": "a.b.c" } });
 		const cookieOnly = new Request("https://tracker.example/", { headers: { Cookie: "CF_Authorization=a.b.c" } });
