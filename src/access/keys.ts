@@ -6,13 +6,15 @@ import { createLocalJWKSet, errors, type JWSHeaderParameters, type JWTVerifyGetK
  * Why not jose's createRemoteJWKSet: its cooldown starts when a fetch
  * *succeeds*, and inside workerd it deliberately drops its shared in-flight
  * fetch (one request's fetch cannot safely be awaited by another), so
- * concurrent tokens with made-up key ids each start a fetch (20 of 20 in a trial). Here the cooldown starts when
- * a fetch is *attempted*, recorded before the first await, so at most one
- * fetch per COOLDOWN_MS leaves an isolate for a team once it holds keys. Key
- * selection and import stay jose's (createLocalJWKSet); only the cache is ours.
+ * concurrent tokens with made-up key ids each start a fetch (20 of 20 in a
+ * trial). Here the cooldown starts when a fetch is *attempted*, recorded
+ * before the first await: once an isolate holds a team's keys, at most one
+ * fetch per REFETCH_COOLDOWN_MS leaves it. Before the first keys arrive,
+ * concurrent requests may each fetch, so none is refused for being early.
+ * Key selection and import stay jose's (createLocalJWKSet); only the cache is ours.
  */
 
-/** Keys older than this are refreshed: a key Access removed stops working within this time. */
+/** Keys older than this are refetched: a key Access removed stops working within this time (if the endpoint answers). */
 export const KEYS_MAX_AGE_MS = 10 * 60_000;
 /** The least time between two fetch attempts for one team, whatever their outcome. */
 export const REFETCH_COOLDOWN_MS = 30_000;
