@@ -13,7 +13,9 @@ import {
 	TOKEN_PREFIX,
 	touchApiToken,
 } from "../../src/access/tokens";
+import { insertAuditEvent } from "../../src/db/audit";
 import { database } from "../../src/db/client";
+import { newId } from "../../src/db/ids";
 import type { Role } from "../../src/model/roles";
 
 const db = database(env.DB);
@@ -180,6 +182,30 @@ describe("using a token", () => {
 			[60_000, false, 0],
 			[60_001, true, 60_001],
 		]);
+	});
+});
+
+describe("auditing", () => {
+	it("writes a creation or revocation with its audit row in one batch: neither without the other", async () => {
+		const taken = newId();
+		const auditRow = (change: ApiToken) => [
+			insertAuditEvent(db, { id: taken, at: 0, via: "api", action: "t", targetType: "api-token", targetId: change.id }),
+		];
+		const { token, secret } = await createApiToken(
+			db,
+			{ name: "audited", role: "viewer", expiresAt: null },
+			ADMIN_TOKEN,
+			auditRow,
+			NOW,
+		);
+		// The same audit id again: the audit insert fails, so the change must not happen either.
+		const name = crypto.randomUUID();
+		const input = { name, role: "viewer" as const, expiresAt: null };
+		await expect(createApiToken(db, input, ADMIN_TOKEN, auditRow, NOW)).rejects.toThrow();
+		await expect(revokeApiToken(db, token.id, auditRow, NOW)).rejects.toThrow();
+
+		expect((await listApiTokens(db)).filter((t) => t.name === name)).toEqual([]);
+		expect(await who(secret)).toEqual(["api-token", "audited", "viewer"]);
 	});
 });
 
