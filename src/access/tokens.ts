@@ -108,7 +108,7 @@ export async function principalForSecret(
 ): Promise<{ principal: Principal; touch: boolean } | undefined> {
 	// Not one of ours: no need to ask D1. A lookup by hash leaks no timing about the secret itself.
 	if (!SECRET_PATTERN.test(secret)) return undefined;
-	const row = await tokenBySecretHash(db, await sha256Hex(secret));
+	const [row] = await tokenBySecretHash(db, await sha256Hex(secret));
 	if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return undefined;
 	const cap =
 		row.createdByKind === "member" ? currentRole(accessSettings(config), row.createdBy, row.memberRole) : row.role;

@@ -30,7 +30,7 @@ export function tokenBySecretHash(db: Database, secretHash: string) {
 		.from(apiTokens)
 		.leftJoin(members, and(eq(apiTokens.createdByKind, "member"), eq(members.email, apiTokens.createdBy)))
 		.where(eq(apiTokens.secretHash, secretHash))
-		.get();
+		.limit(1);
 }
 
 export function findApiToken(db: Database, id: string) {

@@ -13,6 +13,7 @@ import {
 	TOKEN_PREFIX,
 	touchApiToken,
 } from "../../src/access/tokens";
+import { tokenBySecretHash } from "../../src/db/api-tokens";
 import { insertAuditEvent } from "../../src/db/audit";
 import { database } from "../../src/db/client";
 import { newId } from "../../src/db/ids";
@@ -124,6 +125,17 @@ describe("using a token", () => {
 		const flipped = secret.slice(0, -1) + (secret.endsWith("A") ? "B" : "A");
 		const forged = [flipped, secret.slice(TOKEN_PREFIX.length), `${secret} `, secret.toUpperCase(), "", "dtk_"];
 		expect(await Promise.all(forged.map((s) => who(s)))).toEqual(forged.map(() => null));
+	});
+
+	it("is found by one indexed read, with its creator's member role", async () => {
+		const query = tokenBySecretHash(db, "0".repeat(64)).toSQL();
+		const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+			.bind(...query.params)
+			.all<{ detail: string }>();
+		expect(plan.results.map((r) => r.detail)).toEqual([
+			"SEARCH api_tokens USING INDEX api_tokens_secret_hash_unique (secret_hash=?)",
+			"SEARCH members USING INDEX sqlite_autoindex_members_1 (email=?) LEFT-JOIN",
+		]);
 	});
 
 	it("stops at its expiry, to the millisecond", async () => {
