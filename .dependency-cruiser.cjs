@@ -4,7 +4,7 @@
 //   index.ts            composes everything; nothing imports it
 //   api/  ui/           thin HTTP over the domain; never import each other
 //   webhook/            the OpsLevel contract; no api/ or ui/
-//   catalog/ deploys/ metrics/ audit/ retention/ pipelines/ cost/
+//   catalog/ deploys/ metrics/ audit/ access/ retention/ pipelines/ cost/
 //                       the domain: the rules both api/ and ui/ stand on
 //   ledger/             the Durable Object; no api/, ui/ or domain above it
 //   db/                 Drizzle schema and queries only
@@ -18,7 +18,7 @@
 const under = (...folders) => `^src/(${folders.join("|")})/`;
 
 const EDGES = ["api", "ui"];
-const DOMAIN = ["catalog", "deploys", "metrics", "audit", "retention", "pipelines", "cost"];
+const DOMAIN = ["catalog", "deploys", "metrics", "audit", "access", "retention", "pipelines", "cost"];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -1,4 +1,4 @@
-import type { Role } from "../model/roles";
+import { type Role, PRINCIPAL_KINDS as STORED_KINDS } from "../model/roles";
 
 /**
  * Who a request proved it is, and the role that gives them:
@@ -14,7 +14,8 @@ export type Principal =
 	| { kind: "api-token"; id: string; name: string; role: Role };
 
 export type PrincipalKind = Principal["kind"];
-export const PRINCIPAL_KINDS = ["admin-token", "member", "service", "api-token"] as const satisfies PrincipalKind[];
+/** Every kind; the list lives in model/ so db/'s schema can store kinds, and `satisfies` keeps it in step with the union. */
+export const PRINCIPAL_KINDS = STORED_KINDS satisfies readonly PrincipalKind[];
 
 /** How the audit log and the page header name a principal: never a secret. */
 export function principalName(p: Principal): string {

@@ -27,7 +27,7 @@ const eventSchema = z
 		id: z.string(),
 		at: isoTime,
 		via: z.enum(["api", "ui"]),
-		credential: z.enum(["current", "previous"]),
+		credential: z.enum(["current", "previous"]).nullable(),
 		ip: z.string().nullable(),
 		action: z.string().meta({ example: "service.rename" }),
 		target: z.object({ type: z.string(), id: z.string() }),

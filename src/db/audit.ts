@@ -1,10 +1,10 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client";
-import { type AuditEventRow, auditEvents } from "./schema";
+import { auditEvents } from "./schema";
 
 /** Adds one audit event: a statement for the batch that makes the change it records. */
-export function insertAuditEvent(db: Database, row: AuditEventRow): BatchItem<"sqlite"> {
+export function insertAuditEvent(db: Database, row: typeof auditEvents.$inferInsert): BatchItem<"sqlite"> {
 	return db.insert(auditEvents).values(row);
 }
 

@@ -1,3 +1,4 @@
+import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -6,6 +7,9 @@ export function database(d1: D1Database) {
 }
 
 export type Database = ReturnType<typeof database>;
+
+/** One statement of a D1 batch, for modules above db/ that add to a batch (an audit row) without naming Drizzle. */
+export type Statement = BatchItem<"sqlite">;
 
 /** `items` in runs of at most `size`: D1 binds at most 100 parameters per statement, so long lists go in several. */
 export function chunks<T>(items: readonly T[], size: number): T[][] {

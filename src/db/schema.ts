@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { PRINCIPAL_KINDS, ROLES } from "../model/roles";
 import { STATUSES } from "../model/status";
 
 // Times are epoch milliseconds (UTC): they sort and subtract in SQL, and the
@@ -206,8 +207,12 @@ export const auditEvents = sqliteTable(
 		at: integer().notNull(),
 		/** How the change came in: `api` (bearer token) or `ui` (a signed-in browser). */
 		via: text({ enum: ["api", "ui"] }).notNull(),
-		/** Which admin token was presented: `current`, or `previous` during a rotation. */
-		credential: text({ enum: ["current", "previous"] }).notNull(),
+		/** Which admin token was presented: `current`, or `previous` during a rotation; null for anyone else. */
+		credential: text({ enum: ["current", "previous"] }),
+		/** Who made the change; every event before people signed in as themselves was the admin token's. */
+		actorKind: text("actor_kind", { enum: PRINCIPAL_KINDS }).notNull().default("admin-token"),
+		/** How the actor is named (see access/principal.ts's principalName): an email, a token's name; never a secret. */
+		actorName: text("actor_name"),
 		/** The client's address as Cloudflare saw it, when known. */
 		ip: text(),
 		action: text().notNull(),
@@ -222,3 +227,42 @@ export const auditEvents = sqliteTable(
 	],
 );
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+/**
+ * People Cloudflare Access signs in, and the role each has. `email` is
+ * trimmed and lower-cased: Access may spell an address differently from
+ * whoever added it. Bootstrap admins (ACCESS_ADMINS) are configuration, not rows.
+ */
+export const members = sqliteTable("members", {
+	email: text().primaryKey(),
+	role: text({ enum: ROLES }).notNull(),
+	createdAt: integer("created_at").notNull(),
+	updatedAt: integer("updated_at").notNull(),
+});
+export type MemberRow = typeof members.$inferSelect;
+
+/**
+ * Scoped API tokens. Only the secret's SHA-256 is kept (a leaked database
+ * leaks no usable token); `hint`, its last characters, tells tokens apart.
+ * `created_by` names the creator as the audit log does; a member's current
+ * role caps their tokens' (see access/tokens.ts).
+ */
+export const apiTokens = sqliteTable(
+	"api_tokens",
+	{
+		id: text().primaryKey(),
+		name: text().notNull(),
+		role: text({ enum: ROLES }).notNull(),
+		secretHash: text("secret_hash").notNull(),
+		hint: text().notNull(),
+		createdByKind: text("created_by_kind", { enum: PRINCIPAL_KINDS }).notNull(),
+		createdBy: text("created_by").notNull(),
+		createdAt: integer("created_at").notNull(),
+		expiresAt: integer("expires_at"),
+		lastUsedAt: integer("last_used_at"),
+		revokedAt: integer("revoked_at"),
+	},
+	// Every authenticated request with a token looks it up by this.
+	(t) => [uniqueIndex("api_tokens_secret_hash_unique").on(t.secretHash)],
+);
+export type ApiTokenRow = typeof apiTokens.$inferSelect;

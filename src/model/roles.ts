@@ -6,3 +6,6 @@ export type Role = (typeof ROLES)[number];
 
 /** Whether `role` may do what `needed` may. */
 export const atLeast = (role: Role, needed: Role): boolean => ROLES.indexOf(role) >= ROLES.indexOf(needed);
+
+/** The kinds of principal a request can prove it is (see access/principal.ts), as db/ stores them. */
+export const PRINCIPAL_KINDS = ["admin-token", "member", "service", "api-token"] as const;

@@ -1,0 +1,59 @@
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import type { Database, Statement } from "./client";
+import { type ApiTokenRow, apiTokens, members } from "./schema";
+
+/** Every column but the secret's hash, which nothing reads back but the lookup by it. */
+const shown = {
+	id: apiTokens.id,
+	name: apiTokens.name,
+	role: apiTokens.role,
+	hint: apiTokens.hint,
+	createdByKind: apiTokens.createdByKind,
+	createdBy: apiTokens.createdBy,
+	createdAt: apiTokens.createdAt,
+	expiresAt: apiTokens.expiresAt,
+	lastUsedAt: apiTokens.lastUsedAt,
+	revokedAt: apiTokens.revokedAt,
+};
+
+export function insertApiToken(db: Database, row: ApiTokenRow): Statement {
+	return db.insert(apiTokens).values(row);
+}
+
+/**
+ * The token whose secret hashes to `secretHash`, with its creator's stored
+ * member role when a member created it: one read, through the unique index.
+ */
+export function tokenBySecretHash(db: Database, secretHash: string) {
+	return db
+		.select({ ...shown, memberRole: members.role })
+		.from(apiTokens)
+		.leftJoin(members, and(eq(apiTokens.createdByKind, "member"), eq(members.email, apiTokens.createdBy)))
+		.where(eq(apiTokens.secretHash, secretHash))
+		.limit(1);
+}
+
+export function findApiToken(db: Database, id: string) {
+	return db.select(shown).from(apiTokens).where(eq(apiTokens.id, id)).get();
+}
+
+/** Newest first; ids are UUIDv7s, so they break ties by creation. */
+export function listApiTokenRows(db: Database) {
+	return db.select(shown).from(apiTokens).orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+}
+
+/** Revokes a token not yet revoked: a second revocation keeps the first one's time. */
+export function revokeStatement(db: Database, id: string, now: number): Statement {
+	return db
+		.update(apiTokens)
+		.set({ revokedAt: now })
+		.where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
+}
+
+/** Records a use at `now` unless one was recorded at or after `since`: of concurrent requests, one writes. */
+export function touchStatement(db: Database, id: string, now: number, since: number) {
+	return db
+		.update(apiTokens)
+		.set({ lastUsedAt: now })
+		.where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, since))));
+}
