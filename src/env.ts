@@ -20,6 +20,16 @@ declare global {
 			WEBHOOK_PER_SECOND?: string;
 			/** Days a deploy is kept after it was received; unset or empty keeps everything (see retention/). */
 			RETENTION_DAYS?: string;
+			/** Cloudflare Access: the team domain (`acme` or `acme.cloudflareaccess.com`); with ACCESS_AUD, people sign in as themselves. */
+			ACCESS_TEAM_DOMAIN?: string;
+			/** Cloudflare Access: the application's audience (AUD) tag. */
+			ACCESS_AUD?: string;
+			/** Emails that are always admins, separated by commas or spaces: the first admins. */
+			ACCESS_ADMINS?: string;
+			/** What someone Access signed in who is not a member gets: `viewer` (unset), `editor`, `admin` or `none`. */
+			ACCESS_DEFAULT_ROLE?: string;
+			/** `allow`: with Access configured, the admin token still signs in to the pages (it always works on /api). */
+			ADMIN_TOKEN_UI?: string;
 		}
 	}
 }
@@ -32,7 +42,7 @@ export type AppEnv = {
 		meter: Meter;
 		/** D1 through Drizzle, metered into `meter`. */
 		db: Database;
-		/** Who is making a management change; set once the admin token or session is checked. */
+		/** Who is calling and through which door; set once the request proved it (see access/identify.ts). */
 		actor: Actor;
 	};
 };

@@ -1,5 +1,6 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
+import { allow } from "./access/guard";
 import { api } from "./api";
 import { docs } from "./api/docs";
 import { meterRequests } from "./cost/middleware";
@@ -27,6 +28,7 @@ app
 	.route("/api", docs(app))
 	.get(
 		"/healthz",
+		allow("anyone"),
 		describeRoute({ tags: ["Meta"], summary: "Liveness", security: [], responses: { 200: json("Up", up) } }),
 		(c) => c.json({ status: "ok" }),
 	)

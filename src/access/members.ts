@@ -16,10 +16,10 @@ import { ROLES, type Role } from "../model/roles";
  * by commas or white space), `defaultRole` is ACCESS_DEFAULT_ROLE (a role, or
  * `none`; unset means viewer).
  */
-export type AccessConfig = { admins: string; defaultRole: string | undefined };
+export type MembershipConfig = { admins: string; defaultRole: string | undefined };
 
-/** What AccessConfig means: who is always admin, and what anyone else Access signed in gets (null: nothing). */
-export type AccessSettings = { admins: ReadonlySet<string>; defaultRole: Role | null };
+/** What MembershipConfig means: who is always admin, and what anyone else Access signed in gets (null: nothing). */
+export type MembershipSettings = { admins: ReadonlySet<string>; defaultRole: Role | null };
 
 /** Statements to add to a change's batch, given what changed: its audit row. */
 export type AuditStatements<T> = (change: T) => Statement[];
@@ -33,7 +33,7 @@ const NO_ACCESS = "none";
 const warned = new Set<string>();
 
 /** Parses the variables; an ACCESS_DEFAULT_ROLE that is not a role nor `none` grants nothing (fail closed). */
-export function accessSettings(config: AccessConfig): AccessSettings {
+export function membershipSettings(config: MembershipConfig): MembershipSettings {
 	const admins = new Set(
 		config.admins
 			.split(/[\s,]+/)
@@ -57,14 +57,14 @@ export function accessSettings(config: AccessConfig): AccessSettings {
  * bootstrap admins are admins whatever is stored; members have their
  * role; anyone else the default, or null for no access.
  */
-export function currentRole(settings: AccessSettings, email: string, stored: Role | null): Role | null {
+export function currentRole(settings: MembershipSettings, email: string, stored: Role | null): Role | null {
 	if (settings.admins.has(normalizeEmail(email))) return "admin";
 	return stored ?? settings.defaultRole;
 }
 
 /** The role of the person Access signed in as `email`, or null when they may not use the tracker. */
-export async function roleFor(db: Database, config: AccessConfig, email: string): Promise<Role | null> {
-	const settings = accessSettings(config);
+export async function roleFor(db: Database, config: MembershipConfig, email: string): Promise<Role | null> {
+	const settings = membershipSettings(config);
 	const key = normalizeEmail(email);
 	// Bootstrap admins need no read: they can sign in even before the members table has rows (or works).
 	if (settings.admins.has(key)) return "admin";
@@ -84,15 +84,15 @@ export const role = z.enum(ROLES, { error: `param must be one of: ${ROLES.join("
 export const memberInput = object({ email, role });
 
 /** Everyone with a role, by email: the bootstrap admins (once, even if they also have a row), then the rest. */
-export async function listMembers(db: Database, config: AccessConfig): Promise<Member[]> {
-	const { admins } = accessSettings(config);
+export async function listMembers(db: Database, config: MembershipConfig): Promise<Member[]> {
+	const { admins } = membershipSettings(config);
 	const rows = await listMemberRows(db);
 	const configured = [...admins].map((email): Member => ({ email, role: "admin", source: "configuration" }));
 	const stored = rows.filter((m) => !admins.has(m.email)).map((m): Member => ({ ...m, source: "members" }));
 	return [...configured, ...stored].sort((a, b) => a.email.localeCompare(b.email));
 }
 
-function refuseConfigured(settings: AccessSettings, email: string) {
+function refuseConfigured(settings: MembershipSettings, email: string) {
 	if (settings.admins.has(email)) {
 		throw ApiError.of(
 			409,
@@ -105,14 +105,14 @@ function refuseConfigured(settings: AccessSettings, email: string) {
 /** Adds a member with `role`, or gives an existing member `role`. */
 export async function setMemberRole(
 	db: Database,
-	config: AccessConfig,
+	config: MembershipConfig,
 	email: string,
 	role: Role,
 	audit: AuditStatements<{ email: string; role: Role; previous: Role | null }>,
 	now = Date.now(),
 ): Promise<MemberRow> {
 	const key = normalizeEmail(email);
-	refuseConfigured(accessSettings(config), key);
+	refuseConfigured(membershipSettings(config), key);
 	const previous = await findMember(db, key);
 	await db.batch([upsertMember(db, key, role, now), ...audit({ email: key, role, previous: previous?.role ?? null })]);
 	return { email: key, role, createdAt: previous?.createdAt ?? now, updatedAt: now };
@@ -121,12 +121,12 @@ export async function setMemberRole(
 /** Removes a member: they fall back to the default role, and so do the API tokens they made (see tokens.ts). */
 export async function removeMember(
 	db: Database,
-	config: AccessConfig,
+	config: MembershipConfig,
 	email: string,
 	audit: AuditStatements<MemberRow>,
 ): Promise<MemberRow> {
 	const key = normalizeEmail(email);
-	refuseConfigured(accessSettings(config), key);
+	refuseConfigured(membershipSettings(config), key);
 	const member = await findMember(db, key);
 	if (!member) throw ApiError.of(404, "Member Error", `no member with email '${key}'`);
 	await db.batch([deleteMember(db, key), ...audit(member)]);

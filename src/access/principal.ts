@@ -1,5 +1,8 @@
 import { type Role, PRINCIPAL_KINDS as STORED_KINDS } from "../model/roles";
 
+/** Which admin token a request proved it holds: during a rotation both work. */
+export type Credential = "current" | "previous";
+
 /**
  * Who a request proved it is, and the role that gives them:
  * - `admin-token`: the break-glass ADMIN_TOKEN (or, during its rotation, the previous one);
@@ -8,7 +11,7 @@ import { type Role, PRINCIPAL_KINDS as STORED_KINDS } from "../model/roles";
  * - `api-token`: one of the tracker's own scoped API tokens, by its name.
  */
 export type Principal =
-	| { kind: "admin-token"; credential: "current" | "previous"; role: "admin" }
+	| { kind: "admin-token"; credential: Credential; role: "admin" }
 	| { kind: "member"; email: string; role: Role }
 	| { kind: "service"; name: string; role: Role }
 	| { kind: "api-token"; id: string; name: string; role: Role };

@@ -9,10 +9,11 @@ import {
 import type { Database } from "../db/client";
 import { newId } from "../db/ids";
 import type { ApiTokenRow } from "../db/schema";
+import { DAY } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { MAX_NAME, object, optional, requiredDatetime, requiredText } from "../http/validation";
 import { atLeast, type Role } from "../model/roles";
-import { type AccessConfig, type AuditStatements, accessSettings, currentRole, role } from "./members";
+import { type AuditStatements, currentRole, type MembershipConfig, membershipSettings, role } from "./members";
 import { type Principal, principalName } from "./principal";
 
 // Scoped API tokens: `Authorization: Bearer dtk_…` on /api. Only a hash of
@@ -32,7 +33,6 @@ export const TOUCH_INTERVAL_MS = 60_000;
 const touchedBefore = (now: number) => now - TOUCH_INTERVAL_MS;
 /** Tokens expiring within this many days are flagged in the UI. */
 export const EXPIRY_WARNING_DAYS = 7;
-const DAY_MS = 86_400_000;
 
 /** A token as it is shown: everything but the secret's hash. */
 export type ApiToken = Omit<ApiTokenRow, "secretHash">;
@@ -102,7 +102,7 @@ export async function createApiToken(
  */
 export async function principalForSecret(
 	db: Database,
-	config: AccessConfig,
+	config: MembershipConfig,
 	secret: string,
 	now: number,
 ): Promise<{ principal: Principal; touch: boolean } | undefined> {
@@ -111,7 +111,7 @@ export async function principalForSecret(
 	const [row] = await tokenBySecretHash(db, await sha256Hex(secret));
 	if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return undefined;
 	const cap =
-		row.createdByKind === "member" ? currentRole(accessSettings(config), row.createdBy, row.memberRole) : row.role;
+		row.createdByKind === "member" ? currentRole(membershipSettings(config), row.createdBy, row.memberRole) : row.role;
 	if (cap === null) return undefined;
 	return {
 		principal: { kind: "api-token", id: row.id, name: row.name, role: atLeast(cap, row.role) ? row.role : cap },
@@ -124,6 +124,13 @@ export async function touchApiToken(db: Database, id: string, now: number): Prom
 	await touchStatement(db, id, now, touchedBefore(now));
 }
 
+/** A token in force (not revoked), or its 404. */
+export async function loadApiToken(db: Database, id: string): Promise<ApiToken> {
+	const token = await findApiToken(db, id);
+	if (!token || token.revokedAt !== null) throw ApiError.of(404, "Token Error", `no active API token with id '${id}'`);
+	return token;
+}
+
 /** Revokes a token at once; 404 for none, or one already revoked. */
 export async function revokeApiToken(
 	db: Database,
@@ -131,8 +138,7 @@ export async function revokeApiToken(
 	audit: AuditStatements<ApiToken>,
 	now = Date.now(),
 ): Promise<ApiToken> {
-	const token = await findApiToken(db, id);
-	if (!token || token.revokedAt !== null) throw ApiError.of(404, "Token Error", `no active API token with id '${id}'`);
+	const token = await loadApiToken(db, id);
 	await db.batch([revokeStatement(db, id, now), ...audit(token)]);
 	return { ...token, revokedAt: now };
 }
@@ -145,5 +151,5 @@ export function listApiTokens(db: Database): Promise<ApiToken[]> {
 /** Whether the UI should warn that a token in force expires within EXPIRY_WARNING_DAYS. */
 export function expiresSoon(token: Pick<ApiToken, "expiresAt" | "revokedAt">, now: number): boolean {
 	if (token.expiresAt === null || token.revokedAt !== null) return false;
-	return token.expiresAt > now && token.expiresAt - now <= EXPIRY_WARNING_DAYS * DAY_MS;
+	return token.expiresAt > now && token.expiresAt - now <= EXPIRY_WARNING_DAYS * DAY;
 }

@@ -1,5 +1,6 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
+import { allow } from "../access/guard";
 import { auditPage, parsedDetails } from "../audit/log";
 import type { AuditEventRow } from "../db/schema";
 import { factory } from "../factory";
@@ -50,6 +51,7 @@ function present(row: AuditEventRow): z.output<typeof eventSchema> {
 
 export const auditApi = factory.createApp().get(
 	"/",
+	allow("viewer"),
 	describeRoute({
 		tags: ["Audit"],
 		summary: "Management actions, newest first: who (API or UI, which admin token, from where), what and when",

@@ -1,27 +1,31 @@
+import { adminTokens } from "../access/admin-token";
+import { accessPrincipal, bearerPrincipal, teamSettings, unauthorized } from "../access/identify";
+import { TOKEN_PREFIX } from "../access/tokens";
 import { actorOf } from "../audit/actor";
-import { adminTokens, credentialFor } from "../audit/credentials";
 import { factory } from "../factory";
 import { ApiError } from "../http/errors";
 
 /**
- * Guards the management API with `Authorization: Bearer <admin token>` (either
- * token during a rotation) and records who is acting; with no token set it stays shut.
+ * Who is calling the management API: `Authorization: Bearer` with an API token
+ * or the admin token (either during a rotation), or, behind Cloudflare Access,
+ * the signed-in person or service token. Each route then says which role it
+ * needs (access/guard.ts). With no admin token and no Access, it stays shut.
  */
-export const requireAdmin = factory.createMiddleware(async (c, next) => {
-	if (adminTokens(c.env).length === 0) {
+export const authenticate = factory.createMiddleware(async (c, next) => {
+	const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+	// Nothing to sign in with but API tokens made earlier: say how to open it rather than refuse each caller.
+	if (adminTokens(c.env).length === 0 && !teamSettings(c.env).access && !bearer?.startsWith(TOKEN_PREFIX)) {
 		throw ApiError.of(
 			503,
 			"Configuration Error",
 			"ADMIN_TOKEN is not set, so the API is closed: run `wrangler secret put ADMIN_TOKEN` (locally, put it in .dev.vars)",
 		);
 	}
-	const given = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "")?.[1];
-	const credential = given === undefined ? undefined : await credentialFor(c.env, given);
-	if (!credential) {
-		throw ApiError.of(401, "Authorization Error", "send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`", {
-			"WWW-Authenticate": 'Bearer realm="deploy-tracker"',
-		});
-	}
-	c.set("actor", actorOf(c, "api", credential));
+	const principal =
+		bearer === undefined
+			? await accessPrincipal(c.var.db, c.env, c.req.raw)
+			: await bearerPrincipal(c.var.db, c.env, bearer, (work) => c.executionCtx.waitUntil(work));
+	if (!principal) throw unauthorized("send an API token or the admin token as `Authorization: Bearer <token>`");
+	c.set("actor", actorOf(c, "api", principal));
 	await next();
 });

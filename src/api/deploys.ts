@@ -1,5 +1,6 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
+import { allow } from "../access/guard";
 import { EXPORT_FORMATS, exportResponse } from "../deploys/export";
 import { deploySchema, presentDeploy } from "../deploys/present";
 import { deployFilters, deployPage, loadDeploy } from "../deploys/query";
@@ -25,6 +26,7 @@ export const deploysApi = factory
 	.createApp()
 	.get(
 		"/",
+		allow("viewer"),
 		describeRoute({
 			tags,
 			summary: "List deploys, newest first",
@@ -45,6 +47,7 @@ export const deploysApi = factory
 	)
 	.get(
 		"/export",
+		allow("viewer"),
 		describeRoute({
 			tags,
 			summary: "Export every matching deploy as NDJSON or CSV, streamed",
@@ -64,6 +67,7 @@ export const deploysApi = factory
 	)
 	.get(
 		"/:id",
+		allow("viewer"),
 		describeRoute({
 			tags,
 			summary: "One deploy, with its status history",

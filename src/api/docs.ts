@@ -3,6 +3,7 @@ import { html } from "hono/html";
 import { secureHeaders } from "hono/secure-headers";
 import { describeRoute, openAPIRouteHandler } from "hono-openapi";
 import viewerScript from "../../node_modules/@scalar/api-reference/dist/browser/standalone.js";
+import { allow } from "../access/guard";
 import type { AppEnv } from "../env";
 import { type Asset, assetUrl, fingerprint, serveAsset } from "../http/assets";
 import { PAGE_POLICY } from "../http/security";
@@ -57,6 +58,7 @@ export function docs(app: Hono<AppEnv>) {
 	return new Router<AppEnv>()
 		.get(
 			"/openapi.json",
+			allow("anyone"),
 			describeRoute({
 				tags,
 				summary: "This OpenAPI document",
@@ -79,6 +81,7 @@ export function docs(app: Hono<AppEnv>) {
 		)
 		.get(
 			"/docs",
+			allow("anyone"),
 			describeRoute({
 				tags,
 				summary: "Interactive API reference",
@@ -105,6 +108,7 @@ export function docs(app: Hono<AppEnv>) {
 		)
 		.get(
 			"/docs/viewer.js",
+			allow("anyone"),
 			describeRoute({
 				tags,
 				summary: "The API reference's viewer (a fingerprinted URL; cached for good)",

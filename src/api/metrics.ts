@@ -1,4 +1,5 @@
 import { describeRoute } from "hono-openapi";
+import { allow } from "../access/guard";
 import { factory } from "../factory";
 import { errors, json, validated } from "../http/openapi";
 import { metricsQuery, metricsReport, metricsSchema } from "../metrics/report";
@@ -6,6 +7,7 @@ import { metricsQuery, metricsReport, metricsSchema } from "../metrics/report";
 /** DORA metrics for one window of deploys; the README's "DORA metrics" defines each. */
 export const metricsApi = factory.createApp().get(
 	"/",
+	allow("viewer"),
 	describeRoute({
 		tags: ["Metrics"],
 		summary: "DORA metrics for a window: deployment frequency, lead time, change failure rate, time to restore",

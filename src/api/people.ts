@@ -1,5 +1,6 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
+import { allow } from "../access/guard";
 import { listPeople } from "../db/people";
 import { factory } from "../factory";
 import { formatOptionalDatetime } from "../http/datetime";
@@ -17,6 +18,7 @@ const personSchema = z
 
 export const peopleApi = factory.createApp().get(
 	"/",
+	allow("viewer"),
 	describeRoute({
 		tags: ["People"],
 		summary: "Deployers by e-mail, most recently active first",

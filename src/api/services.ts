@@ -1,5 +1,6 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
+import { allow } from "../access/guard";
 import {
 	addAlias,
 	createService,
@@ -58,11 +59,12 @@ export const servicesApi = factory
 	.createApp()
 	.post(
 		"/",
+		allow("editor"),
 		describeRoute({
 			tags,
 			summary: "Create a service and give it aliases",
 			requestBody: jsonBody(serviceInput),
-			responses: { 201: json("The service", serviceSchema), ...errors(400, 401, 409) },
+			responses: { 201: json("The service", serviceSchema), ...errors(400, 401, 403, 409) },
 		}),
 		async (c) => {
 			const service = await createService(c.var.db, validate(serviceInput, await readJson(c)), c.var.actor);
@@ -71,6 +73,7 @@ export const servicesApi = factory
 	)
 	.get(
 		"/",
+		allow("viewer"),
 		describeRoute({
 			tags,
 			summary: "List services with their aliases",
@@ -83,6 +86,7 @@ export const servicesApi = factory
 	)
 	.get(
 		"/:id",
+		allow("viewer"),
 		describeRoute({
 			tags,
 			summary: "One service",
@@ -94,11 +98,12 @@ export const servicesApi = factory
 	)
 	.patch(
 		"/:id",
+		allow("editor"),
 		describeRoute({
 			tags,
 			summary: "Rename a service; its aliases stay",
 			requestBody: jsonBody(rename),
-			responses: { 200: json("The service", serviceSchema), ...errors(400, 401, 404, 409) },
+			responses: { 200: json("The service", serviceSchema), ...errors(400, 401, 403, 404, 409) },
 		}),
 		async (c) => {
 			const { name } = validate(rename, await readJson(c));
@@ -107,6 +112,7 @@ export const servicesApi = factory
 	)
 	.get(
 		"/:id/environments",
+		allow("viewer"),
 		describeRoute({
 			tags,
 			summary: "What runs where: the live deploy in each environment, and any newer attempt",
@@ -134,6 +140,7 @@ export const servicesApi = factory
 	)
 	.post(
 		"/:id/aliases",
+		allow("editor"),
 		describeRoute({
 			tags,
 			summary: "Give a service another alias; earlier deploys under it join the service",
@@ -141,7 +148,7 @@ export const servicesApi = factory
 			responses: {
 				200: json("The service already had the alias", serviceSchema),
 				201: json("The service", serviceSchema),
-				...errors(400, 401, 404, 409),
+				...errors(400, 401, 403, 404, 409),
 			},
 		}),
 		async (c) => {

@@ -1,5 +1,6 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
+import { allow } from "../access/guard";
 import { accept, acceptInput, attach, attachInput, listQuery, setIgnored } from "../catalog/suggestions";
 import { findService } from "../db/catalog";
 import type { Database } from "../db/client";
@@ -55,7 +56,7 @@ function ignoring(ignored: boolean, summary: string) {
 		describeRoute({
 			tags,
 			summary,
-			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 404, 409) },
+			responses: { 200: json("The suggestion", outcomeSchema), ...errors(401, 403, 404, 409) },
 		}),
 		async (c: AppContext<"/:id">) => {
 			const id = c.req.param("id");
@@ -69,6 +70,7 @@ export const suggestionsApi = factory
 	.createApp()
 	.get(
 		"/",
+		allow("viewer"),
 		describeRoute({
 			tags,
 			summary: "Aliases deploys arrived under that no service claims, most recently seen first",
@@ -86,13 +88,14 @@ export const suggestionsApi = factory
 	)
 	.post(
 		"/:id/accept",
+		allow("editor"),
 		describeRoute({
 			tags,
 			summary: "Accept: a new service (named after the alias unless `name` is given) owns the alias",
 			requestBody: jsonBody(acceptInput, false),
 			responses: {
 				201: json("The resolved suggestion and the new service", outcomeSchema),
-				...errors(400, 401, 404, 409),
+				...errors(400, 401, 403, 404, 409),
 			},
 		}),
 		async (c) => {
@@ -104,11 +107,15 @@ export const suggestionsApi = factory
 	)
 	.post(
 		"/:id/attach",
+		allow("editor"),
 		describeRoute({
 			tags,
 			summary: "Attach the alias to an existing service",
 			requestBody: jsonBody(attachInput),
-			responses: { 200: json("The resolved suggestion and the service", outcomeSchema), ...errors(400, 401, 404, 409) },
+			responses: {
+				200: json("The resolved suggestion and the service", outcomeSchema),
+				...errors(400, 401, 403, 404, 409),
+			},
 		}),
 		async (c) => {
 			const input = validate(attachInput, await readJson(c));
@@ -117,5 +124,9 @@ export const suggestionsApi = factory
 			return c.json(await answer(c.var.db, id, input.service_id));
 		},
 	)
-	.post("/:id/ignore", ...ignoring(true, "Ignore: deploys keep being recorded, but the alias is no longer suggested"))
-	.post("/:id/unignore", ...ignoring(false, "Un-ignore: the alias is suggested again"));
+	.post(
+		"/:id/ignore",
+		allow("editor"),
+		...ignoring(true, "Ignore: deploys keep being recorded, but the alias is no longer suggested"),
+	)
+	.post("/:id/unignore", allow("editor"), ...ignoring(false, "Un-ignore: the alias is suggested again"));

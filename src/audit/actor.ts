@@ -1,13 +1,11 @@
 import type { Context } from "hono";
+import type { Principal } from "../access/principal";
 
-/** Who is making a management change: the channel, the admin token used, and from where. */
-export type Actor = { via: "api" | "ui"; credential: Credential; ip: string | null };
+/** Who is acting, through which door, and from where: what the audit log records of a change. */
+export type Actor = { via: "api" | "ui"; principal: Principal; ip: string | null };
 
-/** Which admin token a request proved it holds: during a rotation both work. */
-export type Credential = "current" | "previous";
-
-export const actorOf = (c: Context, via: Actor["via"], credential: Credential): Actor => ({
+export const actorOf = (c: Context, via: Actor["via"], principal: Principal): Actor => ({
 	via,
-	credential,
+	principal,
 	ip: c.req.header("CF-Connecting-IP") ?? null,
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { principalName } from "../access/principal";
 import { type AuditFilter, insertAuditEvent, listAuditEvents } from "../db/audit";
 import type { Database } from "../db/client";
 import { newId } from "../db/ids";
@@ -6,7 +7,7 @@ import type { AuditEventRow } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import type { Actor } from "./actor";
 
-export type AuditTarget = { type: "integration" | "service" | "suggestion"; id: string };
+export type AuditTarget = { type: "integration" | "service" | "suggestion" | "api-token" | "member"; id: string };
 
 /**
  * The audit row for one management action, to go in the same D1 batch as the
@@ -24,7 +25,9 @@ export function audited(
 		id: newId(at),
 		at,
 		via: actor.via,
-		credential: actor.credential,
+		credential: actor.principal.kind === "admin-token" ? actor.principal.credential : null,
+		actorKind: actor.principal.kind,
+		actorName: principalName(actor.principal),
 		ip: actor.ip,
 		action,
 		targetType: target.type,

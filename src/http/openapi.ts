@@ -35,7 +35,8 @@ const errorSchema = z
 
 const ERROR_MEANINGS = {
 	400: "Invalid input; every invalid field is listed",
-	401: "Missing or wrong admin token",
+	401: "Missing or wrong credentials: an API token, the admin token, or a Cloudflare Access sign-in",
+	403: "The caller's role does not allow this",
 	404: "Not found",
 	405: "Method not allowed",
 	409: "Conflicts with the current state",

@@ -1,3 +1,5 @@
+import { contextStorage } from "hono/context-storage";
+import { allow } from "../access/guard";
 import { factory } from "../factory";
 import { serveAsset } from "../http/assets";
 import { assets } from "./assets";
@@ -12,8 +14,10 @@ import { suggestionsPages } from "./pages/suggestions";
 /** The web UI: server-rendered pages over the same catalog and queries as the API. */
 export const ui = factory
 	.createApp()
-	.get(assets.stylesheet.path, (c) => serveAsset(c, assets.stylesheet))
-	.get(assets.script.path, (c) => serveAsset(c, assets.script))
+	// First: pages ask it who is signed in (ui/viewer.ts).
+	.use(contextStorage())
+	.get(assets.stylesheet.path, allow("anyone"), (c) => serveAsset(c, assets.stylesheet))
+	.get(assets.script.path, allow("anyone"), (c) => serveAsset(c, assets.script))
 	.route("/", accountPages)
 	.route("/integrations", integrationPages)
 	.route("/services", servicesPages)

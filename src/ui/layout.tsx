@@ -1,7 +1,10 @@
 import { raw } from "hono/html";
 import type { Child, PropsWithChildren } from "hono/jsx";
+import { principalName } from "../access/principal";
 import { assetUrl } from "../http/assets";
+import type { Role } from "../model/roles";
 import { assets } from "./assets";
+import { signedInAs } from "./viewer";
 
 type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit";
 
@@ -21,6 +24,24 @@ type PageProps = PropsWithChildren<{
 	signedIn?: boolean;
 	notice?: Child;
 }>;
+
+/** Who the page is for, and what their role lets them do. */
+function SignedInAs() {
+	const principal = signedInAs();
+	if (!principal) return null;
+	return (
+		<span class="who" title={`${principal.role}: ${ROLE_SAYS[principal.role]}`}>
+			{principalName(principal)} <span class="role">{principal.role}</span>
+		</span>
+	);
+}
+
+/** What each role may do, as the header's tooltip says it. */
+const ROLE_SAYS: Record<Role, string> = {
+	viewer: "reads everything",
+	editor: "also changes services, aliases and suggestions",
+	admin: "also manages integrations and their URLs",
+};
 
 /** The document every page shares: one stylesheet, one deferred script, a nav. */
 export function Page({ title, section, signedIn = true, notice, children }: PageProps) {
@@ -52,6 +73,7 @@ export function Page({ title, section, signedIn = true, notice, children }: Page
 										{label}
 									</a>
 								))}
+							{signedIn && <SignedInAs />}
 							{signedIn && (
 								<form method="post" action="/logout">
 									<button type="submit" class="link">

@@ -1,5 +1,7 @@
 import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
+import { adminPrincipal } from "../access/admin-token";
+import { accessPrincipal, teamSettings, unauthorized } from "../access/identify";
 import { actorOf } from "../audit/actor";
 import { factory } from "../factory";
 import { PAGE_POLICY } from "../http/security";
@@ -24,17 +26,29 @@ const noStore = factory.createMiddleware(async (c, next) => {
 	c.header("Cache-Control", "private, no-store");
 });
 
-/** Without a session, a page request goes to sign-in and comes back afterwards. */
+/**
+ * Who is looking at the page: behind Cloudflare Access, whom its assertion
+ * names, checked on every request; otherwise (or when ADMIN_TOKEN_UI allows
+ * it) an admin-token session. Without either, a page request goes to sign-in
+ * and comes back afterwards.
+ */
 const requireSession = factory.createMiddleware(async (c, next) => {
-	const credential = await sessionCredential(c);
-	if (credential) {
-		c.set("actor", actorOf(c, "ui", credential));
+	const settings = teamSettings(c.env);
+	const credential = settings.adminTokenSignsIn ? await sessionCredential(c) : undefined;
+	const principal = (await accessPrincipal(c.var.db, c.env, c.req.raw)) ?? (credential && adminPrincipal(credential));
+	if (principal) {
+		c.set("actor", actorOf(c, "ui", principal));
 		return next();
 	}
+	if (!settings.adminTokenSignsIn) throw unauthorized(ACCESS_ONLY);
 	const url = new URL(c.req.url);
 	const back = c.req.method === "GET" ? `${url.pathname}${url.search}` : "/";
 	return c.redirect(`/login?next=${encodeURIComponent(back)}`, 303);
 });
+
+/** Why a request without Access's sign-in gets no page when Access is how people sign in. */
+export const ACCESS_ONLY =
+	"this tracker signs people in through Cloudflare Access: open it at its Access-protected address and sign in there";
 
 /** Everything a signed-in page needs, in order. */
 export const signedIn = [uiHeaders, noStore, sameOriginForms, requireSession] as const;

@@ -1,6 +1,6 @@
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
-import type { Credential } from "../audit/actor";
-import { adminTokens } from "../audit/credentials";
+import { adminTokens } from "../access/admin-token";
+import type { Credential } from "../access/principal";
 import type { AppContext } from "../factory";
 
 /**

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
+import { allow } from "../access/guard";
 import { integrationByWebhookToken } from "../db/integrations";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
@@ -70,6 +71,7 @@ const tags = ["Webhook"];
 
 webhook.post(
 	"/:uuid",
+	allow("anyone"),
 	describeRoute({
 		tags,
 		summary: "Report a deploy (OpsLevel Custom Deploy webhook)",
@@ -139,12 +141,13 @@ webhook
 	.on(
 		["GET", "PUT", "PATCH", "DELETE"],
 		"/:uuid",
+		allow("anyone"),
 		describeRoute({ tags, summary: "Anything but POST", security: [], responses: errors(405) }),
 		onlyPost,
 	)
 	// Any other method (OPTIONS, or PROPFIND, which OpenAPI has no name for) is refused the same way.
-	.all("/:uuid", onlyPost)
+	.all("/:uuid", allow("anyone"), onlyPost)
 	// Nothing else under /integrations/deploy is a webhook URL, or anything else: not a page, not a sign-in.
-	.all("*", () => {
+	.all("*", allow("anyone"), () => {
 		throw unknownIntegration();
 	});

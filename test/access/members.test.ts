@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import {
-	type AccessConfig,
 	listMembers,
+	type MembershipConfig,
 	memberInput,
 	removeMember,
 	roleFor,
@@ -18,7 +18,7 @@ const noAudit = () => [];
 
 /** A mail domain no other test uses: storage is shared within a file. */
 const domain = () => `${crypto.randomUUID()}.example`;
-const config = (admins = "", defaultRole?: string): AccessConfig => ({ admins, defaultRole });
+const config = (admins = "", defaultRole?: string): MembershipConfig => ({ admins, defaultRole });
 
 /** What the API or UI would answer when `run` throws an ApiError. */
 async function refusal(run: () => Promise<unknown>) {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type AccessConfig, removeMember, setMemberRole } from "../../src/access/members";
+import { type MembershipConfig, removeMember, setMemberRole } from "../../src/access/members";
 import { type Principal, principalName } from "../../src/access/principal";
 import {
 	type ApiToken,
@@ -23,8 +23,8 @@ const db = database(env.DB);
 const noAudit = () => [];
 const NOW = Date.UTC(2026, 10, 30, 9);
 const DAY = 86_400_000;
-const open: AccessConfig = { admins: "", defaultRole: "viewer" };
-const closed: AccessConfig = { admins: "", defaultRole: "none" };
+const open: MembershipConfig = { admins: "", defaultRole: "viewer" };
+const closed: MembershipConfig = { admins: "", defaultRole: "none" };
 const ADMIN_TOKEN: Principal = { kind: "admin-token", credential: "current", role: "admin" };
 
 const member = (role: Role, email = `${crypto.randomUUID()}@example.com`): Principal => ({

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { credentialFor } from "../../src/audit/credentials";
+import { credentialFor } from "../../src/access/admin-token";
 import {
 	admin,
 	api,

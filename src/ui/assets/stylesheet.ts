@@ -49,6 +49,9 @@ header.top { background: var(--panel); border-bottom: 1px solid var(--line); }
 header.top nav { max-width: 72rem; margin: 0 auto; padding: 0.6rem 1rem; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; align-items: center; }
 header.top .brand { font-weight: 700; color: var(--text); margin-right: 1rem; }
 header.top nav a.current { font-weight: 600; text-decoration: underline; text-underline-offset: 0.3em; }
+header.top .who { margin-left: auto; color: var(--muted); }
+header.top .who .role { font-size: 0.8em; border: 1px solid var(--line); border-radius: 0.3em; padding: 0 0.35em; }
+header.top .who + form { margin-left: 0; }
 header.top form { margin-left: auto; }
 main { max-width: 72rem; margin: 0 auto; padding: 1.25rem 1rem 3rem; }
 footer.bottom { max-width: 72rem; margin: 0 auto; padding: 0 1rem 2rem; font-size: 0.9rem; }

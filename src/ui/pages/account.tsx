@@ -1,4 +1,6 @@
-import { adminTokens, credentialFor } from "../../audit/credentials";
+import { adminTokens, credentialFor } from "../../access/admin-token";
+import { allow } from "../../access/guard";
+import { teamSettings } from "../../access/identify";
 import { factory } from "../../factory";
 import { FormErrors } from "../components";
 import { readForm, safeNext } from "../forms";
@@ -38,14 +40,30 @@ function SignIn({ next, problem, local }: { next: string; problem?: string; loca
 	);
 }
 
+/** Sign-in when Cloudflare Access signs people in: nothing to type here. */
+function ThroughAccess() {
+	return (
+		<Page title="Sign in" signedIn={false}>
+			<h1>Sign in</h1>
+			<p class="panel">
+				This tracker signs people in through Cloudflare Access, as themselves. Open it at its Access-protected address
+				and sign in there; the admin token works only on the API.
+			</p>
+		</Page>
+	);
+}
+
 /** Signing in and out, and the start page. */
 export const accountPages = factory
 	.createApp()
-	.get("/", ...signedIn, (c) => c.redirect("/services", 303))
-	.get("/login", uiHeaders, (c) =>
-		c.html(<SignIn next={safeNext(c.req.query("next"), c.req.url)} local={isLocal(c.req.url)} />),
+	.get("/", ...signedIn, allow("viewer"), (c) => c.redirect("/services", 303))
+	.get("/login", allow("anyone"), uiHeaders, (c) =>
+		teamSettings(c.env).adminTokenSignsIn
+			? c.html(<SignIn next={safeNext(c.req.query("next"), c.req.url)} local={isLocal(c.req.url)} />)
+			: c.html(<ThroughAccess />),
 	)
-	.post("/login", uiHeaders, sameOriginForms, async (c) => {
+	.post("/login", allow("anyone"), uiHeaders, sameOriginForms, async (c) => {
+		if (!teamSettings(c.env).adminTokenSignsIn) return c.html(<ThroughAccess />, 403);
 		const form = await readForm(c);
 		const next = safeNext(form.next, c.req.url);
 		if (adminTokens(c.env).length === 0) {
@@ -59,7 +77,7 @@ export const accountPages = factory
 		await startSession(c, token);
 		return c.redirect(next, 303);
 	})
-	.post("/logout", uiHeaders, sameOriginForms, (c) => {
+	.post("/logout", allow("anyone"), uiHeaders, sameOriginForms, (c) => {
 		endSession(c);
 		return c.redirect("/login", 303);
 	});

@@ -1,4 +1,5 @@
 import type { Child } from "hono/jsx";
+import { allow } from "../../access/guard";
 import { type AuditTarget, auditPage, parsedDetails } from "../../audit/log";
 import { serviceNames } from "../../db/catalog";
 import type { Database } from "../../db/client";
@@ -180,7 +181,7 @@ function EventRow({ event: e, names }: { event: AuditEventRow; names: Names }) {
 export const auditPages = factory
 	.createApp()
 	.use(...signedIn)
-	.get("/", async (c) => {
+	.get("/", allow("viewer"), async (c) => {
 		const q = validate(query, c.req.query());
 		const { events, nextCursor } = await auditPage(c.var.db, { action: q.action, cursor: q.cursor, limit: PAGE_SIZE });
 		const names = await targetNames(c.var.db, events);

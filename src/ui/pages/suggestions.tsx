@@ -1,3 +1,4 @@
+import { allow } from "../../access/guard";
 import { accept, acceptInput, attach, attachInput, listQuery, setIgnored } from "../../catalog/suggestions";
 import { findServices, type Service } from "../../db/catalog";
 import { listSuggestions, type Suggestion } from "../../db/suggestions";
@@ -8,6 +9,7 @@ import { ActionButton, Empty, FormErrors, Table, Time } from "../components";
 import { attempt, doneNotice, readForm } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
+import { may } from "../viewer";
 import { servicePath } from "./services";
 
 type State = "open" | "ignored";
@@ -92,7 +94,7 @@ function Actions({
 
 function Rows({ state, suggestions, services, refused }: View) {
 	return (
-		<Table head={["Alias", "Deploys", "Last seen", "Actions"]}>
+		<Table head={may("editor") ? ["Alias", "Deploys", "Last seen", "Actions"] : ["Alias", "Deploys", "Last seen"]}>
 			{suggestions.map((s) => (
 				<tr>
 					<td class="mono">{s.alias}</td>
@@ -102,13 +104,15 @@ function Rows({ state, suggestions, services, refused }: View) {
 					<td>
 						<Time ms={s.lastSeenAt} />
 					</td>
-					<td>
-						{state === "open" ? (
-							<Actions suggestion={s} services={services} typed={refused?.id === s.id ? refused.form : undefined} />
-						) : (
-							<ActionButton action={`/suggestions/${s.id}/unignore`} label="Un-ignore" variant="secondary" />
-						)}
-					</td>
+					{may("editor") && (
+						<td>
+							{state === "open" ? (
+								<Actions suggestion={s} services={services} typed={refused?.id === s.id ? refused.form : undefined} />
+							) : (
+								<ActionButton action={`/suggestions/${s.id}/unignore`} label="Un-ignore" variant="secondary" />
+							)}
+						</td>
+					)}
 				</tr>
 			))}
 		</Table>
@@ -168,30 +172,30 @@ async function act(c: Ctx, state: State, work: (id: string, form: Record<string,
 export const suggestionsPages = factory
 	.createApp()
 	.use(...signedIn)
-	.get("/", async (c) => {
+	.get("/", allow("viewer"), async (c) => {
 		const { state } = validate(listQuery, c.req.query());
 		return render(c, state ?? "open", { notice: doneNotice(c, NOTICES) });
 	})
-	.post("/:id/accept", (c) =>
+	.post("/:id/accept", allow("editor"), (c) =>
 		act(c, "open", async (id, form) => {
 			const input = validate(acceptInput, form);
 			return servicePath(await accept(c.var.db, id, c.var.actor, input?.name), "accepted");
 		}),
 	)
-	.post("/:id/attach", (c) =>
+	.post("/:id/attach", allow("editor"), (c) =>
 		act(c, "open", async (id, form) => {
 			const input = validate(attachInput, form);
 			await attach(c.var.db, id, input.service_id, c.var.actor);
 			return servicePath(input.service_id, "alias-added");
 		}),
 	)
-	.post("/:id/ignore", (c) =>
+	.post("/:id/ignore", allow("editor"), (c) =>
 		act(c, "open", async (id) => {
 			await setIgnored(c.var.db, id, true, c.var.actor);
 			return "/suggestions?done=ignored";
 		}),
 	)
-	.post("/:id/unignore", (c) =>
+	.post("/:id/unignore", allow("editor"), (c) =>
 		act(c, "ignored", async (id) => {
 			await setIgnored(c.var.db, id, false, c.var.actor);
 			return "/suggestions?done=unignored";

@@ -1,3 +1,4 @@
+import { allow } from "../../../access/guard";
 import { findServices } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
 import { countDeploys, listDeploys, numberedUnderAlias } from "../../../db/deploys";
@@ -72,7 +73,7 @@ async function anyDeploys(db: Database) {
 /** The deploy list, filtered, and the same selection as a CSV file. */
 export const deployList = factory
 	.createApp()
-	.get("/", async (c) => {
+	.get("/", allow("viewer"), async (c) => {
 		const db = c.var.db;
 		const raw = c.req.query();
 		const query = listQuery(raw);
@@ -112,4 +113,4 @@ export const deployList = factory
 		);
 	})
 	// The API's CSV export, for a signed-in browser (the API wants the bearer token), with the list's filters.
-	.get("/export.csv", (c) => exportResponse(c.var.db, listQuery(c.req.query()), "csv"));
+	.get("/export.csv", allow("viewer"), (c) => exportResponse(c.var.db, listQuery(c.req.query()), "csv"));

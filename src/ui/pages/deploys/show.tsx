@@ -1,3 +1,4 @@
+import { allow } from "../../../access/guard";
 import { numberedUnderAlias } from "../../../db/deploys";
 import { integrationNames } from "../../../db/integrations";
 import { loadDeploy } from "../../../deploys/query";
@@ -151,7 +152,7 @@ function Detail({
 }
 
 /** One deploy: what was reported, its commit, its status history. */
-export const deployShow = factory.createApp().get("/:id", async (c) => {
+export const deployShow = factory.createApp().get("/:id", allow("viewer"), async (c) => {
 	const db = c.var.db;
 	const found = await loadDeploy(db, c.req.param("id"));
 	const [[integration], marked] = await Promise.all([

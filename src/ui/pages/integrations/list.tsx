@@ -1,15 +1,17 @@
+import { allow } from "../../../access/guard";
 import { ACTIVITY_WINDOWS, liveIntegrationsWithActivity } from "../../../db/integrations";
 import { factory } from "../../../factory";
 import { KINDS } from "../../../pipelines/snippets";
 import { Empty, Table, Time } from "../../components";
 import { Page } from "../../layout";
+import { may } from "../../viewer";
 
 /** Whether an endpoint that has received deploys has received none for a whole week: the list marks it. */
 const silent = (lastReceivedAt: number | null, now: number) =>
 	lastReceivedAt !== null && lastReceivedAt < now - ACTIVITY_WINDOWS.week;
 
 /** The integrations, each with when it last received a deploy. */
-export const integrationList = factory.createApp().get("/", async (c) => {
+export const integrationList = factory.createApp().get("/", allow("viewer"), async (c) => {
 	const now = Date.now();
 	const rows = await liveIntegrationsWithActivity(c.var.db, now);
 	const notice =
@@ -18,18 +20,24 @@ export const integrationList = factory.createApp().get("/", async (c) => {
 		<Page title="Integrations" section="integrations" notice={notice}>
 			<div class="heading">
 				<h1>Integrations</h1>
-				<div class="actions">
-					<a class="button" href="/integrations/new">
-						New integration
-					</a>
-				</div>
+				{may("admin") && (
+					<div class="actions">
+						<a class="button" href="/integrations/new">
+							New integration
+						</a>
+					</div>
+				)}
 			</div>
 			{rows.length === 0 ? (
 				<Empty title="No integrations yet">
 					<p>An integration gives your pipeline a secret URL to report deploys to.</p>
-					<a class="button" href="/integrations/new">
-						New integration
-					</a>
+					{may("admin") ? (
+						<a class="button" href="/integrations/new">
+							New integration
+						</a>
+					) : (
+						<p class="muted">An admin creates them.</p>
+					)}
 				</Empty>
 			) : (
 				<>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { allow } from "../../../access/guard";
 import { createIntegration } from "../../../catalog/integrations";
 import { INTEGRATION_KINDS, type IntegrationKind } from "../../../db/schema";
 import { factory } from "../../../factory";
@@ -56,13 +57,13 @@ function NewForm({ kind, name, errors }: { kind: IntegrationKind; name: string; 
 /** Creating an integration: a tile per tool, then its name. */
 export const integrationNew = factory
 	.createApp()
-	.get("/new", (c) => c.html(<Tiles />))
-	.get("/new/:kind", (c) => {
+	.get("/new", allow("admin"), (c) => c.html(<Tiles />))
+	.get("/new/:kind", allow("admin"), (c) => {
 		const kind = c.req.param("kind");
 		if (!isKind(kind)) throw ApiError.of(404, "Integration Error", `there is no tile '${kind}'`);
 		return c.html(<NewForm kind={kind} name={KINDS[kind].label} />);
 	})
-	.post("/", async (c) => {
+	.post("/", allow("admin"), async (c) => {
 		const form = await readForm(c);
 		const created = await attempt(() => createIntegration(c.var.db, validate(newIntegration, form), c.var.actor));
 		if (created.ok) return c.redirect(`/integrations/${created.value.id}`, 303);

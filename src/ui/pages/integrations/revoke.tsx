@@ -1,3 +1,4 @@
+import { allow } from "../../../access/guard";
 import { loadIntegration, revokeIntegration } from "../../../catalog/integrations";
 import { factory } from "../../../factory";
 import { ActionButton } from "../../components";
@@ -6,7 +7,7 @@ import { Page } from "../../layout";
 /** Revoking an integration: its URL answers 404 from then on. */
 export const integrationRevoke = factory
 	.createApp()
-	.get("/:id/revoke", async (c) => {
+	.get("/:id/revoke", allow("admin"), async (c) => {
 		const integration = await loadIntegration(c.var.db, c.req.param("id"));
 		return c.html(
 			<Page title={`Revoke ${integration.name}`} section="integrations">
@@ -28,7 +29,7 @@ export const integrationRevoke = factory
 			</Page>,
 		);
 	})
-	.post("/:id/revoke", async (c) => {
+	.post("/:id/revoke", allow("admin"), async (c) => {
 		const ledgers = { ledgers: c.env.LEDGER, meter: c.var.meter };
 		await revokeIntegration(c.var.db, ledgers, c.req.param("id"), c.var.actor);
 		return c.redirect("/integrations?revoked", 303);

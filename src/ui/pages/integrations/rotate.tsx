@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { allow } from "../../../access/guard";
 import {
 	DEFAULT_GRACE_SECONDS,
 	loadIntegration,
@@ -28,7 +29,7 @@ const rotation = object({
 /** Giving an integration a new URL, the old one working on for a grace period. */
 export const integrationRotate = factory
 	.createApp()
-	.get("/:id/rotate", async (c) => {
+	.get("/:id/rotate", allow("admin"), async (c) => {
 		const integration = await loadIntegration(c.var.db, c.req.param("id"));
 		return c.html(
 			<Page title={`Rotate ${integration.name}`} section="integrations">
@@ -55,7 +56,7 @@ export const integrationRotate = factory
 			</Page>,
 		);
 	})
-	.post("/:id/rotate", async (c) => {
+	.post("/:id/rotate", allow("admin"), async (c) => {
 		const id = c.req.param("id");
 		const { grace_seconds } = validate(rotation, await readForm(c));
 		const ledgers = { ledgers: c.env.LEDGER, meter: c.var.meter };

@@ -1,9 +1,11 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { allow } from "../../../access/guard";
 import { loadIntegration, webhookUrl } from "../../../catalog/integrations";
 import { listDeploys } from "../../../db/deploys";
 import { previousWebhookTokens } from "../../../db/integrations";
 import type { IntegrationRow } from "../../../db/schema";
 import { type AppContext, factory } from "../../../factory";
+import { atLeast } from "../../../model/roles";
 import { KINDS, type Secret, snippet, trialReport } from "../../../pipelines/snippets";
 import { dryRun } from "../../../webhook/dry-run";
 import { parseDeployPayload } from "../../../webhook/payload";
@@ -21,22 +23,17 @@ type Previous = { token: string; expiresAt: number }[];
 const storeInstruction = ({ store, name, where }: Secret) =>
 	`Store this URL as ${store} ${name}${where ? ` (${where})` : ""}`;
 
-function Show({
-	integration,
-	origin,
-	deploys,
-	previous,
-	test,
-	notice,
-}: {
+type ShowProps = {
 	integration: IntegrationRow;
 	origin: string;
 	deploys: Awaited<ReturnType<typeof listDeploys>>;
-	previous: Previous;
+	/** The retired URLs still accepted; null for a viewer who may not see URLs. */
+	previous: Previous | null;
 	test: TestDeploy;
 	notice?: string;
-}) {
-	const url = webhookUrl(origin, integration.webhookToken);
+};
+
+function Show({ integration, origin, deploys, previous, test, notice }: ShowProps) {
 	const kind = KINDS[integration.kind];
 	const latest =
 		deploys.length === 0 ? null : (
@@ -55,18 +52,50 @@ function Show({
 				<span class="muted">
 					{kind.label} · created <Time ms={integration.createdAt} />
 				</span>
-				<div class="actions">
-					<a class="button secondary" href={`/integrations/${integration.id}/rotate`}>
-						Rotate URL…
-					</a>
-					<a class="button secondary" href={`/integrations/${integration.id}/revoke`}>
-						Revoke…
-					</a>
-				</div>
+				{previous && (
+					<div class="actions">
+						<a class="button secondary" href={`/integrations/${integration.id}/rotate`}>
+							Rotate URL…
+						</a>
+						<a class="button secondary" href={`/integrations/${integration.id}/revoke`}>
+							Revoke…
+						</a>
+					</div>
+				)}
 			</div>
 			{latest}
+			{previous ? (
+				<Setup integration={integration} origin={origin} previous={previous} test={test} open={latest === null} />
+			) : (
+				<>
+					{latest === null && (
+						<>
+							<h2>Latest deploys</h2>
+							<Empty title="No deploys yet">
+								<p>No deploy has reached this integration yet.</p>
+							</Empty>
+						</>
+					)}
+					<p class="muted">Only admins see this integration's secret URL and how to set it up.</p>
+				</>
+			)}
+		</Page>
+	);
+}
+
+/** The URL, the setup snippet and the test deploy: an admin's, since the URL is the secret. */
+function Setup({
+	integration,
+	origin,
+	previous,
+	test,
+	open,
+}: Pick<ShowProps, "integration" | "origin" | "test"> & { previous: Previous; open: boolean }) {
+	const kind = KINDS[integration.kind];
+	return (
+		<>
 			{/* Once deploys arrive they lead, and the setup, done by then, folds away below them. */}
-			<details class="setup" open={latest === null}>
+			<details class="setup" open={open}>
 				<summary>
 					<h2>Report deploys from {kind.label}</h2>
 				</summary>
@@ -74,7 +103,7 @@ function Show({
 					<CopyField
 						id="webhook-url"
 						label={`${storeInstruction(kind.secret)}. Keep it out of your repository: anyone holding it can report deploys.`}
-						value={url}
+						value={webhookUrl(origin, integration.webhookToken)}
 					/>
 					{previous.map((p) => (
 						<p class="muted">
@@ -87,7 +116,7 @@ function Show({
 				<CopyBlock id="snippet" code={snippet(integration.kind, origin)} />
 			</details>
 			<TestDeployForm id={integration.id} test={test} />
-			{latest === null && (
+			{open && (
 				<>
 					<h2>Latest deploys</h2>
 					<Empty title="No deploys yet">
@@ -98,7 +127,7 @@ function Show({
 					</Empty>
 				</>
 			)}
-		</Page>
+		</>
 	);
 }
 
@@ -109,9 +138,10 @@ async function showIntegration(
 	test?: Required<TestDeploy>,
 	status: ContentfulStatusCode = 200,
 ) {
+	// Only an admin sees URLs, the retired ones included.
 	const [deploys, previous] = await Promise.all([
 		listDeploys(c.var.db, { integrationId: integration.id, limit: LATEST }),
-		previousWebhookTokens(c.var.db, integration.id),
+		atLeast(c.var.actor.principal.role, "admin") ? previousWebhookTokens(c.var.db, integration.id) : null,
 	]);
 	const notice =
 		c.req.query("rotated") !== undefined ? "The integration has a new URL: update your pipelines." : undefined;
@@ -131,9 +161,9 @@ async function showIntegration(
 /** An integration's page, with its setup, and the test deploy it offers. */
 export const integrationShow = factory
 	.createApp()
-	.get("/:id", async (c) => showIntegration(c, await loadIntegration(c.var.db, c.req.param("id"))))
+	.get("/:id", allow("viewer"), async (c) => showIntegration(c, await loadIntegration(c.var.db, c.req.param("id"))))
 	// A dry run through the webhook's own checks, for this integration's current URL: nothing is recorded.
-	.post("/:id/test", async (c) => {
+	.post("/:id/test", allow("admin"), async (c) => {
 		const integration = await loadIntegration(c.var.db, c.req.param("id"));
 		const service = (await readForm(c)).service ?? "";
 		const answer = await attempt(() =>

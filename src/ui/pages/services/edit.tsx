@@ -1,3 +1,4 @@
+import { allow } from "../../../access/guard";
 import { addAlias, loadService, newAlias, rename, renameService } from "../../../catalog/services";
 import type { Service } from "../../../db/catalog";
 import { type AppContext, factory } from "../../../factory";
@@ -53,15 +54,17 @@ function EditService({ service, refusal }: { service: Service; refusal?: Refusal
 /** Renaming a service and adding aliases to it. */
 export const serviceEdit = factory
 	.createApp()
-	.get("/:id/edit", async (c) => c.html(<EditService service={await loadService(c.var.db, c.req.param("id"))} />))
-	.post("/:id/rename", async (c) => {
+	.get("/:id/edit", allow("editor"), async (c) =>
+		c.html(<EditService service={await loadService(c.var.db, c.req.param("id"))} />),
+	)
+	.post("/:id/rename", allow("editor"), async (c) => {
 		const id = c.req.param("id");
 		const form = await readForm(c);
 		const renamed = await attempt(() => renameService(c.var.db, id, validate(rename, form).name, c.var.actor));
 		if (renamed.ok) return c.redirect(servicePath(id, "renamed"), 303);
 		return refuse(c, id, { form: "rename", value: form.name ?? "", error: renamed.error });
 	})
-	.post("/:id/aliases", async (c) => {
+	.post("/:id/aliases", allow("editor"), async (c) => {
 		const id = c.req.param("id");
 		const form = await readForm(c);
 		const added = await attempt(() => addAlias(c.var.db, id, validate(newAlias, form).alias, c.var.actor));

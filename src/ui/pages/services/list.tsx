@@ -1,3 +1,4 @@
+import { allow } from "../../../access/guard";
 import { createService, serviceInput } from "../../../catalog/services";
 import { findServices, type Service } from "../../../db/catalog";
 import { type ServiceOverview, serviceOverviews } from "../../../db/environments";
@@ -8,6 +9,7 @@ import { MAX_NAME, validate } from "../../../http/validation";
 import { Empty, FormErrors, StatusBadge, Table, Time } from "../../components";
 import { attempt, readForm, splitList } from "../../forms";
 import { Page } from "../../layout";
+import { may } from "../../viewer";
 import { Attempt } from "./attempt";
 import { servicePath } from "./notices";
 
@@ -49,11 +51,13 @@ function ServiceList({ services, overviews }: { services: Service[]; overviews: 
 		<Page title="Services" section="services">
 			<div class="heading">
 				<h1>Services</h1>
-				<div class="actions">
-					<a class="button" href="/services/new">
-						New service
-					</a>
-				</div>
+				{may("editor") && (
+					<div class="actions">
+						<a class="button" href="/services/new">
+							New service
+						</a>
+					</div>
+				)}
 			</div>
 			{services.length === 0 ? (
 				<Empty title="No services yet">
@@ -62,12 +66,16 @@ function ServiceList({ services, overviews }: { services: Service[]; overviews: 
 						pipeline: the service it names shows up under <a href="/suggestions">Suggestions</a>, ready to accept. Or
 						create the service first, with the names your pipelines use for it.
 					</p>
-					<a class="button" href="/integrations/new">
-						New integration
-					</a>{" "}
-					<a class="button secondary" href="/services/new">
-						New service
-					</a>
+					{may("admin") && (
+						<a class="button" href="/integrations/new">
+							New integration
+						</a>
+					)}{" "}
+					{may("editor") && (
+						<a class="button secondary" href="/services/new">
+							New service
+						</a>
+					)}
 				</Empty>
 			) : (
 				<Table head={["Service", "Aliases", "In production", "#", "Status", `Deploys, last ${RECENT_DAYS} days`]}>
@@ -116,13 +124,13 @@ function NewService({ name, aliases, errors }: { name: string; aliases: string; 
 /** The services list, and creating a service. */
 export const serviceList = factory
 	.createApp()
-	.get("/", async (c) => {
+	.get("/", allow("viewer"), async (c) => {
 		const since = Date.now() - RECENT_DAYS * DAY;
 		const [services, overviews] = await Promise.all([findServices(c.var.db), serviceOverviews(c.var.db, since)]);
 		return c.html(<ServiceList services={services} overviews={overviews} />);
 	})
-	.get("/new", (c) => c.html(<NewService name="" aliases="" />))
-	.post("/", async (c) => {
+	.get("/new", allow("editor"), (c) => c.html(<NewService name="" aliases="" />))
+	.post("/", allow("editor"), async (c) => {
 		const form = await readForm(c);
 		const aliases = splitList(form.aliases);
 		const input = { name: form.name, aliases: aliases.length > 0 ? aliases : undefined };

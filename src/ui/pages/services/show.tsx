@@ -1,3 +1,4 @@
+import { allow } from "../../../access/guard";
 import { loadService } from "../../../catalog/services";
 import type { Service } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
@@ -12,6 +13,7 @@ import { Empty, Pager, StatusBadge, Table, Time } from "../../components";
 import { DeployTable } from "../../deploy-table";
 import { doneNotice } from "../../forms";
 import { Page } from "../../layout";
+import { may } from "../../viewer";
 import { Attempt } from "./attempt";
 import { type Delivery, DeliverySection, delivery } from "./delivery";
 import { NOTICES } from "./notices";
@@ -101,11 +103,13 @@ function ServicePage(props: {
 				<span class="muted">
 					{service.aliases.length > 0 ? `Aliases: ${service.aliases.join(", ")}` : "No aliases"}
 				</span>
-				<div class="actions">
-					<a class="button secondary" href={`/services/${service.id}/edit`}>
-						Edit
-					</a>
-				</div>
+				{may("editor") && (
+					<div class="actions">
+						<a class="button secondary" href={`/services/${service.id}/edit`}>
+							Edit
+						</a>
+					</div>
+				)}
 			</div>
 
 			<h2>What runs where</h2>
@@ -136,7 +140,7 @@ function ServicePage(props: {
 }
 
 /** A service's page: what runs where, its delivery figures, and its deploys. */
-export const serviceShow = factory.createApp().get("/:id", async (c) => {
+export const serviceShow = factory.createApp().get("/:id", allow("viewer"), async (c) => {
 	const db = c.var.db;
 	const now = Date.now();
 	const service = await loadService(db, c.req.param("id"));

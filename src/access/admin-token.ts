@@ -1,5 +1,5 @@
 import type { Bindings } from "../env";
-import type { Credential } from "./actor";
+import type { Credential } from "./principal";
 
 const encoder = new TextEncoder();
 
@@ -25,6 +25,9 @@ export function adminTokens(env: Bindings): [Credential, string][] {
 			]
 		: [["current", env.ADMIN_TOKEN]];
 }
+
+/** The principal holding admin token `credential`: always an admin. */
+export const adminPrincipal = (credential: Credential) => ({ kind: "admin-token", credential, role: "admin" }) as const;
 
 /** Which admin token `given` is, if any. Every token is compared, so timing does not tell which matched. */
 export async function credentialFor(env: Bindings, given: string): Promise<Credential | undefined> {
