@@ -9,6 +9,7 @@ import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
 import { object, optional, optionalText } from "../http/validation";
+import { PRINCIPAL_KINDS } from "../model/roles";
 
 const MAX_LIMIT = 200;
 
@@ -28,7 +29,10 @@ const eventSchema = z
 		id: z.string(),
 		at: isoTime,
 		via: z.enum(["api", "ui"]),
-		credential: z.enum(["current", "previous"]).nullable(),
+		actor: z
+			.object({ kind: z.enum(PRINCIPAL_KINDS), name: z.string().nullable() })
+			.describe("Who: a member's email, a token's or service token's name, or the admin token; never a secret"),
+		credential: z.enum(["current", "previous"]).nullable().describe("Which admin token, when the admin token acted"),
 		ip: z.string().nullable(),
 		action: z.string().meta({ example: "service.rename" }),
 		target: z.object({ type: z.string(), id: z.string() }),
@@ -41,6 +45,7 @@ function present(row: AuditEventRow): z.output<typeof eventSchema> {
 		id: row.id,
 		at: formatDatetime(row.at),
 		via: row.via,
+		actor: { kind: row.actorKind, name: row.actorName },
 		credential: row.credential,
 		ip: row.ip,
 		action: row.action,

@@ -1,4 +1,5 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import type { Role } from "../model/roles";
 import type { Database, Statement } from "./client";
 import { type ApiTokenRow, apiTokens, members } from "./schema";
 
@@ -25,12 +26,15 @@ export function insertApiToken(db: Database, row: ApiTokenRow): Statement {
  * member role when a member created it: one read, through the unique index.
  */
 export function tokenBySecretHash(db: Database, secretHash: string) {
-	return db
-		.select({ ...shown, memberRole: members.role })
-		.from(apiTokens)
-		.leftJoin(members, and(eq(apiTokens.createdByKind, "member"), eq(members.email, apiTokens.createdBy)))
-		.where(eq(apiTokens.secretHash, secretHash))
-		.limit(1);
+	return (
+		db
+			// Aliased: the metered D1 (cost/meter.ts) reads rows by column name, and two "role" columns would collapse.
+			.select({ ...shown, memberRole: sql<Role | null>`${members.role}`.as("member_role") })
+			.from(apiTokens)
+			.leftJoin(members, and(eq(apiTokens.createdByKind, "member"), eq(members.email, apiTokens.createdBy)))
+			.where(eq(apiTokens.secretHash, secretHash))
+			.limit(1)
+	);
 }
 
 export function findApiToken(db: Database, id: string) {

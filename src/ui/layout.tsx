@@ -36,6 +36,25 @@ function SignedInAs() {
 	);
 }
 
+/** Access's sign-out ends an Access session; the admin token's session is ours to end. */
+function SignOut() {
+	const principal = signedInAs();
+	if (principal?.kind === "member" || principal?.kind === "service") {
+		return (
+			<a class="sign-out" href="/cdn-cgi/access/logout">
+				Sign out
+			</a>
+		);
+	}
+	return (
+		<form method="post" action="/logout">
+			<button type="submit" class="link">
+				Sign out
+			</button>
+		</form>
+	);
+}
+
 /** What each role may do, as the header's tooltip says it. */
 const ROLE_SAYS: Record<Role, string> = {
 	viewer: "reads everything",
@@ -74,13 +93,7 @@ export function Page({ title, section, signedIn = true, notice, children }: Page
 									</a>
 								))}
 							{signedIn && <SignedInAs />}
-							{signedIn && (
-								<form method="post" action="/logout">
-									<button type="submit" class="link">
-										Sign out
-									</button>
-								</form>
-							)}
+							{signedIn && <SignOut />}
 						</nav>
 					</header>
 					<main id="main">

@@ -169,8 +169,8 @@ function EventRow({ event: e, names }: { event: AuditEventRow; names: Names }) {
 				<Details event={e} names={names} />
 			</td>
 			<td>
-				{e.via === "ui" ? "web UI" : "API"}
-				{e.credential === "previous" && <span class="muted"> (previous token)</span>}
+				{e.actorName ?? "admin token"}
+				<span class="muted"> via {e.via === "ui" ? "web UI" : "API"}</span>
 				{e.ip && <span class="muted hide-narrow"> from {e.ip}</span>}
 			</td>
 		</tr>
