@@ -4,6 +4,7 @@ import {
 	listApiTokenRows,
 	revokeStatement,
 	tokenBySecretHash,
+	tokenWithHashById,
 	touchStatement,
 } from "../db/api-tokens";
 import type { Database } from "../db/client";
@@ -105,18 +106,39 @@ export async function principalForSecret(
 	config: MembershipConfig,
 	secret: string,
 	now: number,
-): Promise<{ principal: Principal; touch: boolean } | undefined> {
+): Promise<{ principal: Principal; touch: boolean; secretHash: string } | undefined> {
 	// Not one of ours: no need to ask D1. A lookup by hash leaks no timing about the secret itself.
 	if (!SECRET_PATTERN.test(secret)) return undefined;
 	const [row] = await tokenBySecretHash(db, await sha256Hex(secret));
-	if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return undefined;
+	const principal = row && inForce(row, config, now);
+	if (!row || !principal) return undefined;
+	return {
+		principal,
+		touch: row.lastUsedAt === null || row.lastUsedAt < touchedBefore(now),
+		secretHash: row.secretHash,
+	};
+}
+
+/**
+ * The token `id` with its secret's hash, if it is in force, for a page
+ * session made with it (ui/session.ts): looked up on every page, so a
+ * revocation or expiry ends the session at once too.
+ */
+export async function tokenInForce(db: Database, config: MembershipConfig, id: string, now: number) {
+	const [row] = await tokenWithHashById(db, id);
+	const principal = row && inForce(row, config, now);
+	return principal && { principal, secretHash: row.secretHash };
+}
+
+type TokenWithMaker = Awaited<ReturnType<typeof tokenBySecretHash>>[number];
+
+/** The principal a token stands for now, or undefined when it is revoked, expired, or its maker has no access. */
+function inForce(row: TokenWithMaker, config: MembershipConfig, now: number): Principal | undefined {
+	if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return undefined;
 	const cap =
 		row.createdByKind === "member" ? currentRole(membershipSettings(config), row.createdBy, row.memberRole) : row.role;
 	if (cap === null) return undefined;
-	return {
-		principal: { kind: "api-token", id: row.id, name: row.name, role: atLeast(cap, row.role) ? row.role : cap },
-		touch: row.lastUsedAt === null || row.lastUsedAt < touchedBefore(now),
-	};
+	return { kind: "api-token", id: row.id, name: row.name, role: atLeast(cap, row.role) ? row.role : cap };
 }
 
 /** Records a use at `now`, unless another request recorded one less than TOUCH_INTERVAL_MS ago. */

@@ -26,14 +26,27 @@ export function insertApiToken(db: Database, row: ApiTokenRow): Statement {
  * member role when a member created it: one read, through the unique index.
  */
 export function tokenBySecretHash(db: Database, secretHash: string) {
+	return tokensWithMakerRole(db).where(eq(apiTokens.secretHash, secretHash)).limit(1);
+}
+
+/** A token by id, with its secret's hash (what a page session made with it is signed with) and its maker's role. */
+export function tokenWithHashById(db: Database, id: string) {
+	return tokensWithMakerRole(db).where(eq(apiTokens.id, id)).limit(1);
+}
+
+/** Tokens with their secret's hash and their maker's member role, the cap on theirs. */
+function tokensWithMakerRole(db: Database) {
 	return (
 		db
 			// Aliased: the metered D1 (cost/meter.ts) reads rows by column name, and two "role" columns would collapse.
-			.select({ ...shown, memberRole: sql<Role | null>`${members.role}`.as("member_role") })
+			.select({
+				...shown,
+				secretHash: apiTokens.secretHash,
+				memberRole: sql<Role | null>`${members.role}`.as("member_role"),
+			})
 			.from(apiTokens)
 			.leftJoin(members, and(eq(apiTokens.createdByKind, "member"), eq(members.email, apiTokens.createdBy)))
-			.where(eq(apiTokens.secretHash, secretHash))
-			.limit(1)
+			.$dynamic()
 	);
 }
 

@@ -1,11 +1,10 @@
 import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
-import { adminPrincipal } from "../access/admin-token";
 import { accessPrincipal, teamSettings, unauthorized } from "../access/identify";
 import { actorOf } from "../audit/actor";
 import { factory } from "../factory";
 import { PAGE_POLICY } from "../http/security";
-import { sessionCredential } from "./session";
+import { sessionPrincipal } from "./session";
 
 /**
  * Headers for every UI response: the pages' CSP, no framing, no sniffing, and
@@ -34,8 +33,9 @@ const noStore = factory.createMiddleware(async (c, next) => {
  */
 const requireSession = factory.createMiddleware(async (c, next) => {
 	const settings = teamSettings(c.env);
-	const credential = settings.adminTokenSignsIn ? await sessionCredential(c) : undefined;
-	const principal = (await accessPrincipal(c.var.db, c.env, c.req.raw)) ?? (credential && adminPrincipal(credential));
+	const principal =
+		(await accessPrincipal(c.var.db, c.env, c.req.raw)) ??
+		(settings.adminTokenSignsIn ? await sessionPrincipal(c) : undefined);
 	if (principal) {
 		c.set("actor", actorOf(c, "ui", principal));
 		return next();

@@ -18,7 +18,8 @@ type Event = {
 	id: string;
 	at: string;
 	via: "api" | "ui";
-	credential: "current" | "previous";
+	actor: { kind: string; name: string | null };
+	credential: "current" | "previous" | null;
 	ip: string | null;
 	action: string;
 	target: { type: string; id: string };
@@ -83,6 +84,7 @@ describe("the audit log", () => {
 			id: expect.any(String),
 			at: expect.stringMatching(ISO_DATETIME),
 			via: "api",
+			actor: { kind: "admin-token", name: "admin token" },
 			credential: "current",
 			ip: null,
 			action: "integration.create",
@@ -90,7 +92,12 @@ describe("the audit log", () => {
 			details: { name: "Audited", kind: "jenkins" },
 		});
 		expect(events[1]?.details).toEqual({ grace_seconds: 60 });
-		expect(events[0]).toMatchObject({ credential: "previous", ip: "203.0.113.9", details: null });
+		expect(events[0]).toMatchObject({
+			actor: { kind: "admin-token", name: "previous admin token" },
+			credential: "previous",
+			ip: "203.0.113.9",
+			details: null,
+		});
 	});
 
 	it("records service changes, and nothing for a refused one", async () => {

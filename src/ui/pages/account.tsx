@@ -1,12 +1,13 @@
 import { adminTokens, credentialFor } from "../../access/admin-token";
 import { allow } from "../../access/guard";
 import { teamSettings } from "../../access/identify";
+import { principalForSecret, TOKEN_PREFIX } from "../../access/tokens";
 import { factory } from "../../factory";
 import { FormErrors } from "../components";
 import { readForm, safeNext } from "../forms";
 import { Page } from "../layout";
 import { sameOriginForms, signedIn, uiHeaders } from "../security";
-import { endSession, startSession } from "../session";
+import { endSession, startSession, startTokenSession } from "../session";
 
 /** Whether the page is served by `wrangler dev` on this machine, where the token is the documented local one. */
 const isLocal = (url: string) => ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
@@ -19,9 +20,10 @@ function SignIn({ next, problem, local }: { next: string; problem?: string; loca
 			<form method="post" action="/login" class="stack panel">
 				<input type="hidden" name="next" value={next} />
 				<label>
-					Admin token
+					Admin token or API token
 					<small>
-						The ADMIN_TOKEN secret this deployment was given
+						The ADMIN_TOKEN secret this deployment was given, or an API token (<code>dtk_…</code>), which signs you in
+						with its role
 						{local && (
 							<>
 								{" "}
@@ -71,8 +73,18 @@ export const accountPages = factory
 			return c.html(<SignIn next={next} problem={problem} local={isLocal(c.req.url)} />, 503);
 		}
 		const token = form.token ?? "";
+		if (token.startsWith(TOKEN_PREFIX)) {
+			const found = await principalForSecret(c.var.db, teamSettings(c.env).membership, token, Date.now());
+			if (!found || found.principal.kind !== "api-token") {
+				const problem = "that API token is unknown, revoked or expired";
+				return c.html(<SignIn next={next} problem={problem} local={isLocal(c.req.url)} />, 401);
+			}
+			await startTokenSession(c, found.principal.id, found.secretHash);
+			return c.redirect(next, 303);
+		}
 		if (!(await credentialFor(c.env, token))) {
-			return c.html(<SignIn next={next} problem="that is not the admin token" local={isLocal(c.req.url)} />, 401);
+			const problem = "that is not the admin token";
+			return c.html(<SignIn next={next} problem={problem} local={isLocal(c.req.url)} />, 401);
 		}
 		await startSession(c, token);
 		return c.redirect(next, 303);
