@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
 	findApiToken,
 	insertApiToken,
@@ -43,6 +44,24 @@ export const apiTokenInput = object({
 	role,
 	expires_at: optional(requiredDatetime({ fourDigitYear: true })),
 });
+
+/**
+ * A new token from the Tokens page: the expiry is a day (`<input type="date">`),
+ * and the token works through its end, in UTC.
+ */
+export const apiTokenForm = object({
+	name: requiredText({ max: MAX_NAME }),
+	role,
+	expires_at: optional(
+		z.iso
+			.date({ error: "param must be a date (YYYY-MM-DD)" })
+			.transform((day) => Date.parse(`${day}T00:00:00Z`) + DAY - 1),
+	),
+});
+
+/** Admins see and revoke every token; anyone else only those they made. */
+export const mayManage = (who: Principal, token: Pick<ApiToken, "createdByKind" | "createdBy">) =>
+	atLeast(who.role, "admin") || (token.createdByKind === who.kind && token.createdBy === principalName(who));
 
 async function sha256Hex(text: string): Promise<string> {
 	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));

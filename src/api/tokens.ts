@@ -1,13 +1,13 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { allow } from "../access/guard";
-import { type Principal, principalName } from "../access/principal";
 import {
 	type ApiToken,
 	apiTokenInput,
 	createApiToken,
 	listApiTokens,
 	loadApiToken,
+	mayManage,
 	revokeApiToken,
 } from "../access/tokens";
 import { audited } from "../audit/log";
@@ -16,7 +16,7 @@ import { formatDatetime, formatOptionalDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
 import { readJson, validate } from "../http/validation";
-import { atLeast, ROLES } from "../model/roles";
+import { ROLES } from "../model/roles";
 
 const tokenSchema = z
 	.object({
@@ -43,10 +43,6 @@ const present = (t: ApiToken): z.output<typeof tokenSchema> => ({
 	last_used_at: formatOptionalDatetime(t.lastUsedAt),
 	revoked_at: formatOptionalDatetime(t.revokedAt),
 });
-
-/** Admins see and revoke every token; anyone else only those they made. */
-const mayManage = (who: Principal, token: ApiToken) =>
-	atLeast(who.role, "admin") || (token.createdByKind === who.kind && token.createdBy === principalName(who));
 
 const audit = (c: AppContext, action: string) => (token: ApiToken) => [
 	audited(c.var.db, c.var.actor, action, { type: "api-token", id: token.id }, { name: token.name, role: token.role }),
