@@ -150,6 +150,14 @@ export async function loadApiToken(db: Database, id: string): Promise<ApiToken> 
 	return token;
 }
 
+/** A token in force that `who` may manage (see mayManage): its 404, or a 403 for someone else's. */
+export async function loadManagedApiToken(db: Database, who: Principal, id: string): Promise<ApiToken> {
+	const token = await loadApiToken(db, id);
+	if (!mayManage(who, token))
+		throw ApiError.of(403, "Role Error", "only an admin may revoke a token someone else made");
+	return token;
+}
+
 /** Revokes a token at once; 404 for none, or one already revoked. */
 export async function revokeApiToken(
 	db: Database,

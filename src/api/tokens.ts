@@ -6,14 +6,13 @@ import {
 	apiTokenInput,
 	createApiToken,
 	listApiTokens,
-	loadApiToken,
+	loadManagedApiToken,
 	mayManage,
 	revokeApiToken,
 } from "../access/tokens";
 import { audited } from "../audit/log";
 import { type AppContext, factory } from "../factory";
 import { formatDatetime, formatOptionalDatetime } from "../http/datetime";
-import { ApiError } from "../http/errors";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
 import { readJson, validate } from "../http/validation";
 import { ROLES } from "../model/roles";
@@ -98,10 +97,7 @@ export const tokensApi = factory
 			responses: { 204: { description: "Revoked" }, ...errors(401, 403, 404) },
 		}),
 		async (c) => {
-			const token = await loadApiToken(c.var.db, c.req.param("id"));
-			if (!mayManage(c.var.actor.principal, token)) {
-				throw ApiError.of(403, "Role Error", "only an admin may revoke a token someone else made");
-			}
+			const token = await loadManagedApiToken(c.var.db, c.var.actor.principal, c.req.param("id"));
 			await revokeApiToken(c.var.db, token.id, audit(c, "api_token.revoke"));
 			return c.body(null, 204);
 		},
