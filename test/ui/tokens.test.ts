@@ -74,9 +74,19 @@ describe("the API tokens page", () => {
 		const soon = unique("expires soon");
 		const later = unique("expires later");
 		await create(viewer, { name: soon, role: "viewer", expires_at: dayFromToday(3) });
+		const today = unique("expires today");
 		await create(viewer, { name: later, role: "viewer", expires_at: dayFromToday(30) });
+		await create(viewer, { name: today, role: "viewer", expires_at: dayFromToday(0) });
+		// Through the API, to the millisecond: three days ahead is "in 3 days", not the whole days left (2.99…).
+		const exact = unique("expires in exactly three days");
+		const expires_at = new Date(Date.now() + 3 * DAY).toISOString();
+		const body = JSON.stringify({ name: exact, role: "viewer", expires_at });
+		const made = { method: "POST", headers: { "Content-Type": "application/json" }, body };
+		expect((await people.request(viewer, "/api/tokens", made)).status).toBe(201);
 		const { html } = await people.page(viewer, "/tokens");
 		expect(cells(rowOf(html, soon))[5]).toContain("expires in 3 days");
+		expect(cells(rowOf(html, exact))[5]).toContain("expires in 3 days");
+		expect(cells(rowOf(html, today))[5]).toContain("expires today");
 		expect(cells(rowOf(html, later))[5]).not.toContain("expires in");
 	});
 

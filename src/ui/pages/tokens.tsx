@@ -28,11 +28,14 @@ const auditAs = (c: AppContext, action: string) => (token: ApiToken) => [
 	audited(c.var.db, c.var.actor, action, { type: "api-token", id: token.id }, { name: token.name, role: token.role }),
 ];
 
-/** "expires in 3 days", counting whole days left. */
+/** Days since the epoch, in UTC: counting calendar days, a token ending on the 3rd "expires in 3 days" on the 30th. */
+const utcDay = (ms: number) => Math.floor(ms / DAY);
+
+/** "expires in 3 days", "tomorrow" or "today", for a token in force that expires within EXPIRY_WARNING_DAYS. */
 function ExpiryWarning({ token, now }: { token: ApiToken; now: number }) {
 	if (!expiresSoon(token, now) || token.expiresAt === null) return null;
-	const days = Math.floor((token.expiresAt - now) / DAY);
-	const text = days === 0 ? "expires within a day" : `expires in ${days} ${days === 1 ? "day" : "days"}`;
+	const days = utcDay(token.expiresAt) - utcDay(now);
+	const text = days === 0 ? "expires today" : days === 1 ? "expires tomorrow" : `expires in ${days} days`;
 	return (
 		<>
 			{" "}
