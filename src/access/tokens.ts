@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
 	findApiToken,
 	insertApiToken,
@@ -44,6 +45,24 @@ export const apiTokenInput = object({
 	role,
 	expires_at: optional(requiredDatetime({ fourDigitYear: true })),
 });
+
+/**
+ * A new token from the Tokens page: the expiry is a day (`<input type="date">`),
+ * and the token works through its end, in UTC.
+ */
+export const apiTokenForm = object({
+	name: requiredText({ max: MAX_NAME }),
+	role,
+	expires_at: optional(
+		z.iso
+			.date({ error: "param must be a date (YYYY-MM-DD)" })
+			.transform((day) => Date.parse(`${day}T00:00:00Z`) + DAY - 1),
+	),
+});
+
+/** Admins see and revoke every token; anyone else only those they made. */
+export const mayManage = (who: Principal, token: Pick<ApiToken, "createdByKind" | "createdBy">) =>
+	atLeast(who.role, "admin") || (token.createdByKind === who.kind && token.createdBy === principalName(who));
 
 async function sha256Hex(text: string): Promise<string> {
 	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -150,6 +169,14 @@ export async function touchApiToken(db: Database, id: string, now: number): Prom
 export async function loadApiToken(db: Database, id: string): Promise<ApiToken> {
 	const token = await findApiToken(db, id);
 	if (!token || token.revokedAt !== null) throw ApiError.of(404, "Token Error", `no active API token with id '${id}'`);
+	return token;
+}
+
+/** A token in force that `who` may manage (see mayManage): its 404, or a 403 for someone else's. */
+export async function loadManagedApiToken(db: Database, who: Principal, id: string): Promise<ApiToken> {
+	const token = await loadApiToken(db, id);
+	if (!mayManage(who, token))
+		throw ApiError.of(403, "Role Error", "only an admin may revoke a token someone else made");
 	return token;
 }
 

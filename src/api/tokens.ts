@@ -1,22 +1,21 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { allow } from "../access/guard";
-import { type Principal, principalName } from "../access/principal";
 import {
 	type ApiToken,
 	apiTokenInput,
 	createApiToken,
 	listApiTokens,
-	loadApiToken,
+	loadManagedApiToken,
+	mayManage,
 	revokeApiToken,
 } from "../access/tokens";
 import { audited } from "../audit/log";
 import { type AppContext, factory } from "../factory";
 import { formatDatetime, formatOptionalDatetime } from "../http/datetime";
-import { ApiError } from "../http/errors";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
 import { readJson, validate } from "../http/validation";
-import { atLeast, ROLES } from "../model/roles";
+import { ROLES } from "../model/roles";
 
 const tokenSchema = z
 	.object({
@@ -43,10 +42,6 @@ const present = (t: ApiToken): z.output<typeof tokenSchema> => ({
 	last_used_at: formatOptionalDatetime(t.lastUsedAt),
 	revoked_at: formatOptionalDatetime(t.revokedAt),
 });
-
-/** Admins see and revoke every token; anyone else only those they made. */
-const mayManage = (who: Principal, token: ApiToken) =>
-	atLeast(who.role, "admin") || (token.createdByKind === who.kind && token.createdBy === principalName(who));
 
 const audit = (c: AppContext, action: string) => (token: ApiToken) => [
 	audited(c.var.db, c.var.actor, action, { type: "api-token", id: token.id }, { name: token.name, role: token.role }),
@@ -102,10 +97,7 @@ export const tokensApi = factory
 			responses: { 204: { description: "Revoked" }, ...errors(401, 403, 404) },
 		}),
 		async (c) => {
-			const token = await loadApiToken(c.var.db, c.req.param("id"));
-			if (!mayManage(c.var.actor.principal, token)) {
-				throw ApiError.of(403, "Role Error", "only an admin may revoke a token someone else made");
-			}
+			const token = await loadManagedApiToken(c.var.db, c.var.actor.principal, c.req.param("id"));
 			await revokeApiToken(c.var.db, token.id, audit(c, "api_token.revoke"));
 			return c.body(null, 204);
 		},

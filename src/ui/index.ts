@@ -8,8 +8,10 @@ import { accountPages } from "./pages/account";
 import { auditPages } from "./pages/audit";
 import { deploysPages } from "./pages/deploys";
 import { integrationPages } from "./pages/integrations";
+import { membersPages } from "./pages/members";
 import { servicesPages } from "./pages/services";
 import { suggestionsPages } from "./pages/suggestions";
+import { tokensPages } from "./pages/tokens";
 
 /** The web UI: server-rendered pages over the same catalog and queries as the API. */
 export const ui = factory
@@ -24,6 +26,8 @@ export const ui = factory
 	.route("/deploys", deploysPages)
 	.route("/suggestions", suggestionsPages)
 	.route("/audit", auditPages)
+	.route("/members", membersPages)
+	.route("/tokens", tokensPages)
 	// One handler for every page: Hono wraps each of the ui's routes, those of the mounted pages
 	// included, in it when the ui itself is mounted.
 	.onError(renderError);

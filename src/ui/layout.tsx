@@ -4,16 +4,19 @@ import { principalName } from "../access/principal";
 import { assetUrl } from "../http/assets";
 import type { Role } from "../model/roles";
 import { assets } from "./assets";
-import { signedInAs } from "./viewer";
+import { may, signedInAs } from "./viewer";
 
-type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit";
+type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit" | "members" | "tokens";
 
-const NAV: [Section, string, string][] = [
+/** Each entry: its section, where it goes, its label, and the role it needs to be shown (none: everyone signed in). */
+const NAV: [Section, string, string, Role?][] = [
 	["services", "/services", "Services"],
 	["deploys", "/deploys", "Deploys"],
 	["integrations", "/integrations", "Integrations"],
 	["suggestions", "/suggestions", "Suggestions"],
 	["audit", "/audit", "Audit log"],
+	["members", "/members", "Members", "admin"],
+	["tokens", "/tokens", "API tokens"],
 ];
 
 type PageProps = PropsWithChildren<{
@@ -59,7 +62,7 @@ function SignOut() {
 const ROLE_SAYS: Record<Role, string> = {
 	viewer: "reads everything",
 	editor: "also changes services, aliases and suggestions",
-	admin: "also manages integrations and their URLs",
+	admin: "also manages integrations and their URLs, members, and everyone's API tokens",
 };
 
 /** The document every page shares: one stylesheet, one deferred script, a nav. */
@@ -87,7 +90,7 @@ export function Page({ title, section, signedIn = true, notice, children }: Page
 								Deploy tracker
 							</a>
 							{signedIn &&
-								NAV.map(([key, href, label]) => (
+								NAV.filter(([, , , role]) => role === undefined || may(role)).map(([key, href, label]) => (
 									<a href={href} class={key === section ? "current" : undefined}>
 										{label}
 									</a>

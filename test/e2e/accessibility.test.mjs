@@ -251,6 +251,9 @@ describe("accessibility and small screens", () => {
 			environment: "Staging",
 		});
 		await report(pipeline.webhook_url, { service: "search-a11y-unclaimed", number: 7, daysAgo: 2, status: "success" });
+		// A token that expires within the week, so the tokens page shows its flag.
+		const expiresAt = new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString();
+		await api("/api/tokens", { name: "Release dashboard (a11y)", role: "viewer", expires_at: expiresAt });
 		const deploys = await (
 			await fetch(new URL(`/api/deploys?service=${storefront.id}`, baseUrl), {
 				headers: { authorization: `Bearer ${adminToken}` },
@@ -275,6 +278,8 @@ describe("accessibility and small screens", () => {
 			{ name: "deploy", path: `/deploys/${deployId}` },
 			{ name: "suggestions", path: "/suggestions" },
 			{ name: "audit", path: "/audit" },
+			{ name: "members", path: "/members" },
+			{ name: "tokens", path: "/tokens" },
 			{
 				name: "api-reference",
 				path: "/api/docs",

@@ -96,7 +96,8 @@ input, select, textarea { font: inherit; color: var(--text); background: var(--p
 textarea { min-height: 5rem; }
 button, .button { font: inherit; display: inline-block; cursor: pointer; border-radius: 6px; padding: 0.4rem 0.9rem; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-text); }
 button.secondary, .button.secondary { background: transparent; color: var(--accent); }
-button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
+/* Text as on the accent buttons: white on the light palette's dark red, dark on the dark palette's light red. */
+button.danger { background: var(--bad); border-color: var(--bad); color: var(--accent-text); }
 button.link { background: none; border: 0; padding: 0; color: var(--accent); }
 .copy { display: flex; gap: 0.5rem; align-items: center; }
 .copy input { flex: 1; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
