@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import type { JWTPayload } from "jose";
 import { setMemberRole } from "../../src/access/members";
 import { database } from "../../src/db/client";
 import type { Role } from "../../src/model/roles";
@@ -13,6 +14,8 @@ import { AUD, sign, signingKey, team } from "./fixture";
 export interface People {
 	/** The Worker variables that put the app behind this team: not members get nothing unless `extra` says otherwise. */
 	bindings(extra?: Partial<Cloudflare.Env>): Partial<Cloudflare.Env>;
+	/** Access's assertion for `email`, valid now for an hour unless `claims` say otherwise. */
+	assertion(email: string, claims?: JWTPayload): Promise<string>;
 	/** A new person with `role`, added as a member straight in D1. */
 	member(role: Role): Promise<string>;
 	/** A request from `email` as Access forwards it, redirects shown rather than followed. */
@@ -34,10 +37,10 @@ export async function accessPeople(): Promise<People> {
 		ACCESS_DEFAULT_ROLE: "none",
 		...extra,
 	});
-	const assertion = (email: string) => {
+	const assertion = (email: string, claims: JWTPayload = {}) => {
 		const now = Math.floor(Date.now() / 1000);
 		const iss = `https://${teamName}.cloudflareaccess.com`;
-		return sign(key, { iss, aud: [AUD], email, iat: now, nbf: now, exp: now + HOUR_S });
+		return sign(key, { iss, aud: [AUD], email, iat: now, nbf: now, exp: now + HOUR_S, ...claims });
 	};
 	const request: People["request"] = async (email, path, init = {}, extra = {}) => {
 		const headers = new Headers(init.headers);
@@ -46,6 +49,7 @@ export async function accessPeople(): Promise<People> {
 	};
 	return {
 		bindings,
+		assertion,
 		request,
 		async member(role) {
 			const email = `${role}-${crypto.randomUUID()}@example.com`;

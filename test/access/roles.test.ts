@@ -4,14 +4,14 @@ import { inspectRoutes } from "hono/dev";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminPrincipal } from "../../src/access/admin-token";
 import { type Audience, audienceOf } from "../../src/access/guard";
-import { setMemberRole } from "../../src/access/members";
 import { createApiToken } from "../../src/access/tokens";
 import { api as managementApi } from "../../src/api";
 import { database } from "../../src/db/client";
 import { ROLES, type Role } from "../../src/model/roles";
 import { ui } from "../../src/ui";
-import { call, fetchWithEnv, ORIGIN, unique } from "../helpers";
-import { AUD, keyEndpoint, type SigningKey, sign, signingKey, team } from "./fixture";
+import { call, ORIGIN, unique } from "../helpers";
+import { keyEndpoint } from "./fixture";
+import { accessPeople, type People } from "./people";
 
 // Every route that needs a role is called by each role just below it (refused
 // with 403, nothing done) and by its own (let through: whatever it answers,
@@ -84,43 +84,21 @@ describe("the API, by API token", () => {
 });
 
 describe("the pages, signed in through Cloudflare Access", () => {
-	let key: SigningKey;
-	let teamName: string;
-	const people = Object.fromEntries(
-		ROLES.map((role) => [role, `${role}-${crypto.randomUUID()}@example.com`]),
-	) as Record<Role, string>;
-	const accessEnv = () => ({ ACCESS_TEAM_DOMAIN: teamName, ACCESS_AUD: AUD, ACCESS_DEFAULT_ROLE: "none" });
+	let people: People;
+	const emails = {} as Record<Role, string>;
 
 	beforeAll(async () => {
 		keyEndpoint.listen({ onUnhandledRequest: "bypass" });
-		key = await signingKey("roles");
-		teamName = team(key).name;
-		for (const role of ROLES)
-			await setMemberRole(database(env.DB), { admins: "", defaultRole: "none" }, people[role], role, () => []);
+		people = await accessPeople();
+		for (const role of ROLES) emails[role] = await people.member(role);
 	});
 	afterAll(() => keyEndpoint.close());
 
-	/** Access's assertion for `email`, valid now for an hour. */
-	const assertion = (email: string) => {
-		const now = Math.floor(Date.now() / 1000);
-		const claims = {
-			iss: `https://${teamName}.cloudflareaccess.com`,
-			aud: [AUD],
-			email,
-			iat: now,
-			nbf: now,
-			exp: now + 3600,
-		};
-		return sign(key, claims);
-	};
-
 	const routes = guardedRoutes(ui);
-	const request = async (route: Guarded, role: Role) =>
-		fetchWithEnv(accessEnv(), concrete(route.path), {
+	const request = (route: Guarded, role: Role) =>
+		people.request(emails[role], concrete(route.path), {
 			method: route.method,
-			redirect: "manual",
 			headers: {
-				"Cf-Access-Jwt-Assertion": await assertion(people[role]),
 				Accept: "text/html",
 				...(route.method === "POST" && { Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded" }),
 			},

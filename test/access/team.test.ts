@@ -1,57 +1,24 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setMemberRole } from "../../src/access/members";
-import { database } from "../../src/db/client";
 import type { Role } from "../../src/model/roles";
 import { ADMIN, admin, call, fetchWithEnv, ORIGIN, unique } from "../helpers";
-import { AUD, keyEndpoint, type SigningKey, sign, signingKey, team } from "./fixture";
+import { keyEndpoint } from "./fixture";
+import { accessPeople, type People } from "./people";
 
 // Team access end to end: people signed in by Cloudflare Access, API tokens,
 // and what each may see and do, through the real app.
 
-let key: SigningKey;
-let teamName: string;
-const accessEnv = (extra: Partial<Cloudflare.Env> = {}) => ({
-	ACCESS_TEAM_DOMAIN: teamName,
-	ACCESS_AUD: AUD,
-	ACCESS_DEFAULT_ROLE: "none",
-	...extra,
-});
-
+let people: People;
 beforeAll(async () => {
 	keyEndpoint.listen({ onUnhandledRequest: "bypass" });
-	key = await signingKey("team");
-	teamName = team(key).name;
+	people = await accessPeople();
 });
 afterAll(() => keyEndpoint.close());
 
-/** A person with `role`, added as a member. */
-async function member(role: Role): Promise<string> {
-	const email = `${role}-${crypto.randomUUID()}@example.com`;
-	await setMemberRole(database(env.DB), { admins: "", defaultRole: "none" }, email, role, () => []);
-	return email;
-}
-
-/** Access's assertion for `email`, valid now for an hour unless `claims` say otherwise. */
-function assertion(email: string, claims: Record<string, unknown> = {}) {
-	const now = Math.floor(Date.now() / 1000);
-	return sign(key, {
-		iss: `https://${teamName}.cloudflareaccess.com`,
-		aud: [AUD],
-		email,
-		iat: now,
-		nbf: now,
-		exp: now + 3600,
-		...claims,
-	});
-}
-
-/** A request as Access forwards it for `email`. */
-async function asPerson(email: string, path: string, init: RequestInit = {}, extra: Partial<Cloudflare.Env> = {}) {
-	const headers = new Headers(init.headers);
-	headers.set("Cf-Access-Jwt-Assertion", await assertion(email));
-	return fetchWithEnv(accessEnv(extra), path, { redirect: "manual", ...init, headers });
-}
+const member = (role: Role) => people.member(role);
+const asPerson = (email: string, path: string, init?: RequestInit, extra?: Partial<Cloudflare.Env>) =>
+	people.request(email, path, init, extra);
+const accessEnv = (extra?: Partial<Cloudflare.Env>) => people.bindings(extra);
 
 const json = (method: string, body: unknown): RequestInit => ({
 	method,
@@ -84,7 +51,10 @@ describe("people signed in through Cloudflare Access", () => {
 		const name = unique("refused");
 		const res = await fetchWithEnv(accessEnv(), "/api/services", {
 			...json("POST", { name }),
-			headers: { "Content-Type": "application/json", "Cf-Access-Jwt-Assertion": await assertion(editor, claims) },
+			headers: {
+				"Content-Type": "application/json",
+				"Cf-Access-Jwt-Assertion": await people.assertion(editor, claims),
+			},
 		});
 		expect(res.status).toBe(401);
 		const names = (await admin("GET", "/services")).body.services.map((s: { name: string }) => s.name);
