@@ -1,7 +1,7 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { allow } from "../access/guard";
-import { auditPage, parsedDetails } from "../audit/log";
+import { AUDIT_TARGET_TYPES, auditPage, parsedDetails } from "../audit/log";
 import type { AuditEventRow } from "../db/schema";
 import { factory } from "../factory";
 import { pageParams } from "../http/cursor";
@@ -15,9 +15,7 @@ const MAX_LIMIT = 200;
 
 const query = object({
 	target_type: optional(
-		z.enum(["integration", "service", "suggestion"], {
-			error: "param must be one of: integration, service, suggestion",
-		}),
+		z.enum(AUDIT_TARGET_TYPES, { error: `param must be one of: ${AUDIT_TARGET_TYPES.join(", ")}` }),
 	),
 	target_id: optionalText({ max: 64 }),
 	action: optionalText({ max: 64 }),

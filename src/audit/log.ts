@@ -7,7 +7,9 @@ import type { AuditEventRow } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import type { Actor } from "./actor";
 
-export type AuditTarget = { type: "integration" | "service" | "suggestion" | "api-token" | "member"; id: string };
+/** What an audit event can be about. */
+export const AUDIT_TARGET_TYPES = ["integration", "service", "suggestion", "api-token", "member"] as const;
+export type AuditTarget = { type: (typeof AUDIT_TARGET_TYPES)[number]; id: string };
 
 /**
  * The audit row for one management action, to go in the same D1 batch as the

@@ -100,6 +100,20 @@ describe("the audit log", () => {
 		});
 	});
 
+	it("filters by an API token or a member as the target", async () => {
+		const token = (await admin("POST", "/tokens", { name: unique("audited token"), role: "viewer" })).body;
+		await admin("DELETE", `/tokens/${token.id}`);
+		const email = `${unique("audited")}@example.com`;
+		await admin("PUT", "/members", { email, role: "editor" });
+		expect((await eventsFor("api-token", token.id)).map((e) => e.action)).toEqual([
+			"api_token.revoke",
+			"api_token.create",
+		]);
+		expect((await eventsFor("member", email)).map((e) => [e.action, e.details])).toEqual([
+			["member.set", { role: "editor" }],
+		]);
+	});
+
 	it("records service changes, and nothing for a refused one", async () => {
 		const alias = unique("audited-alias");
 		const service = await api.createService(unique("Audited"), [alias]);
