@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { acceptedDeploy, admin, api, unique } from "../helpers";
-import { escaped, submit, view } from "./helpers";
+import { cells, escaped, rowOf, submit, view } from "./helpers";
 
 describe("the audit log page", () => {
 	it("lists changes newest first, with how they came in, escaping what was typed", async () => {
@@ -33,6 +33,19 @@ describe("the audit log page", () => {
 		}
 		expect(seen.length).toBeGreaterThanOrEqual(56);
 		expect(new Set(seen).size).toBe(seen.length);
+	});
+
+	it("names an API token by its name and a member by their email, never a secret", async () => {
+		const name = unique("Nightly report");
+		const token = (await admin("POST", "/tokens", { name, role: "viewer" })).body;
+		const email = `${unique("grace")}@example.com`;
+		await admin("PUT", "/members", { email, role: "editor" });
+		const { html } = await view("/audit");
+		expect([rowOf(html, "api_token.create"), rowOf(html, "member.set")].map(cells).map((row) => row[2])).toEqual([
+			`API token ${name}`,
+			`Member ${email}`,
+		]);
+		expect(html).not.toContain(token.secret);
 	});
 
 	it("answers a bad cursor with a 400 page", async () => {

@@ -65,6 +65,12 @@ function Target({ event: e, names }: { event: AuditEventRow; names: Names }) {
 			</>
 		);
 	}
+	if (e.targetType === "member") return <>Member {e.targetId}</>;
+	if (e.targetType === "api-token") {
+		// The token's name is in the event's details: tokens are named when made, never renamed.
+		const name = parsedDetails(e)?.name;
+		return <>API token {typeof name === "string" ? <strong>{name}</strong> : <span class="mono">{e.targetId}</span>}</>;
+	}
 	const suggestion = names.suggestions.get(e.targetId);
 	if (e.targetType !== "suggestion" || suggestion === undefined) {
 		return (
