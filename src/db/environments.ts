@@ -1,5 +1,4 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import { PRODUCTION } from "../model/environment";
 import { LIVE_STATUSES, type Status } from "../model/status";
 import type { Database } from "./client";
 import type { ListedDeploy } from "./deploys";
@@ -94,7 +93,7 @@ export type DeploySummary = {
 };
 
 export type ServiceOverview = {
-	/** What runs in production (an environment whose key is in PRODUCTION), as `EnvironmentState.live`. */
+	/** What runs in production (an environment whose key is one of the production keys), as `EnvironmentState.live`. */
 	production: DeploySummary | null;
 	/** A newer production deploy that failed, was canceled or has not finished, as `EnvironmentState.attempt`. */
 	attempt: DeploySummary | null;
@@ -113,13 +112,13 @@ type Prefixed<P extends string> = {
 /**
  * The statement behind `serviceOverviews`, exposed so tests can read its query plan.
  *
- * For each service and each production key, it seeks the latest deploy and
+ * For each service and each of the `production` keys, it seeks the latest deploy and
  * the latest live one on (service_id, environment_key, deployed_at, id), then
  * keeps the latest of each across the keys.
  */
-export function serviceOverviewsStatement(db: Database, since: number) {
+export function serviceOverviewsStatement(db: Database, since: number, production: readonly string[]) {
 	const keys = sql.join(
-		PRODUCTION.map((key) => sql`(${key})`),
+		production.map((key) => sql`(${key})`),
 		sql`, `,
 	);
 	const newest = (live: boolean) => sql`(select d.id from deploys d
@@ -165,12 +164,17 @@ function summary(row: OverviewRow, prefix: "live" | "attempt"): DeploySummary | 
 }
 
 /**
- * For every service, what runs in production, any newer production attempt,
+ * For every service, what runs in production (environments keyed as in
+ * `production`, at least one), any newer production attempt,
  * and how many deploys it had since `since`, in one statement: index seeks per
  * service, never a scan of deploys.
  */
-export async function serviceOverviews(db: Database, since: number): Promise<Map<string, ServiceOverview>> {
-	const rows = await serviceOverviewsStatement(db, since);
+export async function serviceOverviews(
+	db: Database,
+	since: number,
+	production: readonly string[],
+): Promise<Map<string, ServiceOverview>> {
+	const rows = await serviceOverviewsStatement(db, since, production);
 	return new Map(
 		rows.map((row) => [
 			row.service_id,

@@ -266,3 +266,15 @@ export const apiTokens = sqliteTable(
 	(t) => [uniqueIndex("api_tokens_secret_hash_unique").on(t.secretHash)],
 );
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+/**
+ * Settings the team changes from the UI or the API, one row per key, the value
+ * JSON (each key's shape is its domain module's, e.g. catalog/settings.ts).
+ * Read by primary key only: a setting costs one seek.
+ */
+export const settings = sqliteTable("settings", {
+	key: text().primaryKey(),
+	value: text().notNull(),
+	updatedAt: integer("updated_at").notNull(),
+});
+export type SettingRow = typeof settings.$inferSelect;

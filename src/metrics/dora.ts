@@ -1,6 +1,6 @@
 import type { MetricsFilter, MetricsRow } from "../db/metrics";
 import { DAY } from "../http/datetime";
-import { environmentKey, PRODUCTION } from "../model/environment";
+import { environmentKey } from "../model/environment";
 import { type Band, bands, failureRate } from "./bands";
 import { bucketStart, WEEK } from "./windows";
 
@@ -25,13 +25,18 @@ export function deliveryFilter(serviceId: string, environment: string | undefine
 export const EVERY = "*";
 
 /**
- * Which environment the figures are for: the one asked for, else production
- * (DORA's figures are about reaching users), else every environment (undefined).
+ * Which environment the figures are for: the one asked for, else the first of
+ * `environments` whose key is in `production` (DORA's figures are about
+ * reaching users), else every environment (undefined).
  */
-export function chosenEnvironment(asked: string | undefined, environments: string[]): string | undefined {
+export function chosenEnvironment(
+	asked: string | undefined,
+	environments: string[],
+	production: readonly string[],
+): string | undefined {
 	if (asked === EVERY) return undefined;
 	// Shown as the service spells it now, whatever spelling the link had.
-	const wanted = asked ? [environmentKey(asked)] : PRODUCTION;
+	const wanted = asked ? [environmentKey(asked)] : production;
 	return environments.find((e) => wanted.includes(environmentKey(e))) ?? asked;
 }
 

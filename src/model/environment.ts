@@ -8,5 +8,5 @@ export function environmentKey(environment: string): string {
 	return environment.trim().toLowerCase();
 }
 
-/** The environment keys that count as production: the services list's and a service page's default. */
+/** The environment keys that count as production until the team says otherwise (see catalog/settings.ts). */
 export const PRODUCTION: readonly string[] = ["production", "prod"];

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { MetricsRow } from "../../src/db/metrics";
 import { DAY, HOUR } from "../../src/http/datetime";
 import { change, chosenEnvironment, deliveryFilter, EVERY, type Figure, figures, weekly } from "../../src/metrics/dora";
+import { PRODUCTION } from "../../src/model/environment";
 
 const MINUTE = 60_000;
 
@@ -176,16 +177,22 @@ describe("the environment the figures are for", () => {
 	const environments = ["staging", "Production"];
 
 	it("is production unless another is asked for, as the service spells it", () => {
-		expect(chosenEnvironment(undefined, environments)).toEqual("Production");
-		expect(chosenEnvironment("STAGING", environments)).toEqual("staging");
+		expect(chosenEnvironment(undefined, environments, PRODUCTION)).toEqual("Production");
+		expect(chosenEnvironment("STAGING", environments, PRODUCTION)).toEqual("staging");
+	});
+
+	it("is the first environment whose key the production setting names", () => {
+		expect(chosenEnvironment(undefined, ["Live", "Production"], ["live"])).toEqual("Live");
+		expect(chosenEnvironment(undefined, ["staging", "PRD"], ["live", "prd"])).toEqual("PRD");
 	});
 
 	it("is every environment when asked, or when the service has no production", () => {
-		expect(chosenEnvironment(EVERY, environments)).toEqual(undefined);
-		expect(chosenEnvironment(undefined, ["staging"])).toEqual(undefined);
+		expect(chosenEnvironment(EVERY, environments, PRODUCTION)).toEqual(undefined);
+		expect(chosenEnvironment(undefined, ["staging"], PRODUCTION)).toEqual(undefined);
+		expect(chosenEnvironment(undefined, environments, ["live"])).toEqual(undefined);
 	});
 
 	it("is the one asked for even if the service never deployed there", () => {
-		expect(chosenEnvironment("qa", environments)).toEqual("qa");
+		expect(chosenEnvironment("qa", environments, PRODUCTION)).toEqual("qa");
 	});
 });

@@ -5,6 +5,7 @@ import { serviceOverviewsStatement } from "../../src/db/environments";
 import { leadTimeMediansStatement } from "../../src/db/metrics";
 import { DAY } from "../../src/http/datetime";
 import { bucketStart, WEEK } from "../../src/metrics/windows";
+import { PRODUCTION } from "../../src/model/environment";
 import { acceptedDeploy, admin, api, integrationBeforeAll, unique } from "../helpers";
 import { cells, count, page, rowOf, section, signIn, unescaped, view } from "./helpers";
 
@@ -78,7 +79,7 @@ describe("the service list", () => {
 	});
 
 	it("reads every service's summary with index seeks, never a scan of deploys", async () => {
-		const { sql, params } = serviceOverviewsStatement(database(env.DB), NOW).getQuery();
+		const { sql, params } = serviceOverviewsStatement(database(env.DB), NOW, PRODUCTION).getQuery();
 		const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
 			.bind(...params)
 			.all<{ detail: string }>();

@@ -1,5 +1,6 @@
 import { allow } from "../../../access/guard";
 import { createService, serviceInput } from "../../../catalog/services";
+import { productionEnvironments } from "../../../catalog/settings";
 import { findServices, type Service } from "../../../db/catalog";
 import { type ServiceOverview, serviceOverviews } from "../../../db/environments";
 import { factory } from "../../../factory";
@@ -46,7 +47,9 @@ function ProductionCells({ overview }: { overview: ServiceOverview | undefined }
 	);
 }
 
-function ServiceList({ services, overviews }: { services: Service[]; overviews: Map<string, ServiceOverview> }) {
+type ListProps = { services: Service[]; overviews: Map<string, ServiceOverview>; production: readonly string[] };
+
+function ServiceList({ services, overviews, production }: ListProps) {
 	return (
 		<Page title="Services" section="services">
 			<div class="heading">
@@ -91,6 +94,10 @@ function ServiceList({ services, overviews }: { services: Service[]; overviews: 
 					))}
 				</Table>
 			)}
+			<p class="muted">
+				In production: the environments named {production.join(", ")} (any letter case), as the{" "}
+				<a href="/settings">settings</a> say.
+			</p>
 		</Page>
 	);
 }
@@ -126,8 +133,9 @@ export const serviceList = factory
 	.createApp()
 	.get("/", allow("viewer"), async (c) => {
 		const since = Date.now() - RECENT_DAYS * DAY;
-		const [services, overviews] = await Promise.all([findServices(c.var.db), serviceOverviews(c.var.db, since)]);
-		return c.html(<ServiceList services={services} overviews={overviews} />);
+		const [services, production] = await Promise.all([findServices(c.var.db), productionEnvironments(c.var.db)]);
+		const overviews = await serviceOverviews(c.var.db, since, production);
+		return c.html(<ServiceList services={services} overviews={overviews} production={production} />);
 	})
 	.get("/new", allow("editor"), (c) => c.html(<NewService name="" aliases="" />))
 	.post("/", allow("editor"), async (c) => {

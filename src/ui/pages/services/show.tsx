@@ -1,5 +1,6 @@
 import { allow } from "../../../access/guard";
 import { loadService } from "../../../catalog/services";
+import { productionEnvironments } from "../../../catalog/settings";
 import type { Service } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
 import { type ListedDeploy, numberedUnderAlias } from "../../../db/deploys";
@@ -146,12 +147,13 @@ export const serviceShow = factory.createApp().get("/:id", allow("viewer"), asyn
 	const service = await loadService(db, c.req.param("id"));
 	// Environment names are at most MAX_NAME characters; a longer one matches nothing anyway.
 	const asked = c.req.query("environment")?.slice(0, MAX_NAME);
-	const [current, page] = await Promise.all([
+	const [current, page, production] = await Promise.all([
 		currentDeploys(db, service.id),
 		timeline(db, service.id, c.req.query("before"), environmentParam(asked)),
+		productionEnvironments(db),
 	]);
 	const environments = current.flatMap(({ environment }) => (environment === null ? [] : [environment]));
-	const chosen = chosenEnvironment(asked, environments);
+	const chosen = chosenEnvironment(asked, environments, production);
 	const summary = await delivery(db, service.id, now, environments, chosen);
 	return c.html(
 		<ServicePage
