@@ -7,6 +7,7 @@ import { membersApi } from "./members";
 import { metricsApi } from "./metrics";
 import { peopleApi } from "./people";
 import { servicesApi } from "./services";
+import { settingsApi } from "./settings";
 import { suggestionsApi } from "./suggestions";
 import { tokensApi } from "./tokens";
 
@@ -22,4 +23,5 @@ export const api = factory
 	.route("/metrics", metricsApi)
 	.route("/audit", auditApi)
 	.route("/tokens", tokensApi)
-	.route("/members", membersApi);
+	.route("/members", membersApi)
+	.route("/settings", settingsApi);

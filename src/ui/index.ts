@@ -10,6 +10,7 @@ import { deploysPages } from "./pages/deploys";
 import { integrationPages } from "./pages/integrations";
 import { membersPages } from "./pages/members";
 import { servicesPages } from "./pages/services";
+import { settingsPages } from "./pages/settings";
 import { suggestionsPages } from "./pages/suggestions";
 import { tokensPages } from "./pages/tokens";
 
@@ -28,6 +29,7 @@ export const ui = factory
 	.route("/audit", auditPages)
 	.route("/members", membersPages)
 	.route("/tokens", tokensPages)
+	.route("/settings", settingsPages)
 	// One handler for every page: Hono wraps each of the ui's routes, those of the mounted pages
 	// included, in it when the ui itself is mounted.
 	.onError(renderError);

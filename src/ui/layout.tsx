@@ -6,7 +6,7 @@ import type { Role } from "../model/roles";
 import { assets } from "./assets";
 import { may, signedInAs } from "./viewer";
 
-type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit" | "members" | "tokens";
+type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit" | "members" | "tokens" | "settings";
 
 /** Each entry: its section, where it goes, its label, and the role it needs to be shown (none: everyone signed in). */
 const NAV: [Section, string, string, Role?][] = [
@@ -17,6 +17,7 @@ const NAV: [Section, string, string, Role?][] = [
 	["audit", "/audit", "Audit log"],
 	["members", "/members", "Members", "admin"],
 	["tokens", "/tokens", "API tokens"],
+	["settings", "/settings", "Settings"],
 ];
 
 type PageProps = PropsWithChildren<{
@@ -62,7 +63,7 @@ function SignOut() {
 const ROLE_SAYS: Record<Role, string> = {
 	viewer: "reads everything",
 	editor: "also changes services, aliases and suggestions",
-	admin: "also manages integrations and their URLs, members, and everyone's API tokens",
+	admin: "also manages integrations and their URLs, members, settings, and everyone's API tokens",
 };
 
 /** The document every page shares: one stylesheet, one deferred script, a nav. */
