@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Cost, NO_COST, parseCostHeader } from "../../src/cost/meter";
 import { ADMIN, api, call, examplePayload, type Integration, unique } from "../helpers";
+import { signIn } from "../ui/helpers";
 
 /**
  * Cost budgets. Each operation's cost is read from the `Cost` header the Worker
@@ -15,6 +16,8 @@ const DAY = 86_400_000;
 const NOW = Date.now();
 
 let integration: Integration;
+/** A signed-in browser's cookie, for the pages. */
+let session: Promise<string>;
 /** The service the reads look at; its history stays fixed while the table grows. */
 let service: { id: string; name: string };
 const alias = unique("budgeted");
@@ -68,6 +71,8 @@ const operations: Record<string, () => Promise<Cost>> = {
 	"what runs where": () => costOf(`/api/services/${service.id}/environments`, { headers: ADMIN }),
 	"metrics, 90 days": () =>
 		costOf(`/api/metrics?service=${service.id}&from=${new Date(NOW - 90 * DAY).toISOString()}`, { headers: ADMIN }),
+	settings: () => costOf("/api/settings", { headers: ADMIN }),
+	"service page": async () => costOf(`/services/${service.id}`, { headers: { Cookie: await session } }),
 };
 
 /**
@@ -98,6 +103,11 @@ const BUDGET: Record<string, Cost> = {
 	// The service lookup, then one batch of two statements, the window and the 90 days before it:
 	// each reads its deploys and, per deploy, seeks within its stream.
 	"metrics, 90 days": cost(3, 104, 0, 0, 0, 0),
+	// The settings row, by its primary key.
+	settings: cost(1, 1, 0, 0, 0, 0),
+	// The service, the production setting, what runs where, the timeline's page and its aliases,
+	// and the delivery figures' batch (the two windows and the weekly medians) for the production environment.
+	"service page": cost(8, 149, 0, 0, 0, 0),
 };
 
 function cost(
@@ -114,10 +124,17 @@ function cost(
 const measured: Record<number, Record<string, Cost>> = {};
 
 beforeAll(async () => {
+	session = signIn();
 	integration = await api.createIntegration("budgets");
 	service = await api.createService(unique("Budgeted"), [alias]);
 	await api.createService(unique("Ingested"), [ingestAlias]);
 	await addFillerServices();
+	// Set, so its read finds its row (unset, it reads none): what a team that chose its production pays.
+	await costOf("/api/settings", {
+		method: "PUT",
+		headers: ADMIN,
+		body: JSON.stringify({ production_environments: ["production", "prod"] }),
+	});
 	// The budgeted service's own history: a few deploys in three environments, some in the metrics window.
 	for (const [i, environment] of ["Production", "Production", "staging", "qa", "Production"].entries()) {
 		const deployedAt = new Date(NOW - (i + 1) * 7 * DAY).toISOString();
