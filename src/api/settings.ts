@@ -2,6 +2,7 @@ import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { allow } from "../access/guard";
 import {
+	MAX_PRODUCTION_ENVIRONMENTS,
 	type ProductionSetting,
 	productionSetting,
 	setProductionEnvironments,
@@ -46,7 +47,7 @@ export const settingsApi = factory
 		allow("admin"),
 		describeRoute({
 			tags,
-			summary: "Change which environments count as production (1 to 20 names, any letter case)",
+			summary: `Change which environments count as production (1 to ${MAX_PRODUCTION_ENVIRONMENTS} names, any letter case)`,
 			requestBody: jsonBody(settingsInput),
 			responses: { 200: json("The settings", settingsSchema), ...errors(400, 401, 403) },
 		}),

@@ -280,6 +280,7 @@ describe("accessibility and small screens", () => {
 			{ name: "audit", path: "/audit" },
 			{ name: "members", path: "/members" },
 			{ name: "tokens", path: "/tokens" },
+			{ name: "settings", path: "/settings" },
 			{
 				name: "api-reference",
 				path: "/api/docs",

@@ -66,6 +66,26 @@ describe("a production setting of the team's own", () => {
 	});
 });
 
+describe("hostile names", () => {
+	it("are only text: escaped on every page that shows them, bound (not spliced) into the services list's SQL", async () => {
+		const names = ["<script>alert(1)</script>", "x') or 1=1 --", '"><img src=x onerror=alert(1)>'];
+		expect((await admin("PUT", "/settings", { production_environments: names })).status).toBe(200);
+		const alias = unique("hostile");
+		const svc = await api.createService(unique("Hostile"), [alias]);
+		await acceptedDeploy(integration.webhook_url, { service: alias, environment: "production" });
+		for (const path of ["/settings", "/services", `/services/${svc.id}`]) {
+			const shown = await view(path);
+			expect(shown.status, path).toBe(200);
+			expect(shown.html, path).not.toContain("<script>alert");
+			expect(shown.html, path).not.toContain("<img src=x");
+		}
+		// No name matched the deploy's environment, whatever the quotes tried.
+		const row = cells(rowOf((await view("/services")).html, `href="/services/${svc.id}"`));
+		expect(row[2]).toEqual("Not deployed");
+		expect((await view("/settings")).html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+	});
+});
+
 describe("the settings page", () => {
 	it("shows the setting to admins with a form holding it, and confirms a save", async () => {
 		const before = await view("/settings");
