@@ -9,7 +9,7 @@ const put = (body: unknown) => admin("PUT", "/settings", body);
 
 /** The setting's audit events, newest first (the file's tests share one database). */
 async function auditEvents() {
-	const { body } = await admin("GET", "/audit?action=settings.production");
+	const { body } = await admin("GET", "/audit?target_type=settings&target_id=production_environments");
 	return body.events.map((e: any) => ({ action: e.action, target: e.target, details: e.details }));
 }
 

@@ -97,6 +97,9 @@ describe("the settings page", () => {
 		expect(after.html).toContain("The production environments were saved");
 		expect(after.html).toContain("<code>live</code>");
 		expect(after.html).toContain("Last changed");
+		const audit = (await view("/audit")).html;
+		expect(audit).toContain('<a href="/settings">Settings</a> <span class="mono">production_environments</span>');
+		expect(audit).toContain("settings.production");
 	});
 
 	it.each([

@@ -66,6 +66,13 @@ function Target({ event: e, names }: { event: AuditEventRow; names: Names }) {
 		);
 	}
 	if (e.targetType === "member") return <>Member {e.targetId}</>;
+	if (e.targetType === "settings") {
+		return (
+			<>
+				<a href="/settings">Settings</a> <span class="mono">{e.targetId}</span>
+			</>
+		);
+	}
 	if (e.targetType === "api-token") {
 		// The token's name is in the event's details: tokens are named when made, never renamed.
 		const name = parsedDetails(e)?.name;
