@@ -69,6 +69,13 @@ describe("DELETE /api/services/:id/aliases/:alias", () => {
 		expect(await auditActions(service.id)).toContain(`service.alias.remove {"alias":"${alias}"}`);
 	});
 
+	it("takes an alias with a slash, spaces and other letter case from the percent-encoded path", async () => {
+		const alias = unique("team/web app");
+		const service = await api.createService(unique("Web"), [alias, unique("web")]);
+		const res = await remove(service.id, ` ${alias.toUpperCase()} `);
+		expect([res.status, res.body.aliases]).toEqual([200, [service.aliases[1]]]);
+	});
+
 	it("answers 404 for an alias the service does not have, and for a missing service", async () => {
 		const service = await api.createService(unique("Cart"));
 		const other = await api.createService(unique("Other"));
