@@ -1,6 +1,7 @@
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { allow } from "../access/guard";
+import { moveAlias, moveInput, removeAlias } from "../catalog/aliases";
 import {
 	addAlias,
 	createService,
@@ -155,5 +156,37 @@ export const servicesApi = factory
 			const { alias } = validate(newAlias, await readJson(c));
 			const { service, added } = await addAlias(c.var.db, c.req.param("id"), alias, c.var.actor);
 			return c.json(presentService(service), added ? 201 : 200);
+		},
+	)
+	.delete(
+		"/:id/aliases/:alias",
+		allow("editor"),
+		describeRoute({
+			tags,
+			summary: "Take an alias from a service",
+			description:
+				"Deploys already recorded under the alias stay with the service. The next deploy under it matches no service (`no_service_found`) and suggests the alias again; its number carries on from the alias's. Another change to the alias at the same moment is a `409`.",
+			responses: { 200: json("The service, without the alias", serviceSchema), ...errors(401, 403, 404, 409) },
+		}),
+		async (c) => {
+			const { id, alias } = c.req.param();
+			return c.json(presentService(await removeAlias(c.var.db, id, alias, c.var.actor)));
+		},
+	)
+	.post(
+		"/:id/aliases/:alias/move",
+		allow("editor"),
+		describeRoute({
+			tags,
+			summary: "Move an alias to another service, with its past deploys or without",
+			description:
+				"From the moment this answers, every deploy under the alias matches the new service, in every integration. With `with_deploys` (the default), the deploys this service holds under the alias go too; without, they stay. The new service's numbering carries on past the alias's highest number. A missing service or alias is a `404`; another change to the alias at the same moment is a `409`.",
+			requestBody: jsonBody(moveInput),
+			responses: { 200: json("The service that took the alias", serviceSchema), ...errors(400, 401, 403, 404, 409) },
+		}),
+		async (c) => {
+			const { id, alias } = c.req.param();
+			const input = validate(moveInput, await readJson(c));
+			return c.json(presentService(await moveAlias(c.var.db, id, alias, input, c.var.actor)));
 		},
 	);

@@ -9,14 +9,21 @@ export function aliasKey(alias: string): string {
 	return alias.trim().toLowerCase();
 }
 
-/** The id of the service that owns `alias`, or null when nobody has claimed it. */
-export async function serviceIdForAlias(db: Database, alias: string): Promise<string | null> {
-	const row = await db
-		.select({ serviceId: aliases.serviceId })
+/** The service that owns an alias, and the keys of all its aliases (whose numbering it carries on from). */
+export type AliasOwner = { serviceId: string; aliasKeys: string[] };
+
+/** Who owns `alias` now, in one indexed read; null when nobody has claimed it. */
+export async function aliasOwner(db: Database, alias: string): Promise<AliasOwner | null> {
+	const siblings = db
+		.select({ keys: sql<string>`json_group_array(${aliases.key})`.as("keys") })
 		.from(aliases)
-		.where(eq(aliases.key, aliasKey(alias)))
+		.where(eq(aliases.serviceId, sql`"owner"."service_id"`));
+	const row = await db
+		.select({ serviceId: sql<string>`"owner"."service_id"`, keys: sql<string>`(${siblings})` })
+		.from(sql`${aliases} as "owner"`)
+		.where(sql`"owner"."key" = ${aliasKey(alias)}`)
 		.get();
-	return row?.serviceId ?? null;
+	return row ? { serviceId: row.serviceId, aliasKeys: JSON.parse(row.keys) as string[] } : null;
 }
 
 /** The service a value names, as its id or as one of its aliases, in one query. */

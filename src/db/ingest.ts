@@ -4,14 +4,14 @@ import { environmentKey } from "../model/environment";
 import { aliasKey, type Statements } from "./catalog";
 import type { Database } from "./client";
 import { newId } from "./ids";
-import { aliases, deployStatuses, deploys, people, suggestions } from "./schema";
+import { aliases, deployStatuses, deploys, people, services, suggestions } from "./schema";
 import { stage } from "./stages";
 
 /**
  * Copies ledger entries into D1 as one atomic batch. Idempotent: a deploy is
  * keyed by its id (and the integration's dedup_id), so a retry after an
  * unknown outcome changes nothing. The service is looked up at write time, so
- * an alias claimed while the deploy waited for D1 still links it.
+ * an alias claimed or moved while the deploy waited for D1 still links it.
  */
 export async function writeDeploys(db: Database, [first, ...rest]: [LedgerEntry, ...LedgerEntry[]]): Promise<void> {
 	const statements = deployStatements(db, first);
@@ -35,21 +35,34 @@ function deployStatements(db: Database, entry: LedgerEntry): Statements {
 
 	// Only deploys that matched no service at arrival make a suggestion. Should the
 	// alias be claimed before this lands, the deploy links to the service anyway
-	// and the suggestion, with no unmatched deploys, is not listed.
+	// and the suggestion, with no unmatched deploys, is not listed. An alias that
+	// was claimed once and then removed is suggested again (a new version, so an
+	// action read before this loses its race).
+	const owned = sql`exists (select 1 from ${aliases} where ${aliases.key} = ${key})`;
 	const suggestion =
 		entry.serviceId === null
 			? db
 					.insert(suggestions)
 					.values({ id: newId(entry.receivedAt), aliasKey: key, alias: payload.service, createdAt: entry.receivedAt })
-					.onConflictDoNothing()
+					.onConflictDoUpdate({
+						target: suggestions.aliasKey,
+						set: { state: "open", serviceId: null, version: sql`${suggestions.version} + 1` },
+						setWhere: sql`${suggestions.state} = 'resolved' and not ${owned}`,
+					})
 			: undefined;
+
+	// The owner now, if any: a move that landed while this deploy waited moves it
+	// too. Failing that, the service it matched on arrival (if that still exists):
+	// an alias removed meanwhile leaves its past deploys with the service.
+	const matched =
+		entry.serviceId && sql`(select ${services.id} from ${services} where ${services.id} = ${entry.serviceId})`;
 
 	const deploy = db
 		.insert(deploys)
 		.values({
 			id: entry.id,
 			integrationId: entry.integrationId,
-			serviceId: sql`(select ${aliases.serviceId} from ${aliases} where ${aliases.key} = ${key})`,
+			serviceId: sql`coalesce((select ${aliases.serviceId} from ${aliases} where ${aliases.key} = ${key}), ${matched || null})`,
 			serviceAlias: payload.service,
 			aliasKey: key,
 			environment: payload.environment,

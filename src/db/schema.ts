@@ -105,6 +105,26 @@ export const suggestionEvents = sqliteTable(
 	(t) => [primaryKey({ columns: [t.suggestionId, t.version] })],
 );
 
+/**
+ * Each move or removal of a claimed alias, numbered per alias. A change
+ * writes the number after the last one it read, so of two changes racing on
+ * one alias one inserts its row and the other fails the primary key, and its
+ * whole batch rolls back.
+ */
+export const aliasChanges = sqliteTable(
+	"alias_changes",
+	{
+		aliasKey: text("alias_key").notNull(),
+		version: integer().notNull(),
+		action: text({ enum: ["move", "remove"] }).notNull(),
+		fromServiceId: text("from_service_id").notNull(),
+		/** Where a move took it; null for a removal. */
+		toServiceId: text("to_service_id"),
+		at: integer().notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.aliasKey, t.version] })],
+);
+
 /** A deployer known by e-mail (stored lower-cased: one person however the pipeline spells it). */
 export const people = sqliteTable("people", {
 	id: text().primaryKey(),

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Cost, Meter, meteredD1 } from "../cost/meter";
-import { aliasKey, serviceIdForAlias } from "../db/catalog";
+import { type AliasOwner, aliasKey, aliasOwner } from "../db/catalog";
 import { database } from "../db/client";
 import { newId } from "../db/ids";
 import { webhookTokenExpired } from "../db/integrations";
@@ -25,9 +25,6 @@ export type RecordResult = { outcome: RecordOutcome; matched: boolean; retryAfte
 /** What `record` would do with a request (for a new deploy: the service its alias matches), and what finding out cost. */
 export type CheckResult = { outcome: RecordOutcome; serviceId: string | null; retryAfter?: number; cost: Cost };
 
-/** Aliases whose owner a ledger remembers; past this it starts over. */
-const OWNERS_CACHED = 1_000;
-
 /**
  * One per integration: the authority for dedup and deploy numbering.
  *
@@ -40,8 +37,6 @@ const OWNERS_CACHED = 1_000;
 export class Ledger extends DurableObject<Bindings> {
 	/** The way accepted entries reach D1. */
 	private readonly outbox: Outbox;
-	/** Alias key → owning service, for aliases seen here (see `serviceFor`). */
-	private readonly owners = new Map<string, string>();
 	/** How fast this integration may post; duplicates count too (a retry loop is what it stops). */
 	private readonly limit: RateLimit;
 	/**
@@ -75,12 +70,12 @@ export class Ledger extends DurableObject<Bindings> {
 		// object's own storage; only a new deploy needs D1, to find its service. After
 		// that wait, the transaction looks again: another request may have come in.
 		const seen = this.known(meter, dedupId);
-		const serviceId = seen === undefined ? await this.serviceFor(meter, request.payload.service) : null;
+		const owner = seen === undefined ? await this.ownerOf(meter, request.payload.service) : null;
 		const { outcome, changed } = this.ctx.storage.transactionSync(() =>
-			this.reserve(meter, request, serviceId, seen ?? this.known(meter, dedupId)),
+			this.reserve(meter, request, owner, seen ?? this.known(meter, dedupId)),
 		);
 		if (changed) await this.outbox.send(meter, changed);
-		return { outcome, matched: serviceId !== null, cost: meter.cost };
+		return { outcome, matched: owner !== null, cost: meter.cost };
 	}
 
 	/**
@@ -98,8 +93,8 @@ export class Ledger extends DurableObject<Bindings> {
 		const seen = this.known(meter, request.payload.dedup_id);
 		if (seen === "revoked") return { outcome: "revoked", serviceId: null, cost: meter.cost };
 		if (seen) return { outcome: "duplicate", serviceId: null, cost: meter.cost };
-		const serviceId = await this.serviceFor(meter, request.payload.service);
-		return { outcome: "accepted", serviceId, cost: meter.cost };
+		const owner = await this.ownerOf(meter, request.payload.service);
+		return { outcome: "accepted", serviceId: owner?.serviceId ?? null, cost: meter.cost };
 	}
 
 	/** After this, the ledger accepts nothing more; entries already accepted still reach D1. */
@@ -149,21 +144,14 @@ export class Ledger extends DurableObject<Bindings> {
 	}
 
 	/**
-	 * The service that owns `alias`. Owners are remembered: an alias, once
-	 * claimed, never changes hands (nothing in the API moves or deletes one), so
-	 * a remembered owner cannot go stale. "Nobody" is not remembered: a claim
-	 * must take effect at once. Should aliases ever move, this must be invalidated.
+	 * Who owns `alias` now, read from D1 for every new deploy. Nothing is
+	 * remembered: aliases move and go, and a remembered owner would need every
+	 * ledger told of each change. The read is one primary-key seek (plus the
+	 * owner's alias keys) and duplicates never reach it; see the README's
+	 * Performance section for what it costs.
 	 */
-	private async serviceFor(meter: Meter, alias: string): Promise<string | null> {
-		const key = aliasKey(alias);
-		const known = this.owners.get(key);
-		if (known) return known;
-		const owner = await serviceIdForAlias(database(meteredD1(this.env.DB, meter)), alias);
-		if (owner) {
-			if (this.owners.size >= OWNERS_CACHED) this.owners.clear();
-			this.owners.set(key, owner);
-		}
-		return owner;
+	private async ownerOf(meter: Meter, alias: string): Promise<AliasOwner | null> {
+		return aliasOwner(database(meteredD1(this.env.DB, meter)), alias);
 	}
 
 	/** Why a request is refused before its body matters: over the rate limit, or sent to a retired URL past its expiry. */
@@ -206,7 +194,7 @@ export class Ledger extends DurableObject<Bindings> {
 	private reserve(
 		meter: Meter,
 		request: DeployRequest,
-		serviceId: string | null,
+		owner: AliasOwner | null,
 		known: "revoked" | LedgerEntry | undefined,
 	): { outcome: RecordOutcome; changed?: LedgerEntry } {
 		const { dedup_id: dedupId, status } = request.payload;
@@ -218,9 +206,9 @@ export class Ledger extends DurableObject<Bindings> {
 		}
 		const entry: LedgerEntry = {
 			...request,
-			serviceId,
+			serviceId: owner?.serviceId ?? null,
 			id: newId(receivedAt),
-			deployNumber: this.nextNumber(meter, serviceId, request.payload),
+			deployNumber: this.nextNumber(meter, owner, request.payload),
 			receivedAt,
 			statuses: status ? [{ status: normalizeStatus(status), raw: status, at: receivedAt }] : [],
 		};
@@ -245,28 +233,31 @@ export class Ledger extends DurableObject<Bindings> {
 
 	/**
 	 * Numbers run per service (per alias while unmatched): one more than the
-	 * highest numeric number seen so far, pipeline-supplied ones included. A
-	 * service's sequence carries on from its alias's, so numbering continues
-	 * when an alias with history is claimed.
+	 * highest numeric number seen so far, pipeline-supplied ones included. Each
+	 * alias also keeps the highest number given under it, and a service carries
+	 * on from all of its current aliases': so numbering continues when an alias
+	 * with history is claimed or moved, and never repeats a number the alias
+	 * brought along.
 	 */
-	private nextNumber(meter: Meter, serviceId: string | null, payload: DeployPayload): string {
+	private nextNumber(meter: Meter, owner: AliasOwner | null, payload: DeployPayload): string {
 		const aliasSequence = `alias:${aliasKey(payload.service)}`;
-		const key = serviceId ? `service:${serviceId}` : aliasSequence;
+		const key = owner ? `service:${owner.serviceId}` : aliasSequence;
+		const sources = [key, aliasSequence, ...(owner?.aliasKeys ?? []).map((k) => `alias:${k}`)];
 		const supplied = payload.deploy_number;
-		if (supplied === undefined) {
-			const next = this.sql(meter).one<{ last: number }>`
-				INSERT INTO sequences (key, last)
-				SELECT ${key}, coalesce(max(last), 0) + 1 FROM sequences WHERE key IN (${key}, ${aliasSequence})
-				ON CONFLICT (key) DO UPDATE SET last = excluded.last
-				RETURNING last`;
-			return String(next?.last);
-		}
-		if (/^\d{1,15}$/.test(supplied)) {
-			this.sql(meter).run`
-				INSERT INTO sequences (key, last) VALUES (${key}, ${Number(supplied)})
+		if (supplied !== undefined && !/^\d{1,15}$/.test(supplied)) return supplied;
+		const sql = this.sql(meter);
+		const last =
+			supplied === undefined
+				? (sql.one<{ next: number }>`
+						SELECT coalesce(max(last), 0) + 1 AS next FROM sequences
+						WHERE key IN (SELECT value FROM json_each(${JSON.stringify(sources)}))`?.next ?? 1)
+				: Number(supplied);
+		for (const sequence of new Set([key, aliasSequence])) {
+			sql.run`
+				INSERT INTO sequences (key, last) VALUES (${sequence}, ${last})
 				ON CONFLICT (key) DO UPDATE SET last = max(last, excluded.last)`;
 		}
-		return supplied;
+		return supplied ?? String(last);
 	}
 
 	/** This object's SQLite, each statement's rows added to `meter`. */

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { serviceByName, serviceIdForAlias } from "../../src/db/catalog";
+import { aliasOwner, serviceByName } from "../../src/db/catalog";
 import { database } from "../../src/db/client";
 import { acceptSuggestion, findSuggestion, setSuggestionIgnored } from "../../src/db/suggestions";
 import { isUniqueViolation } from "../../src/http/errors";
@@ -637,7 +637,7 @@ describe("suggestion writes from a stale read", () => {
 
 		expect(await serviceByName(db(), second)).toBeUndefined();
 		expect(await stored(s.id)).toMatchObject({ state: "resolved", serviceId: first, version: 1 });
-		expect(await serviceIdForAlias(db(), s.alias)).toBe(first);
+		expect((await aliasOwner(db(), s.alias))?.serviceId).toBe(first);
 		expect(await eventCount(s.id)).toBe(1);
 	});
 
@@ -659,7 +659,7 @@ describe("suggestion writes from a stale read", () => {
 		await expect(acceptSuggestion(db(), s, name)).rejects.toSatisfy(isUniqueViolation);
 
 		expect(await serviceByName(db(), name)).toBeUndefined();
-		expect(await serviceIdForAlias(db(), s.alias)).toBeNull();
+		expect(await aliasOwner(db(), s.alias)).toBeNull();
 		expect(await linkedServices(s.alias)).toEqual([null]);
 		expect(await stored(s.id)).toMatchObject({ state: "ignored", serviceId: null, version: 1 });
 		expect(await eventCount(s.id)).toBe(1);

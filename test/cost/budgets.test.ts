@@ -83,11 +83,12 @@ const operations: Record<string, () => Promise<Cost>> = {
  */
 const BUDGET: Record<string, Cost> = {
 	// Worker: nothing (the webhook URL is cached). Ledger: revoked and dedup checks,
-	// number and entry (the alias's owner is remembered), then one D1 batch (person
-	// upsert, deploy insert) and marking the entry delivered.
-	"ingest, known service": cost(2, 3, 13, 1, 2, 6),
-	// As above, plus the alias lookup in D1 (nobody owning it is never remembered)
-	// and the suggestion insert.
+	// the alias's owner read from D1 (its row and the owner's one alias: owners are
+	// not remembered, since aliases move), the number (the service's and the alias's
+	// sequences) and entry, then one D1 batch (person upsert, deploy insert) and
+	// marking the entry delivered.
+	"ingest, known service": cost(3, 5, 13, 1, 3, 7),
+	// As above, the owner lookup finding nobody, plus the suggestion insert.
 	"ingest, unknown alias": cost(4, 2, 16, 1, 1, 7),
 	// The ledger answers from its own SQLite; D1 is not touched.
 	"ingest, duplicate": cost(0, 0, 0, 1, 1, 0),

@@ -2,7 +2,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, examplePayload, type Integration, postDeploy, unique, withBrokenDeployWrites } from "../helpers";
-import { interceptLedgerBatches, ledgerOf, until } from "./helpers";
+import { drain, interceptLedgerBatches, ledgerOf, until } from "./helpers";
 
 // Failure drills: each breaks something for real (D1, the ledger's own storage,
 // the object itself), then checks the end state exactly: every accepted deploy
@@ -19,19 +19,6 @@ async function dedupCounts(integration: Integration): Promise<Record<string, num
 }
 
 const once = (payloads: Record<string, unknown>[]) => Object.fromEntries(payloads.map((p) => [p.dedup_id, 1]));
-
-/**
- * Runs the ledger's alarm until nothing is pending. The runtime may fire a due
- * alarm on its own meanwhile, so "no alarm scheduled" means "wait and look
- * again"; a ledger left with pending entries and no alarm fails here.
- */
-async function drain(integration: Integration): Promise<void> {
-	const ledger = ledgerOf(integration);
-	for (let look = 0; look < 100 && (await ledger.pendingCount()) > 0; look++) {
-		if (!(await runDurableObjectAlarm(ledger))) await scheduler.wait(50);
-	}
-	expect(await ledger.pendingCount()).toBe(0);
-}
 
 /**
  * Gives this ledger instance a slow D1: each batch waits 300 ms before it is

@@ -1,5 +1,6 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { expect } from "vitest";
 import { ledgerFor } from "../../src/ledger/stub";
 import type { Integration } from "../helpers";
 
@@ -48,4 +49,17 @@ export async function interceptLedgerBatches(
 		});
 		(instance as unknown as { env: Cloudflare.Env }).env = { ...env, DB: intercepted };
 	});
+}
+
+/**
+ * Runs the ledger's alarm until nothing is pending. The runtime may fire a due
+ * alarm on its own meanwhile, so "no alarm scheduled" means "wait and look
+ * again"; a ledger left with pending entries and no alarm fails here.
+ */
+export async function drain(integration: Pick<Integration, "id">): Promise<void> {
+	const ledger = ledgerOf(integration);
+	for (let look = 0; look < 100 && (await ledger.pendingCount()) > 0; look++) {
+		if (!(await runDurableObjectAlarm(ledger))) await scheduler.wait(50);
+	}
+	expect(await ledger.pendingCount()).toBe(0);
 }

@@ -365,7 +365,7 @@ describe("editing a service", () => {
 		const other = await service("Other");
 		const edit = await html(`/services/${svc.id}/edit`);
 		expect(edit).toContain(`action="/services/${svc.id}/rename"`);
-		expect(edit).toContain("Aliases cannot be removed");
+		expect(edit).toContain(`action="/services/${svc.id}/aliases/${svc.alias}/remove"`);
 
 		const name = unique("Better");
 		const res = await page(cookie, `/services/${svc.id}/rename`, { name });

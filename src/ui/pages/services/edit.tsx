@@ -1,17 +1,20 @@
 import { allow } from "../../../access/guard";
 import { addAlias, loadService, newAlias, rename, renameService } from "../../../catalog/services";
-import type { Service } from "../../../db/catalog";
+import { findServices, type Service } from "../../../db/catalog";
 import { type AppContext, factory } from "../../../factory";
 import type { ApiError } from "../../../http/errors";
 import { MAX_NAME, validate } from "../../../http/validation";
 import { FormErrors } from "../../components";
 import { attempt, readForm } from "../../forms";
 import { Page } from "../../layout";
+import { AliasActions } from "./aliases";
 import { servicePath } from "./notices";
 
 type Refusal = { form: "rename" | "alias"; value: string; error: ApiError };
 
-function EditService({ service, refusal }: { service: Service; refusal?: Refusal }) {
+type Editing = { service: Service; others: Service[] };
+
+function EditService({ service, others, refusal }: Editing & { refusal?: Refusal }) {
 	const errorsOf = (form: Refusal["form"]) => (refusal?.form === form ? refusal.error.errors : undefined);
 	const typed = (form: Refusal["form"], fallback: string) => (refusal?.form === form ? refusal.value : fallback);
 	return (
@@ -31,7 +34,15 @@ function EditService({ service, refusal }: { service: Service; refusal?: Refusal
 			</form>
 
 			<h2>Aliases</h2>
-			<p>{service.aliases.length > 0 ? service.aliases.join(", ") : <span class="muted">None yet.</span>}</p>
+			{service.aliases.length > 0 ? (
+				<ul>
+					{service.aliases.map((alias) => (
+						<AliasActions service={service} alias={alias} others={others} />
+					))}
+				</ul>
+			) : (
+				<p class="muted">None yet.</p>
+			)}
 			<FormErrors errors={errorsOf("alias")} />
 			<form method="post" action={`/services/${service.id}/aliases`} class="stack panel">
 				<label>
@@ -44,19 +55,16 @@ function EditService({ service, refusal }: { service: Service; refusal?: Refusal
 				</div>
 			</form>
 			<p class="muted">
-				Aliases cannot be removed or moved to another service: deploys are matched to services by alias as they arrive,
-				and the deploy endpoints remember which service owns each alias.
+				Removing or moving an alias changes where deploys sent under it from then on belong; each asks you to confirm.
 			</p>
 		</Page>
 	);
 }
 
-/** Renaming a service and adding aliases to it. */
+/** Renaming a service and adding aliases to it (removing and moving them: see `aliasPages`). */
 export const serviceEdit = factory
 	.createApp()
-	.get("/:id/edit", allow("editor"), async (c) =>
-		c.html(<EditService service={await loadService(c.var.db, c.req.param("id"))} />),
-	)
+	.get("/:id/edit", allow("editor"), async (c) => c.html(<EditService {...(await editing(c, c.req.param("id")))} />))
 	.post("/:id/rename", allow("editor"), async (c) => {
 		const id = c.req.param("id");
 		const form = await readForm(c);
@@ -75,6 +83,11 @@ export const serviceEdit = factory
 /** The edit page again, with why a change was refused; an unknown service is a 404 page instead. */
 async function refuse(c: AppContext, id: string, refusal: Refusal) {
 	if (refusal.error.status === 404) throw refusal.error;
-	const service = await loadService(c.var.db, id);
-	return c.html(<EditService service={service} refusal={refusal} />, refusal.error.status);
+	return c.html(<EditService {...(await editing(c, id))} refusal={refusal} />, refusal.error.status);
+}
+
+/** The service being edited, and the others an alias could move to. */
+async function editing(c: AppContext, id: string): Promise<Editing> {
+	const [service, all] = await Promise.all([loadService(c.var.db, id), findServices(c.var.db)]);
+	return { service, others: all.filter((other) => other.id !== service.id) };
 }

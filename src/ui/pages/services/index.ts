@@ -1,5 +1,6 @@
 import { factory } from "../../../factory";
 import { signedIn } from "../../security";
+import { aliasPages } from "./aliases";
 import { serviceEdit } from "./edit";
 import { serviceList } from "./list";
 import { serviceShow } from "./show";
@@ -13,4 +14,5 @@ export const servicesPages = factory
 	// The list's /new before the service page's /:id, which would take it for an id.
 	.route("/", serviceList)
 	.route("/", serviceShow)
-	.route("/", serviceEdit);
+	.route("/", serviceEdit)
+	.route("/", aliasPages);

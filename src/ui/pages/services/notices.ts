@@ -4,6 +4,8 @@ export const NOTICES = {
 	renamed: "The service was renamed; its aliases stay as they were.",
 	"alias-added": "The alias was added: deploys under it, earlier ones too, now belong to this service.",
 	"alias-kept": "The service already had that alias.",
+	"alias-removed": "The alias was removed: its past deploys stay here; new deploys under it match no service.",
+	"alias-moved": "The alias was moved here: new deploys under it belong to this service.",
 	accepted: "The service was created for the suggested alias, with the deploys already sent under it.",
 } as const;
 type Notice = keyof typeof NOTICES;
