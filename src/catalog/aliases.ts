@@ -5,7 +5,7 @@ import { type AliasClaim, aliasClaim, moveAliasStatements, removeAliasStatements
 import type { Service } from "../db/catalog";
 import type { Database } from "../db/client";
 import { ApiError, orConflict } from "../http/errors";
-import { object, optional, requiredText } from "../http/validation";
+import { MAX_ID, object, optional, requiredText } from "../http/validation";
 import { loadService } from "./services";
 
 // Aliases move and go. Each change is one D1 batch with its audit row and a
@@ -13,7 +13,7 @@ import { loadService } from "./services";
 // alias at once, one wins and the other gets a 409 with nothing applied.
 
 export const moveInput = object({
-	to_service_id: requiredText({ max: 64 }).describe("The service that takes the alias"),
+	to_service_id: requiredText({ max: MAX_ID }).describe("The service that takes the alias"),
 	with_deploys: optional(z.boolean({ error: "param must be a boolean" })).describe(
 		"Whether the deploys already recorded under the alias go with it (default true)",
 	),

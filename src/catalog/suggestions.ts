@@ -12,14 +12,14 @@ import {
 	setSuggestionIgnored,
 } from "../db/suggestions";
 import { ApiError, orConflict } from "../http/errors";
-import { MAX_NAME, object, optional, optionalText, requiredText } from "../http/validation";
+import { MAX_ID, MAX_NAME, object, optional, optionalText, requiredText } from "../http/validation";
 
 /** Which suggestions a list shows: the API's query and the UI's tabs alike. */
 export const listQuery = object({
 	state: optional(z.enum(["open", "ignored"], { error: "param must be one of: open, ignored" })),
 });
 export const acceptInput = optional(object({ name: optionalText({ max: MAX_NAME }) }));
-export const attachInput = object({ service_id: requiredText({ max: 64 }) });
+export const attachInput = object({ service_id: requiredText({ max: MAX_ID }) });
 
 const target = (id: string): AuditTarget => ({ type: "suggestion", id });
 

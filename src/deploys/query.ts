@@ -4,7 +4,7 @@ import type { Database } from "../db/client";
 import { type DeployFilter, findDeploy, listDeploys } from "../db/deploys";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import { ApiError } from "../http/errors";
-import { checkWindow, MAX_NAME, optional, optionalText, requiredDatetime } from "../http/validation";
+import { checkWindow, MAX_ID, MAX_NAME, optional, optionalText, requiredDatetime } from "../http/validation";
 import { STATUSES } from "../model/status";
 
 // Which deploys a listing selects, shared by the API's list, its export, the
@@ -15,7 +15,7 @@ export const deployFilters = {
 	service: optionalText({ max: MAX_NAME }),
 	environment: optionalText({ max: MAX_NAME }),
 	deployer: optionalText({ max: MAX_NAME }),
-	integration: optionalText({ max: 64 }),
+	integration: optionalText({ max: MAX_ID }),
 	status: optional(z.enum(STATUSES, { error: `param must be one of: ${STATUSES.join(", ")}` })),
 	sha: optionalText({ max: 64 }),
 	from: optional(requiredDatetime()),

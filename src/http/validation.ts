@@ -6,6 +6,9 @@ import { ApiError } from "./errors";
 /** The longest name or other short text a field takes (characters): service, alias, environment, integration and person names, ids, filters. */
 export const MAX_NAME = 255;
 
+/** The longest id a field or filter takes (ours are UUIDs; this leaves room and refuses junk). */
+export const MAX_ID = 64;
+
 /** The contract's wording for a required field that is absent, null or blank. */
 export const MISSING = "param is missing or the value is empty";
 

@@ -77,7 +77,7 @@ async function render(c: AppContext, { notice, typed, error }: { notice?: string
 					<p>
 						<strong>Cloudflare Access is not configured</strong> (<code>ACCESS_TEAM_DOMAIN</code> and{" "}
 						<code>ACCESS_AUD</code>), so nobody signs in as a member yet: members and their roles only matter behind
-						Access. Until then the pages are signed in to with the admin token.
+						Access. Until then people sign in to the pages with the admin token or an API token.
 					</p>
 				</div>
 			)}
