@@ -212,10 +212,10 @@ export class Ledger extends DurableObject<Bindings> {
 	): "revoked" | LedgerEntry | undefined {
 		const sql = this.sql(meter);
 		if (sql.one`SELECT 1 FROM settings WHERE key = 'revoked_at'`) return "revoked";
-		if (!dedupId && !id) return undefined;
-		const row = sql.one<{
-			entry: string;
-		}>`SELECT entry FROM entries WHERE dedup_id = ${dedupId ?? null} OR id = ${id} LIMIT 1`;
+		// Two seeks: `dedup_id = ? OR id = ?` would scan the table.
+		const row =
+			(dedupId ? sql.one<{ entry: string }>`SELECT entry FROM entries WHERE dedup_id = ${dedupId}` : undefined) ??
+			(id ? sql.one<{ entry: string }>`SELECT entry FROM entries WHERE id = ${id}` : undefined);
 		return row && (JSON.parse(row.entry) as LedgerEntry);
 	}
 
