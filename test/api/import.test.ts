@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseCostHeader } from "../../src/cost/meter";
 import {
 	ADMIN,
 	acceptedDeploy,
@@ -203,6 +204,32 @@ describe("POST /api/deploys/import", () => {
 		const res = await importLines(lines, { integration_id: integration.id });
 		expect(res.body.counts).toEqual({ accepted: 1000, duplicate: 0, invalid: 0 });
 		expect((await exported(integration.id)).length).toBe(1000);
+	});
+
+	it("finds each line's earlier import by an index seek, not a scan of the ledger", async () => {
+		const integration = await api.createIntegration(unique("seeks"));
+		const lines = Array.from({ length: 200 }, (_, i) =>
+			i % 2
+				? webhookLine("seeks")
+				: {
+						...webhookLine("seeks"),
+						service_alias: "seeks",
+						integration_id: integration.id,
+						id: crypto.randomUUID(),
+						dedup_id: null,
+					},
+		);
+		const send = () =>
+			call(`/api/deploys/import?integration_id=${integration.id}`, {
+				method: "POST",
+				headers: ADMIN,
+				body: lines.map((line) => JSON.stringify(line)).join("\n"),
+			});
+		await (await send()).arrayBuffer();
+		const again = await send();
+		expect((await again.json<any>()).counts).toEqual({ accepted: 0, duplicate: 200, invalid: 0 });
+		// Per line: the revoked check (no row) and the entry found; a scan would read all 200 entries per line.
+		expect(parseCostHeader(again.headers.get("Cost") ?? "").doRowsRead).toBeLessThanOrEqual(2 * 2 * lines.length);
 	});
 
 	it("refuses revoked integrations line by line, and an unknown ?integration_id= as a whole", async () => {
