@@ -82,10 +82,8 @@ export class Ledger extends DurableObject<Bindings> {
 	}
 
 	/**
-	 * Records an import's deploys, in order, as `record` does a webhook's: the
-	 * same dedup and numbering in one transaction, durable before it answers,
-	 * into D1 through the outbox (in groups). No rate limit and no webhook token:
-	 * the caller signed in to the API with a role that may import.
+	 * Records an import's deploys in order, as `record` does a webhook's (one transaction, durable
+	 * before it answers, D1 through the outbox), with no rate limit or webhook token: the caller is an admin.
 	 */
 	async import(deploys: ImportedDeploy[]): Promise<{ outcomes: ImportOutcome[]; cost: Cost }> {
 		const meter = new Meter();
@@ -241,7 +239,8 @@ export class Ledger extends DurableObject<Bindings> {
 		const entry: LedgerEntry = {
 			...request,
 			serviceId: owner?.serviceId ?? null,
-			id: newId(receivedAt),
+			// Now, even for an import's old received_at: ids order by arrival here, and retention relies on it.
+			id: newId(),
 			deployNumber: this.nextNumber(meter, owner, request.payload),
 			receivedAt,
 			statuses: status ? [{ status: normalizeStatus(status), raw: status, at: receivedAt }] : [],
