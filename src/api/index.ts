@@ -2,6 +2,7 @@ import { factory } from "../factory";
 import { auditApi } from "./audit";
 import { authenticate } from "./auth";
 import { deploysApi } from "./deploys";
+import { importsApi } from "./imports";
 import { integrationsApi } from "./integrations";
 import { membersApi } from "./members";
 import { metricsApi } from "./metrics";
@@ -17,6 +18,7 @@ export const api = factory
 	.use(authenticate)
 	.route("/integrations", integrationsApi)
 	.route("/services", servicesApi)
+	.route("/deploys/import", importsApi)
 	.route("/deploys", deploysApi)
 	.route("/suggestions", suggestionsApi)
 	.route("/people", peopleApi)

@@ -5,7 +5,7 @@ import { database } from "../db/client";
 import { newId } from "../db/ids";
 import { webhookTokenExpired } from "../db/integrations";
 import type { Bindings } from "../env";
-import type { DeployRequest, LedgerEntry } from "../model/entry";
+import type { DeployRequest, ImportedDeploy, LedgerEntry } from "../model/entry";
 import { advances, currentStatus, normalizeStatus } from "../model/status";
 import type { DeployPayload } from "../webhook/payload";
 import { migrate } from "./migrations";
@@ -15,6 +15,9 @@ import { type RateLimit, rateLimitFrom } from "./rate-limit";
 import { type Sql, sqlOn } from "./sql";
 
 export type RecordOutcome = "accepted" | "duplicate" | "revoked" | "expired" | "limited";
+
+/** What `import` did with each deploy. */
+export type ImportOutcome = "accepted" | "duplicate" | "revoked";
 
 /**
  * What `record` did (for a new deploy: whether its alias matched a service;
@@ -74,8 +77,29 @@ export class Ledger extends DurableObject<Bindings> {
 		const { outcome, changed } = this.ctx.storage.transactionSync(() =>
 			this.reserve(meter, request, owner, seen ?? this.known(meter, dedupId)),
 		);
-		if (changed) await this.outbox.send(meter, changed);
+		if (changed) await this.outbox.send(meter, [changed]);
 		return { outcome, matched: owner !== null, cost: meter.cost };
+	}
+
+	/**
+	 * Records an import's deploys in order, as `record` does a webhook's (one transaction, durable
+	 * before it answers, D1 through the outbox), with no rate limit or webhook token: the caller is an admin.
+	 */
+	async import(deploys: ImportedDeploy[]): Promise<{ outcomes: ImportOutcome[]; cost: Cost }> {
+		const meter = new Meter();
+		const aliases = new Set(deploys.filter((d) => !this.known(meter, d.key, d.sourceId)).map((d) => d.payload.service));
+		const owners = new Map<string, AliasOwner | null>();
+		for (const alias of aliases) owners.set(alias, await this.ownerOf(meter, alias));
+		const results = this.ctx.storage.transactionSync(() =>
+			deploys.map(({ key, receivedAt, sourceId, ...request }) => {
+				const owner = owners.get(request.payload.service) ?? null;
+				const known = this.known(meter, key, sourceId);
+				return this.reserve(meter, request, owner, known, key, receivedAt ?? Date.now());
+			}),
+		);
+		const changed = results.flatMap((result) => (result.changed ? [result.changed] : []));
+		if (changed.length > 0) await this.outbox.send(meter, changed);
+		return { outcomes: results.map((result) => result.outcome as ImportOutcome), cost: meter.cost };
 	}
 
 	/**
@@ -178,27 +202,35 @@ export class Ledger extends DurableObject<Bindings> {
 		return webhookTokenExpired(database(meteredD1(this.env.DB, meter)), integrationId, token);
 	}
 
-	/** What this ledger already holds for a request: `revoked`, the entry with its dedup_id, or nothing. */
-	private known(meter: Meter, dedupId: string | undefined): "revoked" | LedgerEntry | undefined {
+	/** What this ledger already holds for a request: `revoked`, the entry with its dedup key (or its id), or nothing. */
+	private known(
+		meter: Meter,
+		dedupId: string | undefined,
+		id: string | null = null,
+	): "revoked" | LedgerEntry | undefined {
 		const sql = this.sql(meter);
 		if (sql.one`SELECT 1 FROM settings WHERE key = 'revoked_at'`) return "revoked";
-		if (!dedupId) return undefined;
-		const row = sql.one<{ entry: string }>`SELECT entry FROM entries WHERE dedup_id = ${dedupId}`;
+		// Two seeks: `dedup_id = ? OR id = ?` would scan the table.
+		const row =
+			(dedupId ? sql.one<{ entry: string }>`SELECT entry FROM entries WHERE dedup_id = ${dedupId}` : undefined) ??
+			(id ? sql.one<{ entry: string }>`SELECT entry FROM entries WHERE id = ${id}` : undefined);
 		return row && (JSON.parse(row.entry) as LedgerEntry);
 	}
 
 	/**
-	 * Decides, in one transaction, what a webhook does to the ledger, given what
-	 * the ledger holds for it (`known`); `changed` is the entry D1 must get.
+	 * Decides, in one transaction, what a webhook (or an import's line) does to
+	 * the ledger, given what the ledger holds for it (`known`); `changed` is the
+	 * entry D1 must get. `key` is what later requests are deduplicated by.
 	 */
 	private reserve(
 		meter: Meter,
 		request: DeployRequest,
 		owner: AliasOwner | null,
 		known: "revoked" | LedgerEntry | undefined,
+		key = request.payload.dedup_id,
+		receivedAt = Date.now(),
 	): { outcome: RecordOutcome; changed?: LedgerEntry } {
-		const { dedup_id: dedupId, status } = request.payload;
-		const receivedAt = Date.now();
+		const { status } = request.payload;
 		if (known === "revoked") return { outcome: "revoked" };
 		if (known) {
 			const changed = status ? this.advanceStatus(meter, known, status, receivedAt) : undefined;
@@ -207,14 +239,15 @@ export class Ledger extends DurableObject<Bindings> {
 		const entry: LedgerEntry = {
 			...request,
 			serviceId: owner?.serviceId ?? null,
-			id: newId(receivedAt),
+			// Now, even for an import's old received_at: ids order by arrival here, and retention relies on it.
+			id: newId(),
 			deployNumber: this.nextNumber(meter, owner, request.payload),
 			receivedAt,
 			statuses: status ? [{ status: normalizeStatus(status), raw: status, at: receivedAt }] : [],
 		};
 		this.sql(meter).run`
 			INSERT INTO entries (id, dedup_id, entry, received_at)
-			VALUES (${entry.id}, ${dedupId ?? null}, ${JSON.stringify(entry)}, ${receivedAt})`;
+			VALUES (${entry.id}, ${key ?? null}, ${JSON.stringify(entry)}, ${receivedAt})`;
 		return { outcome: "accepted", changed: entry };
 	}
 

@@ -56,13 +56,14 @@ export class Outbox {
 	}
 
 	/**
-	 * Delivers an entry just made pending, on behalf of the request that waits for
-	 * it; if D1 does not take it now, the alarm will.
+	 * Delivers entries just made pending (in groups, see `deliver`), on behalf of
+	 * the request that waits for them; whatever D1 does not take now, the alarm will.
 	 */
-	async send(meter: Meter, entry: LedgerEntry): Promise<void> {
+	async send(meter: Meter, entries: LedgerEntry[]): Promise<void> {
 		// A safety net first: should this object die before D1 has the change, the alarm delivers it.
 		await this.ensureAlarm(Date.now() + SAFETY_NET_MS);
-		if (!(await this.deliver(meter, entry))) await this.retrySoon();
+		const landed = await Promise.all(entries.map((entry) => this.deliver(meter, entry)));
+		if (landed.includes(false)) await this.retrySoon();
 	}
 
 	/** The alarm's work: delivers pending entries, and keeps them moving even when that fails. */

@@ -20,3 +20,13 @@ export type LedgerEntry = DeployRequest & {
 	/** Every status the pipeline reported that moved the deploy forward, oldest first. */
 	statuses: StatusChange[];
 };
+
+/** A deploy an import brings (see webhook/import.ts), keyed for dedup even when it has no dedup_id. */
+export type ImportedDeploy = DeployRequest & {
+	/** What makes a repeat a duplicate: the dedup_id, or a key the import derives from the line. */
+	key: string;
+	/** When the tracker it came from received it (export lines); null: now. */
+	receivedAt: number | null;
+	/** Its id in the export it came from: a ledger that already holds that id takes it as a duplicate. */
+	sourceId: string | null;
+};

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { MAX_NAME, object, optional, optionalText, requiredDatetime, requiredText, validate } from "../http/validation";
 
+/** Bodies over this are refused with 413 (and import lines over it are invalid); the largest legitimate deploy is a few KiB. */
+export const MAX_BODY_BYTES = 512 * 1024;
+
 /** Per-field limits (characters). Anything longer is refused with the field named. */
 const LIMITS = {
 	name: MAX_NAME,

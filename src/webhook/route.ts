@@ -12,10 +12,7 @@ import { MAX_NAME, readJson } from "../http/validation";
 import { ledgerFor } from "../ledger/stub";
 import { refusal, results, unknownIntegration } from "./answers";
 import { dryRun, dryRunAnswer } from "./dry-run";
-import { deployPayload, parseDeployPayload } from "./payload";
-
-/** Bodies over this are refused with 413; the largest legitimate deploy is a few KiB. */
-export const MAX_BODY_BYTES = 512 * 1024;
+import { deployPayload, MAX_BODY_BYTES, parseDeployPayload } from "./payload";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
