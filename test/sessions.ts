@@ -1,3 +1,4 @@
+import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 
 /** The shape D1 gives a bookmark (hex groups joined by dashes). */
@@ -23,4 +24,20 @@ export function observedDB(replica?: D1Database): { DB: D1Database; starts: (str
 		},
 	});
 	return { DB, starts };
+}
+
+/**
+ * A real database standing for a replica that caught up to the API token
+ * `tokenId`'s creation, and to nothing after it (a revocation, say).
+ */
+export async function replicaHoldingToken(tokenId: string): Promise<D1Database> {
+	const replica = env.LAGGING_REPLICA;
+	await applyD1Migrations(replica, env.TEST_MIGRATIONS);
+	const row = (await env.DB.prepare("SELECT * FROM api_tokens WHERE id = ?").bind(tokenId).first()) ?? {};
+	const columns = Object.keys(row);
+	await replica
+		.prepare(`INSERT INTO api_tokens (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
+		.bind(...Object.values(row))
+		.run();
+	return replica;
 }

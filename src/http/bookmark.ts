@@ -9,8 +9,8 @@ import { getCookie, setCookie } from "hono/cookie";
  * database's history, not a secret, but it comes from the caller: only the
  * shape D1 hands out is passed on, anything else is ignored.
  */
-export const BOOKMARK_HEADER = "x-d1-bookmark";
-export const BOOKMARK_COOKIE = "d1_bookmark";
+const BOOKMARK_HEADER = "x-d1-bookmark";
+const BOOKMARK_COOKIE = "d1_bookmark";
 
 /** Long past any replica's lag; each page view renews it. */
 const COOKIE_MAX_AGE_S = 10 * 60;

@@ -1,9 +1,7 @@
-import { applyD1Migrations } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseCostHeader } from "../../src/cost/meter";
 import { ADMIN, admin, examplePayload, fetchWithEnv, integrationBeforeAll, unique } from "../helpers";
-import { BOOKMARK, observedDB } from "../sessions";
+import { BOOKMARK, observedDB, replicaHoldingToken } from "../sessions";
 
 /** An API call through the app with its D1 binding observed. */
 function request(DB: D1Database, method: string, path: string, headers: Record<string, string> = {}, body?: unknown) {
@@ -56,16 +54,8 @@ describe("reads near the caller (D1 sessions)", () => {
 	});
 
 	it("decides who is calling at the primary: a revoked token is refused while a lagging replica still holds it", async () => {
-		const replica = env.LAGGING_REPLICA;
-		await applyD1Migrations(replica, env.TEST_MIGRATIONS);
 		const token = (await admin("POST", "/tokens", { name: unique("lagged"), role: "viewer" })).body;
-		// The replica caught up to the token's creation, not to its revocation.
-		const row = await env.DB.prepare("SELECT * FROM api_tokens WHERE id = ?").bind(token.id).first();
-		const columns = Object.keys(row ?? {});
-		await replica
-			.prepare(`INSERT INTO api_tokens (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
-			.bind(...Object.values(row ?? {}))
-			.run();
+		const replica = await replicaHoldingToken(token.id);
 		expect((await admin("DELETE", `/tokens/${token.id}`)).status).toBe(204);
 
 		const { DB, starts } = observedDB(replica);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { fetchWithEnv, unique } from "../helpers";
-import { BOOKMARK, observedDB } from "../sessions";
-import { page, signIn } from "./helpers";
+import { ADMIN, call, fetchWithEnv, ORIGIN, unique } from "../helpers";
+import { BOOKMARK, observedDB, replicaHoldingToken } from "../sessions";
+import { browse, form, page, signIn } from "./helpers";
 
 let session: string;
 beforeAll(async () => {
@@ -62,5 +62,30 @@ describe("pages read near the browser (D1 sessions)", () => {
 			expect(bookmarkCookie(res)?.pair).toMatch(/^d1_bookmark=[0-9a-f-]+$/);
 		}
 		expect(starts).toEqual(["first-unconstrained", "first-unconstrained", "first-unconstrained"]);
+	});
+
+	it("checks a token session on the primary: revoked, it ends at once even while a lagging replica still holds the token", async () => {
+		const created = await call("/api/tokens", {
+			method: "POST",
+			headers: { ...ADMIN, "Content-Type": "application/json" },
+			body: JSON.stringify({ name: unique("lagged person"), role: "viewer" }),
+		});
+		const { id, secret } = await created.json<{ id: string; secret: string }>();
+		const signedIn = await browse("/login", {
+			method: "POST",
+			headers: { Origin: ORIGIN },
+			body: form({ token: secret }),
+		});
+		const cookie = signedIn.headers
+			.getSetCookie()
+			.map((c) => c.split(";")[0])
+			.join("; ");
+		const replica = await replicaHoldingToken(id);
+		expect((await call(`/api/tokens/${id}`, { method: "DELETE", headers: ADMIN })).status).toBe(204);
+
+		const { DB, starts } = observedDB(replica);
+		const after = await page(cookie, "/services", undefined, { DB });
+		expect(starts).toEqual(["first-unconstrained"]);
+		expect([after.status, after.headers.get("Location")]).toEqual([303, "/login?next=%2Fservices"]);
 	});
 });
