@@ -16,7 +16,8 @@ export default defineConfig(async () => ({
 			wrangler: { configPath: "./wrangler.toml" },
 			miniflare: {
 				// An empty database of its own, for the tests that apply the migrations step by step.
-				d1Databases: { MIGRATION_DB: "migration-test" },
+				// A second, for the read replica that lags behind the primary (test/api/bookmarks.test.ts).
+				d1Databases: { MIGRATION_DB: "migration-test", LAGGING_REPLICA: "lagging-replica-test" },
 				bindings: {
 					ADMIN_TOKEN: "test-admin-token",
 					// Tests run mid-rotation: both tokens are in force (see test/api/audit.test.ts).

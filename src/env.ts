@@ -40,8 +40,10 @@ export type AppEnv = {
 	Variables: {
 		/** This request's cost so far (see cost/meter.ts). */
 		meter: Meter;
-		/** D1 through Drizzle, metered into `meter`. */
+		/** D1 through Drizzle, metered into `meter`: for the API and the pages a session that may read from a replica (cost/middleware.ts). */
 		db: Database;
+		/** The same, always on the primary: for deciding who is calling, so a revocation counts at once. */
+		primary: Database;
 		/** Who is calling and through which door; set once the request proved it (see access/identify.ts). */
 		actor: Actor;
 	};

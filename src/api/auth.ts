@@ -21,10 +21,11 @@ export const authenticate = factory.createMiddleware(async (c, next) => {
 			"ADMIN_TOKEN is not set, so the API is closed: run `wrangler secret put ADMIN_TOKEN` (locally, put it in .dev.vars)",
 		);
 	}
+	// On the primary, not a replica: a revoked token or a lowered role counts at once.
 	const principal =
 		bearer === undefined
-			? await accessPrincipal(c.var.db, c.env, c.req.raw)
-			: await bearerPrincipal(c.var.db, c.env, bearer, (work) => c.executionCtx.waitUntil(work));
+			? await accessPrincipal(c.var.primary, c.env, c.req.raw)
+			: await bearerPrincipal(c.var.primary, c.env, bearer, (work) => c.executionCtx.waitUntil(work));
 	if (!principal) throw unauthorized("send an API token or the admin token as `Authorization: Bearer <token>`");
 	c.set("actor", actorOf(c, "api", principal));
 	await next();

@@ -1,3 +1,4 @@
+import { readNearCaller } from "../cost/middleware";
 import { factory } from "../factory";
 import { auditApi } from "./audit";
 import { authenticate } from "./auth";
@@ -15,6 +16,8 @@ import { tokensApi } from "./tokens";
 /** The management API: JSON, for API tokens, the admin token and people behind Cloudflare Access. */
 export const api = factory
 	.createApp()
+	// API clients carry the bookmark in the x-d1-bookmark header.
+	.use(readNearCaller({ cookie: false }))
 	.use(authenticate)
 	.route("/integrations", integrationsApi)
 	.route("/services", servicesApi)

@@ -1,3 +1,5 @@
+import type { D1Reader } from "../db/client";
+
 /**
  * What one operation costs in Cloudflare's billed units: D1 queries and the
  * rows they read and write, Durable Object requests and the rows their SQLite
@@ -66,11 +68,12 @@ export function parseCostHeader(header: string): Cost {
 }
 
 /**
- * The D1 binding, metered. Reads go through `all()` even where the caller asked
- * for `raw()` or `first()`, because only `all()` and `run()` report rows read
- * and written; rows come back in column order, as Drizzle's own batches map them.
+ * The D1 binding or a session of it, metered, and otherwise the same object.
+ * Reads go through `all()` even where the caller asked for `raw()` or
+ * `first()`, because only `all()` and `run()` report rows read and written;
+ * rows come back in column order, as Drizzle's own batches map them.
  */
-export function meteredD1(d1: D1Database, meter: Meter): D1Database {
+export function meteredD1<D extends D1Reader>(d1: D, meter: Meter): D {
 	const inner = new WeakMap<D1PreparedStatement, D1PreparedStatement>();
 	const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
 		const all = async () => {

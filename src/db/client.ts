@@ -2,8 +2,13 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
-export function database(d1: D1Database) {
-	return drizzle(d1, { schema });
+/** What queries need of D1: the binding and a session of it (`withSession`, read replication) both have it. */
+export type D1Reader = Pick<D1Database, "prepare" | "batch">;
+
+export function database(d1: D1Reader) {
+	// Drizzle's D1 driver types its client as the whole binding but calls only
+	// prepare() and batch(), which a session has too.
+	return drizzle(d1 as D1Database, { schema });
 }
 
 export type Database = ReturnType<typeof database>;

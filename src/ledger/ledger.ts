@@ -210,7 +210,7 @@ export class Ledger extends DurableObject<Bindings> {
 	): "revoked" | LedgerEntry | undefined {
 		const sql = this.sql(meter);
 		if (sql.one`SELECT 1 FROM settings WHERE key = 'revoked_at'`) return "revoked";
-		// Two seeks: `dedup_id = ? OR id = ?` would scan the table.
+		// By dedup key, else by id (an export line's original id): each a primary or unique index seek.
 		const row =
 			(dedupId ? sql.one<{ entry: string }>`SELECT entry FROM entries WHERE dedup_id = ${dedupId}` : undefined) ??
 			(id ? sql.one<{ entry: string }>`SELECT entry FROM entries WHERE id = ${id}` : undefined);

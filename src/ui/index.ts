@@ -1,5 +1,6 @@
 import { contextStorage } from "hono/context-storage";
 import { allow } from "../access/guard";
+import { readNearCaller } from "../cost/middleware";
 import { factory } from "../factory";
 import { serveAsset } from "../http/assets";
 import { assets } from "./assets";
@@ -19,6 +20,8 @@ export const ui = factory
 	.createApp()
 	// First: pages ask it who is signed in (ui/viewer.ts).
 	.use(contextStorage())
+	// Browsers carry the bookmark in a cookie.
+	.use(readNearCaller({ cookie: true }))
 	.get(assets.stylesheet.path, allow("anyone"), (c) => serveAsset(c, assets.stylesheet))
 	.get(assets.script.path, allow("anyone"), (c) => serveAsset(c, assets.script))
 	.route("/", accountPages)

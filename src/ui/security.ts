@@ -34,7 +34,7 @@ const noStore = factory.createMiddleware(async (c, next) => {
 const requireSession = factory.createMiddleware(async (c, next) => {
 	const settings = teamSettings(c.env);
 	const principal =
-		(await accessPrincipal(c.var.db, c.env, c.req.raw)) ??
+		(await accessPrincipal(c.var.primary, c.env, c.req.raw)) ??
 		(settings.adminTokenSignsIn ? await sessionPrincipal(c) : undefined);
 	if (principal) {
 		c.set("actor", actorOf(c, "ui", principal));

@@ -65,7 +65,7 @@ export async function sessionPrincipal(c: AppContext): Promise<Principal | undef
 }
 
 async function tokenSessionPrincipal(c: AppContext, tokenId: string): Promise<Principal | undefined> {
-	const found = await tokenInForce(c.var.db, teamSettings(c.env).membership, tokenId, Date.now());
+	const found = await tokenInForce(c.var.primary, teamSettings(c.env).membership, tokenId, Date.now());
 	if (!found) return undefined;
 	// Signed with the current admin token only: rotating it ends token sessions, as it ends its own.
 	const [[, adminToken] = []] = adminTokens(c.env);

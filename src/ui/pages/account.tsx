@@ -74,7 +74,7 @@ export const accountPages = factory
 		}
 		const token = form.token ?? "";
 		if (token.startsWith(TOKEN_PREFIX)) {
-			const found = await principalForSecret(c.var.db, teamSettings(c.env).membership, token, Date.now());
+			const found = await principalForSecret(c.var.primary, teamSettings(c.env).membership, token, Date.now());
 			if (found?.principal.kind !== "api-token") {
 				const problem = "that API token is unknown, revoked or expired";
 				return c.html(<SignIn next={next} problem={problem} local={isLocal(c.req.url)} />, 401);
