@@ -96,7 +96,7 @@ function durationStats(durations: SQL) {
 function inWindow({ serviceId, aliasKey, teamId, environment, from, to }: MetricsFilter) {
 	const conditions = [sql`d.deployed_at >= ${from}`, sql`d.deployed_at < ${to}`];
 	if (serviceId !== undefined) conditions.push(sql`d.service_id = ${serviceId}`);
-	if (teamId !== undefined) conditions.push(sql`d.service_id in (${teamServiceIds(teamId)})`);
+	if (teamId !== undefined) conditions.push(sql`d.service_id in ${teamServiceIds(teamId)}`);
 	if (aliasKey !== undefined) conditions.push(sql`d.alias_key = ${aliasKey}`);
 	if (environment !== undefined) conditions.push(sql`d.environment_key = ${environmentKey(environment)}`);
 	return sql.join(conditions, sql` and `);

@@ -1,7 +1,7 @@
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Database, Statement } from "./client";
 import { newId } from "./ids";
-import { services, teams } from "./schema";
+import { deploys, services, teams } from "./schema";
 
 /** A team with its members and the services it owns (by name). */
 export type Team = { id: string; name: string; members: string[]; createdAt: number; services: TeamService[] };
@@ -66,4 +66,20 @@ export const setServiceTeamStatement = (db: Database, serviceId: string, teamId:
 
 /** The ids of the team's services, a subquery for `service_id in (…)`: read by the team index, then each service's deploys by theirs. */
 export const teamServiceIds = (teamId: string) =>
-	sql`select ${services.id} from ${services} where ${services.teamId} = ${teamId}`;
+	sql`(select ${services.id} from ${services} where ${services.teamId} = ${teamId})`;
+
+/** The environment keys the team's services deployed to since `since`: the choices for its figures. */
+export async function teamEnvironments(db: Database, teamId: string, since: number): Promise<string[]> {
+	const rows = await db
+		.selectDistinct({ key: deploys.environmentKey })
+		.from(deploys)
+		.where(
+			and(
+				inArray(deploys.serviceId, teamServiceIds(teamId)),
+				isNotNull(deploys.environmentKey),
+				gte(deploys.deployedAt, since),
+			),
+		)
+		.orderBy(asc(deploys.environmentKey));
+	return rows.flatMap((row) => (row.key === null ? [] : [row.key]));
+}

@@ -20,6 +20,8 @@ let integration: Integration;
 let session: Promise<string>;
 /** The service the reads look at; its history stays fixed while the table grows. */
 let service: { id: string; name: string };
+/** The team that owns `service`. */
+let team: { id: string };
 const alias = unique("budgeted");
 /** Where the measured ingests go, so they do not change what the reads see. */
 const ingestAlias = unique("ingested");
@@ -49,6 +51,24 @@ async function addFiller(count: number) {
 		.run();
 }
 
+/** A team owning the services with these ids. */
+async function teamOwning(serviceIds: string[]) {
+	const created = await call("/api/teams", {
+		method: "POST",
+		headers: ADMIN,
+		body: JSON.stringify({ name: unique("Budgeted") }),
+	});
+	const owner = (await created.json()) as { id: string };
+	for (const id of serviceIds) {
+		await costOf(`/api/services/${id}/team`, {
+			method: "PUT",
+			headers: ADMIN,
+			body: JSON.stringify({ team_id: owner.id }),
+		});
+	}
+	return owner;
+}
+
 async function costOf(path: string, init: RequestInit = {}): Promise<Cost> {
 	const response = await call(path, init);
 	expect(response.status, `${init.method ?? "GET"} ${path}`).toBeLessThan(300);
@@ -71,6 +91,10 @@ const operations: Record<string, () => Promise<Cost>> = {
 	"what runs where": () => costOf(`/api/services/${service.id}/environments`, { headers: ADMIN }),
 	"metrics, 90 days": () =>
 		costOf(`/api/metrics?service=${service.id}&from=${new Date(NOW - 90 * DAY).toISOString()}`, { headers: ADMIN }),
+	"deploy list, one team": () => costOf(`/api/deploys?team=${team.id}&limit=50`, { headers: ADMIN }),
+	"services, one team": () => costOf(`/api/services?team=${team.id}`, { headers: ADMIN }),
+	"metrics, one team, 90 days": () =>
+		costOf(`/api/metrics?team=${team.id}&from=${new Date(NOW - 90 * DAY).toISOString()}`, { headers: ADMIN }),
 	settings: () => costOf("/api/settings", { headers: ADMIN }),
 	"service page": async () => costOf(`/services/${service.id}`, { headers: { Cookie: await session } }),
 };
@@ -129,6 +153,7 @@ beforeAll(async () => {
 	integration = await api.createIntegration("budgets");
 	service = await api.createService(unique("Budgeted"), [alias]);
 	await api.createService(unique("Ingested"), [ingestAlias]);
+	team = await teamOwning([service.id]);
 	await addFillerServices();
 	// Set, so its read finds its row (unset, it reads none): what a team that chose its production pays.
 	await costOf("/api/settings", {
