@@ -97,6 +97,7 @@ const operations: Record<string, () => Promise<Cost>> = {
 		costOf(`/api/metrics?team=${team.id}&from=${new Date(NOW - 90 * DAY).toISOString()}`, { headers: ADMIN }),
 	settings: () => costOf("/api/settings", { headers: ADMIN }),
 	"service page": async () => costOf(`/services/${service.id}`, { headers: { Cookie: await session } }),
+	"team page": async () => costOf(`/teams/${team.id}`, { headers: { Cookie: await session } }),
 };
 
 /**
@@ -122,17 +123,28 @@ const BUDGET: Record<string, Cost> = {
 	"deploy list, one service and environment": cost(2, 8, 0, 0, 0, 0),
 	// One query resolves the alias to its service (id or alias alike), then the page.
 	"deploy list, one service by alias": cost(2, 12, 0, 0, 0, 0),
-	// The service, then per environment one seek to find it, one for its latest deploy and
-	// a walk back from there to the live one (here it is the latest), and those deploys' rows.
-	"what runs where": cost(2, 31, 0, 0, 0, 0),
+	// The service (and its team's row), then per environment one seek to find it, one for its latest
+	// deploy and a walk back from there to the live one (here it is the latest), and those deploys' rows.
+	"what runs where": cost(2, 32, 0, 0, 0, 0),
 	// The service lookup, then one batch of two statements, the window and the 90 days before it:
 	// each reads its deploys and, per deploy, seeks within its stream.
 	"metrics, 90 days": cost(3, 104, 0, 0, 0, 0),
+	// The team by its id, then its services by the team index and each one's deploys by
+	// (service_id, deployed_at): the team's own history, sorted, never the table's.
+	"deploy list, one team": cost(2, 19, 0, 0, 0, 0),
+	// The team by its id, then its services by the team index, with their aliases and team.
+	"services, one team": cost(2, 6, 0, 0, 0, 0),
+	// As "metrics, 90 days", reaching the deploys through the team's services.
+	"metrics, one team, 90 days": cost(3, 108, 0, 0, 0, 0),
 	// The settings row, by its primary key.
 	settings: cost(1, 1, 0, 0, 0, 0),
 	// The service, the production setting, what runs where, the timeline's page and its aliases,
-	// and the delivery figures' batch (the two windows and the weekly medians) for the production environment.
-	"service page": cost(8, 149, 0, 0, 0, 0),
+	// and the delivery figures' batch (the two windows and the weekly medians) for the production environment;
+	// the service's team adds its row.
+	"service page": cost(8, 150, 0, 0, 0, 0),
+	// The team with its services, the production setting, the environments its services deployed to
+	// in the 90 days, and the delivery figures' batch for the production environment.
+	"team page": cost(6, 127, 0, 0, 0, 0),
 };
 
 function cost(
