@@ -75,7 +75,8 @@ export async function roleFor(db: Database, config: MembershipConfig, email: str
 /** A member as the Members page shows them; `configuration` ones come from ACCESS_ADMINS and have no row. */
 export type Member = { email: string; role: "admin"; source: "configuration" } | (MemberRow & { source: "members" });
 
-const email = requiredText({ max: MAX_NAME })
+/** An email as members are keyed: validated, trimmed and lower-cased (teams list their members alike). */
+export const email = requiredText({ max: MAX_NAME })
 	.pipe(z.email({ error: "param must be an email address" }))
 	.transform(normalizeEmail);
 export const role = z.enum(ROLES, { error: `param must be one of: ${ROLES.join(", ")}` });

@@ -11,6 +11,7 @@ import { peopleApi } from "./people";
 import { servicesApi } from "./services";
 import { settingsApi } from "./settings";
 import { suggestionsApi } from "./suggestions";
+import { teamsApi } from "./teams";
 import { tokensApi } from "./tokens";
 
 /** The management API: JSON, for API tokens, the admin token and people behind Cloudflare Access. */
@@ -21,6 +22,7 @@ export const api = factory
 	.use(authenticate)
 	.route("/integrations", integrationsApi)
 	.route("/services", servicesApi)
+	.route("/teams", teamsApi)
 	.route("/deploys/import", importsApi)
 	.route("/deploys", deploysApi)
 	.route("/suggestions", suggestionsApi)

@@ -11,26 +11,37 @@ import {
 	renameService,
 	serviceInput,
 } from "../catalog/services";
+import { ownerInput, setServiceTeam } from "../catalog/teams";
 import { findServices, type Service } from "../db/catalog";
 import { currentDeploys } from "../db/environments";
 import { deploySchema, presentDeploy } from "../deploys/present";
+import { deployFilters, teamFilter } from "../deploys/query";
 import { factory } from "../factory";
 import { formatDatetime } from "../http/datetime";
-import { errors, isoTime, json, jsonBody } from "../http/openapi";
-import { readJson, validate } from "../http/validation";
+import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
+import { object, readJson, validate } from "../http/validation";
 
 export function presentService(service: Service) {
 	return {
 		id: service.id,
 		name: service.name,
 		aliases: service.aliases,
+		team: service.team,
 		created_at: formatDatetime(service.createdAt),
 	};
 }
 
 export const serviceSchema = z
-	.object({ id: z.string(), name: z.string(), aliases: z.array(z.string()), created_at: isoTime })
+	.object({
+		id: z.string(),
+		name: z.string(),
+		aliases: z.array(z.string()),
+		team: z.object({ id: z.string(), name: z.string() }).nullable().describe("The team that owns it; null for none"),
+		created_at: isoTime,
+	})
 	.meta({ id: "Service" });
+
+const listQuery = object({ team: deployFilters.team });
 
 const environmentsSchema = z.object({
 	service: z.object({ id: z.string(), name: z.string() }),
@@ -77,11 +88,13 @@ export const servicesApi = factory
 		allow("viewer"),
 		describeRoute({
 			tags,
-			summary: "List services with their aliases",
-			responses: { 200: json("Services", z.object({ services: z.array(serviceSchema) })), ...errors(401) },
+			summary: "List services with their aliases, all or a team's (`team=` its id)",
+			responses: { 200: json("Services", z.object({ services: z.array(serviceSchema) })), ...errors(400, 401, 404) },
 		}),
+		validated("query", listQuery),
 		async (c) => {
-			const services = await findServices(c.var.db);
+			const { teamId } = await teamFilter(c.var.db, c.req.valid("query").team);
+			const services = await findServices(c.var.db, undefined, teamId);
 			return c.json({ services: services.map(presentService) });
 		},
 	)
@@ -109,6 +122,22 @@ export const servicesApi = factory
 		async (c) => {
 			const { name } = validate(rename, await readJson(c));
 			return c.json(presentService(await renameService(c.var.db, c.req.param("id"), name, c.var.actor)));
+		},
+	)
+	.put(
+		"/:id/team",
+		allow("editor"),
+		describeRoute({
+			tags,
+			summary: "Give a service to a team, or to none",
+			description:
+				"A service has at most one team. `team_id` null leaves it unowned. A missing service or team is a `404`.",
+			requestBody: jsonBody(ownerInput),
+			responses: { 200: json("The service", serviceSchema), ...errors(400, 401, 403, 404) },
+		}),
+		async (c) => {
+			const { team_id } = validate(ownerInput, await readJson(c));
+			return c.json(presentService(await setServiceTeam(c.var.db, c.req.param("id"), team_id, c.var.actor)));
 		},
 	)
 	.get(

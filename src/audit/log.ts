@@ -8,7 +8,15 @@ import { decodeCursor, encodeCursor } from "../http/cursor";
 import type { Actor } from "./actor";
 
 /** What an audit event can be about. */
-export const AUDIT_TARGET_TYPES = ["integration", "service", "suggestion", "api-token", "member", "settings"] as const;
+export const AUDIT_TARGET_TYPES = [
+	"integration",
+	"service",
+	"suggestion",
+	"api-token",
+	"member",
+	"settings",
+	"team",
+] as const;
 export type AuditTarget = { type: (typeof AUDIT_TARGET_TYPES)[number]; id: string };
 
 /**

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type Database } from "./client";
 import { newId } from "./ids";
-import { aliases, deploys, type ServiceRow, services, suggestionEvents, suggestions } from "./schema";
+import { aliases, deploys, type ServiceRow, services, suggestionEvents, suggestions, teams } from "./schema";
 
 /** How aliases are compared: surrounding space and letter case do not matter. */
 export function aliasKey(alias: string): string {
@@ -39,19 +39,22 @@ export async function serviceIdFor(db: Database, idOrAlias: string): Promise<str
 	return row?.id ?? null;
 }
 
-export type Service = ServiceRow & { aliases: string[] };
+export type Service = ServiceRow & { aliases: string[]; team: { id: string; name: string } | null };
 
-/** Services with their aliases, all of them or those with the given ids. */
-export async function findServices(db: Database, ids?: string[]): Promise<Service[]> {
+/** Services with their aliases and team, all of them or those with the given ids, or the team's. */
+export async function findServices(db: Database, ids?: string[], teamId?: string): Promise<Service[]> {
 	const rows = await db
-		.select({ service: services, alias: aliases.alias })
+		// Named apart: D1 answers rows by column name, and the team's `name` would overwrite the service's.
+		.select({ service: services, alias: aliases.alias, teamName: sql<string | null>`${teams.name}`.as("team_name") })
 		.from(services)
 		.leftJoin(aliases, eq(aliases.serviceId, services.id))
-		.where(ids ? inArray(services.id, ids) : undefined)
+		.leftJoin(teams, eq(teams.id, services.teamId))
+		.where(and(ids ? inArray(services.id, ids) : undefined, teamId ? eq(services.teamId, teamId) : undefined))
 		.orderBy(asc(sql`lower(${services.name})`), asc(aliases.createdAt));
 	const byId = new Map<string, Service>();
-	for (const { service, alias } of rows) {
-		const entry = byId.get(service.id) ?? { ...service, aliases: [] };
+	for (const { service, alias, teamName } of rows) {
+		const team = service.teamId && teamName !== null ? { id: service.teamId, name: teamName } : null;
+		const entry = byId.get(service.id) ?? { ...service, aliases: [], team };
 		if (alias !== null) entry.aliases.push(alias);
 		byId.set(service.id, entry);
 	}

@@ -4,10 +4,13 @@ import type { Status } from "../model/status";
 import type { Database } from "./client";
 import { aliases, deployStatuses, deploys, people, services } from "./schema";
 import { stage } from "./stages";
+import { teamServiceIds } from "./teams";
 
 export type DeployFilter = {
 	serviceId?: string;
 	aliasKey?: string;
+	/** The deploys of the services this team owns. */
+	teamId?: string;
 	/** Any spelling: compared by `environmentKey`. */
 	environment?: string;
 	integrationId?: string;
@@ -33,6 +36,7 @@ function conditions(f: Omit<DeployFilter, "limit">) {
 	return and(
 		f.serviceId === undefined ? undefined : eq(deploys.serviceId, f.serviceId),
 		f.aliasKey === undefined ? undefined : eq(deploys.aliasKey, f.aliasKey),
+		f.teamId === undefined ? undefined : inArray(deploys.serviceId, teamServiceIds(f.teamId)),
 		f.environment === undefined ? undefined : eq(deploys.environmentKey, environmentKey(f.environment)),
 		f.integrationId === undefined ? undefined : eq(deploys.integrationId, f.integrationId),
 		f.deployerEmail === undefined

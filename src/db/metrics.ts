@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { environmentKey } from "../model/environment";
 import type { Database } from "./client";
+import { teamServiceIds } from "./teams";
 
 /**
  * DORA metrics over one window of deploys, in one statement (one consistent
@@ -17,6 +18,8 @@ import type { Database } from "./client";
 export type MetricsFilter = {
 	serviceId?: string;
 	aliasKey?: string;
+	/** The deploys of the services this team owns. */
+	teamId?: string;
 	/** Any spelling: compared by `environmentKey`. */
 	environment?: string;
 	/** The window, epoch ms: `from` inclusive, `to` exclusive. */
@@ -90,9 +93,10 @@ function durationStats(durations: SQL) {
 }
 
 /** The window's deploys, as a condition on `d`: each combination of filters has an index that serves it. */
-function inWindow({ serviceId, aliasKey, environment, from, to }: MetricsFilter) {
+function inWindow({ serviceId, aliasKey, teamId, environment, from, to }: MetricsFilter) {
 	const conditions = [sql`d.deployed_at >= ${from}`, sql`d.deployed_at < ${to}`];
 	if (serviceId !== undefined) conditions.push(sql`d.service_id = ${serviceId}`);
+	if (teamId !== undefined) conditions.push(sql`d.service_id in ${teamServiceIds(teamId)}`);
 	if (aliasKey !== undefined) conditions.push(sql`d.alias_key = ${aliasKey}`);
 	if (environment !== undefined) conditions.push(sql`d.environment_key = ${environmentKey(environment)}`);
 	return sql.join(conditions, sql` and `);

@@ -2,6 +2,9 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { PRINCIPAL_KINDS, ROLES } from "../model/roles";
 import { STATUSES } from "../model/status";
+import { teams } from "./teams-schema";
+
+export * from "./teams-schema";
 
 // Times are epoch milliseconds (UTC): they sort and subtract in SQL, and the
 // API turns them into ISO 8601 at the edge.
@@ -49,8 +52,14 @@ export const services = sqliteTable(
 		id: text().primaryKey(),
 		name: text().notNull(),
 		createdAt: integer("created_at").notNull(),
+		/** The team that owns it, if any; deleting the team leaves it unowned. */
+		teamId: text("team_id").references(() => teams.id, { onDelete: "set null" }),
 	},
-	(t) => [uniqueIndex("services_name_unique").on(sql`lower(${t.name})`)],
+	(t) => [
+		uniqueIndex("services_name_unique").on(sql`lower(${t.name})`),
+		// Filters by team find the team's services by this, then each one's deploys by their own index.
+		index("services_team_idx").on(t.teamId),
+	],
 );
 
 /** Names pipelines use for a service. `key` is the alias trimmed and lower-cased: matching ignores case. */

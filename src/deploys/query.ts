@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkTeam } from "../catalog/teams";
 import { aliasKey, serviceIdFor } from "../db/catalog";
 import type { Database } from "../db/client";
 import { type DeployFilter, findDeploy, listDeploys } from "../db/deploys";
@@ -13,6 +14,8 @@ import { STATUSES } from "../model/status";
 /** The filters every deploy listing takes: the list, the export and (in part) the metrics. */
 export const deployFilters = {
 	service: optionalText({ max: MAX_NAME }),
+	/** A team's id: the deploys of the services it owns. */
+	team: optionalText({ max: MAX_ID }),
 	environment: optionalText({ max: MAX_NAME }),
 	deployer: optionalText({ max: MAX_NAME }),
 	integration: optionalText({ max: MAX_ID }),
@@ -47,11 +50,23 @@ export async function serviceFilter(db: Database, value: string) {
 	return serviceId ? { serviceId } : { aliasKey: aliasKey(value) };
 }
 
+/** `team=` names a team by id; an unknown one is a 404, never an empty selection. */
+export async function teamFilter(db: Database, teamId: string | undefined) {
+	if (teamId === undefined) return {};
+	await checkTeam(db, teamId);
+	return { teamId };
+}
+
 /** The query's filters as the database takes them. */
 export async function toFilter(db: Database, query: Filters): Promise<Omit<DeployFilter, "limit">> {
 	checkWindow(query.from, query.to);
+	const [service, team] = await Promise.all([
+		query.service ? serviceFilter(db, query.service) : {},
+		teamFilter(db, query.team),
+	]);
 	return {
-		...(query.service ? await serviceFilter(db, query.service) : {}),
+		...service,
+		...team,
 		environment: query.environment,
 		deployerEmail: query.deployer,
 		integrationId: query.integration,

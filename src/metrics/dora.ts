@@ -12,13 +12,16 @@ import { bucketStart, WEEK } from "./windows";
 export const DELIVERY_DAYS = 90;
 export const CHART_WEEKS = 12;
 
+/** Whose figures: a service's, or a team's (over the services it owns). */
+export type DeliveryScope = { serviceId: string } | { teamId: string };
+
 /**
- * The metrics query for a service's figures, bucketed by week. The 12 weeks lie
- * inside the 90 days, so one query answers both the figures and the charts.
+ * The metrics query for a service's or a team's figures, bucketed by week. The 12 weeks
+ * lie inside the 90 days, so one query answers both the figures and the charts.
  */
-export function deliveryFilter(serviceId: string, environment: string | undefined, now: number): MetricsFilter {
+export function deliveryFilter(scope: DeliveryScope, environment: string | undefined, now: number): MetricsFilter {
 	const from = now - DELIVERY_DAYS * DAY;
-	return { serviceId, environment, from, to: now, bucketOrigin: bucketStart(from, "week"), bucketSize: WEEK };
+	return { ...scope, environment, from, to: now, bucketOrigin: bucketStart(from, "week"), bucketSize: WEEK };
 }
 
 /** The `environment=` value that asks for every environment. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Database } from "../db/client";
 import { comparedMetrics, type DurationStats, type MetricsRow, previousWindow } from "../db/metrics";
-import { deployFilters, serviceFilter } from "../deploys/query";
+import { deployFilters, serviceFilter, teamFilter } from "../deploys/query";
 import { formatDatetime } from "../http/datetime";
 import { isoTime } from "../http/openapi";
 import { object, optional } from "../http/validation";
@@ -13,6 +13,7 @@ import { BUCKETS, bucketSize, bucketStart, resolveWindow } from "./windows";
 
 export const metricsQuery = object({
 	service: deployFilters.service,
+	team: deployFilters.team,
 	environment: deployFilters.environment,
 	from: deployFilters.from,
 	to: deployFilters.to,
@@ -38,7 +39,11 @@ const bandSchema = z.enum(BANDS).nullable();
 export const metricsSchema = z
 	.object({
 		window: z.object({ from: isoTime, to: isoTime, bucket: z.enum(BUCKETS) }),
-		filters: z.object({ service: z.string().nullable(), environment: z.string().nullable() }),
+		filters: z.object({
+			service: z.string().nullable(),
+			team: z.string().nullable().describe("A team's id: the deploys of the services it owns"),
+			environment: z.string().nullable(),
+		}),
 		deployment_frequency: frequencySchema.extend({
 			buckets: z.array(z.object({ start: isoTime, count: z.number().int() })),
 		}),
@@ -91,8 +96,13 @@ export async function metricsReport(
 	const bucket = query.bucket ?? "day";
 	const size = bucketSize(bucket);
 	const bucketOrigin = bucketStart(from, bucket);
+	const [service, team] = await Promise.all([
+		query.service ? serviceFilter(db, query.service) : {},
+		teamFilter(db, query.team),
+	]);
 	const filter = {
-		...(query.service ? await serviceFilter(db, query.service) : {}),
+		...service,
+		...team,
 		environment: query.environment,
 		from,
 		to,
@@ -112,7 +122,7 @@ export async function metricsReport(
 	const current = figures(m, from, to);
 	return {
 		window: { from: formatDatetime(from), to: formatDatetime(to), bucket },
-		filters: { service: query.service ?? null, environment: query.environment ?? null },
+		filters: { service: query.service ?? null, team: query.team ?? null, environment: query.environment ?? null },
 		...current,
 		deployment_frequency: { ...current.deployment_frequency, buckets },
 		previous: {

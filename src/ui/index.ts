@@ -13,6 +13,7 @@ import { membersPages } from "./pages/members";
 import { servicesPages } from "./pages/services";
 import { settingsPages } from "./pages/settings";
 import { suggestionsPages } from "./pages/suggestions";
+import { teamsPages } from "./pages/teams";
 import { tokensPages } from "./pages/tokens";
 
 /** The web UI: server-rendered pages over the same catalog and queries as the API. */
@@ -27,6 +28,7 @@ export const ui = factory
 	.route("/", accountPages)
 	.route("/integrations", integrationPages)
 	.route("/services", servicesPages)
+	.route("/teams", teamsPages)
 	.route("/deploys", deploysPages)
 	.route("/suggestions", suggestionsPages)
 	.route("/audit", auditPages)

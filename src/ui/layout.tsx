@@ -6,11 +6,21 @@ import type { Role } from "../model/roles";
 import { assets } from "./assets";
 import { may, signedInAs } from "./viewer";
 
-type Section = "services" | "deploys" | "integrations" | "suggestions" | "audit" | "members" | "tokens" | "settings";
+type Section =
+	| "services"
+	| "teams"
+	| "deploys"
+	| "integrations"
+	| "suggestions"
+	| "audit"
+	| "members"
+	| "tokens"
+	| "settings";
 
 /** Each entry: its section, where it goes, its label, and the role it needs to be shown (none: everyone signed in). */
 const NAV: [Section, string, string, Role?][] = [
 	["services", "/services", "Services"],
+	["teams", "/teams", "Teams"],
 	["deploys", "/deploys", "Deploys"],
 	["integrations", "/integrations", "Integrations"],
 	["suggestions", "/suggestions", "Suggestions"],

@@ -76,7 +76,7 @@ describe("GET /api/metrics", () => {
 		const body = await metrics({ service: alias, from: "2024-01-01T00:00:00Z", to: "2024-01-03T00:00:00Z" });
 		expect(body).toEqual({
 			window: { from: "2024-01-01T00:00:00.000Z", to: "2024-01-03T00:00:00.000Z", bucket: "day" },
-			filters: { service: alias, environment: null },
+			filters: { service: alias, team: null, environment: null },
 			deployment_frequency: {
 				total: 1,
 				per_day: 0.5,
@@ -113,7 +113,7 @@ describe("GET /api/metrics", () => {
 	it("is in the OpenAPI document with its query parameters", async () => {
 		const doc: any = await (await call("/api/openapi.json")).json();
 		const parameters: { name: string; schema: any }[] = doc.paths["/api/metrics"]?.get?.parameters ?? [];
-		expect(parameters.map((p) => p.name).sort()).toEqual(["bucket", "environment", "from", "service", "to"]);
+		expect(parameters.map((p) => p.name).sort()).toEqual(["bucket", "environment", "from", "service", "team", "to"]);
 		expect(parameters.find((p) => p.name === "bucket")?.schema.enum).toEqual(["day", "week"]);
 	});
 
@@ -565,7 +565,7 @@ describe("filters", () => {
 		await ship(unique("filter-other"), { at: "2024-03-11T10:00:00Z" });
 		for (const value of [service.id, a, b.toUpperCase()]) {
 			const body = await metrics({ service: value, ...MARCH });
-			expect(body.filters).toEqual({ service: value, environment: null });
+			expect(body.filters).toEqual({ service: value, team: null, environment: null });
 			expect(body.deployment_frequency.total).toBe(2);
 		}
 	});
@@ -594,7 +594,7 @@ describe("filters", () => {
 		]);
 		await ship(unique("envs-other"), { at: "2024-03-10T14:00:00Z", environment: environment.toUpperCase() });
 		const withService = await metrics({ service: alias, environment, ...MARCH });
-		expect(withService.filters).toEqual({ service: alias, environment });
+		expect(withService.filters).toEqual({ service: alias, team: null, environment });
 		expect(withService.deployment_frequency.total).toBe(2);
 		expect(
 			(await metrics({ environment: ` ${environment.toUpperCase()} `, ...MARCH })).deployment_frequency.total,

@@ -19,7 +19,7 @@ import {
 const integration = integrationBeforeAll("services tests");
 
 describe("POST /api/services", () => {
-	it("answers 201 with id, name, aliases and created_at", async () => {
+	it("answers 201 with id, name, aliases, team (none yet) and created_at", async () => {
 		const name = unique("Shopping Cart");
 		const aliases = [unique("cart"), unique("shopping_cart")];
 		const res = await admin("POST", "/services", { name, aliases });
@@ -28,6 +28,7 @@ describe("POST /api/services", () => {
 			id: expect.any(String),
 			name,
 			aliases,
+			team: null,
 			created_at: expect.stringMatching(ISO_DATETIME),
 		});
 	});

@@ -228,6 +228,7 @@ describe("POST /api/suggestions/:id/accept", () => {
 				id: res.body.suggestion.service_id,
 				name: s.alias,
 				aliases: [s.alias],
+				team: null,
 				created_at: expect.stringMatching(ISO_DATETIME),
 			},
 		});
@@ -315,6 +316,7 @@ describe("POST /api/suggestions/:id/attach", () => {
 				id: target.id,
 				name: target.name,
 				aliases: expect.arrayContaining([target.name, s.alias]),
+				team: null,
 				created_at: expect.stringMatching(ISO_DATETIME),
 			},
 		});

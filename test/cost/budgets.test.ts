@@ -20,6 +20,8 @@ let integration: Integration;
 let session: Promise<string>;
 /** The service the reads look at; its history stays fixed while the table grows. */
 let service: { id: string; name: string };
+/** The team that owns `service`. */
+let team: { id: string };
 const alias = unique("budgeted");
 /** Where the measured ingests go, so they do not change what the reads see. */
 const ingestAlias = unique("ingested");
@@ -49,6 +51,24 @@ async function addFiller(count: number) {
 		.run();
 }
 
+/** A team owning the services with these ids. */
+async function teamOwning(serviceIds: string[]) {
+	const created = await call("/api/teams", {
+		method: "POST",
+		headers: ADMIN,
+		body: JSON.stringify({ name: unique("Budgeted") }),
+	});
+	const owner = (await created.json()) as { id: string };
+	for (const id of serviceIds) {
+		await costOf(`/api/services/${id}/team`, {
+			method: "PUT",
+			headers: ADMIN,
+			body: JSON.stringify({ team_id: owner.id }),
+		});
+	}
+	return owner;
+}
+
 async function costOf(path: string, init: RequestInit = {}): Promise<Cost> {
 	const response = await call(path, init);
 	expect(response.status, `${init.method ?? "GET"} ${path}`).toBeLessThan(300);
@@ -71,8 +91,13 @@ const operations: Record<string, () => Promise<Cost>> = {
 	"what runs where": () => costOf(`/api/services/${service.id}/environments`, { headers: ADMIN }),
 	"metrics, 90 days": () =>
 		costOf(`/api/metrics?service=${service.id}&from=${new Date(NOW - 90 * DAY).toISOString()}`, { headers: ADMIN }),
+	"deploy list, one team": () => costOf(`/api/deploys?team=${team.id}&limit=50`, { headers: ADMIN }),
+	"services, one team": () => costOf(`/api/services?team=${team.id}`, { headers: ADMIN }),
+	"metrics, one team, 90 days": () =>
+		costOf(`/api/metrics?team=${team.id}&from=${new Date(NOW - 90 * DAY).toISOString()}`, { headers: ADMIN }),
 	settings: () => costOf("/api/settings", { headers: ADMIN }),
 	"service page": async () => costOf(`/services/${service.id}`, { headers: { Cookie: await session } }),
+	"team page": async () => costOf(`/teams/${team.id}`, { headers: { Cookie: await session } }),
 };
 
 /**
@@ -98,17 +123,28 @@ const BUDGET: Record<string, Cost> = {
 	"deploy list, one service and environment": cost(2, 8, 0, 0, 0, 0),
 	// One query resolves the alias to its service (id or alias alike), then the page.
 	"deploy list, one service by alias": cost(2, 12, 0, 0, 0, 0),
-	// The service, then per environment one seek to find it, one for its latest deploy and
-	// a walk back from there to the live one (here it is the latest), and those deploys' rows.
-	"what runs where": cost(2, 31, 0, 0, 0, 0),
+	// The service (and its team's row), then per environment one seek to find it, one for its latest
+	// deploy and a walk back from there to the live one (here it is the latest), and those deploys' rows.
+	"what runs where": cost(2, 32, 0, 0, 0, 0),
 	// The service lookup, then one batch of two statements, the window and the 90 days before it:
 	// each reads its deploys and, per deploy, seeks within its stream.
 	"metrics, 90 days": cost(3, 104, 0, 0, 0, 0),
+	// The team by its id, then its services by the team index and each one's deploys by
+	// (service_id, deployed_at): the team's own history, sorted, never the table's.
+	"deploy list, one team": cost(2, 19, 0, 0, 0, 0),
+	// The team by its id, then its services by the team index, with their aliases and team.
+	"services, one team": cost(2, 6, 0, 0, 0, 0),
+	// As "metrics, 90 days", reaching the deploys through the team's services.
+	"metrics, one team, 90 days": cost(3, 108, 0, 0, 0, 0),
 	// The settings row, by its primary key.
 	settings: cost(1, 1, 0, 0, 0, 0),
 	// The service, the production setting, what runs where, the timeline's page and its aliases,
-	// and the delivery figures' batch (the two windows and the weekly medians) for the production environment.
-	"service page": cost(8, 149, 0, 0, 0, 0),
+	// and the delivery figures' batch (the two windows and the weekly medians) for the production environment;
+	// the service's team adds its row.
+	"service page": cost(8, 150, 0, 0, 0, 0),
+	// The team with its services, the production setting, the environments its services deployed to
+	// in the 90 days, and the delivery figures' batch for the production environment.
+	"team page": cost(6, 127, 0, 0, 0, 0),
 };
 
 function cost(
@@ -129,6 +165,7 @@ beforeAll(async () => {
 	integration = await api.createIntegration("budgets");
 	service = await api.createService(unique("Budgeted"), [alias]);
 	await api.createService(unique("Ingested"), [ingestAlias]);
+	team = await teamOwning([service.id]);
 	await addFillerServices();
 	// Set, so its read finds its row (unset, it reads none): what a team that chose its production pays.
 	await costOf("/api/settings", {

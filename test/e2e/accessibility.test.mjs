@@ -228,6 +228,13 @@ describe("accessibility and small screens", () => {
 		const quiet = await api("/api/integrations", { name: "Quiet pipeline (a11y)", kind: "circleci" });
 		const storefront = await api("/api/services", { name: "Storefront (a11y)", aliases: ["storefront-a11y"] });
 		const idle = await api("/api/services", { name: "Billing (a11y)", aliases: ["billing-a11y"] });
+		const team = await api("/api/teams", { name: "Storefront team (a11y)", members: ["ann@example.com"] });
+		await fetch(new URL(`/api/services/${storefront.id}/team`, baseUrl), {
+			method: "PUT",
+			headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+			body: JSON.stringify({ team_id: team.id }),
+		});
+		const emptyTeam = await api("/api/teams", { name: "New team (a11y)" });
 		// A long name, as real catalogs have: lists and the suggestions' select must still fit a phone.
 		await api("/api/services", {
 			name: "Payments reconciliation and settlement batch processor for the European region (a11y)",
@@ -273,6 +280,12 @@ describe("accessibility and small screens", () => {
 			{ name: "new-service", path: "/services/new" },
 			{ name: "service", path: `/services/${storefront.id}` },
 			{ name: "service-empty", path: `/services/${idle.id}` },
+			{ name: "service-edit", path: `/services/${storefront.id}/edit` },
+			{ name: "teams", path: "/teams" },
+			{ name: "team", path: `/teams/${team.id}` },
+			{ name: "team-empty", path: `/teams/${emptyTeam.id}` },
+			{ name: "team-edit", path: `/teams/${team.id}/edit` },
+			{ name: "team-delete", path: `/teams/${team.id}/delete` },
 			{ name: "deploys", path: "/deploys" },
 			{ name: "deploys-none-match", path: "/deploys?environment=nowhere" },
 			{ name: "deploy", path: `/deploys/${deployId}` },
@@ -397,5 +410,6 @@ describe("accessibility and small screens", () => {
 			}
 		}
 		expect(browser.problems).toEqual([]);
-	});
+		// Every page four times over (two schemes, two sizes): longer than one test's default on a busy machine.
+	}, 180_000);
 });

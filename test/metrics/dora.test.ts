@@ -117,7 +117,7 @@ describe("the comparison with the previous 90 days", () => {
 describe("the weekly charts", () => {
 	// A Wednesday: its week, begun on Monday 23 November, is partial.
 	const now = Date.parse("2026-11-25T12:00:00Z");
-	const filter = deliveryFilter("service-id", "production", now);
+	const filter = deliveryFilter({ serviceId: "service-id" }, "production", now);
 
 	it("query the 90 days to now in weeks from the Monday on or before their start", () => {
 		expect(filter).toEqual({

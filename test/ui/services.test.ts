@@ -599,6 +599,7 @@ describe("forms and their way back", () => {
 		const svc = await service("Cancelled");
 		expect(formsOf(await html(`/services/${svc.id}/edit`))).toEqual([
 			{ action: `/services/${svc.id}/rename`, links: [["Cancel", `/services/${svc.id}`]] },
+			{ action: `/services/${svc.id}/team`, links: [["Cancel", `/services/${svc.id}`]] },
 			{ action: `/services/${svc.id}/aliases`, links: [["Cancel", `/services/${svc.id}`]] },
 		]);
 	});

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Service } from "../../../db/catalog";
+import type { Team } from "../../../db/teams";
 import { deployFilters } from "../../../deploys/query";
 import { DAY } from "../../../http/datetime";
 import { object, optionalText, validate } from "../../../http/validation";
@@ -9,7 +10,7 @@ import { STATUSES } from "../../../model/status";
 type FilterName = keyof typeof deployFilters;
 const FILTER_NAMES = Object.keys(deployFilters) as FilterName[];
 /** Filters with a field of their own in the form; the others ride along hidden. */
-const SHOWN: readonly FilterName[] = ["service", "environment", "deployer", "status", "from", "to"];
+const SHOWN: readonly FilterName[] = ["service", "team", "environment", "deployer", "status", "from", "to"];
 
 /** A date input's day as the instant it starts (UTC), which the API's date-time schema takes. */
 const dayStart = (value: unknown) =>
@@ -35,7 +36,7 @@ export function filtersOf(query: Record<string, string>): Filters {
 	return Object.fromEntries(FILTER_NAMES.flatMap((name) => (query[name]?.trim() ? [[name, query[name]]] : [])));
 }
 
-export function FilterForm({ filters, services }: { filters: Filters; services: Service[] }) {
+export function FilterForm({ filters, services, teams }: { filters: Filters; services: Service[]; teams: Team[] }) {
 	// A service given by alias (a suggestion's link) has no option of its own; keep it selected.
 	const unlisted = filters.service && !services.some((s) => s.id === filters.service) ? filters.service : undefined;
 	return (
@@ -59,6 +60,19 @@ export function FilterForm({ filters, services }: { filters: Filters; services: 
 					))}
 				</select>
 			</label>
+			{teams.length > 0 && (
+				<label>
+					Team
+					<select name="team">
+						<option value="">Any</option>
+						{teams.map((t) => (
+							<option value={t.id} selected={t.id === filters.team}>
+								{t.name}
+							</option>
+						))}
+					</select>
+				</label>
+			)}
 			<label>
 				Environment
 				<input name="environment" value={filters.environment ?? ""} />

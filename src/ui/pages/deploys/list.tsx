@@ -2,6 +2,7 @@ import { allow } from "../../../access/guard";
 import { findServices } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
 import { countDeploys, listDeploys, numberedUnderAlias } from "../../../db/deploys";
+import { findTeams } from "../../../db/teams";
 import { exportResponse } from "../../../deploys/export";
 import { deployCursor, deploysPage, toFilter } from "../../../deploys/query";
 import { factory } from "../../../factory";
@@ -79,7 +80,7 @@ export const deployList = factory
 		const query = listQuery(raw);
 		const filters = filtersOf(raw);
 		const before = deployCursor(query.cursor);
-		const [services, filter] = await Promise.all([findServices(db), toFilter(db, query)]);
+		const [services, teams, filter] = await Promise.all([findServices(db), findTeams(db), toFilter(db, query)]);
 		const page = await deploysPage(db, { ...filter, before }, PAGE_SIZE);
 		const [total, marked] = await Promise.all([
 			// A first page with no next one holds them all: no need to count.
@@ -90,7 +91,7 @@ export const deployList = factory
 		return c.html(
 			<Page title="Deploys" section="deploys">
 				<h1>Deploys</h1>
-				<FilterForm filters={filters} services={services} />
+				<FilterForm filters={filters} services={services} teams={teams} />
 				{page.deploys.length > 0 ? (
 					<>
 						<ListSummary total={total} filters={filters} />

@@ -5,6 +5,7 @@ import {
 	CHART_WEEKS,
 	change,
 	DELIVERY_DAYS,
+	type DeliveryScope,
 	deliveryFilter,
 	EVERY,
 	type Figure,
@@ -26,19 +27,19 @@ export type Delivery = Weekly & {
 	previous: MetricsRow;
 	/** The environment the figures are for; undefined for every environment. */
 	environment?: string;
-	/** The environments one may choose from: those the service has deployed to. */
+	/** The environments one may choose from: those the service (or the team's services) deployed to. */
 	environments: string[];
 };
 
-/** The service's delivery figures for `environment` (undefined: every environment) as of `now`. */
+/** A service's or a team's delivery figures for `environment` (undefined: every environment) as of `now`. */
 export async function delivery(
 	db: Database,
-	serviceId: string,
+	scope: DeliveryScope,
 	now: number,
 	environments: string[],
 	environment: string | undefined,
 ): Promise<Delivery> {
-	const filter = deliveryFilter(serviceId, environment, now);
+	const filter = deliveryFilter(scope, environment, now);
 	const [{ current: metrics, previous }, medians] = await Promise.all([
 		comparedMetrics(db, filter),
 		leadTimeMedians(db, filter),

@@ -1,6 +1,8 @@
 import { allow } from "../../../access/guard";
 import { addAlias, loadService, newAlias, rename, renameService } from "../../../catalog/services";
+import { ownerInput, setServiceTeam } from "../../../catalog/teams";
 import { findServices, type Service } from "../../../db/catalog";
+import { findTeams, type Team } from "../../../db/teams";
 import { type AppContext, factory } from "../../../factory";
 import type { ApiError } from "../../../http/errors";
 import { MAX_NAME, validate } from "../../../http/validation";
@@ -10,11 +12,34 @@ import { Page } from "../../layout";
 import { AliasActions } from "./aliases";
 import { servicePath } from "./notices";
 
-type Refusal = { form: "rename" | "alias"; value: string; error: ApiError };
+type Refusal = { form: "rename" | "alias" | "team"; value: string; error: ApiError };
 
-type Editing = { service: Service; others: Service[] };
+type Editing = { service: Service; others: Service[]; teams: Team[] };
 
-function EditService({ service, others, refusal }: Editing & { refusal?: Refusal }) {
+/** Which team owns the service: a choice of every team, or none. */
+function TeamChoice({ service, teams }: { service: Service; teams: Team[] }) {
+	return (
+		<form method="post" action={`/services/${service.id}/team`} class="stack panel">
+			<label>
+				Team
+				<small>The team that owns it: its deploys count in the team's figures and filters.</small>
+				<select name="team_id">
+					<option value="">No team</option>
+					{teams.map((team) => (
+						<option value={team.id} selected={team.id === service.team?.id}>
+							{team.name}
+						</option>
+					))}
+				</select>
+			</label>
+			<div>
+				<button type="submit">Save team</button> <a href={`/services/${service.id}`}>Cancel</a>
+			</div>
+		</form>
+	);
+}
+
+function EditService({ service, others, teams, refusal }: Editing & { refusal?: Refusal }) {
 	const errorsOf = (form: Refusal["form"]) => (refusal?.form === form ? refusal.error.errors : undefined);
 	const typed = (form: Refusal["form"], fallback: string) => (refusal?.form === form ? refusal.value : fallback);
 	return (
@@ -32,6 +57,10 @@ function EditService({ service, others, refusal }: Editing & { refusal?: Refusal
 					<button type="submit">Rename</button> <a href={`/services/${service.id}`}>Cancel</a>
 				</div>
 			</form>
+
+			<h2>Team</h2>
+			<FormErrors errors={errorsOf("team")} />
+			<TeamChoice service={service} teams={teams} />
 
 			<h2>Aliases</h2>
 			{service.aliases.length > 0 ? (
@@ -61,7 +90,7 @@ function EditService({ service, others, refusal }: Editing & { refusal?: Refusal
 	);
 }
 
-/** Renaming a service and adding aliases to it (removing and moving them: see `aliasPages`). */
+/** Renaming a service, giving it a team and adding aliases to it (removing and moving them: see `aliasPages`). */
 export const serviceEdit = factory
 	.createApp()
 	.get("/:id/edit", allow("editor"), async (c) => c.html(<EditService {...(await editing(c, c.req.param("id")))} />))
@@ -78,6 +107,13 @@ export const serviceEdit = factory
 		const added = await attempt(() => addAlias(c.var.db, id, validate(newAlias, form).alias, c.var.actor));
 		if (added.ok) return c.redirect(servicePath(id, added.value.added ? "alias-added" : "alias-kept"), 303);
 		return refuse(c, id, { form: "alias", value: form.alias ?? "", error: added.error });
+	})
+	.post("/:id/team", allow("editor"), async (c) => {
+		const id = c.req.param("id");
+		const form = await readForm(c);
+		const owned = await attempt(() => setServiceTeam(c.var.db, id, validate(ownerInput, form).team_id, c.var.actor));
+		if (owned.ok) return c.redirect(servicePath(id, "team-changed"), 303);
+		return refuse(c, id, { form: "team", value: form.team_id ?? "", error: owned.error });
 	});
 
 /** The edit page again, with why a change was refused; an unknown service is a 404 page instead. */
@@ -86,8 +122,12 @@ async function refuse(c: AppContext, id: string, refusal: Refusal) {
 	return c.html(<EditService {...(await editing(c, id))} refusal={refusal} />, refusal.error.status);
 }
 
-/** The service being edited, and the others an alias could move to. */
+/** The service being edited, the others an alias could move to, and the teams that could own it. */
 async function editing(c: AppContext, id: string): Promise<Editing> {
-	const [service, all] = await Promise.all([loadService(c.var.db, id), findServices(c.var.db)]);
-	return { service, others: all.filter((other) => other.id !== service.id) };
+	const [service, all, teams] = await Promise.all([
+		loadService(c.var.db, id),
+		findServices(c.var.db),
+		findTeams(c.var.db),
+	]);
+	return { service, others: all.filter((other) => other.id !== service.id), teams };
 }

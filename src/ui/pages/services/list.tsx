@@ -3,10 +3,12 @@ import { createService, serviceInput } from "../../../catalog/services";
 import { productionEnvironments } from "../../../catalog/settings";
 import { findServices, type Service } from "../../../db/catalog";
 import { type ServiceOverview, serviceOverviews } from "../../../db/environments";
+import { findTeams, type Team } from "../../../db/teams";
+import { teamFilter } from "../../../deploys/query";
 import { factory } from "../../../factory";
 import { DAY } from "../../../http/datetime";
 import type { ErrorObject } from "../../../http/errors";
-import { MAX_NAME, validate } from "../../../http/validation";
+import { MAX_ID, MAX_NAME, validate } from "../../../http/validation";
 import { Empty, FormErrors, StatusBadge, Table, Time } from "../../components";
 import { attempt, readForm, splitList } from "../../forms";
 import { Page } from "../../layout";
@@ -47,9 +49,38 @@ function ProductionCells({ overview }: { overview: ServiceOverview | undefined }
 	);
 }
 
-type ListProps = { services: Service[]; overviews: Map<string, ServiceOverview>; production: readonly string[] };
+type ListProps = {
+	services: Service[];
+	overviews: Map<string, ServiceOverview>;
+	production: readonly string[];
+	teams: Team[];
+	/** The team the list is filtered by, if any. */
+	team?: string;
+};
 
-function ServiceList({ services, overviews, production }: ListProps) {
+/** A GET form, so a team's list is a link one can share. */
+function TeamFilter({ teams, team }: { teams: Team[]; team?: string }) {
+	return (
+		<form method="get" action="/services" class="filters">
+			<label>
+				Team
+				<select name="team">
+					<option value="">Any</option>
+					{teams.map((t) => (
+						<option value={t.id} selected={t.id === team}>
+							{t.name}
+						</option>
+					))}
+				</select>
+			</label>
+			<div>
+				<button type="submit">Filter</button>
+			</div>
+		</form>
+	);
+}
+
+function ServiceList({ services, overviews, production, teams, team }: ListProps) {
 	return (
 		<Page title="Services" section="services">
 			<div class="heading">
@@ -62,7 +93,14 @@ function ServiceList({ services, overviews, production }: ListProps) {
 					</div>
 				)}
 			</div>
-			{services.length === 0 ? (
+			{teams.length > 0 && <TeamFilter teams={teams} team={team} />}
+			{services.length === 0 && team ? (
+				<Empty title="This team owns no services">
+					<p>
+						Give it one from a service's Edit page, or <a href="/services">see every service</a>.
+					</p>
+				</Empty>
+			) : services.length === 0 ? (
 				<Empty title="No services yet">
 					<p>
 						To start tracking deploys, <a href="/integrations/new">create an integration</a> and send a deploy from your
@@ -133,9 +171,17 @@ export const serviceList = factory
 	.createApp()
 	.get("/", allow("viewer"), async (c) => {
 		const since = Date.now() - RECENT_DAYS * DAY;
-		const [services, production] = await Promise.all([findServices(c.var.db), productionEnvironments(c.var.db)]);
+		const team = c.req.query("team")?.trim().slice(0, MAX_ID) || undefined;
+		const { teamId } = await teamFilter(c.var.db, team);
+		const [services, production, teams] = await Promise.all([
+			findServices(c.var.db, undefined, teamId),
+			productionEnvironments(c.var.db),
+			findTeams(c.var.db),
+		]);
 		const overviews = await serviceOverviews(c.var.db, since, production);
-		return c.html(<ServiceList services={services} overviews={overviews} production={production} />);
+		return c.html(
+			<ServiceList services={services} overviews={overviews} production={production} teams={teams} team={teamId} />,
+		);
 	})
 	.get("/new", allow("editor"), (c) => c.html(<NewService name="" aliases="" />))
 	.post("/", allow("editor"), async (c) => {

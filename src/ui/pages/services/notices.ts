@@ -6,6 +6,7 @@ export const NOTICES = {
 	"alias-kept": "The service already had that alias.",
 	"alias-removed": "The alias was removed: its past deploys stay here; new deploys under it match no service.",
 	"alias-moved": "The alias was moved here: new deploys under it belong to this service.",
+	"team-changed": "The service's team was changed: its deploys count for the new team from now on.",
 	accepted: "The service was created for the suggested alias, with the deploys already sent under it.",
 } as const;
 type Notice = keyof typeof NOTICES;

@@ -104,6 +104,15 @@ function ServicePage(props: {
 				<span class="muted">
 					{service.aliases.length > 0 ? `Aliases: ${service.aliases.join(", ")}` : "No aliases"}
 				</span>
+				<span class="muted">
+					{service.team ? (
+						<>
+							Team: <a href={`/teams/${service.team.id}`}>{service.team.name}</a>
+						</>
+					) : (
+						"No team"
+					)}
+				</span>
 				{may("editor") && (
 					<div class="actions">
 						<a class="button secondary" href={`/services/${service.id}/edit`}>
@@ -154,7 +163,7 @@ export const serviceShow = factory.createApp().get("/:id", allow("viewer"), asyn
 	]);
 	const environments = current.flatMap(({ environment }) => (environment === null ? [] : [environment]));
 	const chosen = chosenEnvironment(asked, environments, production);
-	const summary = await delivery(db, service.id, now, environments, chosen);
+	const summary = await delivery(db, { serviceId: service.id }, now, environments, chosen);
 	return c.html(
 		<ServicePage
 			service={service}
