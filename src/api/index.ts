@@ -3,6 +3,7 @@ import { auditApi } from "./audit";
 import { authenticate } from "./auth";
 import { deploysApi } from "./deploys";
 import { integrationsApi } from "./integrations";
+import { lifecycleApi } from "./lifecycle";
 import { membersApi } from "./members";
 import { metricsApi } from "./metrics";
 import { peopleApi } from "./people";
@@ -17,6 +18,7 @@ export const api = factory
 	.use(authenticate)
 	.route("/integrations", integrationsApi)
 	.route("/services", servicesApi)
+	.route("/services", lifecycleApi)
 	.route("/deploys", deploysApi)
 	.route("/suggestions", suggestionsApi)
 	.route("/people", peopleApi)

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type Database } from "./client";
 import { newId } from "./ids";
@@ -26,12 +26,12 @@ export async function aliasOwner(db: Database, alias: string): Promise<AliasOwne
 	return row ? { serviceId: row.serviceId, aliasKeys: JSON.parse(row.keys) as string[] } : null;
 }
 
-/** The service a value names, as its id or as one of its aliases, in one query. */
+/** The service a value names, as its id (a merged one's leads to where it went) or as one of its aliases, in one query. */
 export async function serviceIdFor(db: Database, idOrAlias: string): Promise<string | null> {
 	const row = await db
 		.select({
 			id: sql<string | null>`coalesce(
-				(select ${services.id} from ${services} where ${services.id} = ${idOrAlias}),
+				(select coalesce(${services.mergedInto}, ${services.id}) from ${services} where ${services.id} = ${idOrAlias}),
 				(select ${aliases.serviceId} from ${aliases} where ${aliases.key} = ${aliasKey(idOrAlias)}))`,
 		})
 		.from(sql`(select 1)`)
@@ -41,13 +41,30 @@ export async function serviceIdFor(db: Database, idOrAlias: string): Promise<str
 
 export type Service = ServiceRow & { aliases: string[] };
 
-/** Services with their aliases, all of them or those with the given ids. */
-export async function findServices(db: Database, ids?: string[]): Promise<Service[]> {
+/** Which archived services a list shows: none (the default), them too, or only them. */
+export const ARCHIVED_CHOICES = ["exclude", "include", "only"] as const;
+export type ArchivedChoice = (typeof ARCHIVED_CHOICES)[number];
+
+const archivedFilter = {
+	exclude: isNull(services.archivedAt),
+	include: undefined,
+	only: isNotNull(services.archivedAt),
+} as const;
+
+/**
+ * Services with their aliases: those with the given ids whatever their state,
+ * or else the list, which never shows merged services and shows archived ones as asked.
+ */
+export async function findServices(
+	db: Database,
+	ids?: string[],
+	archived: ArchivedChoice = "exclude",
+): Promise<Service[]> {
 	const rows = await db
 		.select({ service: services, alias: aliases.alias })
 		.from(services)
 		.leftJoin(aliases, eq(aliases.serviceId, services.id))
-		.where(ids ? inArray(services.id, ids) : undefined)
+		.where(ids ? inArray(services.id, ids) : and(isNull(services.mergedInto), archivedFilter[archived]))
 		.orderBy(asc(sql`lower(${services.name})`), asc(aliases.createdAt));
 	const byId = new Map<string, Service>();
 	for (const { service, alias } of rows) {

@@ -49,8 +49,37 @@ export const services = sqliteTable(
 		id: text().primaryKey(),
 		name: text().notNull(),
 		createdAt: integer("created_at").notNull(),
+		/** Hidden from lists while set; its aliases still match and its deploys stay visible. */
+		archivedAt: integer("archived_at"),
+		/**
+		 * Set when the service was merged into another: a tombstone that leads
+		 * links there. Always the final service: merging that one on rewrites it.
+		 */
+		mergedInto: text("merged_into"),
 	},
-	(t) => [uniqueIndex("services_name_unique").on(sql`lower(${t.name})`)],
+	(t) => [
+		uniqueIndex("services_name_unique").on(sql`lower(${t.name})`),
+		index("services_merged_into_idx").on(t.mergedInto),
+	],
+);
+
+/**
+ * Each merge, archive, unarchive or delete of a service, numbered per service
+ * (a merge writes one for each side). As with `alias_changes`, of two changes
+ * racing on one service one inserts its row and the other fails the primary
+ * key, so its whole batch rolls back.
+ */
+export const serviceChanges = sqliteTable(
+	"service_changes",
+	{
+		serviceId: text("service_id").notNull(),
+		version: integer().notNull(),
+		action: text({ enum: ["merge", "absorb", "archive", "unarchive", "delete"] }).notNull(),
+		/** For a merge, the service it went into; for an absorb, the one merged in. */
+		otherServiceId: text("other_service_id"),
+		at: integer().notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.serviceId, t.version] })],
 );
 
 /** Names pipelines use for a service. `key` is the alias trimmed and lower-cased: matching ignores case. */
@@ -116,7 +145,7 @@ export const aliasChanges = sqliteTable(
 	{
 		aliasKey: text("alias_key").notNull(),
 		version: integer().notNull(),
-		action: text({ enum: ["move", "remove"] }).notNull(),
+		action: text({ enum: ["move", "remove", "merge"] }).notNull(),
 		fromServiceId: text("from_service_id").notNull(),
 		/** Where a move took it; null for a removal. */
 		toServiceId: text("to_service_id"),
