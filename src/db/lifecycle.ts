@@ -143,7 +143,7 @@ export function deleteStatements(
 							at: sql<number>`${now}`.as("at"),
 						})
 						.from(sql`(select 1)`)
-						.where(sql`exists (${owned})`),
+						.where(sql`exists ${owned}`),
 				),
 			];
 	return [
