@@ -146,6 +146,16 @@ describe("POST /api/services/:id/merge", () => {
 		expectError(await admin("POST", `/services/${b.id}/aliases`, { alias: unique("x") }), 409, "Service Error");
 		expectError(await admin("POST", `/services/${b.id}/archive`), 409, "Service Error");
 		expectError(await admin("DELETE", `/services/${b.id}`), 409, "Service Error");
+		const stray = unique("stray");
+		expect(await deploy(stray)).toBe("no_service_found");
+		const suggestion = (await admin("GET", "/suggestions")).body.suggestions.find(
+			(s: { alias: string }) => s.alias === stray,
+		);
+		expectError(
+			await admin("POST", `/suggestions/${suggestion.id}/attach`, { service_id: b.id }),
+			409,
+			"Service id Error",
+		);
 		expectError(
 			await admin("POST", `/services/${a.id}/aliases/${encodeURIComponent(b.name)}/move`, { to_service_id: b.id }),
 			409,

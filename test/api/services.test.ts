@@ -19,7 +19,7 @@ import {
 const integration = integrationBeforeAll("services tests");
 
 describe("POST /api/services", () => {
-	it("answers 201 with id, name, aliases and created_at", async () => {
+	it("answers 201 with id, name, aliases, created_at and archived_at", async () => {
 		const name = unique("Shopping Cart");
 		const aliases = [unique("cart"), unique("shopping_cart")];
 		const res = await admin("POST", "/services", { name, aliases });
@@ -29,6 +29,7 @@ describe("POST /api/services", () => {
 			name,
 			aliases,
 			created_at: expect.stringMatching(ISO_DATETIME),
+			archived_at: null,
 		});
 	});
 

@@ -229,6 +229,7 @@ describe("POST /api/suggestions/:id/accept", () => {
 				name: s.alias,
 				aliases: [s.alias],
 				created_at: expect.stringMatching(ISO_DATETIME),
+				archived_at: null,
 			},
 		});
 		expect((await admin("GET", `/services/${res.body.service.id}`)).body).toEqual(res.body.service);
@@ -316,6 +317,7 @@ describe("POST /api/suggestions/:id/attach", () => {
 				name: target.name,
 				aliases: expect.arrayContaining([target.name, s.alias]),
 				created_at: expect.stringMatching(ISO_DATETIME),
+				archived_at: null,
 			},
 		});
 		expect(res.body.service.aliases).toHaveLength(2);

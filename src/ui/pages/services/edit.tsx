@@ -8,6 +8,7 @@ import { FormErrors } from "../../components";
 import { attempt, readForm } from "../../forms";
 import { Page } from "../../layout";
 import { AliasActions } from "./aliases";
+import { LifecycleActions } from "./lifecycle";
 import { servicePath } from "./notices";
 
 type Refusal = { form: "rename" | "alias"; value: string; error: ApiError };
@@ -57,6 +58,8 @@ function EditService({ service, others, refusal }: Editing & { refusal?: Refusal
 			<p class="muted">
 				Removing or moving an alias changes where deploys sent under it from then on belong; each asks you to confirm.
 			</p>
+
+			<LifecycleActions service={service} others={others} />
 		</Page>
 	);
 }

@@ -1,14 +1,14 @@
 import { allow } from "../../../access/guard";
 import { createService, serviceInput } from "../../../catalog/services";
 import { productionEnvironments } from "../../../catalog/settings";
-import { findServices, type Service } from "../../../db/catalog";
+import { ARCHIVED_CHOICES, type ArchivedChoice, findServices, type Service } from "../../../db/catalog";
 import { type ServiceOverview, serviceOverviews } from "../../../db/environments";
 import { factory } from "../../../factory";
 import { DAY } from "../../../http/datetime";
 import type { ErrorObject } from "../../../http/errors";
 import { MAX_NAME, validate } from "../../../http/validation";
 import { Empty, FormErrors, StatusBadge, Table, Time } from "../../components";
-import { attempt, readForm, splitList } from "../../forms";
+import { attempt, doneNotice, readForm, splitList } from "../../forms";
 import { Page } from "../../layout";
 import { may } from "../../viewer";
 import { Attempt } from "./attempt";
@@ -47,11 +47,29 @@ function ProductionCells({ overview }: { overview: ServiceOverview | undefined }
 	);
 }
 
-type ListProps = { services: Service[]; overviews: Map<string, ServiceOverview>; production: readonly string[] };
+type ListProps = {
+	services: Service[];
+	overviews: Map<string, ServiceOverview>;
+	production: readonly string[];
+	archived: ArchivedChoice;
+	notice?: string;
+};
 
-function ServiceList({ services, overviews, production }: ListProps) {
+const TABS: [ArchivedChoice, string, string][] = [
+	["exclude", "/services", "Active"],
+	["only", "/services?archived=only", "Archived"],
+	["include", "/services?archived=include", "All"],
+];
+
+/** Which services the list shows, from `?archived=`: an unknown value shows the default. */
+const archivedChoice = (value: string | undefined): ArchivedChoice =>
+	ARCHIVED_CHOICES.find((choice) => choice === value) ?? "exclude";
+
+const NOTICES = { deleted: "The service was deleted; its aliases are free again." } as const;
+
+function ServiceList({ services, overviews, production, archived, notice }: ListProps) {
 	return (
-		<Page title="Services" section="services">
+		<Page title="Services" section="services" notice={notice}>
 			<div class="heading">
 				<h1>Services</h1>
 				{may("editor") && (
@@ -62,7 +80,20 @@ function ServiceList({ services, overviews, production }: ListProps) {
 					</div>
 				)}
 			</div>
-			{services.length === 0 ? (
+			<nav class="tabs" aria-label="Services">
+				{TABS.map(([key, href, label]) => (
+					<a
+						href={href}
+						class={key === archived ? "current" : undefined}
+						aria-current={key === archived ? "page" : undefined}
+					>
+						{label}
+					</a>
+				))}
+			</nav>
+			{services.length === 0 && archived !== "exclude" ? (
+				<p class="muted">No archived services.</p>
+			) : services.length === 0 ? (
 				<Empty title="No services yet">
 					<p>
 						To start tracking deploys, <a href="/integrations/new">create an integration</a> and send a deploy from your
@@ -86,6 +117,12 @@ function ServiceList({ services, overviews, production }: ListProps) {
 						<tr>
 							<td>
 								<a href={`/services/${service.id}`}>{service.name}</a>
+								{service.archivedAt !== null && (
+									<>
+										{" "}
+										<span class="badge archived">Archived</span>
+									</>
+								)}
 							</td>
 							<td>{service.aliases.join(", ") || <span class="muted">—</span>}</td>
 							<ProductionCells overview={overviews.get(service.id)} />
@@ -133,9 +170,21 @@ export const serviceList = factory
 	.createApp()
 	.get("/", allow("viewer"), async (c) => {
 		const since = Date.now() - RECENT_DAYS * DAY;
-		const [services, production] = await Promise.all([findServices(c.var.db), productionEnvironments(c.var.db)]);
+		const archived = archivedChoice(c.req.query("archived"));
+		const [services, production] = await Promise.all([
+			findServices(c.var.db, undefined, archived),
+			productionEnvironments(c.var.db),
+		]);
 		const overviews = await serviceOverviews(c.var.db, since, production);
-		return c.html(<ServiceList services={services} overviews={overviews} production={production} />);
+		return c.html(
+			<ServiceList
+				services={services}
+				overviews={overviews}
+				production={production}
+				archived={archived}
+				notice={doneNotice(c, NOTICES)}
+			/>,
+		);
 	})
 	.get("/new", allow("editor"), (c) => c.html(<NewService name="" aliases="" />))
 	.post("/", allow("editor"), async (c) => {
