@@ -5,6 +5,7 @@ import { authenticate } from "./auth";
 import { deploysApi } from "./deploys";
 import { importsApi } from "./imports";
 import { integrationsApi } from "./integrations";
+import { lifecycleApi } from "./lifecycle";
 import { membersApi } from "./members";
 import { metricsApi } from "./metrics";
 import { peopleApi } from "./people";
@@ -22,6 +23,7 @@ export const api = factory
 	.use(authenticate)
 	.route("/integrations", integrationsApi)
 	.route("/services", servicesApi)
+	.route("/services", lifecycleApi)
 	.route("/teams", teamsApi)
 	.route("/deploys/import", importsApi)
 	.route("/deploys", deploysApi)

@@ -5,21 +5,21 @@ import { moveAlias, moveInput, removeAlias } from "../catalog/aliases";
 import {
 	addAlias,
 	createService,
-	loadService,
 	newAlias,
+	readService,
 	rename,
 	renameService,
 	serviceInput,
 } from "../catalog/services";
 import { ownerInput, setServiceTeam } from "../catalog/teams";
-import { findServices, type Service } from "../db/catalog";
+import { ARCHIVED_CHOICES, findServices, type Service } from "../db/catalog";
 import { currentDeploys } from "../db/environments";
 import { deploySchema, presentDeploy } from "../deploys/present";
 import { deployFilters, teamFilter } from "../deploys/query";
-import { factory } from "../factory";
+import { type AppContext, factory } from "../factory";
 import { formatDatetime } from "../http/datetime";
 import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
-import { object, readJson, validate } from "../http/validation";
+import { object, optional, readJson, validate } from "../http/validation";
 
 export function presentService(service: Service) {
 	return {
@@ -28,6 +28,7 @@ export function presentService(service: Service) {
 		aliases: service.aliases,
 		team: service.team,
 		created_at: formatDatetime(service.createdAt),
+		archived_at: service.archivedAt === null ? null : formatDatetime(service.archivedAt),
 	};
 }
 
@@ -38,10 +39,28 @@ export const serviceSchema = z
 		aliases: z.array(z.string()),
 		team: z.object({ id: z.string(), name: z.string() }).nullable().describe("The team that owns it; null for none"),
 		created_at: isoTime,
+		archived_at: isoTime.nullable().describe("When the service was archived; null while it is not"),
 	})
 	.meta({ id: "Service" });
 
-const listQuery = object({ team: deployFilters.team });
+const listQuery = object({
+	team: deployFilters.team,
+	archived: optional(
+		z.enum(ARCHIVED_CHOICES, { error: `param must be one of: ${ARCHIVED_CHOICES.join(", ")}` }),
+	).describe("Archived services: left out (`exclude`, the default), listed too (`include`), or alone (`only`)"),
+});
+
+/** Where a merged service's reads lead: the same path under the service it went into. */
+const mergedAway = {
+	301: { description: "The service was merged into another; `Location` is the same request about that one" },
+};
+
+/** The service `id` names, or the redirect to the one it was merged into. */
+async function shownService(c: AppContext, suffix = "") {
+	const service = await readService(c.var.db, c.req.param("id") ?? "");
+	if (service.mergedInto) return { redirect: c.redirect(`/api/services/${service.mergedInto}${suffix}`, 301) };
+	return { service };
+}
 
 const environmentsSchema = z.object({
 	service: z.object({ id: z.string(), name: z.string() }),
@@ -89,12 +108,14 @@ export const servicesApi = factory
 		describeRoute({
 			tags,
 			summary: "List services with their aliases, all or a team's (`team=` its id)",
+			description: "Merged services are never listed; archived ones only when asked (`archived`).",
 			responses: { 200: json("Services", z.object({ services: z.array(serviceSchema) })), ...errors(400, 401, 404) },
 		}),
 		validated("query", listQuery),
 		async (c) => {
-			const { teamId } = await teamFilter(c.var.db, c.req.valid("query").team);
-			const services = await findServices(c.var.db, undefined, teamId);
+			const { team, archived } = c.req.valid("query");
+			const { teamId } = await teamFilter(c.var.db, team);
+			const services = await findServices(c.var.db, { teamId, archived });
 			return c.json({ services: services.map(presentService) });
 		},
 	)
@@ -104,10 +125,12 @@ export const servicesApi = factory
 		describeRoute({
 			tags,
 			summary: "One service",
-			responses: { 200: json("The service", serviceSchema), ...errors(401, 404) },
+			description: "A merged service redirects (`301`) to the service it was merged into.",
+			responses: { 200: json("The service", serviceSchema), ...mergedAway, ...errors(401, 404) },
 		}),
 		async (c) => {
-			return c.json(presentService(await loadService(c.var.db, c.req.param("id"))));
+			const shown = await shownService(c);
+			return shown.redirect ?? c.json(presentService(shown.service));
 		},
 	)
 	.patch(
@@ -146,11 +169,13 @@ export const servicesApi = factory
 		describeRoute({
 			tags,
 			summary: "What runs where: the live deploy in each environment, and any newer attempt",
-			responses: { 200: json("Environments", environmentsSchema), ...errors(401, 404) },
+			responses: { 200: json("Environments", environmentsSchema), ...mergedAway, ...errors(401, 404) },
 		}),
 		async (c) => {
 			const db = c.var.db;
-			const service = await loadService(db, c.req.param("id"));
+			const shown = await shownService(c, "/environments");
+			if (shown.redirect) return shown.redirect;
+			const { service } = shown;
 			const rows = await currentDeploys(db, service.id);
 			const now = Date.now();
 			return c.json({

@@ -33,9 +33,23 @@ const conflict = (detail: string) => ApiError.of(409, "Alias Error", detail);
 
 const nameTaken = (name: string) => ApiError.of(409, "Name Error", `a service named '${name}' already exists`);
 
-export async function loadService(db: Database, id: string): Promise<Service> {
+/** A service to show: merged ones too, whose `mergedInto` the caller follows; a 404 if there is none. */
+export async function readService(db: Database, id: string): Promise<Service> {
 	const service = await findService(db, id);
 	if (!service) throw ApiError.of(404, "Service Error", `no service with id '${id}'`);
+	return service;
+}
+
+/** A service to change or link to: a merged one is a 409 that says where it went. */
+export async function loadService(db: Database, id: string): Promise<Service> {
+	const service = await readService(db, id);
+	if (service.mergedInto) {
+		throw ApiError.of(
+			409,
+			"Service Error",
+			`service '${service.name}' was merged into service '${service.mergedInto}'; change that one instead`,
+		);
+	}
 	return service;
 }
 

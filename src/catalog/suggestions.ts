@@ -65,6 +65,13 @@ export async function attach(db: Database, id: string, serviceId: string, actor:
 	if (!service) {
 		throw ApiError.of(404, "Service id Error", `no service with id '${serviceId}'`);
 	}
+	if (service.mergedInto) {
+		throw ApiError.of(
+			409,
+			"Service id Error",
+			`service '${service.name}' was merged into service '${service.mergedInto}'`,
+		);
+	}
 	const audit = audited(db, actor, "suggestion.attach", target(id), { service_id: serviceId });
 	await settle(attachSuggestion(db, suggestion, serviceId, [audit]));
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type Database } from "./client";
 import { newId } from "./ids";
@@ -26,12 +26,12 @@ export async function aliasOwner(db: Database, alias: string): Promise<AliasOwne
 	return row ? { serviceId: row.serviceId, aliasKeys: JSON.parse(row.keys) as string[] } : null;
 }
 
-/** The service a value names, as its id or as one of its aliases, in one query. */
+/** The service a value names, as its id (a merged one's leads to where it went) or as one of its aliases, in one query. */
 export async function serviceIdFor(db: Database, idOrAlias: string): Promise<string | null> {
 	const row = await db
 		.select({
 			id: sql<string | null>`coalesce(
-				(select ${services.id} from ${services} where ${services.id} = ${idOrAlias}),
+				(select coalesce(${services.mergedInto}, ${services.id}) from ${services} where ${services.id} = ${idOrAlias}),
 				(select ${aliases.serviceId} from ${aliases} where ${aliases.key} = ${aliasKey(idOrAlias)}))`,
 		})
 		.from(sql`(select 1)`)
@@ -41,15 +41,38 @@ export async function serviceIdFor(db: Database, idOrAlias: string): Promise<str
 
 export type Service = ServiceRow & { aliases: string[]; team: { id: string; name: string } | null };
 
-/** Services with their aliases and team, all of them or those with the given ids, or the team's. */
-export async function findServices(db: Database, ids?: string[], teamId?: string): Promise<Service[]> {
+/** Which archived services a list shows: none (the default), them too, or only them. */
+export const ARCHIVED_CHOICES = ["exclude", "include", "only"] as const;
+export type ArchivedChoice = (typeof ARCHIVED_CHOICES)[number];
+
+const archivedFilter = {
+	exclude: isNull(services.archivedAt),
+	include: undefined,
+	only: isNotNull(services.archivedAt),
+} as const;
+
+/** Which services `findServices` answers: those with `ids` whatever their state, or else the list, maybe one team's. */
+export type ServiceSelection = { ids?: string[]; teamId?: string; archived?: ArchivedChoice };
+
+/**
+ * Services with their aliases and team: those with the given ids, or else the
+ * list, which never shows merged services and shows archived ones as asked.
+ */
+export async function findServices(
+	db: Database,
+	{ ids, teamId, archived = "exclude" }: ServiceSelection = {},
+): Promise<Service[]> {
 	const rows = await db
 		// Named apart: D1 answers rows by column name, and the team's `name` would overwrite the service's.
 		.select({ service: services, alias: aliases.alias, teamName: sql<string | null>`${teams.name}`.as("team_name") })
 		.from(services)
 		.leftJoin(aliases, eq(aliases.serviceId, services.id))
 		.leftJoin(teams, eq(teams.id, services.teamId))
-		.where(and(ids ? inArray(services.id, ids) : undefined, teamId ? eq(services.teamId, teamId) : undefined))
+		.where(
+			ids
+				? inArray(services.id, ids)
+				: and(isNull(services.mergedInto), archivedFilter[archived], teamId ? eq(services.teamId, teamId) : undefined),
+		)
 		.orderBy(asc(sql`lower(${services.name})`), asc(aliases.createdAt));
 	const byId = new Map<string, Service>();
 	for (const { service, alias, teamName } of rows) {
@@ -62,7 +85,7 @@ export async function findServices(db: Database, ids?: string[], teamId?: string
 }
 
 export async function findService(db: Database, id: string): Promise<Service | undefined> {
-	return (await findServices(db, [id]))[0];
+	return (await findServices(db, { ids: [id] }))[0];
 }
 
 /** Which of `names` are aliases already, and of which service. */

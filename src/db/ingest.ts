@@ -33,23 +33,19 @@ function deployStatements(db: Database, entry: LedgerEntry): Statements {
 				.onConflictDoUpdate({ target: people.email, set: { name: sql`coalesce(excluded.name, ${people.name})` } })
 		: undefined;
 
-	// Only deploys that matched no service at arrival make a suggestion. Should the
+	// Deploys that matched no service at arrival make a suggestion (and those whose
+	// service was deleted before they landed: see `orphanSuggestion`). Should the
 	// alias be claimed before this lands, the deploy links to the service anyway
 	// and the suggestion, with no unmatched deploys, is not listed. An alias that
 	// was claimed once and then removed is suggested again (a new version, so an
 	// action read before this loses its race).
-	const owned = sql`exists (select 1 from ${aliases} where ${aliases.key} = ${key})`;
 	const suggestion =
 		entry.serviceId === null
 			? db
 					.insert(suggestions)
 					.values({ id: newId(entry.receivedAt), aliasKey: key, alias: payload.service, createdAt: entry.receivedAt })
-					.onConflictDoUpdate({
-						target: suggestions.aliasKey,
-						set: { state: "open", serviceId: null, version: sql`${suggestions.version} + 1` },
-						setWhere: sql`${suggestions.state} = 'resolved' and not ${owned}`,
-					})
-			: undefined;
+					.onConflictDoUpdate(reopened(key))
+			: orphanSuggestion(db, entry, key);
 
 	// The owner now, if any: a move that landed while this deploy waited moves it
 	// too. Failing that, the service it matched on arrival (if that still exists):
@@ -114,4 +110,40 @@ function deployStatements(db: Database, entry: LedgerEntry): Statements {
 	if (history) statements.push(history);
 	if (suggestion) statements.push(suggestion);
 	return statements;
+}
+
+/** A suggestion met again: a resolved one opens anew unless the alias is claimed now. */
+function reopened(key: string) {
+	const owned = sql`exists (select 1 from ${aliases} where ${aliases.key} = ${key})`;
+	return {
+		target: suggestions.aliasKey,
+		set: { state: "open" as const, serviceId: null, version: sql`${suggestions.version} + 1` },
+		setWhere: sql`${suggestions.state} = 'resolved' and not ${owned}`,
+	};
+}
+
+/**
+ * The suggestion for a deploy that matched a service on arrival but landed
+ * without one: the service was deleted (its aliases freed) while the deploy
+ * waited for D1. It reads the deploy row just written, so it goes after it.
+ */
+function orphanSuggestion(db: Database, entry: LedgerEntry, key: string) {
+	const landedUnmatched = sql`exists (select 1 from ${deploys} where ${deploys.id} = ${entry.id} and ${deploys.serviceId} is null)`;
+	return db
+		.insert(suggestions)
+		.select(
+			db
+				.select({
+					id: sql<string>`${newId(entry.receivedAt)}`.as("id"),
+					aliasKey: sql<string>`${key}`.as("alias_key"),
+					alias: sql<string>`${entry.payload.service}`.as("alias"),
+					state: sql<"open">`'open'`.as("state"),
+					serviceId: sql<null>`null`.as("service_id"),
+					version: sql<number>`0`.as("version"),
+					createdAt: sql<number>`${entry.receivedAt}`.as("created_at"),
+				})
+				.from(sql`(select 1)`)
+				.where(landedUnmatched),
+		)
+		.onConflictDoUpdate(reopened(key));
 }

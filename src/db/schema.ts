@@ -4,6 +4,7 @@ import { PRINCIPAL_KINDS, ROLES } from "../model/roles";
 import { STATUSES } from "../model/status";
 import { teams } from "./teams-schema";
 
+export * from "./changes-schema";
 export * from "./teams-schema";
 
 // Times are epoch milliseconds (UTC): they sort and subtract in SQL, and the
@@ -54,11 +55,19 @@ export const services = sqliteTable(
 		createdAt: integer("created_at").notNull(),
 		/** The team that owns it, if any; deleting the team leaves it unowned. */
 		teamId: text("team_id").references(() => teams.id, { onDelete: "set null" }),
+		/** Hidden from lists while set; its aliases still match and its deploys stay visible. */
+		archivedAt: integer("archived_at"),
+		/**
+		 * Set when the service was merged into another: a tombstone that leads
+		 * links there. Always the final service: merging that one on rewrites it.
+		 */
+		mergedInto: text("merged_into"),
 	},
 	(t) => [
 		uniqueIndex("services_name_unique").on(sql`lower(${t.name})`),
 		// Filters by team find the team's services by this, then each one's deploys by their own index.
 		index("services_team_idx").on(t.teamId),
+		index("services_merged_into_idx").on(t.mergedInto),
 	],
 );
 
@@ -112,26 +121,6 @@ export const suggestionEvents = sqliteTable(
 		at: integer().notNull(),
 	},
 	(t) => [primaryKey({ columns: [t.suggestionId, t.version] })],
-);
-
-/**
- * Each move or removal of a claimed alias, numbered per alias. A change
- * writes the number after the last one it read, so of two changes racing on
- * one alias one inserts its row and the other fails the primary key, and its
- * whole batch rolls back.
- */
-export const aliasChanges = sqliteTable(
-	"alias_changes",
-	{
-		aliasKey: text("alias_key").notNull(),
-		version: integer().notNull(),
-		action: text({ enum: ["move", "remove"] }).notNull(),
-		fromServiceId: text("from_service_id").notNull(),
-		/** Where a move took it; null for a removal. */
-		toServiceId: text("to_service_id"),
-		at: integer().notNull(),
-	},
-	(t) => [primaryKey({ columns: [t.aliasKey, t.version] })],
 );
 
 /** A deployer known by e-mail (stored lower-cased: one person however the pipeline spells it). */

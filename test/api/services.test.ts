@@ -19,7 +19,7 @@ import {
 const integration = integrationBeforeAll("services tests");
 
 describe("POST /api/services", () => {
-	it("answers 201 with id, name, aliases, team (none yet) and created_at", async () => {
+	it("answers 201 with id, name, aliases, team (none yet), created_at and archived_at", async () => {
 		const name = unique("Shopping Cart");
 		const aliases = [unique("cart"), unique("shopping_cart")];
 		const res = await admin("POST", "/services", { name, aliases });
@@ -30,6 +30,7 @@ describe("POST /api/services", () => {
 			aliases,
 			team: null,
 			created_at: expect.stringMatching(ISO_DATETIME),
+			archived_at: null,
 		});
 	});
 

@@ -230,6 +230,7 @@ describe("POST /api/suggestions/:id/accept", () => {
 				aliases: [s.alias],
 				team: null,
 				created_at: expect.stringMatching(ISO_DATETIME),
+				archived_at: null,
 			},
 		});
 		expect((await admin("GET", `/services/${res.body.service.id}`)).body).toEqual(res.body.service);
@@ -318,6 +319,7 @@ describe("POST /api/suggestions/:id/attach", () => {
 				aliases: expect.arrayContaining([target.name, s.alias]),
 				team: null,
 				created_at: expect.stringMatching(ISO_DATETIME),
+				archived_at: null,
 			},
 		});
 		expect(res.body.service.aliases).toHaveLength(2);

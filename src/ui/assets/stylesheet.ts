@@ -156,5 +156,7 @@ form.inline label { display: inline-flex; align-items: center; gap: 0.4rem; }
 .audit-details dt::after { content: ": "; } .audit-details dd { display: inline; margin: 0 0.75rem 0 0; }
 /* Integrations: a silent endpoint's badge, the setup fold's heading beside its marker, a test deploy's answer. */
 .badge.silent { color: var(--warn); } .test-answer { margin-top: 1rem; }
+/* Services: an archived one, wherever it is named. */
+.badge.archived { color: var(--muted); }
 details.setup > summary h2 { display: inline-block; margin-bottom: 0.5rem; }
 `;

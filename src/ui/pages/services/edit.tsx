@@ -10,6 +10,7 @@ import { FormErrors } from "../../components";
 import { attempt, readForm } from "../../forms";
 import { Page } from "../../layout";
 import { AliasActions } from "./aliases";
+import { LifecycleActions } from "./lifecycle";
 import { servicePath } from "./notices";
 
 type Refusal = { form: "rename" | "alias" | "team"; value: string; error: ApiError };
@@ -86,6 +87,8 @@ function EditService({ service, others, teams, refusal }: Editing & { refusal?: 
 			<p class="muted">
 				Removing or moving an alias changes where deploys sent under it from then on belong; each asks you to confirm.
 			</p>
+
+			<LifecycleActions service={service} others={others} />
 		</Page>
 	);
 }

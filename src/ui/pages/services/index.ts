@@ -2,6 +2,7 @@ import { factory } from "../../../factory";
 import { signedIn } from "../../security";
 import { aliasPages } from "./aliases";
 import { serviceEdit } from "./edit";
+import { lifecyclePages } from "./lifecycle";
 import { serviceList } from "./list";
 import { serviceShow } from "./show";
 
@@ -15,4 +16,5 @@ export const servicesPages = factory
 	.route("/", serviceList)
 	.route("/", serviceShow)
 	.route("/", serviceEdit)
-	.route("/", aliasPages);
+	.route("/", aliasPages)
+	.route("/", lifecyclePages);

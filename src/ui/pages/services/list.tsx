@@ -1,7 +1,7 @@
 import { allow } from "../../../access/guard";
 import { createService, serviceInput } from "../../../catalog/services";
 import { productionEnvironments } from "../../../catalog/settings";
-import { findServices, type Service } from "../../../db/catalog";
+import { ARCHIVED_CHOICES, type ArchivedChoice, findServices, type Service } from "../../../db/catalog";
 import { type ServiceOverview, serviceOverviews } from "../../../db/environments";
 import { findTeams, type Team } from "../../../db/teams";
 import { teamFilter } from "../../../deploys/query";
@@ -10,7 +10,7 @@ import { DAY } from "../../../http/datetime";
 import type { ErrorObject } from "../../../http/errors";
 import { MAX_ID, MAX_NAME, validate } from "../../../http/validation";
 import { Empty, FormErrors, StatusBadge, Table, Time } from "../../components";
-import { attempt, readForm, splitList } from "../../forms";
+import { attempt, doneNotice, readForm, splitList } from "../../forms";
 import { Page } from "../../layout";
 import { may } from "../../viewer";
 import { Attempt } from "./attempt";
@@ -56,12 +56,35 @@ type ListProps = {
 	teams: Team[];
 	/** The team the list is filtered by, if any. */
 	team?: string;
+	archived: ArchivedChoice;
+	notice?: string;
 };
 
-/** A GET form, so a team's list is a link one can share. */
-function TeamFilter({ teams, team }: { teams: Team[]; team?: string }) {
+const TABS: [ArchivedChoice, string][] = [
+	["exclude", "Active"],
+	["only", "Archived"],
+	["include", "All"],
+];
+
+/** The list's own URL for a choice of archived services and team, so each view is a link one can share. */
+function listHref(archived: ArchivedChoice, team?: string): string {
+	const query = new URLSearchParams();
+	if (archived !== "exclude") query.set("archived", archived);
+	if (team) query.set("team", team);
+	return query.size > 0 ? `/services?${query}` : "/services";
+}
+
+/** Which services the list shows, from `?archived=`: an unknown value shows the default. */
+const archivedChoice = (value: string | undefined): ArchivedChoice =>
+	ARCHIVED_CHOICES.find((choice) => choice === value) ?? "exclude";
+
+const NOTICES = { deleted: "The service was deleted; its aliases are free again." } as const;
+
+/** A GET form, so a team's list is a link one can share; it keeps the archived tab. */
+function TeamFilter({ teams, team, archived }: { teams: Team[]; team?: string; archived: ArchivedChoice }) {
 	return (
 		<form method="get" action="/services" class="filters">
+			{archived !== "exclude" && <input type="hidden" name="archived" value={archived} />}
 			<label>
 				Team
 				<select name="team">
@@ -80,9 +103,9 @@ function TeamFilter({ teams, team }: { teams: Team[]; team?: string }) {
 	);
 }
 
-function ServiceList({ services, overviews, production, teams, team }: ListProps) {
+function ServiceList({ services, overviews, production, teams, team, archived, notice }: ListProps) {
 	return (
-		<Page title="Services" section="services">
+		<Page title="Services" section="services" notice={notice}>
 			<div class="heading">
 				<h1>Services</h1>
 				{may("editor") && (
@@ -93,13 +116,26 @@ function ServiceList({ services, overviews, production, teams, team }: ListProps
 					</div>
 				)}
 			</div>
-			{teams.length > 0 && <TeamFilter teams={teams} team={team} />}
+			<nav class="tabs" aria-label="Services">
+				{TABS.map(([key, label]) => (
+					<a
+						href={listHref(key, team)}
+						class={key === archived ? "current" : undefined}
+						aria-current={key === archived ? "page" : undefined}
+					>
+						{label}
+					</a>
+				))}
+			</nav>
+			{teams.length > 0 && <TeamFilter teams={teams} team={team} archived={archived} />}
 			{services.length === 0 && team ? (
 				<Empty title="This team owns no services">
 					<p>
 						Give it one from a service's Edit page, or <a href="/services">see every service</a>.
 					</p>
 				</Empty>
+			) : services.length === 0 && archived !== "exclude" ? (
+				<p class="muted">No archived services.</p>
 			) : services.length === 0 ? (
 				<Empty title="No services yet">
 					<p>
@@ -124,6 +160,12 @@ function ServiceList({ services, overviews, production, teams, team }: ListProps
 						<tr>
 							<td>
 								<a href={`/services/${service.id}`}>{service.name}</a>
+								{service.archivedAt !== null && (
+									<>
+										{" "}
+										<span class="badge archived">Archived</span>
+									</>
+								)}
 							</td>
 							<td>{service.aliases.join(", ") || <span class="muted">—</span>}</td>
 							<ProductionCells overview={overviews.get(service.id)} />
@@ -172,15 +214,24 @@ export const serviceList = factory
 	.get("/", allow("viewer"), async (c) => {
 		const since = Date.now() - RECENT_DAYS * DAY;
 		const team = c.req.query("team")?.trim().slice(0, MAX_ID) || undefined;
+		const archived = archivedChoice(c.req.query("archived"));
 		const { teamId } = await teamFilter(c.var.db, team);
 		const [services, production, teams] = await Promise.all([
-			findServices(c.var.db, undefined, teamId),
+			findServices(c.var.db, { teamId, archived }),
 			productionEnvironments(c.var.db),
 			findTeams(c.var.db),
 		]);
 		const overviews = await serviceOverviews(c.var.db, since, production);
 		return c.html(
-			<ServiceList services={services} overviews={overviews} production={production} teams={teams} team={teamId} />,
+			<ServiceList
+				services={services}
+				overviews={overviews}
+				production={production}
+				teams={teams}
+				team={teamId}
+				archived={archived}
+				notice={doneNotice(c, NOTICES)}
+			/>,
 		);
 	})
 	.get("/new", allow("editor"), (c) => c.html(<NewService name="" aliases="" />))

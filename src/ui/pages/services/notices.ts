@@ -6,7 +6,11 @@ export const NOTICES = {
 	"alias-kept": "The service already had that alias.",
 	"alias-removed": "The alias was removed: its past deploys stay here; new deploys under it match no service.",
 	"alias-moved": "The alias was moved here: new deploys under it belong to this service.",
-	"team-changed": "The service's team was changed: its deploys count for the new team from now on.",
+	"team-changed": "The service's team was changed: its deploys, earlier ones too, now count for the new team.",
+	merged:
+		"The other service was merged into this one: its aliases and deploys are here now, and links to it lead here.",
+	archived: "The service was archived: it is left out of the services list; deploys under its aliases still count.",
+	unarchived: "The service is back in the services list.",
 	accepted: "The service was created for the suggested alias, with the deploys already sent under it.",
 } as const;
 type Notice = keyof typeof NOTICES;

@@ -1,5 +1,5 @@
 import { allow } from "../../../access/guard";
-import { loadService } from "../../../catalog/services";
+import { readService } from "../../../catalog/services";
 import { productionEnvironments } from "../../../catalog/settings";
 import type { Service } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
@@ -101,6 +101,7 @@ function ServicePage(props: {
 		<Page title={service.name} section="services" notice={props.notice}>
 			<div class="heading">
 				<h1>{service.name}</h1>
+				{service.archivedAt !== null && <span class="badge archived">Archived</span>}
 				<span class="muted">
 					{service.aliases.length > 0 ? `Aliases: ${service.aliases.join(", ")}` : "No aliases"}
 				</span>
@@ -121,6 +122,11 @@ function ServicePage(props: {
 					</div>
 				)}
 			</div>
+			{service.archivedAt !== null && (
+				<p class="muted">
+					This service is archived: the services list leaves it out. Deploys under its aliases are still recorded here.
+				</p>
+			)}
 
 			<h2>What runs where</h2>
 			{current.length === 0 ? (
@@ -153,7 +159,9 @@ function ServicePage(props: {
 export const serviceShow = factory.createApp().get("/:id", allow("viewer"), async (c) => {
 	const db = c.var.db;
 	const now = Date.now();
-	const service = await loadService(db, c.req.param("id"));
+	const service = await readService(db, c.req.param("id"));
+	// A merged service's page is the one it went into.
+	if (service.mergedInto) return c.redirect(`/services/${service.mergedInto}`, 301);
 	// Environment names are at most MAX_NAME characters; a longer one matches nothing anyway.
 	const asked = c.req.query("environment")?.slice(0, MAX_NAME);
 	const [current, page, production] = await Promise.all([
