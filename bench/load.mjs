@@ -1,6 +1,8 @@
 // Load scenarios and how they are run: autocannon's programmatic API, a warm-up
 // whose numbers are thrown away (the first requests pay for compiling the
-// Worker, opening SQLite files and creating Durable Objects), then the measured run.
+// Worker, opening SQLite files and creating Durable Objects), then short
+// measured slices (bench/run.mjs interleaves them), or one burst of a fixed
+// number of requests.
 
 import { randomBytes, randomUUID } from "node:crypto";
 import autocannon from "autocannon";
@@ -19,25 +21,23 @@ import autocannon from "autocannon";
  */
 
 /**
- * @typedef {object} Measurement
- * @property {Scenario} scenario
+ * @typedef {object} Run one autocannon run
  * @property {number} requestsPerSecond
  * @property {number} p50 latency, ms
  * @property {number} p99 latency, ms
  * @property {number} errors non-2xx answers, socket errors and timeouts
- * @property {number} warmupErrors the same, during the warm-up
  * @property {Record<string, number>} statusCodes how many answers had each status code
  */
 
 /**
- * A valid Custom Deploy webhook body for the service `checkout`, with a fresh
- * dedup_id: what a pipeline sends when it finishes a deploy.
+ * A valid Custom Deploy webhook body, with a fresh dedup_id: what a pipeline
+ * sends when it finishes a deploy of `service`.
  */
-export function deployPayload() {
+export function deployPayload(service = "checkout") {
 	const now = Date.now();
 	return JSON.stringify({
 		dedup_id: randomUUID(),
-		service: "checkout",
+		service,
 		deployer: { email: "ci@example.com", name: "CI Pipeline" },
 		deployed_at: new Date(now).toISOString(),
 		environment: "Production",
@@ -82,13 +82,15 @@ export async function preflight(base, scenario) {
 }
 
 /**
- * One autocannon run of `seconds`. A dynamic path or body goes through
- * `setupRequest`, which autocannon calls before every request it sends.
+ * One autocannon run, for `seconds` or until `amount` requests were answered.
+ * A dynamic path or body goes through `setupRequest`, which autocannon calls
+ * before every request it sends.
  * @param {string} base
  * @param {Scenario} scenario
- * @param {number} seconds
+ * @param {{ seconds: number } | { amount: number }} length
+ * @returns {Promise<Run>}
  */
-function fire(base, scenario, seconds) {
+async function fire(base, scenario, length) {
 	const { path, body } = scenario;
 	const dynamic = typeof path === "function" || typeof body === "function";
 	// Keys left out rather than set to undefined: autocannon merges requests over
@@ -106,26 +108,13 @@ function fire(base, scenario, seconds) {
 			}),
 		}),
 	};
-	return autocannon({
+	const result = await autocannon({
 		url: base,
 		connections: scenario.connections,
-		duration: seconds,
+		...("seconds" in length ? { duration: length.seconds } : { amount: length.amount }),
 		requests: [request],
 	});
-}
-
-/**
- * Warm-up (results discarded, errors counted), then the measured run.
- * @param {string} base
- * @param {Scenario} scenario
- * @param {{ seconds: number, warmup: number }} durations
- * @returns {Promise<Measurement>}
- */
-export async function measure(base, scenario, { seconds, warmup }) {
-	const warm = warmup > 0 ? await fire(base, scenario, warmup) : undefined;
-	const result = await fire(base, scenario, seconds);
 	return {
-		scenario,
 		// All answers over the run's real length: autocannon's per-second average
 		// would count the last, partial second as a full one.
 		requestsPerSecond: result.requests.total / result.duration,
@@ -133,9 +122,35 @@ export async function measure(base, scenario, { seconds, warmup }) {
 		p99: result.latency.p99,
 		// autocannon's `errors` already includes its `timeouts`.
 		errors: result.non2xx + result.errors,
-		warmupErrors: warm ? warm.non2xx + warm.errors : 0,
 		statusCodes: Object.fromEntries(
 			Object.entries(result.statusCodeStats ?? {}).map(([code, { count = 0 }]) => [code, count]),
 		),
 	};
 }
+
+/**
+ * Load whose numbers are thrown away: only its errors count.
+ * @param {string} base
+ * @param {Scenario} scenario
+ * @param {number} seconds
+ * @returns {Promise<number>} the errors seen
+ */
+export async function warmUp(base, scenario, seconds) {
+	return seconds > 0 ? (await fire(base, scenario, { seconds })).errors : 0;
+}
+
+/**
+ * One measured slice of `seconds`.
+ * @param {string} base
+ * @param {Scenario} scenario
+ * @param {number} seconds
+ */
+export const slice = (base, scenario, seconds) => fire(base, scenario, { seconds });
+
+/**
+ * Exactly `amount` requests, `scenario.connections` at a time: a burst, not a rate.
+ * @param {string} base
+ * @param {Scenario} scenario
+ * @param {number} amount
+ */
+export const burst = (base, scenario, amount) => fire(base, scenario, { amount });

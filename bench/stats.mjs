@@ -19,9 +19,10 @@
 export function median(values) {
 	if (values.length === 0) throw new Error("the median of no values");
 	const sorted = values.toSorted((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	const upper = /** @type {number} */ (sorted[middle]);
-	return sorted.length % 2 === 1 ? upper : /** @type {number} */ ((sorted[middle - 1]) + upper) / 2;
+	const half = Math.floor(sorted.length / 2);
+	// Number(): indexes within the array, but the type says they might not be.
+	const upper = Number(sorted[half]);
+	return sorted.length % 2 === 1 ? upper : (Number(sorted[half - 1]) + upper) / 2;
 }
 
 /**
