@@ -26,6 +26,7 @@ import autocannon from "autocannon";
  * @property {number} p50 latency, ms
  * @property {number} p99 latency, ms
  * @property {number} errors non-2xx answers, socket errors and timeouts
+ * @property {number} timeouts requests that had no answer in time
  * @property {Record<string, number>} statusCodes how many answers had each status code
  */
 
@@ -87,7 +88,8 @@ export async function preflight(base, scenario) {
  * before every request it sends.
  * @param {string} base
  * @param {Scenario} scenario
- * @param {{ seconds: number } | { amount: number }} length
+ * @param {{ seconds: number } | { amount: number, timeout: number }} length
+ *   `timeout`: seconds a request may take (autocannon's default is 10)
  * @returns {Promise<Run>}
  */
 async function fire(base, scenario, length) {
@@ -111,7 +113,7 @@ async function fire(base, scenario, length) {
 	const result = await autocannon({
 		url: base,
 		connections: scenario.connections,
-		...("seconds" in length ? { duration: length.seconds } : { amount: length.amount }),
+		...("seconds" in length ? { duration: length.seconds } : { amount: length.amount, timeout: length.timeout }),
 		requests: [request],
 	});
 	return {
@@ -122,6 +124,7 @@ async function fire(base, scenario, length) {
 		p99: result.latency.p99,
 		// autocannon's `errors` already includes its `timeouts`.
 		errors: result.non2xx + result.errors,
+		timeouts: result.timeouts,
 		statusCodes: Object.fromEntries(
 			Object.entries(result.statusCodeStats ?? {}).map(([code, { count = 0 }]) => [code, count]),
 		),
@@ -148,9 +151,10 @@ export async function warmUp(base, scenario, seconds) {
 export const slice = (base, scenario, seconds) => fire(base, scenario, { seconds });
 
 /**
- * Exactly `amount` requests, `scenario.connections` at a time: a burst, not a rate.
+ * Exactly `amount` requests, `scenario.connections` at a time: a burst, not a
+ * rate. Each may take `timeout` seconds, as long as the client it stands for waits.
  * @param {string} base
  * @param {Scenario} scenario
- * @param {number} amount
+ * @param {{ amount: number, timeout: number }} size
  */
-export const burst = (base, scenario, amount) => fire(base, scenario, { amount });
+export const burst = (base, scenario, size) => fire(base, scenario, size);

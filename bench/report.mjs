@@ -67,7 +67,7 @@ const line = (name, connections, figures, errors, last) =>
  * @param {object} report
  * @param {Row[]} report.references
  * @param {Row[]} report.rows
- * @param {{ name: string, connections: number, run: Run } | undefined} report.burst
+ * @param {{ name: string, connections: number, timeout: number, run: Run } | undefined} report.burst
  * @param {{ rounds: number, slice: number, warmup: number }} report.settings
  * @param {string} report.data what the reads ran against
  * @returns {string}
@@ -93,7 +93,7 @@ export function markdownReport({ references, rows, burst, settings, data }) {
 		...legend,
 		...(burst
 			? [
-					`- The burst is sent once, ${number.format(burst.connections)} at a time, to a dev server with the default rate limit, before the measured rows (whose server lifts it); its figures are over that one burst.`,
+					`- The burst is sent once, ${number.format(burst.connections)} at a time, each request waited for up to ${burst.timeout} s (the deploy reporter's default per attempt), to a dev server with the default rate limit, before the measured rows (whose server lifts it); its figures are over that one burst.`,
 				]
 			: []),
 	].join("\n");
@@ -101,7 +101,10 @@ export function markdownReport({ references, rows, burst, settings, data }) {
 
 /** @param {Run} run */
 const burstAnswers = (run) =>
-	BURST_ANSWERS.map((code) => `${number.format(run.statusCodes[code] ?? 0)} × ${code}`).join(", ");
+	[
+		...BURST_ANSWERS.map((code) => `${number.format(run.statusCodes[code] ?? 0)} × ${code}`),
+		...(run.timeouts > 0 ? [`${number.format(run.timeouts)} timed out`] : []),
+	].join(", ");
 
 /**
  * The burst's failures: anything but a 202 or a 429, and socket errors.
@@ -136,5 +139,8 @@ export function failures(rows) {
  */
 export function burstFailures(burst) {
 	if (!burst || burstErrors(burst.run) === 0) return [];
-	return [`${burst.name}: ${burstErrors(burst.run)} errors; status codes ${codes(burst.run.statusCodes)}`];
+	const { run } = burst;
+	return [
+		`${burst.name}: ${burstErrors(run)} errors (${run.timeouts} timeouts); status codes ${codes(run.statusCodes)}`,
+	];
 }

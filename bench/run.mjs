@@ -35,8 +35,12 @@ import { medians } from "./stats.mjs";
 const SEEDED_DEPLOYS = 100_000;
 const INTEGRATIONS = 8;
 const DAY = 86_400_000;
-/** The monorepo release: this many deploys into one integration, this many at once. */
-const BURST = { deploys: 1_000, connections: 200 };
+/**
+ * The monorepo release: this many deploys into one integration, this many at
+ * once, each waited for as long as scripts/report-deploy.sh waits per attempt
+ * by default (its --timeout).
+ */
+const BURST = { deploys: 1_000, connections: 200, timeoutSeconds: 20 };
 const REFERENCE_CONFIG = "bench/reference/wrangler.toml";
 /** The longest pause after a slice for its unfinished requests (see the rounds in `bench`). */
 const MAX_SETTLE_MS = 2_000;
@@ -341,7 +345,7 @@ async function monorepoBurst(sandbox, services) {
 			body: () => deployPayload(services[next++ % services.length]?.name),
 			verify: recorded,
 		};
-		const run = await burst(base, scenario, BURST.deploys);
+		const run = await burst(base, scenario, { amount: BURST.deploys, timeout: BURST.timeoutSeconds });
 		log(`${BURST_NAME}: ${JSON.stringify(run.statusCodes)}`);
 		return { scenario, run };
 	} finally {
@@ -477,7 +481,12 @@ async function bench(sandbox, settings) {
 			.filter((item) => item.kind === "reference")
 			.map((item) => /** @type {Row} */ (rows.get(item.key))),
 		rows: chosen.map((plan) => /** @type {Row} */ (rows.get(idOf(plan.scenario.name, plan.scenario.connections)))),
-		burst: burstResult && { name: BURST_NAME, connections: BURST.connections, run: burstResult.run },
+		burst: burstResult && {
+			name: BURST_NAME,
+			connections: BURST.connections,
+			timeout: BURST.timeoutSeconds,
+			run: burstResult.run,
+		},
 		settings,
 		data,
 	};
