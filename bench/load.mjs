@@ -61,16 +61,24 @@ export function deployPayload(service = "checkout") {
 const resolve = (value) => (typeof value === "function" ? /** @type {() => T} */ (value)() : value);
 
 /**
+ * The scenario's request, once.
+ * @param {string} base
+ * @param {Scenario} scenario
+ */
+const send = (base, scenario) =>
+	fetch(`${base}${resolve(scenario.path)}`, {
+		method: scenario.method,
+		headers: scenario.headers,
+		body: scenario.body === undefined ? undefined : resolve(scenario.body),
+	});
+
+/**
  * Sends the scenario's request once and checks the answer.
  * @param {string} base
  * @param {Scenario} scenario
  */
 export async function preflight(base, scenario) {
-	const response = await fetch(`${base}${resolve(scenario.path)}`, {
-		method: scenario.method,
-		headers: scenario.headers,
-		body: scenario.body === undefined ? undefined : resolve(scenario.body),
-	});
+	const response = await send(base, scenario);
 	const text = await response.text();
 	let body;
 	try {
@@ -140,6 +148,19 @@ async function fire(base, scenario, length) {
  */
 export async function warmUp(base, scenario, seconds) {
 	return seconds > 0 ? (await fire(base, scenario, { seconds })).errors : 0;
+}
+
+/**
+ * Waits until the requests a slice cut off are done. autocannon closes its
+ * connections at the end, but the server finishes what they asked, and D1 runs
+ * queries one at a time: left alone, the slow reads' leftovers would pile up
+ * and starve the next rows. One more request of the same kind queues behind
+ * them, so its answer means they are through.
+ * @param {string} base
+ * @param {Scenario} scenario
+ */
+export async function drain(base, scenario) {
+	await (await send(base, scenario)).arrayBuffer();
 }
 
 /**

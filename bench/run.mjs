@@ -21,7 +21,7 @@
 import { unlink } from "node:fs/promises";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { burst, deployPayload, preflight, slice, warmUp } from "./load.mjs";
+import { burst, deployPayload, drain, preflight, slice, warmUp } from "./load.mjs";
 import { burstFailures, failures, markdownReport, referenceName } from "./report.mjs";
 import { ADMIN_TOKEN, Sandbox } from "./sandbox.mjs";
 import { writeSeedSql } from "./seed.mjs";
@@ -42,10 +42,6 @@ const DAY = 86_400_000;
  */
 const BURST = { deploys: 1_000, connections: 200, timeoutSeconds: 20 };
 const REFERENCE_CONFIG = "bench/reference/wrangler.toml";
-/** The longest pause after a slice for its unfinished requests (see the rounds in `bench`). */
-const MAX_SETTLE_MS = 2_000;
-
-const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const json = { "content-type": "application/json" };
@@ -194,9 +190,13 @@ function plans({ webhooks, serviceId, duplicate, windowEnd, session }) {
 	// adds would otherwise grow the organisation's window from round to round.
 	const window = `from=${encodeURIComponent(new Date(Date.parse(windowEnd) - 90 * DAY).toISOString())}&to=${encodeURIComponent(windowEnd)}`;
 	let next = 0;
-	/** @param {Omit<Scenario, "method" | "connections">} read the API's token unless it names other headers */
-	const read = (read) => ({
-		scenario: { headers: auth, ...read, method: /** @type {const} */ ("GET"), connections: 10 },
+	/**
+	 * @param {Omit<Scenario, "method" | "connections">} read the API's token unless it names other headers
+	 * @param {number} [connections] 1 for the metrics: a request takes up to a second alone and
+	 *   D1 runs queries one at a time, so ten at once would finish none in a short slice
+	 */
+	const read = (read, connections = 10) => ({
+		scenario: { headers: auth, ...read, method: /** @type {const} */ ("GET"), connections },
 		references: /** @type {ReferenceKey[]} */ (["a"]),
 	});
 	/** @type {Omit<Scenario, "name" | "connections" | "path" | "body" | "verify">} */
@@ -213,16 +213,22 @@ function plans({ webhooks, serviceId, duplicate, windowEnd, session }) {
 			path: `/api/services/${serviceId}/environments`,
 			verify: expect(200, "5 environments", (body) => body.environments?.length === 5),
 		}),
-		read({
-			name: "metrics, busiest service, 90 days: GET /api/metrics?service=:id",
-			path: `/api/metrics?service=${serviceId}&${window}`,
-			verify: expect(200, "deploys counted", (body) => body.deployment_frequency?.total > 0),
-		}),
-		read({
-			name: "metrics, whole organisation, 90 days: GET /api/metrics",
-			path: `/api/metrics?${window}`,
-			verify: expect(200, "deploys counted", (body) => body.deployment_frequency?.total > 0),
-		}),
+		read(
+			{
+				name: "metrics, busiest service, 90 days: GET /api/metrics?service=:id",
+				path: `/api/metrics?service=${serviceId}&${window}`,
+				verify: expect(200, "deploys counted", (body) => body.deployment_frequency?.total > 0),
+			},
+			1,
+		),
+		read(
+			{
+				name: "metrics, whole organisation, 90 days: GET /api/metrics",
+				path: `/api/metrics?${window}`,
+				verify: expect(200, "deploys counted", (body) => body.deployment_frequency?.total > 0),
+			},
+			1,
+		),
 		read({
 			name: "service page (HTML): GET /services/:id",
 			path: `/services/${serviceId}`,
@@ -433,14 +439,12 @@ async function bench(sandbox, settings) {
 	for (const item of items) {
 		await preflight(item.base, item.scenario);
 		item.warmupErrors = await warmUp(item.base, item.scenario, settings.warmup);
+		await drain(item.base, item.scenario);
 	}
 	for (let round = 1; round <= settings.rounds; round++) {
 		for (const item of round % 2 === 1 ? items : items.toReversed()) {
-			const run = await slice(item.base, item.scenario, settings.slice);
-			item.runs.push(run);
-			// The requests cut off at the slice's end still run on the server: give
-			// them about their latency to finish, so they do not slow the next row.
-			await sleep(Math.min(run.p99, MAX_SETTLE_MS));
+			item.runs.push(await slice(item.base, item.scenario, settings.slice));
+			await drain(item.base, item.scenario);
 		}
 		log(`round ${round} of ${settings.rounds} done`);
 	}
