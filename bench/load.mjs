@@ -15,6 +15,8 @@ import autocannon from "autocannon";
  * @property {string | (() => string)} path a function is called for every request
  * @property {string | (() => string)} [body] likewise
  * @property {Record<string, string>} [headers]
+ * @property {number} [requestsPerSlice] for reads that take seconds: a slice is
+ *   this many requests, not a duration, which might end before the first answer
  * @property {(status: number, body: any) => string | undefined} verify
  *   checked once on a single request before the load: an error message if the
  *   scenario does not hit the path it means to measure (a 404, an unmatched service)
@@ -163,13 +165,23 @@ export async function drain(base, scenario) {
 	await (await send(base, scenario)).arrayBuffer();
 }
 
+/** How long one of a `requestsPerSlice` scenario's requests may take. */
+const SLOW_REQUEST_TIMEOUT_SECONDS = 60;
+
 /**
- * One measured slice of `seconds`.
+ * One measured slice: `seconds` long, or the scenario's `requestsPerSlice`.
  * @param {string} base
  * @param {Scenario} scenario
  * @param {number} seconds
  */
-export const slice = (base, scenario, seconds) => fire(base, scenario, { seconds });
+export const slice = (base, scenario, seconds) =>
+	fire(
+		base,
+		scenario,
+		scenario.requestsPerSlice
+			? { amount: scenario.requestsPerSlice, timeout: SLOW_REQUEST_TIMEOUT_SECONDS }
+			: { seconds },
+	);
 
 /**
  * Exactly `amount` requests, `scenario.connections` at a time: a burst, not a
