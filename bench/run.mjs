@@ -174,7 +174,7 @@ function referenceScenario(key, connections, duplicate) {
 /**
  * @typedef {object} Plan a row and the references it is read against, at its concurrency
  * @property {Scenario} scenario
- * @property {ReferenceKey[]} references the first is the one its target is set against
+ * @property {ReferenceKey[]} references
  */
 
 /**
@@ -188,7 +188,7 @@ function plans({ webhooks, serviceId, duplicate, windowEnd, session }) {
 	const [first = ""] = webhooks;
 	// The reads' 90 days end before the run writes anything: the deploys ingest
 	// adds would otherwise grow the organisation's window from round to round.
-	const window = `from=${encodeURIComponent(new Date(Date.parse(windowEnd) - 90 * DAY).toISOString())}&to=${encodeURIComponent(windowEnd)}`;
+	const lastNinetyDays = `from=${encodeURIComponent(new Date(Date.parse(windowEnd) - 90 * DAY).toISOString())}&to=${encodeURIComponent(windowEnd)}`;
 	let next = 0;
 	/**
 	 * @param {Omit<Scenario, "method" | "connections">} read the API's token unless it names other headers
@@ -216,7 +216,7 @@ function plans({ webhooks, serviceId, duplicate, windowEnd, session }) {
 		read(
 			{
 				name: "metrics, busiest service, 90 days: GET /api/metrics?service=:id",
-				path: `/api/metrics?service=${serviceId}&${window}`,
+				path: `/api/metrics?service=${serviceId}&${lastNinetyDays}`,
 				verify: expect(200, "deploys counted", (body) => body.deployment_frequency?.total > 0),
 			},
 			1,
@@ -224,7 +224,7 @@ function plans({ webhooks, serviceId, duplicate, windowEnd, session }) {
 		read(
 			{
 				name: "metrics, whole organisation, 90 days: GET /api/metrics",
-				path: `/api/metrics?${window}`,
+				path: `/api/metrics?${lastNinetyDays}`,
 				// A request can take seconds on a loaded machine: a 3 s slice might see no answer.
 				requestsPerSlice: 3,
 				verify: expect(200, "deploys counted", (body) => body.deployment_frequency?.total > 0),
@@ -355,7 +355,7 @@ async function monorepoBurst(sandbox, services) {
 		};
 		const run = await burst(base, scenario, { amount: BURST.deploys, timeout: BURST.timeoutSeconds });
 		log(`${BURST_NAME}: ${JSON.stringify(run.statusCodes)}`);
-		return { scenario, run };
+		return run;
 	} finally {
 		await sandbox.stopDevServer(base);
 	}
@@ -438,18 +438,7 @@ async function bench(sandbox, settings) {
 		/** @type {Run[]} */ runs: [],
 		warmupErrors: 0,
 	}));
-	for (const item of items) {
-		await preflight(item.base, item.scenario);
-		item.warmupErrors = await warmUp(item.base, item.scenario, settings.warmup);
-		await drain(item.base, item.scenario);
-	}
-	for (let round = 1; round <= settings.rounds; round++) {
-		for (const item of round % 2 === 1 ? items : items.toReversed()) {
-			item.runs.push(await slice(item.base, item.scenario, settings.slice));
-			await drain(item.base, item.scenario);
-		}
-		log(`round ${round} of ${settings.rounds} done`);
-	}
+	await measureInRounds(items, settings);
 
 	/** @type {Map<string, Row>} */
 	const rows = new Map(
@@ -491,11 +480,33 @@ async function bench(sandbox, settings) {
 			name: BURST_NAME,
 			connections: BURST.connections,
 			timeout: BURST.timeoutSeconds,
-			run: burstResult.run,
+			run: burstResult,
 		},
 		settings,
 		data,
 	};
+}
+
+/**
+ * Checks and warms up every item, then measures them all round after round,
+ * the order reversed every other round so a drift in the machine's load
+ * favours no row. After each slice, `drain` lets what it cut off finish.
+ * @param {{ base: string, scenario: Scenario, runs: Run[], warmupErrors: number }[]} items
+ * @param {{ rounds: number, slice: number, warmup: number }} settings
+ */
+async function measureInRounds(items, settings) {
+	for (const item of items) {
+		await preflight(item.base, item.scenario);
+		item.warmupErrors = await warmUp(item.base, item.scenario, settings.warmup);
+		await drain(item.base, item.scenario);
+	}
+	for (let round = 1; round <= settings.rounds; round++) {
+		for (const item of round % 2 === 1 ? items : items.toReversed()) {
+			item.runs.push(await slice(item.base, item.scenario, settings.slice));
+			await drain(item.base, item.scenario);
+		}
+		log(`round ${round} of ${settings.rounds} done`);
+	}
 }
 
 /**
