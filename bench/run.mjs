@@ -1,30 +1,47 @@
 // `npm run bench`: throughput and latency of the Worker under `wrangler dev`,
-// on a throwaway local database holding 100,000 seeded deploys.
+// on a throwaway local database holding 100,000 seeded deploys, each row beside
+// reference Workers (bench/reference) measured in the same rounds.
 //
-//   BENCH_SECONDS=2 BENCH_WARMUP=1 npm run bench   # a quick run
-//   BENCH_ONLY=ingest npm run bench                # the rows whose name has "ingest", and the baseline
+//   BENCH_ROUNDS=2 BENCH_SLICE=1 npm run bench   # a quick run
+//   BENCH_ONLY=ingest npm run bench              # the rows whose name has "ingest", and their references
+//
+// Every row and reference is measured in BENCH_ROUNDS short slices of
+// BENCH_SLICE seconds, one round after another over all of them (the order
+// reversed every other round), after one warm-up of BENCH_WARMUP seconds each.
+// The machine's load changes during a run; interleaving lets it hit every row
+// and its reference alike, and the medians keep one disturbed slice out.
 //
 // The table goes to stdout (Markdown, to paste into the README); progress and
 // diagnostics go to stderr. Exits non-zero if any request failed.
 //
 // Absolute numbers describe this machine and the local runtime (wrangler's
 // proxy in front of workerd, SQLite files on local disk), not Cloudflare's
-// network; compare runs on the same machine, and each row with /healthz.
+// network; read each row against its reference.
 
 import { unlink } from "node:fs/promises";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { deployPayload, measure, preflight } from "./load.mjs";
-import { failures, markdownReport } from "./report.mjs";
+import { burst, deployPayload, drain, preflight, slice, warmUp } from "./load.mjs";
+import { burstFailures, failures, markdownReport, referenceName } from "./report.mjs";
 import { ADMIN_TOKEN, Sandbox } from "./sandbox.mjs";
 import { writeSeedSql } from "./seed.mjs";
+import { medians } from "./stats.mjs";
 
 /** @typedef {import("./load.mjs").Scenario} Scenario */
-/** @typedef {import("./load.mjs").Measurement} Measurement */
+/** @typedef {import("./load.mjs").Run} Run */
+/** @typedef {import("./report.mjs").Row} Row */
+/** @typedef {keyof typeof import("./report.mjs").REFERENCES} ReferenceKey */
 
 const SEEDED_DEPLOYS = 100_000;
 const INTEGRATIONS = 8;
 const DAY = 86_400_000;
+/**
+ * The monorepo release: this many deploys into one integration, this many at
+ * once, each waited for as long as scripts/report-deploy.sh waits per attempt
+ * by default (its --timeout).
+ */
+const BURST = { deploys: 1_000, connections: 200, timeoutSeconds: 20 };
+const REFERENCE_CONFIG = "bench/reference/wrangler.toml";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const json = { "content-type": "application/json" };
@@ -67,6 +84,17 @@ function secondsFromEnv(name, fallback, { allowZero }) {
 		throw new UsageError(
 			`${name} must be a number of seconds${allowZero ? "" : " above 0"}, not ${JSON.stringify(raw)}`,
 		);
+	}
+	return value;
+}
+
+/** How many rounds every row and reference gets measured in: BENCH_ROUNDS, a whole number from 1. */
+function roundsFromEnv() {
+	const raw = process.env.BENCH_ROUNDS;
+	if (raw === undefined || raw.trim() === "") return 5;
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < 1) {
+		throw new UsageError(`BENCH_ROUNDS must be a whole number from 1, not ${JSON.stringify(raw)}`);
 	}
 	return value;
 }
@@ -124,82 +152,153 @@ async function setUpCatalog(base) {
 const expect = (status, what, test) => (actual, body) =>
 	actual === status && (!test || test(body)) ? undefined : `expected HTTP ${status}${what ? ` with ${what}` : ""}`;
 
-/** @param {number[]} connections @param {Omit<Scenario, "connections">} scenario */
-const atEach = (connections, scenario) => connections.map((c) => ({ ...scenario, connections: c }));
+const recorded = expect(202, '{"result":"ok"}', (body) => body.result === "ok");
+const repeated = expect(202, '{"result":"duplicate_deploy"}', (body) => body.result === "duplicate_deploy");
 
 /**
- * Every scenario, in the order they run. The reads come before the ingest
- * scenarios: those add tens of thousands of fresh `checkout` deploys, which
- * would then be the newest page the deploy list reads.
- * @param {{ webhooks: string[], serviceId: string, duplicate: string }} target
- * @returns {Scenario[]}
+ * A reference Worker's route as a scenario: (a) a GET, the others the webhook
+ * body, fresh each time except for (e), which looks up the deploy recorded for it.
+ * @param {ReferenceKey} key
+ * @param {number} connections
+ * @param {string} duplicate
+ * @returns {Scenario}
  */
-function scenarios({ webhooks, serviceId, duplicate }) {
+function referenceScenario(key, connections, duplicate) {
+	const name = referenceName(key);
+	if (key === "a") return { name, connections, method: "GET", path: "/healthz", verify: expect(200) };
+	const path = { b: "/simple", c: "/object-then-d1", d: "/object", e: "/object-read" }[key];
+	const body = key === "e" ? duplicate : () => deployPayload();
+	return { name, connections, method: "POST", path, headers: json, body, verify: key === "e" ? repeated : recorded };
+}
+
+/**
+ * @typedef {object} Plan a row and the references it is read against, at its concurrency
+ * @property {Scenario} scenario
+ * @property {ReferenceKey[]} references
+ */
+
+/**
+ * Every row, each with its references. Reads compare with the bare route (a);
+ * fresh deploys with the object write (d), the object write plus D1 (c) and the
+ * simple design (b); duplicates with an object call that only reads (e).
+ * @param {{ webhooks: string[], serviceId: string, duplicate: string, windowEnd: string, session: string }} target
+ * @returns {Plan[]}
+ */
+function plans({ webhooks, serviceId, duplicate, windowEnd, session }) {
 	const [first = ""] = webhooks;
-	const from = new Date(Date.now() - 90 * DAY).toISOString();
+	// The reads' 90 days end before the run writes anything: the deploys ingest
+	// adds would otherwise grow the organisation's window from round to round.
+	const lastNinetyDays = `from=${encodeURIComponent(new Date(Date.parse(windowEnd) - 90 * DAY).toISOString())}&to=${encodeURIComponent(windowEnd)}`;
 	let next = 0;
+	/**
+	 * @param {Omit<Scenario, "method" | "connections">} read the API's token unless it names other headers
+	 * @param {number} [connections] 1 for the metrics: a request takes up to a second alone and
+	 *   D1 runs queries one at a time, so ten at once would finish none in a short slice
+	 */
+	const read = (read, connections = 10) => ({
+		scenario: { headers: auth, ...read, method: /** @type {const} */ ("GET"), connections },
+		references: /** @type {ReferenceKey[]} */ (["a"]),
+	});
 	/** @type {Omit<Scenario, "name" | "connections" | "path" | "body" | "verify">} */
 	const webhook = { method: "POST", headers: json };
-	const recorded = expect(202, '{"result":"ok"}', (body) => body.result === "ok");
-	const read = { method: /** @type {const} */ ("GET"), headers: auth, connections: 10 };
+	const fresh = /** @type {ReferenceKey[]} */ (["d", "c", "b"]);
 	return [
-		...atEach([1, 10, 50], { name: "GET /healthz (baseline)", method: "GET", path: "/healthz", verify: expect(200) }),
-		{
-			...read,
+		read({
 			name: "deploy list: GET /api/deploys?limit=50",
 			path: "/api/deploys?limit=50",
 			verify: expect(200, "50 deploys", (body) => body.deploys?.length === 50),
-		},
-		{
-			...read,
+		}),
+		read({
 			name: "what runs where: GET /api/services/:id/environments",
 			path: `/api/services/${serviceId}/environments`,
 			verify: expect(200, "5 environments", (body) => body.environments?.length === 5),
-		},
-		{
-			...read,
-			name: "metrics, 90 days: GET /api/metrics?service=:id&from=…",
-			path: `/api/metrics?service=${serviceId}&from=${encodeURIComponent(from)}`,
-			verify: expect(200, "deploys counted", (body) => body.deployment_frequency?.total > 0),
-		},
-		...atEach([1, 10, 50], {
-			...webhook,
-			name: "ingest, 1 integration, unique dedup_ids",
-			path: first,
-			body: () => deployPayload(),
-			verify: recorded,
 		}),
+		read(
+			{
+				name: "metrics, busiest service, 90 days: GET /api/metrics?service=:id",
+				path: `/api/metrics?service=${serviceId}&${lastNinetyDays}`,
+				verify: expect(200, "deploys counted", (body) => body.deployment_frequency?.total > 0),
+			},
+			1,
+		),
+		read(
+			{
+				name: "metrics, whole organisation, 90 days: GET /api/metrics",
+				path: `/api/metrics?${lastNinetyDays}`,
+				// A request can take seconds on a loaded machine: a 3 s slice might see no answer.
+				requestsPerSlice: 3,
+				verify: expect(200, "deploys counted", (body) => body.deployment_frequency?.total > 0),
+			},
+			1,
+		),
+		read({
+			name: "service page (HTML): GET /services/:id",
+			path: `/services/${serviceId}`,
+			headers: { cookie: session },
+			verify: expect(200, "the service's page", (body) => typeof body === "string" && body.includes("<html")),
+		}),
+		...[1, 10, 50].map((connections) => ({
+			scenario: {
+				...webhook,
+				name: "ingest, 1 integration, unique dedup_ids",
+				connections,
+				path: first,
+				body: () => deployPayload(),
+				verify: recorded,
+			},
+			references: fresh,
+		})),
 		{
-			...webhook,
-			name: "ingest, 1 integration, one repeated dedup_id",
-			connections: 50,
-			path: first,
-			body: duplicate,
-			verify: expect(202, '{"result":"duplicate_deploy"}', (body) => body.result === "duplicate_deploy"),
+			scenario: {
+				...webhook,
+				name: "ingest, 1 integration, one repeated dedup_id",
+				connections: 50,
+				path: first,
+				body: duplicate,
+				verify: repeated,
+			},
+			references: ["e"],
 		},
 		{
-			...webhook,
-			name: `ingest, spread over ${webhooks.length} integrations`,
-			connections: 50,
-			path: () => webhooks[next++ % webhooks.length] ?? first,
-			body: () => deployPayload(),
-			verify: recorded,
+			scenario: {
+				...webhook,
+				name: `ingest, spread over ${webhooks.length} integrations`,
+				connections: 50,
+				path: () => webhooks[next++ % webhooks.length] ?? first,
+				body: () => deployPayload(),
+				verify: recorded,
+			},
+			references: fresh,
 		},
 	];
 }
 
+const BURST_NAME = `monorepo burst: ${BURST.deploys.toLocaleString("en-US")} deploys into 1 integration, default rate limit`;
+
+/** What `BENCH_ONLY` asks for (a piece of a row's name, any case), or undefined for everything. */
+const only = () => process.env.BENCH_ONLY?.trim().toLowerCase() || undefined;
+
+/** @param {string} name */
+const wanted = (name) => {
+	const piece = only();
+	return piece === undefined || name.toLowerCase().includes(piece);
+};
+
 /**
- * The scenarios `BENCH_ONLY` names (a piece of their name, any case), so one
- * row can be rerun while working on it; the baseline always runs, since every
- * row is reported as a ratio of it.
- * @param {Scenario[]} all
+ * Signs in to the UI with the admin token, as a person on a fresh install
+ * does, and returns the session's cookies for the page row.
+ * @param {string} base
  */
-function selected(all) {
-	const only = process.env.BENCH_ONLY?.trim().toLowerCase();
-	if (!only) return all;
-	const chosen = all.filter((s) => s.path === "/healthz" || s.name.toLowerCase().includes(only));
-	if (!chosen.some((s) => s.path !== "/healthz")) throw new UsageError(`BENCH_ONLY=${only} names no scenario`);
-	return chosen;
+async function signIn(base) {
+	const response = await fetch(`${base}/login`, {
+		method: "POST",
+		redirect: "manual",
+		headers: { origin: base, "content-type": "application/x-www-form-urlencoded" },
+		body: new URLSearchParams({ token: ADMIN_TOKEN, next: "/" }),
+	});
+	const cookies = response.headers.getSetCookie().map((cookie) => cookie.split(";")[0]);
+	if (response.status !== 303 || cookies.length === 0) throw new Error(`sign-in: HTTP ${response.status}`);
+	return cookies.join("; ");
 }
 
 /**
@@ -232,48 +331,195 @@ async function seed(sandbox) {
 }
 
 /**
+ * The monorepo release, once: a thousand deploys of the seeded services, two
+ * hundred at a time, into a new integration, against a dev server with the
+ * default rate limit (the measured server lifts it). Not a timed slice: a
+ * release is one burst, and its bucket would be spent by a second one.
  * @param {Sandbox} sandbox
- * @param {{ seconds: number, warmup: number }} durations
+ * @param {{ name: string }[]} services
  */
-async function bench(sandbox, durations) {
+async function monorepoBurst(sandbox, services) {
+	const base = await timed("wrangler dev (default rate limit) answering", () => sandbox.startDevServer());
+	try {
+		const integration = await api(base, "POST", "/api/integrations", { name: "Monorepo" });
+		let next = 0;
+		/** @type {Scenario} */
+		const scenario = {
+			name: BURST_NAME,
+			connections: BURST.connections,
+			method: "POST",
+			path: new URL(integration.webhook_url).pathname,
+			headers: json,
+			body: () => deployPayload(services[next++ % services.length]?.name),
+			verify: recorded,
+		};
+		const run = await burst(base, scenario, { amount: BURST.deploys, timeout: BURST.timeoutSeconds });
+		log(`${BURST_NAME}: ${JSON.stringify(run.statusCodes)}`);
+		return run;
+	} finally {
+		await sandbox.stopDevServer(base);
+	}
+}
+
+/** A row or reference is one scenario at one concurrency. */
+const idOf = (/** @type {string} */ name, /** @type {number} */ connections) => `${name} @${connections}`;
+
+/**
+ * The rows `BENCH_ONLY` names, and before each the references it needs that
+ * no earlier row brought: the order one round goes through.
+ * @param {Plan[]} all
+ * @param {string} duplicate
+ */
+function schedule(all, duplicate) {
+	const chosen = all.filter((plan) => wanted(plan.scenario.name));
+	/** @type {{ kind: "reference" | "row", key: string, scenario: Scenario }[]} */
+	const order = [];
+	for (const plan of chosen) {
+		const { connections } = plan.scenario;
+		for (const key of plan.references) {
+			const id = idOf(referenceName(key), connections);
+			if (!order.some((item) => item.key === id)) {
+				order.push({ kind: "reference", key: id, scenario: referenceScenario(key, connections, duplicate) });
+			}
+		}
+		order.push({ kind: "row", key: idOf(plan.scenario.name, connections), scenario: plan.scenario });
+	}
+	return { chosen, order };
+}
+
+/**
+ * @param {Sandbox} sandbox
+ * @param {{ rounds: number, slice: number, warmup: number }} settings
+ */
+async function bench(sandbox, settings) {
 	await timed("migrations applied", () => sandbox.migrate());
+	await timed("reference migrations applied", () => sandbox.migrate({ config: REFERENCE_CONFIG }));
 	const seeded = await seed(sandbox);
-	// The benchmark measures how fast ingest can go, so the per-integration rate
+	const windowEnd = new Date().toISOString();
+	const burstResult = wanted(BURST_NAME) ? await monorepoBurst(sandbox, seeded.services) : undefined;
+
+	// The measured rows go as fast as ingest can, so the per-integration rate
 	// limit (2,000 at once, then 20/s) is lifted: at full speed it would answer 429s.
 	const vars = { WEBHOOK_BURST: "100000000", WEBHOOK_PER_SECOND: "100000000" };
 	const base = await timed("wrangler dev answering", () => sandbox.startDevServer({ vars }));
+	const reference = await timed("reference wrangler dev answering", () =>
+		sandbox.startDevServer({ config: REFERENCE_CONFIG }),
+	);
 	const webhooks = await setUpCatalog(base);
 
-	// The duplicate scenario repeats a deploy that is already recorded.
+	// The duplicate rows repeat a deploy that is already recorded, in the project and in reference (e).
 	const duplicate = deployPayload();
 	const [first = ""] = webhooks;
-	await preflight(base, {
+	/** @type {Omit<Scenario, "path">} */
+	const remember = {
 		name: "recording the deploy to repeat",
 		connections: 1,
 		method: "POST",
-		path: first,
+		headers: json,
 		body: duplicate,
-		verify: expect(202, '{"result":"ok"}', (body) => body.result === "ok"),
-	});
+		verify: recorded,
+	};
+	await preflight(base, { ...remember, path: first });
+	await preflight(reference, { ...remember, path: "/object" });
 
-	// The busiest seeded service: the heaviest "what runs where" and metrics.
+	// The busiest seeded service: the heaviest "what runs where", metrics and page.
 	const [busiest] = seeded.services;
 	if (!busiest) throw new Error("nothing was seeded");
-	const measurements = [];
-	for (const scenario of selected(scenarios({ webhooks, serviceId: busiest.id, duplicate }))) {
-		await preflight(base, scenario);
-		const m = await measure(base, scenario, durations);
-		log(`${scenario.name} @${scenario.connections}: ${Math.round(m.requestsPerSecond)} req/s, ${m.errors} errors`);
-		measurements.push(m);
+	const session = await signIn(base);
+	const { chosen, order } = schedule(
+		plans({ webhooks, serviceId: busiest.id, duplicate, windowEnd, session }),
+		duplicate,
+	);
+	if (chosen.length === 0 && !burstResult) throw new UsageError(`BENCH_ONLY=${only()} names no row`);
+
+	const items = order.map((item) => ({
+		...item,
+		base: item.kind === "reference" ? reference : base,
+		/** @type {Run[]} */ runs: [],
+		warmupErrors: 0,
+	}));
+	await measureInRounds(items, settings);
+
+	/** @type {Map<string, Row>} */
+	const rows = new Map(
+		items.map((item) => [
+			item.key,
+			{
+				name: item.scenario.name,
+				connections: item.scenario.connections,
+				...medians(item.runs),
+				errors: item.runs.reduce((sum, run) => sum + run.errors, 0),
+				warmupErrors: item.warmupErrors,
+				statusCodes: sumCodes(item.runs),
+				references: [],
+			},
+		]),
+	);
+	for (const plan of chosen) {
+		const { name, connections } = plan.scenario;
+		const row = rows.get(idOf(name, connections));
+		if (!row) continue;
+		row.references = plan.references.map((key) => ({
+			key,
+			measured: /** @type {Row} */ (rows.get(idOf(referenceName(key), connections))),
+		}));
+	}
+	for (const row of rows.values()) {
+		log(`${row.name} @${row.connections}: ${Math.round(row.requestsPerSecond)} req/s, ${row.errors} errors`);
 	}
 
-	const baselines = new Map(
-		measurements.filter((m) => m.scenario.path === "/healthz").map((m) => [m.scenario.connections, m]),
-	);
 	const data =
 		`reads on ${SEEDED_DEPLOYS.toLocaleString("en-US")} seeded deploys of ${seeded.services.length} services ` +
 		`in 5 environments over 180 days, for one service with ${seeded.counts[0]?.toLocaleString("en-US")} of them`;
-	return { measurements, baselines, durations, data };
+	return {
+		references: items
+			.filter((item) => item.kind === "reference")
+			.map((item) => /** @type {Row} */ (rows.get(item.key))),
+		rows: chosen.map((plan) => /** @type {Row} */ (rows.get(idOf(plan.scenario.name, plan.scenario.connections)))),
+		burst: burstResult && {
+			name: BURST_NAME,
+			connections: BURST.connections,
+			timeout: BURST.timeoutSeconds,
+			run: burstResult,
+		},
+		settings,
+		data,
+	};
+}
+
+/**
+ * Checks and warms up every item, then measures them all round after round,
+ * the order reversed every other round so a drift in the machine's load
+ * favours no row. After each slice, `drain` lets what it cut off finish.
+ * @param {{ base: string, scenario: Scenario, runs: Run[], warmupErrors: number }[]} items
+ * @param {{ rounds: number, slice: number, warmup: number }} settings
+ */
+async function measureInRounds(items, settings) {
+	for (const item of items) {
+		await preflight(item.base, item.scenario);
+		item.warmupErrors = await warmUp(item.base, item.scenario, settings.warmup);
+		await drain(item.base, item.scenario);
+	}
+	for (let round = 1; round <= settings.rounds; round++) {
+		for (const item of round % 2 === 1 ? items : items.toReversed()) {
+			item.runs.push(await slice(item.base, item.scenario, settings.slice));
+			await drain(item.base, item.scenario);
+		}
+		log(`round ${round} of ${settings.rounds} done`);
+	}
+}
+
+/**
+ * How many answers had each status code, over all of a row's slices.
+ * @param {Run[]} runs
+ */
+function sumCodes(runs) {
+	/** @type {Record<string, number>} */
+	const total = {};
+	for (const run of runs) {
+		for (const [code, count] of Object.entries(run.statusCodes)) total[code] = (total[code] ?? 0) + count;
+	}
+	return total;
 }
 
 /**
@@ -295,9 +541,10 @@ function stopOnSignals(sandbox) {
 
 async function main() {
 	checkNode();
-	const durations = {
-		seconds: secondsFromEnv("BENCH_SECONDS", 10, { allowZero: false }),
-		warmup: secondsFromEnv("BENCH_WARMUP", 2, { allowZero: true }),
+	const settings = {
+		rounds: roundsFromEnv(),
+		slice: secondsFromEnv("BENCH_SLICE", 3, { allowZero: false }),
+		warmup: secondsFromEnv("BENCH_WARMUP", 1, { allowZero: true }),
 	};
 	const sandbox = await Sandbox.create();
 	process.once("exit", () => sandbox.disposeSync());
@@ -305,9 +552,9 @@ async function main() {
 	log(`working in ${sandbox.dir}`);
 
 	try {
-		const report = await bench(sandbox, durations);
+		const report = await bench(sandbox, settings);
 		process.stdout.write(`${markdownReport(report)}\n`);
-		const failed = failures(report.measurements);
+		const failed = [...failures([...report.references, ...report.rows]), ...burstFailures(report.burst)];
 		for (const line of failed) log(`FAILED ${line}`);
 		if (failed.length > 0) process.exitCode = 1;
 	} finally {

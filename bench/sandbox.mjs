@@ -83,6 +83,9 @@ function signalGroup(pid, signal) {
 	}
 }
 
+/** @param {string | undefined} config a wrangler config file, relative to the project */
+const configArgs = (config) => (config === undefined ? [] : ["--config", config]);
+
 /**
  * @typedef {{ pid: number, exited: Promise<number | null>, output: () => string }} Child
  */
@@ -96,6 +99,8 @@ export class Sandbox {
 		this.disposed = false;
 		/** @type {Promise<void> | undefined} */
 		this.disposing = undefined;
+		/** @type {Map<string, number>} each running dev server's process group, by base URL */
+		this.devServers = new Map();
 	}
 
 	/**
@@ -105,9 +110,13 @@ export class Sandbox {
 		return new Sandbox(await mkdtemp(join(tmpdir(), prefix)));
 	}
 
-	/** Applies the project's D1 migrations to the sandbox's database. */
-	migrate() {
-		return this.wrangler(["d1", "migrations", "apply", "DB"]);
+	/**
+	 * Applies the D1 migrations to the sandbox's database: the project's, or
+	 * those of another Worker's wrangler `config` (the bench's reference Workers).
+	 * @param {{ config?: string }} [options]
+	 */
+	migrate({ config } = {}) {
+		return this.wrangler(["d1", "migrations", "apply", "DB", ...configArgs(config)]);
 	}
 
 	/**
@@ -158,11 +167,12 @@ export class Sandbox {
 	 * `hostname` only names it in the returned URL: a browser needs `localhost`
 	 * (a secure context over plain HTTP, so it keeps Secure cookies), while
 	 * 127.0.0.1 spares other clients a name lookup.
-	 * `vars` are further Worker variables (`--var`).
-	 * @param {{ adminToken?: string, hostname?: "127.0.0.1" | "localhost", vars?: Record<string, string> }} [options]
+	 * `vars` are further Worker variables (`--var`); `config` runs another
+	 * Worker than the project's, from its wrangler config, on the same storage.
+	 * @param {{ adminToken?: string, hostname?: "127.0.0.1" | "localhost", vars?: Record<string, string>, config?: string }} [options]
 	 * @returns {Promise<string>} its base URL
 	 */
-	async startDevServer({ adminToken = ADMIN_TOKEN, hostname = "127.0.0.1", vars = {} } = {}) {
+	async startDevServer({ adminToken = ADMIN_TOKEN, hostname = "127.0.0.1", vars = {}, config } = {}) {
 		const [port, inspectorPort] = [await freePort(), await freePort()];
 		const child = this.spawnWrangler([
 			"dev",
@@ -173,10 +183,24 @@ export class Sandbox {
 			...["--var", `ADMIN_TOKEN:${adminToken}`],
 			...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
 			...["--log-level", "warn"],
+			...configArgs(config),
 		]);
 		const base = `http://${hostname}:${port}`;
+		this.devServers.set(base, child.pid);
 		await waitForHealth(base, child, STARTUP_TIMEOUT_MS);
 		return base;
+	}
+
+	/**
+	 * Stops the dev server `startDevServer` answered `base` for, before the
+	 * sandbox ends (another one may then open the same storage).
+	 * @param {string} base
+	 */
+	async stopDevServer(base) {
+		const pid = this.devServers.get(base);
+		if (pid === undefined) throw new Error(`no dev server runs at ${base}`);
+		this.devServers.delete(base);
+		await this.stop(pid);
 	}
 
 	/**
