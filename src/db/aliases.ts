@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { aliasKey, type Statements } from "./catalog";
+import { aliasKey, type Statements, unmergedGuard } from "./catalog";
 import type { Database } from "./client";
 import { aliasChanges, aliases, deploys, suggestions } from "./schema";
 
@@ -34,7 +34,8 @@ const changeRow = (db: Database, claim: AliasClaim, toServiceId: string | null, 
  * The statements that move an alias to another service: the claim, its
  * resolved suggestion's owner and, if asked, the deploys its old owner holds
  * under it. Deploys still on their way to D1 follow the alias anyway: the
- * D1 write looks the owner up again (see `writeDeploys`).
+ * D1 write looks the owner up again (see `writeDeploys`). A target merged
+ * away meanwhile fails the batch (see `unmergedGuard`).
  */
 export function moveAliasStatements(
 	db: Database,
@@ -45,6 +46,7 @@ export function moveAliasStatements(
 ): Statements {
 	const statements: Statements = [
 		changeRow(db, claim, toServiceId, now),
+		unmergedGuard(db, toServiceId),
 		db.update(aliases).set({ serviceId: toServiceId, createdAt: now }).where(eq(aliases.key, claim.key)),
 		db
 			.update(suggestions)

@@ -1,8 +1,17 @@
-import { and, asc, eq, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, max, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type Database } from "./client";
 import { newId } from "./ids";
-import { aliases, deploys, type ServiceRow, services, suggestionEvents, suggestions, teams } from "./schema";
+import {
+	aliases,
+	deploys,
+	type ServiceRow,
+	serviceChanges,
+	services,
+	suggestionEvents,
+	suggestions,
+	teams,
+} from "./schema";
 
 /** How aliases are compared: surrounding space and letter case do not matter. */
 export function aliasKey(alias: string): string {
@@ -120,10 +129,34 @@ const ALIAS_ROWS_PER_INSERT = 25;
 export type Statements = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
 
 /**
+ * A statement that fails its batch if `serviceId` was merged into another
+ * since the caller read it: it copies the service's last change row (a merge
+ * always writes one), which the primary key refuses. Whatever gives a service
+ * an alias carries it, so nothing lands on a merged service's tombstone.
+ */
+export function unmergedGuard(db: Database, serviceId: string) {
+	const merged = db
+		.select({ id: services.id })
+		.from(services)
+		.where(and(eq(services.id, serviceId), isNotNull(services.mergedInto)));
+	const last = db
+		.select({ version: max(serviceChanges.version) })
+		.from(serviceChanges)
+		.where(eq(serviceChanges.serviceId, serviceId));
+	return db.insert(serviceChanges).select(
+		db
+			.select()
+			.from(serviceChanges)
+			.where(and(eq(serviceChanges.serviceId, serviceId), eq(serviceChanges.version, last), sql`exists ${merged}`)),
+	);
+}
+
+/**
  * The statements that give `names` to a service: the aliases themselves, the
  * deploys already recorded under them, and their suggestions, now resolved
  * (with an event, so an action read before this claim loses its race).
- * A name another service owns fails the batch on the aliases' primary key.
+ * A name another service owns fails the batch on the aliases' primary key,
+ * and so does a service merged away meanwhile (see `unmergedGuard`).
  */
 export function claimAliases(db: Database, serviceId: string, names: string[], now: number): Statements {
 	const keys = names.map(aliasKey);
@@ -131,6 +164,7 @@ export function claimAliases(db: Database, serviceId: string, names: string[], n
 	const rows = names.map((alias) => ({ key: aliasKey(alias), alias: alias.trim(), serviceId, createdAt: now }));
 	const [first = [], ...rest] = chunks(rows, ALIAS_ROWS_PER_INSERT);
 	return [
+		unmergedGuard(db, serviceId),
 		db.insert(aliases).values(first),
 		...rest.map((chunk) => db.insert(aliases).values(chunk)),
 		db

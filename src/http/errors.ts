@@ -52,12 +52,24 @@ export function isUniqueViolation(error: unknown): boolean {
 	return false;
 }
 
-/** A lost race on a unique index reads like the check that would have caught it: `conflict`. */
+/** Whether a write referred to a row (a service, say) that was deleted after the caller read it. */
+function isForeignKeyViolation(error: unknown): boolean {
+	for (let e: unknown = error; e instanceof Error; e = e.cause) {
+		if (e.message.includes("FOREIGN KEY constraint failed")) return true;
+	}
+	return false;
+}
+
+/**
+ * A lost race reads like the check that would have caught it: `conflict`. The
+ * race is lost on a unique index (someone wrote first) or on a foreign key
+ * (someone deleted what this write refers to).
+ */
 export async function orConflict<T>(write: Promise<T>, conflict: ApiError): Promise<T> {
 	try {
 		return await write;
 	} catch (error) {
-		throw isUniqueViolation(error) ? conflict : error;
+		throw isUniqueViolation(error) || isForeignKeyViolation(error) ? conflict : error;
 	}
 }
 

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { claimAliases } from "../../src/db/catalog";
 import { database } from "../../src/db/client";
 import { aliasClaimsOf, archiveStatements, deleteStatements, serviceStates } from "../../src/db/lifecycle";
-import { isUniqueViolation } from "../../src/http/errors";
+import { ApiError, isUniqueViolation, orConflict } from "../../src/http/errors";
 import {
 	admin,
 	api,
@@ -154,6 +155,16 @@ describe("DELETE /api/services/:id", () => {
 		await expect(late.catch(isUniqueViolation)).resolves.toBe(true);
 		expect((await admin("GET", `/services/${service.id}`)).body.aliases).toEqual([service.name]);
 		expect(await deploysOf(service.id)).toHaveLength(1);
+	});
+
+	it("answers the conflict, not a 500, for an alias added to a service read before it was deleted", async () => {
+		const db = database(env.DB);
+		const b = await api.createService(unique("B"));
+		expect((await admin("DELETE", `/services/${b.id}`)).status).toBe(204);
+		const conflict = ApiError.of(409, "Alias Error", "claimed meanwhile");
+		// What adding an alias writes after reading B as it was: the aliases' foreign key refuses it.
+		const late = orConflict(db.batch(claimAliases(db, b.id, [unique("late")], Date.now())), conflict);
+		await expect(late).rejects.toBe(conflict);
 	});
 
 	it("suggests the alias of a deploy accepted before the delete but written after it", async () => {

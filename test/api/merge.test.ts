@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { aliasClaim, moveAliasStatements } from "../../src/db/aliases";
+import { claimAliases } from "../../src/db/catalog";
 import { database } from "../../src/db/client";
 import { aliasClaimsOf, mergeStatements, serviceStates } from "../../src/db/lifecycle";
 import { isUniqueViolation } from "../../src/http/errors";
@@ -198,6 +199,32 @@ describe("merge races", () => {
 		const late = db.batch(moveAliasStatements(db, stale, c.id, true, Date.now()));
 		await expect(late.catch(isUniqueViolation)).resolves.toBe(true);
 		expect((await aliasClaim(db, b.name))?.serviceId).toBe(a.id);
+	});
+
+	it("fails an alias added to a service read before it was merged away, applying nothing", async () => {
+		const db = database(env.DB);
+		const [a, b] = [await api.createService(unique("A")), await api.createService(unique("B"))];
+		const alias = unique("late");
+		// What adding an alias (or attaching a suggestion) writes after reading B as it was.
+		expect((await merge(b.id, a.id)).status).toBe(200);
+		const late = db.batch(claimAliases(db, b.id, [alias], Date.now()));
+		await expect(late.catch(isUniqueViolation)).resolves.toBe(true);
+		expect(await aliasClaim(db, alias)).toBeUndefined();
+	});
+
+	it("fails an alias moved to a service read before it was merged away, applying nothing", async () => {
+		const db = database(env.DB);
+		const [a, b, c] = [
+			await api.createService(unique("A")),
+			await api.createService(unique("B")),
+			await api.createService(unique("C")),
+		];
+		const claim = await aliasClaim(db, c.name);
+		if (!claim) throw new Error("the alias should be claimed");
+		expect((await merge(b.id, a.id)).status).toBe(200);
+		const late = db.batch(moveAliasStatements(db, claim, b.id, true, Date.now()));
+		await expect(late.catch(isUniqueViolation)).resolves.toBe(true);
+		expect((await aliasClaim(db, c.name))?.serviceId).toBe(c.id);
 	});
 
 	it("lets one of a merge and a move of the same alias win when both are sent at once", async () => {
