@@ -6,12 +6,10 @@ import type { Database } from "./client";
  * DORA metrics over one window of deploys, in one statement (one consistent
  * snapshot, one round trip). See the README's "DORA metrics" for the definitions.
  *
- * Deploys are compared within a stream: the same service (or, for a deploy no
- * service claims, the same alias) and the same environment (any spelling), ordered by
- * `deployed_at`, then `id` (arrival). Looking before and after the window
- * (the sha a stream ran before, the earlier deploy a rollback returns to, the
- * success that restores a failure) is an index seek per deploy, on the stream's
- * own index or the sha's, never a scan.
+ * What a deploy's stream adds (whether it is a rollback, when a failure was
+ * restored) is kept on its row as it is written (see facts.ts), so a window
+ * costs one read of each of its deploys, through the index that matches the
+ * filters, and nothing beyond it.
  */
 
 export type MetricsFilter = {
@@ -57,22 +55,6 @@ type RawRow = {
 	unrestored: number;
 };
 
-/**
- * `lookup`, a subquery over `s`, restricted to the stream of the row named
- * `row`. One variant per kind of stream, so each walks its own index:
- * (service_id, environment_key, deployed_at, id) for a service, (alias_key,
- * deployed_at, id) for an unclaimed alias. A unary `+` keeps SQLite from
- * choosing another index by that column (status, say, which would walk every
- * service's deploys).
- */
-function inStream(row: "w" | "f", lookup: (sameStream: SQL) => SQL) {
-	const r = sql.raw(row);
-	return sql`(case when ${r}.service_id is not null
-		then ${lookup(sql`s.service_id = ${r}.service_id and s.environment_key is ${r}.environment_key`)}
-		else ${lookup(sql`s.alias_key = ${r}.alias_key and +s.service_id is null and +s.environment_key is ${r}.environment_key`)}
-	end)`;
-}
-
 /** Of `n` durations numbered `nth` from the shortest, the median's number (see `durationStats`). */
 const MEDIAN_RANK = sql`(n + 1) / 2`;
 
@@ -104,61 +86,27 @@ const committedAt = sql`coalesce(d.authoring_date, d.commit_date)`;
 /** The statement behind `comparedMetrics` (one per window), exposed so tests can read its query plan. */
 export function metricsStatement(db: Database, filter: MetricsFilter) {
 	const { bucketOrigin, bucketSize } = filter;
-
-	// The sha the stream ran before `w`: the latest earlier deploy that named one.
-	const previousSha = inStream(
-		"w",
-		(sameStream) => sql`(select s.commit_sha from deploys s
-			where ${sameStream} and s.commit_sha is not null and (s.deployed_at, s.id) < (w.deployed_at, w.id)
-			order by s.deployed_at desc, s.id desc limit 1)`,
-	);
-	// The first success after the failed deploy `f` in its stream, however long after the window.
-	const restoredAt = inStream(
-		"f",
-		(sameStream) => sql`(select s.deployed_at from deploys s
-			where ${sameStream} and +s.status = 'success' and (s.deployed_at, s.id) > (f.deployed_at, f.id)
-			order by s.deployed_at, s.id limit 1)`,
-	);
-
 	return db.get<RawRow>(sql`
 		with w as materialized (
-			select d.id, d.service_id, d.alias_key, d.environment_key, d.deployed_at, d.status, d.commit_sha,
+			select d.deployed_at, d.status = 'failure' as failed, d.is_rollback as rollback, d.restored_at,
 				${committedAt} as committed_at
 			from deploys d
 			where ${inWindow(filter)}
-		),
-		shas as (
-			select w.*, case when w.commit_sha is null then null else ${previousSha} end as previous_sha from w
-		),
-		-- A rollback changes the stream's sha back to one it ran before (and was then superseded).
-		-- The earlier deploy is sought by sha: the stream's index would walk all its history for every new sha.
-		changes as materialized (
-			select c.status = 'failure' as failed,
-				coalesce(c.previous_sha <> c.commit_sha and exists (
-					select 1 from deploys s indexed by deploys_commit_sha_idx
-					where s.commit_sha = c.commit_sha and s.service_id is c.service_id
-						and (c.service_id is not null or s.alias_key = c.alias_key) and s.environment_key is c.environment_key
-						and (s.deployed_at, s.id) < (c.deployed_at, c.id)
-				), 0) as rollback
-			from shas c
-		),
-		restores as materialized (
-			select f.deployed_at as failed_at, ${restoredAt} as restored_at from w f where f.status = 'failure'
 		)
 		select
 			(select json_group_array(json_array(bucket, deploys)) from (
 				select cast((deployed_at - ${bucketOrigin}) / ${bucketSize} as integer) as bucket, count(*) as deploys
 				from w group by bucket order by bucket
 			)) as buckets,
-			cfr.total, cfr.failed, cfr.rollbacks, cfr.failed_changes,
+			cfr.total, cfr.failed, cfr.rollbacks, cfr.failed_changes, cfr.unrestored,
 			lead.count as lead_count, lead.median as lead_median, lead.p90 as lead_p90,
-			restore.count as restore_count, restore.median as restore_median, restore.p90 as restore_p90,
-			(select count(*) from restores where restored_at is null) as unrestored
+			restore.count as restore_count, restore.median as restore_median, restore.p90 as restore_p90
 		from
 			(select count(*) as total, coalesce(sum(failed), 0) as failed, coalesce(sum(rollback), 0) as rollbacks,
-				coalesce(sum(failed or rollback), 0) as failed_changes from changes) cfr,
+				coalesce(sum(failed or rollback), 0) as failed_changes,
+				coalesce(sum(failed and restored_at is null), 0) as unrestored from w) cfr,
 			${durationStats(sql`select deployed_at - committed_at as ms from w where committed_at <= deployed_at`)} lead,
-			${durationStats(sql`select restored_at - failed_at as ms from restores where restored_at is not null`)} restore
+			${durationStats(sql`select restored_at - deployed_at as ms from w where failed and restored_at is not null`)} restore
 	`);
 }
 
