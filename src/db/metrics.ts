@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { environmentKey } from "../model/environment";
 import type { Database } from "./client";
 
@@ -40,35 +40,28 @@ export type MetricsRow = {
 	restore: DurationStats & { unrestored: number };
 };
 
+/** A window as the statement answers it: the counts, and each deploy's bucket and durations as JSON arrays, unsorted. */
 type RawRow = {
-	buckets: string;
 	total: number;
 	failed: number;
 	rollbacks: number;
 	failed_changes: number;
-	lead_count: number;
-	lead_median: number | null;
-	lead_p90: number | null;
-	restore_count: number;
-	restore_median: number | null;
-	restore_p90: number | null;
 	unrestored: number;
+	buckets: string;
+	lead_times: string;
+	restore_times: string;
 };
 
-/** Of `n` durations numbered `nth` from the shortest, the median's number (see `durationStats`). */
-const MEDIAN_RANK = sql`(n + 1) / 2`;
-
 /**
- * Count, median and p90 of the `ms` column of `durations`. Nearest rank: of n
- * sorted values, the p-th percentile is the ceil(p/100 × n)-th, so the median
- * of an even count is the lower middle value; every answer is an observed one.
- * In integer arithmetic ceil(n/2) is (n + 1) / 2 and ceil(9n/10) is (9n + 9) / 10.
+ * Count, median and p90 of durations in milliseconds. Nearest rank: of n
+ * sorted values, the p-th percentile is the ⌈p/100 × n⌉-th, so the median of
+ * an even count is the lower middle value; every answer is an observed one.
  */
-function durationStats(durations: SQL) {
-	return sql`(select count(*) as count,
-			max(case when nth = ${MEDIAN_RANK} then ms end) as median,
-			max(case when nth = (9 * n + 9) / 10 then ms end) as p90
-		from (select ms, row_number() over (order by ms) as nth, count(*) over () as n from (${durations})))`;
+function durationStats(ms: number[]): DurationStats {
+	const sorted = ms.toSorted((a, b) => a - b);
+	// In integers, (p × n) / 100 is exact where it is whole: 0.9 × 30 in floating point is not.
+	const rank = (p: number) => sorted[Math.ceil((p * sorted.length) / 100) - 1] ?? null;
+	return { count: sorted.length, median: rank(50), p90: rank(90) };
 }
 
 /** The window's deploys, as a condition on `d`: each combination of filters has an index that serves it. */
@@ -80,33 +73,33 @@ function inWindow({ serviceId, aliasKey, environment, from, to }: MetricsFilter)
 	return sql.join(conditions, sql` and `);
 }
 
-/** When the change a deploy `d` ships was made: the lead time runs from there. */
-const committedAt = sql`coalesce(d.authoring_date, d.commit_date)`;
+/** A deploy `d`'s lead time: from when the change it ships was made (null if unknown). */
+const leadTime = sql`d.deployed_at - coalesce(d.authoring_date, d.commit_date)`;
 
-/** The statement behind `comparedMetrics` (one per window), exposed so tests can read its query plan. */
+/** The number of the bucket (of `filter`'s) that deploy `d` falls in. */
+const bucketOf = ({ bucketOrigin, bucketSize }: MetricsFilter) =>
+	sql`cast((d.deployed_at - ${bucketOrigin}) / ${bucketSize} as integer)`;
+
+/**
+ * The statement behind `comparedMetrics` (one per window), exposed so tests can
+ * read its query plan. Plain aggregates in one pass over the window: sorting
+ * in SQL (a GROUP BY, an ORDER BY, a window function) would read each deploy
+ * again, so the buckets are counted and the durations ranked in the Worker.
+ * Negative lead times (clock skew) are left out.
+ */
 export function metricsStatement(db: Database, filter: MetricsFilter) {
-	const { bucketOrigin, bucketSize } = filter;
 	return db.get<RawRow>(sql`
-		with w as materialized (
-			select d.deployed_at, d.status = 'failure' as failed, d.is_rollback as rollback, d.restored_at,
-				${committedAt} as committed_at
-			from deploys d
-			where ${inWindow(filter)}
-		)
-		select
-			(select json_group_array(json_array(bucket, deploys)) from (
-				select cast((deployed_at - ${bucketOrigin}) / ${bucketSize} as integer) as bucket, count(*) as deploys
-				from w group by bucket order by bucket
-			)) as buckets,
-			cfr.total, cfr.failed, cfr.rollbacks, cfr.failed_changes, cfr.unrestored,
-			lead.count as lead_count, lead.median as lead_median, lead.p90 as lead_p90,
-			restore.count as restore_count, restore.median as restore_median, restore.p90 as restore_p90
-		from
-			(select count(*) as total, coalesce(sum(failed), 0) as failed, coalesce(sum(rollback), 0) as rollbacks,
-				coalesce(sum(failed or rollback), 0) as failed_changes,
-				coalesce(sum(failed and restored_at is null), 0) as unrestored from w) cfr,
-			${durationStats(sql`select deployed_at - committed_at as ms from w where committed_at <= deployed_at`)} lead,
-			${durationStats(sql`select restored_at - deployed_at as ms from w where failed and restored_at is not null`)} restore
+		select count(*) as total,
+			coalesce(sum(d.status = 'failure'), 0) as failed,
+			coalesce(sum(d.is_rollback), 0) as rollbacks,
+			coalesce(sum(d.status = 'failure' or d.is_rollback), 0) as failed_changes,
+			coalesce(sum(d.status = 'failure' and d.restored_at is null), 0) as unrestored,
+			json_group_array(${bucketOf(filter)}) as buckets,
+			json_group_array(${leadTime}) filter (where ${leadTime} >= 0) as lead_times,
+			json_group_array(d.restored_at - d.deployed_at) filter (where d.status = 'failure' and d.restored_at is not null)
+				as restore_times
+		from deploys d
+		where ${inWindow(filter)}
 	`);
 }
 
@@ -134,41 +127,25 @@ export async function comparedMetrics(
 
 function metricsRow(row: RawRow | undefined): MetricsRow {
 	if (!row) throw new Error("the metrics query answered no row");
+	const perBucket = new Map<number, number>();
+	for (const bucket of JSON.parse(row.buckets) as number[]) perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
 	return {
-		buckets: JSON.parse(row.buckets),
+		buckets: [...perBucket].sort(([a], [b]) => a - b),
 		total: row.total,
 		failed: row.failed,
 		rollbacks: row.rollbacks,
 		failedChanges: row.failed_changes,
-		leadTime: { count: row.lead_count, median: row.lead_median, p90: row.lead_p90 },
-		restore: {
-			count: row.restore_count,
-			median: row.restore_median,
-			p90: row.restore_p90,
-			unrestored: row.unrestored,
-		},
+		leadTime: durationStats(JSON.parse(row.lead_times)),
+		restore: { ...durationStats(JSON.parse(row.restore_times)), unrestored: row.unrestored },
 	};
 }
 
-/** The statement behind `leadTimeMedians`, exposed so tests can read its query plan. */
+/** The statement behind `leadTimeMedians`, exposed so tests can read its query plan. One pass, as `metricsStatement`. */
 export function leadTimeMediansStatement(db: Database, filter: MetricsFilter) {
-	const { bucketOrigin, bucketSize } = filter;
-	// Numbered within each bucket in one pass, rather than a median per bucket, each reading the whole window.
-	return db.all<{ bucket: number; median: number }>(sql`
-		select bucket, max(case when nth = ${MEDIAN_RANK} then ms end) as median
-		from (
-			select bucket, ms, row_number() over (partition by bucket order by ms) as nth,
-				count(*) over (partition by bucket) as n
-			from (
-				select cast((d.deployed_at - ${bucketOrigin}) / ${bucketSize} as integer) as bucket,
-					d.deployed_at - ${committedAt} as ms
-				from deploys d
-				where ${inWindow(filter)}
-			)
-			where ms >= 0
-		)
-		group by bucket
-		order by bucket
+	return db.get<{ leads: string }>(sql`
+		select json_group_array(json_array(${bucketOf(filter)}, ${leadTime})) filter (where ${leadTime} >= 0) as leads
+		from deploys d
+		where ${inWindow(filter)}
 	`);
 }
 
@@ -177,6 +154,17 @@ export function leadTimeMediansStatement(db: Database, filter: MetricsFilter) {
  * one statement, as `[index from bucketOrigin, ms]`; buckets without one are left out.
  */
 export async function leadTimeMedians(db: Database, filter: MetricsFilter): Promise<[number, number][]> {
-	const rows = await leadTimeMediansStatement(db, filter);
-	return rows.map((row) => [row.bucket, row.median]);
+	const row = await leadTimeMediansStatement(db, filter);
+	const perBucket = new Map<number, number[]>();
+	for (const [bucket, ms] of JSON.parse(row?.leads ?? "[]") as [number, number][]) {
+		const leads = perBucket.get(bucket) ?? [];
+		leads.push(ms);
+		perBucket.set(bucket, leads);
+	}
+	return [...perBucket]
+		.sort(([a], [b]) => a - b)
+		.flatMap(([bucket, ms]) => {
+			const { median } = durationStats(ms);
+			return median === null ? [] : [[bucket, median] as [number, number]];
+		});
 }

@@ -1,13 +1,14 @@
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { aliasClaim, moveAliasStatements } from "../../src/db/aliases";
 import { aliasKey, claimAliases } from "../../src/db/catalog";
 import { database } from "../../src/db/client";
+import { refreshDeploy, refreshStreams } from "../../src/db/facts";
 import { newId } from "../../src/db/ids";
 import { writeDeploys } from "../../src/db/ingest";
-import { type MetricsFilter, metricsStatement } from "../../src/db/metrics";
+import { comparedMetrics, type MetricsFilter, type MetricsRow } from "../../src/db/metrics";
 import type { LedgerEntry } from "../../src/model/entry";
 import { environmentKey } from "../../src/model/environment";
 import type { Status } from "../../src/model/status";
@@ -26,6 +27,23 @@ const MINUTE = 60_000;
 /** Each run's deploys lie in its own 30 minutes, so runs never see each other's. */
 const RUN_SPAN = 30 * MINUTE;
 let runs = 0;
+
+type ReferenceRow = Record<
+	"total" | "failed" | "rollbacks" | "failed_changes" | "lead_count" | "restore_count" | "unrestored",
+	number
+> &
+	Record<"lead_median" | "lead_p90" | "restore_median" | "restore_p90", number | null> & { buckets: string };
+
+/** The reference's answer as `comparedMetrics` gives it. */
+const referenceRow = (r: ReferenceRow): MetricsRow => ({
+	buckets: JSON.parse(r.buckets),
+	total: r.total,
+	failed: r.failed,
+	rollbacks: r.rollbacks,
+	failedChanges: r.failed_changes,
+	leadTime: { count: r.lead_count, median: r.lead_median, p90: r.lead_p90 },
+	restore: { count: r.restore_count, median: r.restore_median, p90: r.restore_p90, unrestored: r.unrestored },
+});
 
 /** The reference: the metrics of a window computed from the deploys alone (the pre-facts statement, unchanged). */
 function referenceStatement(filter: MetricsFilter) {
@@ -57,7 +75,7 @@ function referenceStatement(filter: MetricsFilter) {
 			where ${sameStream} and +s.status = 'success' and (s.deployed_at, s.id) > (f.deployed_at, f.id)
 			order by s.deployed_at, s.id limit 1)`,
 	);
-	return database(env.DB).get(sql`
+	return database(env.DB).get<ReferenceRow>(sql`
 		with w as materialized (
 			select d.id, d.service_id, d.alias_key, d.environment_key, d.deployed_at, d.status, d.commit_sha,
 				coalesce(d.authoring_date, d.commit_date) as committed_at
@@ -206,11 +224,40 @@ it("keeps each deploy's facts so that every window's metrics equal a computation
 			for (const window of windows) {
 				for (const f of filters) {
 					const filter = { ...f, ...window, bucketOrigin: window.from, bucketSize: 5 * MINUTE };
-					const kept = await metricsStatement(database(env.DB), filter);
-					expect({ filter: f, metrics: kept }).toEqual({ filter: f, metrics: await referenceStatement(filter) });
+					const { current } = await comparedMetrics(database(env.DB), filter);
+					const reference = referenceRow(await referenceStatement(filter));
+					expect({ filter: f, metrics: current }).toEqual({ filter: f, metrics: reference });
 				}
 			}
 		}),
 		{ numRuns: 40 },
 	);
 }, 300_000);
+
+describe("query plans", () => {
+	const plan = async (statement: unknown) => {
+		const { sql, params } = (statement as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
+		const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+			.bind(...params)
+			.all<{ detail: string }>();
+		return results.map((r) => r.detail);
+	};
+	/** The plan's full scans of a table (the statement's own intermediate results are not tables). */
+	const scans = (details: string[]) => details.filter((d) => /^SCAN (deploys|[depsw])\b/.test(d));
+
+	it("refresh a written deploy and its neighbours by index seeks, scanning no deploys", async () => {
+		const details = await plan(refreshDeploy(database(env.DB), "some-id"));
+		expect(scans(details)).toEqual([]);
+		// Found by its id; its stream walked on the service's or the alias's index; its sha on the sha's.
+		expect(details).toContain("SEARCH e USING INDEX sqlite_autoindex_deploys_1 (id=?)");
+		expect(details.some((d) => d.startsWith("SEARCH s USING INDEX deploys_commit_sha_idx"))).toBe(true);
+	});
+
+	it("refresh whole streams through their owners' indexes", async () => {
+		const [byService, byAlias] = refreshStreams(database(env.DB), { serviceIds: ["a", "b"], aliasKeys: ["c"] });
+		const [service, alias] = [await plan(byService), await plan(byAlias)];
+		expect({ service: scans(service), alias: scans(alias) }).toEqual({ service: [], alias: [] });
+		expect(service[0]).toMatch(/^SEARCH deploys USING INDEX deploys_service_/);
+		expect(alias[0]).toMatch(/^SEARCH deploys USING INDEX deploys_alias_deployed_at_idx/);
+	});
+});
