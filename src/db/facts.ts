@@ -57,13 +57,25 @@ function rollback(row: string) {
 			where ${sameStream} and s.commit_sha is not null and (s.deployed_at, s.id) < (${r}.deployed_at, ${r}.id)
 			order by s.deployed_at desc, s.id desc limit 1)`,
 	);
-	// The earlier deploy is sought by sha: the stream's index would walk all its history for every new sha.
-	return sql`coalesce(${r}.commit_sha is not null and ${previousSha} <> ${r}.commit_sha and exists (
-		select 1 from deploys s indexed by deploys_commit_sha_idx
-		where s.commit_sha = ${r}.commit_sha and s.service_id is ${r}.service_id
-			and (${r}.service_id is not null or s.alias_key = ${r}.alias_key) and s.environment_key is ${r}.environment_key
-			and (s.deployed_at, s.id) < (${r}.deployed_at, ${r}.id)
-	), 0)`;
+	return sql`coalesce(${r}.commit_sha is not null and ${previousSha} <> ${r}.commit_sha and ${earlierSameSha(row)}, 0)`;
+}
+
+/**
+ * Whether the stream of the row named `row` ran its sha before it. A service's
+ * stream is sought by sha: its own index would walk all its history for every
+ * new sha. An unclaimed alias's is walked on its own index: the sha's would
+ * walk every unclaimed alias that deployed the sha (a monorepo's release).
+ */
+function earlierSameSha(row: string) {
+	const r = sql.raw(row);
+	const before = sql`(s.deployed_at, s.id) < (${r}.deployed_at, ${r}.id)`;
+	return sql`(case when ${isKind("service", row)}
+		then exists (select 1 from deploys s indexed by deploys_commit_sha_idx
+			where s.commit_sha = ${r}.commit_sha and s.service_id = ${r}.service_id
+				and s.environment_key is ${r}.environment_key and ${before})
+		else exists (select 1 from deploys s
+			where ${sameStream("alias", "s", row)} and +s.commit_sha = ${r}.commit_sha and ${before})
+	end)`;
 }
 
 /** For a failed row named `row`, when the first success after it in its stream was deployed (however long after); else null. */
@@ -105,9 +117,12 @@ export function refreshDeploy(db: Database, id: string): Statement {
 			where ${sameStream} and s.commit_sha is not null and (s.deployed_at, s.id) > (e.deployed_at, e.id)
 			order by s.deployed_at, s.id limit 1)`,
 	);
-	const laterSameSha = sql`select s.id from deploys e, deploys s indexed by deploys_commit_sha_idx
-		where e.id = ${id} and s.commit_sha = e.commit_sha and s.service_id is e.service_id
-			and (e.service_id is not null or s.alias_key = e.alias_key) and s.environment_key is e.environment_key
+	// As `earlierSameSha`: a service's by sha, an unclaimed alias's on its own index.
+	const laterSameSha = (kind: Kind) => sql`select s.id from deploys e, deploys s${
+		kind === "service" ? sql` indexed by deploys_commit_sha_idx` : sql``
+	}
+		where e.id = ${id} and ${isKind(kind, "e")} and ${sameStream(kind, "s", "e")}
+			and ${kind === "service" ? sql`s.commit_sha` : sql`+s.commit_sha`} = e.commit_sha
 			and (s.deployed_at, s.id) > (e.deployed_at, e.id)`;
 	// Failures since the stream's previous success: ties at its time included, as refreshing more is harmless.
 	const restoredBy = (kind: Kind) => sql`select s.id from deploys e, deploys s
@@ -118,13 +133,14 @@ export function refreshDeploy(db: Database, id: string): Statement {
 				order by p.deployed_at desc, p.id desc limit 1), ${FAR_PAST})`;
 	return refresh(
 		db,
-		sql`deploys.id in (
-			select ${id}
-			union select ${nextWithSha} from deploys e where e.id = ${id}
-			union ${laterSameSha}
+		// D1 allows five terms in a compound SELECT.
+		sql`(deploys.id = ${id} or deploys.id in (
+			select ${nextWithSha} from deploys e where e.id = ${id}
+			union ${laterSameSha("service")}
+			union ${laterSameSha("alias")}
 			union ${restoredBy("service")}
 			union ${restoredBy("alias")}
-		)`,
+		))`,
 	);
 }
 

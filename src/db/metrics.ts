@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { environmentKey } from "../model/environment";
 import type { Database } from "./client";
 
@@ -40,17 +40,23 @@ export type MetricsRow = {
 	restore: DurationStats & { unrestored: number };
 };
 
-/** A window as the statement answers it: the counts, and each deploy's bucket and durations as JSON arrays, unsorted. */
-type RawRow = {
+/** A slice of a window as the statement answers it: its counts, and each deploy's bucket and durations, unsorted. */
+type Slice = {
 	total: number;
 	failed: number;
 	rollbacks: number;
 	failed_changes: number;
 	unrestored: number;
-	buckets: string;
-	lead_times: string;
-	restore_times: string;
+	buckets: number[];
+	lead_times: number[];
+	restore_times: number[];
 };
+
+/**
+ * A window is read a week at a time, each week's figures one value: D1 holds
+ * a value to 1 MB, which a week's durations fill at about 100,000 deploys.
+ */
+const SLICE = 7 * 86_400_000;
 
 /**
  * Count, median and p90 of durations in milliseconds. Nearest rank: of n
@@ -64,9 +70,12 @@ function durationStats(ms: number[]): DurationStats {
 	return { count: sorted.length, median: rank(50), p90: rank(90) };
 }
 
-/** The window's deploys, as a condition on `d`: each combination of filters has an index that serves it. */
-function inWindow({ serviceId, aliasKey, environment, from, to }: MetricsFilter) {
-	const conditions = [sql`d.deployed_at >= ${from}`, sql`d.deployed_at < ${to}`];
+/**
+ * The deploys of the window's slice `slices.lo`, as a condition on `d`: each
+ * combination of filters has an index that serves it.
+ */
+function inSlice({ serviceId, aliasKey, environment, to }: MetricsFilter) {
+	const conditions = [sql`d.deployed_at >= slices.lo`, sql`d.deployed_at < min(slices.lo + ${SLICE}, ${to})`];
 	if (serviceId !== undefined) conditions.push(sql`d.service_id = ${serviceId}`);
 	if (aliasKey !== undefined) conditions.push(sql`d.alias_key = ${aliasKey}`);
 	if (environment !== undefined) conditions.push(sql`d.environment_key = ${environmentKey(environment)}`);
@@ -81,26 +90,39 @@ const bucketOf = ({ bucketOrigin, bucketSize }: MetricsFilter) =>
 	sql`cast((d.deployed_at - ${bucketOrigin}) / ${bucketSize} as integer)`;
 
 /**
+ * One row per slice of the window (see `SLICE`), `figures` holding a JSON
+ * object of `fields` over the slice's deploys: plain aggregates, so each
+ * deploy is read once. Sorting in SQL (a GROUP BY, an ORDER BY, a window
+ * function) would read each deploy again, so buckets are counted and
+ * durations ranked in the Worker.
+ */
+function perSlice(db: Database, filter: MetricsFilter, fields: SQL) {
+	return db.all<{ figures: string }>(sql`
+		with recursive slices(lo) as (
+			select ${filter.from} union all select lo + ${SLICE} from slices where lo + ${SLICE} < ${filter.to}
+		)
+		select (select json_object(${fields}) from deploys d where ${inSlice(filter)}) as figures from slices
+	`);
+}
+
+/**
  * The statement behind `comparedMetrics` (one per window), exposed so tests can
- * read its query plan. Plain aggregates in one pass over the window: sorting
- * in SQL (a GROUP BY, an ORDER BY, a window function) would read each deploy
- * again, so the buckets are counted and the durations ranked in the Worker.
- * Negative lead times (clock skew) are left out.
+ * read its query plan. Negative lead times (clock skew) are left out.
  */
 export function metricsStatement(db: Database, filter: MetricsFilter) {
-	return db.get<RawRow>(sql`
-		select count(*) as total,
-			coalesce(sum(d.status = 'failure'), 0) as failed,
-			coalesce(sum(d.is_rollback), 0) as rollbacks,
-			coalesce(sum(d.status = 'failure' or d.is_rollback), 0) as failed_changes,
-			coalesce(sum(d.status = 'failure' and d.restored_at is null), 0) as unrestored,
-			json_group_array(${bucketOf(filter)}) as buckets,
-			json_group_array(${leadTime}) filter (where ${leadTime} >= 0) as lead_times,
-			json_group_array(d.restored_at - d.deployed_at) filter (where d.status = 'failure' and d.restored_at is not null)
-				as restore_times
-		from deploys d
-		where ${inWindow(filter)}
-	`);
+	return perSlice(
+		db,
+		filter,
+		sql`'total', count(*),
+			'failed', coalesce(sum(d.status = 'failure'), 0),
+			'rollbacks', coalesce(sum(d.is_rollback), 0),
+			'failed_changes', coalesce(sum(d.status = 'failure' or d.is_rollback), 0),
+			'unrestored', coalesce(sum(d.status = 'failure' and d.restored_at is null), 0),
+			'buckets', json_group_array(${bucketOf(filter)}),
+			'lead_times', json_group_array(${leadTime}) filter (where ${leadTime} >= 0),
+			'restore_times', json_group_array(d.restored_at - d.deployed_at)
+				filter (where d.status = 'failure' and d.restored_at is not null)`,
+	);
 }
 
 /** The window of the same length that ends where `filter`'s begins: what a window is compared with. */
@@ -121,32 +143,36 @@ export async function comparedMetrics(
 		const { sql, params } = metricsStatement(db, window).getQuery();
 		return db.$client.prepare(sql).bind(...params);
 	});
-	const [current, previous] = await db.$client.batch<RawRow>(statements);
-	return { current: metricsRow(current?.results[0]), previous: metricsRow(previous?.results[0]) };
+	const [current, previous] = await db.$client.batch<{ figures: string }>(statements);
+	return { current: metricsRow(current?.results ?? []), previous: metricsRow(previous?.results ?? []) };
 }
 
-function metricsRow(row: RawRow | undefined): MetricsRow {
-	if (!row) throw new Error("the metrics query answered no row");
+/** A window's metrics from its slices' figures. */
+function metricsRow(rows: { figures: string }[]): MetricsRow {
+	const slices = rows.map((row) => JSON.parse(row.figures) as Slice);
+	const sum = (key: "total" | "failed" | "rollbacks" | "failed_changes" | "unrestored") =>
+		slices.reduce((n, slice) => n + slice[key], 0);
 	const perBucket = new Map<number, number>();
-	for (const bucket of JSON.parse(row.buckets) as number[]) perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
+	for (const bucket of slices.flatMap((slice) => slice.buckets))
+		perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
 	return {
 		buckets: [...perBucket].sort(([a], [b]) => a - b),
-		total: row.total,
-		failed: row.failed,
-		rollbacks: row.rollbacks,
-		failedChanges: row.failed_changes,
-		leadTime: durationStats(JSON.parse(row.lead_times)),
-		restore: { ...durationStats(JSON.parse(row.restore_times)), unrestored: row.unrestored },
+		total: sum("total"),
+		failed: sum("failed"),
+		rollbacks: sum("rollbacks"),
+		failedChanges: sum("failed_changes"),
+		leadTime: durationStats(slices.flatMap((slice) => slice.lead_times)),
+		restore: { ...durationStats(slices.flatMap((slice) => slice.restore_times)), unrestored: sum("unrestored") },
 	};
 }
 
-/** The statement behind `leadTimeMedians`, exposed so tests can read its query plan. One pass, as `metricsStatement`. */
+/** The statement behind `leadTimeMedians`, exposed so tests can read its query plan. Read as `metricsStatement`. */
 export function leadTimeMediansStatement(db: Database, filter: MetricsFilter) {
-	return db.get<{ leads: string }>(sql`
-		select json_group_array(json_array(${bucketOf(filter)}, ${leadTime})) filter (where ${leadTime} >= 0) as leads
-		from deploys d
-		where ${inWindow(filter)}
-	`);
+	return perSlice(
+		db,
+		filter,
+		sql`'leads', json_group_array(json_array(${bucketOf(filter)}, ${leadTime})) filter (where ${leadTime} >= 0)`,
+	);
 }
 
 /**
@@ -154,9 +180,9 @@ export function leadTimeMediansStatement(db: Database, filter: MetricsFilter) {
  * one statement, as `[index from bucketOrigin, ms]`; buckets without one are left out.
  */
 export async function leadTimeMedians(db: Database, filter: MetricsFilter): Promise<[number, number][]> {
-	const row = await leadTimeMediansStatement(db, filter);
+	const rows = await leadTimeMediansStatement(db, filter);
 	const perBucket = new Map<number, number[]>();
-	for (const [bucket, ms] of JSON.parse(row?.leads ?? "[]") as [number, number][]) {
+	for (const [bucket, ms] of rows.flatMap((row) => (JSON.parse(row.figures) as { leads: [number, number][] }).leads)) {
 		const leads = perBucket.get(bucket) ?? [];
 		leads.push(ms);
 		perBucket.set(bucket, leads);
