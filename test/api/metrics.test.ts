@@ -700,7 +700,7 @@ describe("query plan", () => {
 	/** What the plan scans in full: only the statement's own intermediate results may appear. */
 	const scanned = (details: string[]) =>
 		details.filter((d) => d.startsWith("SCAN ")).map((d) => d.replace(/^SCAN /, "").split(" ")[0]);
-	const INTERMEDIATE = /^(slices|CONSTANT|\(subquery-\d+\))$/
+	const INTERMEDIATE = /^(slices|CONSTANT|\(subquery-\d+\))$/;
 
 	it("reads the window of a service and environment through their index, scanning no deploys", async () => {
 		const details = await plan({ serviceId: "some-service", environment: "Production" });
