@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { aliasKey, type Statements, unmergedGuard } from "./catalog";
 import type { Database } from "./client";
+import { refreshStreams } from "./facts";
 import { aliasChanges, aliases, deploys, suggestions } from "./schema";
 
 /** A claimed alias as a change reads it: its owner, and the number of the last change made to it. */
@@ -59,6 +60,8 @@ export function moveAliasStatements(
 				.update(deploys)
 				.set({ serviceId: toServiceId })
 				.where(and(eq(deploys.aliasKey, claim.key), eq(deploys.serviceId, claim.serviceId))),
+			// Those deploys left one owner's streams for the other's.
+			...refreshStreams(db, { serviceIds: [claim.serviceId, toServiceId] }),
 		);
 	}
 	return statements;

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, max, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, type Database } from "./client";
+import { refreshStreams } from "./facts";
 import { newId } from "./ids";
 import {
 	aliases,
@@ -171,6 +172,8 @@ export function claimAliases(db: Database, serviceId: string, names: string[], n
 			.update(deploys)
 			.set({ serviceId })
 			.where(and(inArray(deploys.aliasKey, keys), isNull(deploys.serviceId))),
+		// Those deploys left their aliases' streams for the service's, which may have deploys already.
+		...refreshStreams(db, { serviceIds: [serviceId] }),
 		// Reads the current version inside the batch, so it conflicts only with an
 		// accept or attach in this same batch, which already logged this version.
 		db

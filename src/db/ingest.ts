@@ -3,6 +3,7 @@ import type { LedgerEntry } from "../model/entry";
 import { environmentKey } from "../model/environment";
 import { aliasKey, type Statements } from "./catalog";
 import type { Database } from "./client";
+import { refreshDeploy } from "./facts";
 import { newId } from "./ids";
 import { aliases, deployStatuses, deploys, people, services, suggestions } from "./schema";
 import { stage } from "./stages";
@@ -104,7 +105,8 @@ function deployStatements(db: Database, entry: LedgerEntry): Statements {
 					.onConflictDoNothing()
 			: undefined;
 
-	const statements: Statements = [deploy];
+	// Its rollback flag and restore, and its neighbours' (see facts.ts), once the row is in.
+	const statements: Statements = [deploy, refreshDeploy(db, entry.id)];
 	// The person goes first: the deploy's person_id subquery reads it.
 	if (person) statements.unshift(person);
 	if (history) statements.push(history);

@@ -2,6 +2,7 @@ import { eq, inArray, or, sql } from "drizzle-orm";
 import type { AliasClaim } from "./aliases";
 import type { Statements } from "./catalog";
 import { chunks, type Database } from "./client";
+import { refreshStreams } from "./facts";
 import { aliasChanges, aliases, deployStatuses, deploys, serviceChanges, services, suggestions } from "./schema";
 
 // Merging, archiving and deleting services: statements for one D1 batch each.
@@ -77,8 +78,8 @@ function aliasChangeRows(db: Database, claims: AliasClaim[], to: string | null, 
 
 /**
  * Merges `from` into `into`: its aliases, deploys and resolved suggestions
- * become `into`'s, and `from` (and every service merged into it before) now
- * leads to `into`.
+ * become `into`'s (its deploys' metrics facts refreshed within `into`'s
+ * streams), and `from` (and every service merged into it before) now leads to `into`.
  */
 export function mergeStatements(
 	db: Database,
@@ -93,6 +94,8 @@ export function mergeStatements(
 		...aliasChangeRows(db, claims, into.id, now),
 		db.update(aliases).set({ serviceId: into.id }).where(eq(aliases.serviceId, from.id)),
 		db.update(deploys).set({ serviceId: into.id }).where(eq(deploys.serviceId, from.id)),
+		// `from` is left with no deploys: only `into`'s streams, now holding both, need their facts again.
+		...refreshStreams(db, { serviceIds: [into.id] }),
 		db.update(suggestions).set({ serviceId: into.id }).where(eq(suggestions.serviceId, from.id)),
 		db
 			.update(services)

@@ -7,12 +7,10 @@ import { teamServiceIds } from "./teams";
  * DORA metrics over one window of deploys, in one statement (one consistent
  * snapshot, one round trip). See the README's "DORA metrics" for the definitions.
  *
- * Deploys are compared within a stream: the same service (or, for a deploy no
- * service claims, the same alias) and the same environment (any spelling), ordered by
- * `deployed_at`, then `id` (arrival). Looking before and after the window
- * (the sha a stream ran before, the earlier deploy a rollback returns to, the
- * success that restores a failure) is an index seek per deploy, on the stream's
- * own index or the sha's, never a scan.
+ * What a deploy's stream adds (whether it is a rollback, when a failure was
+ * restored) is kept on its row as it is written (see facts.ts), so a window
+ * costs one read of each of its deploys, through the index that matches the
+ * filters, and nothing beyond it.
  */
 
 export type MetricsFilter = {
@@ -45,56 +43,42 @@ export type MetricsRow = {
 	restore: DurationStats & { unrestored: number };
 };
 
-type RawRow = {
-	buckets: string;
+/** A slice of a window as the statement answers it: its counts, and each deploy's bucket and durations, unsorted. */
+type Slice = {
 	total: number;
 	failed: number;
 	rollbacks: number;
 	failed_changes: number;
-	lead_count: number;
-	lead_median: number | null;
-	lead_p90: number | null;
-	restore_count: number;
-	restore_median: number | null;
-	restore_p90: number | null;
 	unrestored: number;
+	buckets: number[];
+	lead_times: number[];
+	restore_times: number[];
 };
 
 /**
- * `lookup`, a subquery over `s`, restricted to the stream of the row named
- * `row`. One variant per kind of stream, so each walks its own index:
- * (service_id, environment_key, deployed_at, id) for a service, (alias_key,
- * deployed_at, id) for an unclaimed alias. A unary `+` keeps SQLite from
- * choosing another index by that column (status, say, which would walk every
- * service's deploys).
+ * A window is read a week at a time, each week's figures one value: D1 holds
+ * a value to 1 MB, which a week's durations fill at about 100,000 deploys.
  */
-function inStream(row: "w" | "f", lookup: (sameStream: SQL) => SQL) {
-	const r = sql.raw(row);
-	return sql`(case when ${r}.service_id is not null
-		then ${lookup(sql`s.service_id = ${r}.service_id and s.environment_key is ${r}.environment_key`)}
-		else ${lookup(sql`s.alias_key = ${r}.alias_key and +s.service_id is null and +s.environment_key is ${r}.environment_key`)}
-	end)`;
-}
-
-/** Of `n` durations numbered `nth` from the shortest, the median's number (see `durationStats`). */
-const MEDIAN_RANK = sql`(n + 1) / 2`;
+const SLICE = 7 * 86_400_000;
 
 /**
- * Count, median and p90 of the `ms` column of `durations`. Nearest rank: of n
- * sorted values, the p-th percentile is the ceil(p/100 × n)-th, so the median
- * of an even count is the lower middle value; every answer is an observed one.
- * In integer arithmetic ceil(n/2) is (n + 1) / 2 and ceil(9n/10) is (9n + 9) / 10.
+ * Count, median and p90 of durations in milliseconds. Nearest rank: of n
+ * sorted values, the p-th percentile is the ⌈p/100 × n⌉-th, so the median of
+ * an even count is the lower middle value; every answer is an observed one.
  */
-function durationStats(durations: SQL) {
-	return sql`(select count(*) as count,
-			max(case when nth = ${MEDIAN_RANK} then ms end) as median,
-			max(case when nth = (9 * n + 9) / 10 then ms end) as p90
-		from (select ms, row_number() over (order by ms) as nth, count(*) over () as n from (${durations})))`;
+function durationStats(ms: number[]): DurationStats {
+	const sorted = ms.toSorted((a, b) => a - b);
+	// In integers, (p × n) / 100 is exact where it is whole: 0.9 × 30 in floating point is not.
+	const rank = (p: number) => sorted[Math.ceil((p * sorted.length) / 100) - 1] ?? null;
+	return { count: sorted.length, median: rank(50), p90: rank(90) };
 }
 
-/** The window's deploys, as a condition on `d`: each combination of filters has an index that serves it. */
-function inWindow({ serviceId, aliasKey, teamId, environment, from, to }: MetricsFilter) {
-	const conditions = [sql`d.deployed_at >= ${from}`, sql`d.deployed_at < ${to}`];
+/**
+ * The deploys of the window's slice `slices.lo`, as a condition on `d`: each
+ * combination of filters has an index that serves it.
+ */
+function inSlice({ serviceId, aliasKey, teamId, environment, to }: MetricsFilter) {
+	const conditions = [sql`d.deployed_at >= slices.lo`, sql`d.deployed_at < min(slices.lo + ${SLICE}, ${to})`];
 	if (serviceId !== undefined) conditions.push(sql`d.service_id = ${serviceId}`);
 	if (teamId !== undefined) conditions.push(sql`d.service_id in ${teamServiceIds(teamId)}`);
 	if (aliasKey !== undefined) conditions.push(sql`d.alias_key = ${aliasKey}`);
@@ -102,68 +86,47 @@ function inWindow({ serviceId, aliasKey, teamId, environment, from, to }: Metric
 	return sql.join(conditions, sql` and `);
 }
 
-/** When the change a deploy `d` ships was made: the lead time runs from there. */
-const committedAt = sql`coalesce(d.authoring_date, d.commit_date)`;
+/** A deploy `d`'s lead time: from when the change it ships was made (null if unknown). */
+const leadTime = sql`d.deployed_at - coalesce(d.authoring_date, d.commit_date)`;
 
-/** The statement behind `comparedMetrics` (one per window), exposed so tests can read its query plan. */
-export function metricsStatement(db: Database, filter: MetricsFilter) {
-	const { bucketOrigin, bucketSize } = filter;
+/** The number of the bucket (of `filter`'s) that deploy `d` falls in. */
+const bucketOf = ({ bucketOrigin, bucketSize }: MetricsFilter) =>
+	sql`cast((d.deployed_at - ${bucketOrigin}) / ${bucketSize} as integer)`;
 
-	// The sha the stream ran before `w`: the latest earlier deploy that named one.
-	const previousSha = inStream(
-		"w",
-		(sameStream) => sql`(select s.commit_sha from deploys s
-			where ${sameStream} and s.commit_sha is not null and (s.deployed_at, s.id) < (w.deployed_at, w.id)
-			order by s.deployed_at desc, s.id desc limit 1)`,
-	);
-	// The first success after the failed deploy `f` in its stream, however long after the window.
-	const restoredAt = inStream(
-		"f",
-		(sameStream) => sql`(select s.deployed_at from deploys s
-			where ${sameStream} and +s.status = 'success' and (s.deployed_at, s.id) > (f.deployed_at, f.id)
-			order by s.deployed_at, s.id limit 1)`,
-	);
-
-	return db.get<RawRow>(sql`
-		with w as materialized (
-			select d.id, d.service_id, d.alias_key, d.environment_key, d.deployed_at, d.status, d.commit_sha,
-				${committedAt} as committed_at
-			from deploys d
-			where ${inWindow(filter)}
-		),
-		shas as (
-			select w.*, case when w.commit_sha is null then null else ${previousSha} end as previous_sha from w
-		),
-		-- A rollback changes the stream's sha back to one it ran before (and was then superseded).
-		-- The earlier deploy is sought by sha: the stream's index would walk all its history for every new sha.
-		changes as materialized (
-			select c.status = 'failure' as failed,
-				coalesce(c.previous_sha <> c.commit_sha and exists (
-					select 1 from deploys s indexed by deploys_commit_sha_idx
-					where s.commit_sha = c.commit_sha and s.service_id is c.service_id
-						and (c.service_id is not null or s.alias_key = c.alias_key) and s.environment_key is c.environment_key
-						and (s.deployed_at, s.id) < (c.deployed_at, c.id)
-				), 0) as rollback
-			from shas c
-		),
-		restores as materialized (
-			select f.deployed_at as failed_at, ${restoredAt} as restored_at from w f where f.status = 'failure'
+/**
+ * One row per slice of the window (see `SLICE`), `figures` holding a JSON
+ * object of `fields` over the slice's deploys: plain aggregates, so each
+ * deploy is read once. Sorting in SQL (a GROUP BY, an ORDER BY, a window
+ * function) would read each deploy again, so buckets are counted and
+ * durations ranked in the Worker.
+ */
+function perSlice(db: Database, filter: MetricsFilter, fields: SQL) {
+	return db.all<{ figures: string }>(sql`
+		with recursive slices(lo) as (
+			select ${filter.from} union all select lo + ${SLICE} from slices where lo + ${SLICE} < ${filter.to}
 		)
-		select
-			(select json_group_array(json_array(bucket, deploys)) from (
-				select cast((deployed_at - ${bucketOrigin}) / ${bucketSize} as integer) as bucket, count(*) as deploys
-				from w group by bucket order by bucket
-			)) as buckets,
-			cfr.total, cfr.failed, cfr.rollbacks, cfr.failed_changes,
-			lead.count as lead_count, lead.median as lead_median, lead.p90 as lead_p90,
-			restore.count as restore_count, restore.median as restore_median, restore.p90 as restore_p90,
-			(select count(*) from restores where restored_at is null) as unrestored
-		from
-			(select count(*) as total, coalesce(sum(failed), 0) as failed, coalesce(sum(rollback), 0) as rollbacks,
-				coalesce(sum(failed or rollback), 0) as failed_changes from changes) cfr,
-			${durationStats(sql`select deployed_at - committed_at as ms from w where committed_at <= deployed_at`)} lead,
-			${durationStats(sql`select restored_at - failed_at as ms from restores where restored_at is not null`)} restore
+		select (select json_object(${fields}) from deploys d where ${inSlice(filter)}) as figures from slices
 	`);
+}
+
+/**
+ * The statement behind `comparedMetrics` (one per window), exposed so tests can
+ * read its query plan. Negative lead times (clock skew) are left out.
+ */
+export function metricsStatement(db: Database, filter: MetricsFilter) {
+	return perSlice(
+		db,
+		filter,
+		sql`'total', count(*),
+			'failed', coalesce(sum(d.status = 'failure'), 0),
+			'rollbacks', coalesce(sum(d.is_rollback), 0),
+			'failed_changes', coalesce(sum(d.status = 'failure' or d.is_rollback), 0),
+			'unrestored', coalesce(sum(d.status = 'failure' and d.restored_at is null), 0),
+			'buckets', json_group_array(${bucketOf(filter)}),
+			'lead_times', json_group_array(${leadTime}) filter (where ${leadTime} >= 0),
+			'restore_times', json_group_array(d.restored_at - d.deployed_at)
+				filter (where d.status = 'failure' and d.restored_at is not null)`,
+	);
 }
 
 /** The window of the same length that ends where `filter`'s begins: what a window is compared with. */
@@ -184,48 +147,36 @@ export async function comparedMetrics(
 		const { sql, params } = metricsStatement(db, window).getQuery();
 		return db.$client.prepare(sql).bind(...params);
 	});
-	const [current, previous] = await db.$client.batch<RawRow>(statements);
-	return { current: metricsRow(current?.results[0]), previous: metricsRow(previous?.results[0]) };
+	const [current, previous] = await db.$client.batch<{ figures: string }>(statements);
+	return { current: metricsRow(current?.results ?? []), previous: metricsRow(previous?.results ?? []) };
 }
 
-function metricsRow(row: RawRow | undefined): MetricsRow {
-	if (!row) throw new Error("the metrics query answered no row");
+/** A window's metrics from its slices' figures. */
+function metricsRow(rows: { figures: string }[]): MetricsRow {
+	const slices = rows.map((row) => JSON.parse(row.figures) as Slice);
+	const sum = (key: "total" | "failed" | "rollbacks" | "failed_changes" | "unrestored") =>
+		slices.reduce((n, slice) => n + slice[key], 0);
+	const perBucket = new Map<number, number>();
+	for (const bucket of slices.flatMap((slice) => slice.buckets))
+		perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
 	return {
-		buckets: JSON.parse(row.buckets),
-		total: row.total,
-		failed: row.failed,
-		rollbacks: row.rollbacks,
-		failedChanges: row.failed_changes,
-		leadTime: { count: row.lead_count, median: row.lead_median, p90: row.lead_p90 },
-		restore: {
-			count: row.restore_count,
-			median: row.restore_median,
-			p90: row.restore_p90,
-			unrestored: row.unrestored,
-		},
+		buckets: [...perBucket].sort(([a], [b]) => a - b),
+		total: sum("total"),
+		failed: sum("failed"),
+		rollbacks: sum("rollbacks"),
+		failedChanges: sum("failed_changes"),
+		leadTime: durationStats(slices.flatMap((slice) => slice.lead_times)),
+		restore: { ...durationStats(slices.flatMap((slice) => slice.restore_times)), unrestored: sum("unrestored") },
 	};
 }
 
-/** The statement behind `leadTimeMedians`, exposed so tests can read its query plan. */
+/** The statement behind `leadTimeMedians`, exposed so tests can read its query plan. Read as `metricsStatement`. */
 export function leadTimeMediansStatement(db: Database, filter: MetricsFilter) {
-	const { bucketOrigin, bucketSize } = filter;
-	// Numbered within each bucket in one pass, rather than a median per bucket, each reading the whole window.
-	return db.all<{ bucket: number; median: number }>(sql`
-		select bucket, max(case when nth = ${MEDIAN_RANK} then ms end) as median
-		from (
-			select bucket, ms, row_number() over (partition by bucket order by ms) as nth,
-				count(*) over (partition by bucket) as n
-			from (
-				select cast((d.deployed_at - ${bucketOrigin}) / ${bucketSize} as integer) as bucket,
-					d.deployed_at - ${committedAt} as ms
-				from deploys d
-				where ${inWindow(filter)}
-			)
-			where ms >= 0
-		)
-		group by bucket
-		order by bucket
-	`);
+	return perSlice(
+		db,
+		filter,
+		sql`'leads', json_group_array(json_array(${bucketOf(filter)}, ${leadTime})) filter (where ${leadTime} >= 0)`,
+	);
 }
 
 /**
@@ -234,5 +185,16 @@ export function leadTimeMediansStatement(db: Database, filter: MetricsFilter) {
  */
 export async function leadTimeMedians(db: Database, filter: MetricsFilter): Promise<[number, number][]> {
 	const rows = await leadTimeMediansStatement(db, filter);
-	return rows.map((row) => [row.bucket, row.median]);
+	const perBucket = new Map<number, number[]>();
+	for (const [bucket, ms] of rows.flatMap((row) => (JSON.parse(row.figures) as { leads: [number, number][] }).leads)) {
+		const leads = perBucket.get(bucket) ?? [];
+		leads.push(ms);
+		perBucket.set(bucket, leads);
+	}
+	return [...perBucket]
+		.sort(([a], [b]) => a - b)
+		.flatMap(([bucket, ms]) => {
+			const { median } = durationStats(ms);
+			return median === null ? [] : [[bucket, median] as [number, number]];
+		});
 }

@@ -177,6 +177,10 @@ export const deploys = sqliteTable(
 		 * LIKE and lower() fold ASCII letters only, and pipelines write in any language.
 		 */
 		searchText: text("search_text").notNull(),
+		/** Derived, kept by db/facts.ts: 1 when this deploy returns its stream to a superseded sha. */
+		isRollback: integer("is_rollback").notNull().default(0),
+		/** Derived, kept by db/facts.ts: for a failure, when the next success in its stream was deployed. */
+		restoredAt: integer("restored_at"),
 	},
 	(t) => [
 		// The database's own guard against a duplicate, beside the ledger's.

@@ -118,6 +118,39 @@ describe("POST /api/services/:id/merge", () => {
 		expect(suggestion).toEqual({ state: "resolved", service_id: a.id });
 	});
 
+	it("counts rollbacks and restores across the merged streams: B's deploys take their place in A's", async () => {
+		const [a, b] = [await api.createService(unique("A")), await api.createService(unique("B"))];
+		const at = (day: number, alias: string, sha: string, status: string) =>
+			postDeploy(
+				integration.webhook_url,
+				examplePayload({
+					service: alias,
+					deploy_number: undefined,
+					deployed_at: `2024-03-0${day}T12:00:00Z`,
+					status,
+					commit: { sha },
+				}),
+			);
+		// A runs sha 1, B ships sha 2 (failing), A ships sha 1 again: one stream once merged.
+		for (const [day, alias, sha, status] of [
+			[1, a.name, "1".repeat(40), "success"],
+			[2, b.name, "2".repeat(40), "failure"],
+			[3, a.name, "1".repeat(40), "success"],
+		] as const) {
+			expect((await at(day, alias, sha, status)).status).toBe(202);
+		}
+		await drain(integration);
+		const figures = async () => {
+			const query = new URLSearchParams({ service: a.id, from: "2024-03-01T00:00:00Z", to: "2024-03-05T00:00:00Z" });
+			const { body } = await admin("GET", `/metrics?${query}`);
+			return { rate: body.change_failure_rate, restores: body.time_to_restore.count };
+		};
+		expect(await figures()).toEqual({ rate: { failed: 0, rollbacks: 0, total: 2, rate: 0 }, restores: 0 });
+
+		expect((await merge(b.id, a.id)).status).toBe(200);
+		expect(await figures()).toEqual({ rate: { failed: 1, rollbacks: 1, total: 3, rate: 2 / 3 }, restores: 1 });
+	});
+
 	it("refuses merging into itself, into a merged or archived service, and a missing one; nothing changes", async () => {
 		const [a, b, gone] = [
 			await api.createService(unique("A")),
