@@ -2,6 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { countDeploysStatement, type DeployFilter, listDeploys } from "../../src/db/deploys";
+import { liveIntegrationsWithActivity } from "../../src/db/integrations";
+import { listPeople } from "../../src/db/people";
+import { listSuggestions } from "../../src/db/suggestions";
 
 /**
  * Which index each filter of the deploy list walks. D1 bills every index entry
@@ -97,5 +100,28 @@ describe("the deploy list's count", () => {
 	it("by a status alone reads the table until its cap", async () => {
 		const details = await plan(countDeploysStatement(database(env.DB), { status: "failure" }, 1_000));
 		expect(details).toEqual(["CO-ROUTINE matches", "SCAN deploys", "SCAN matches"]);
+	});
+});
+
+/** The indexes on `deploys` a statement's plan uses. */
+async function indexesUsed(statement: { toSQL(): { sql: string; params: unknown[] } }) {
+	const details = await plan(statement);
+	expect(details.filter((d) => /^SCAN (deploys|d)\b(?! USING)/.test(d))).toEqual([]);
+	return [...new Set(details.flatMap((d) => d.match(/deploys_\w+_idx/g) ?? []))];
+}
+
+describe("the other readers of the deploy indexes", () => {
+	it("the integrations page finds each integration's activity on its own index", async () => {
+		expect(await indexesUsed(liveIntegrationsWithActivity(database(env.DB)))).toEqual([
+			"deploys_integration_deployed_at_idx",
+		]);
+	});
+
+	it("the people list counts each person's deploys on theirs", async () => {
+		expect(await indexesUsed(listPeople(database(env.DB)))).toEqual(["deploys_person_deployed_at_idx"]);
+	});
+
+	it("suggestions gather an alias's deploys on the alias's", async () => {
+		expect(await indexesUsed(listSuggestions(database(env.DB), "open"))).toEqual(["deploys_alias_deployed_at_idx"]);
 	});
 });
