@@ -31,7 +31,12 @@ function deployStatements(db: Database, entry: LedgerEntry): Statements {
 		? db
 				.insert(people)
 				.values({ id: newId(entry.receivedAt), email, name: payload.deployer.name, createdAt: entry.receivedAt })
-				.onConflictDoUpdate({ target: people.email, set: { name: sql`coalesce(excluded.name, ${people.name})` } })
+				.onConflictDoUpdate({
+					target: people.email,
+					set: { name: sql`coalesce(excluded.name, ${people.name})` },
+					// A known person under the same name writes nothing: D1 bills each row written.
+					setWhere: sql`excluded.name is not null and excluded.name is not ${people.name}`,
+				})
 		: undefined;
 
 	// Deploys that matched no service at arrival make a suggestion (and those whose

@@ -186,14 +186,16 @@ export const deploys = sqliteTable(
 		// The database's own guard against a duplicate, beside the ledger's.
 		uniqueIndex("deploys_integration_dedup_unique").on(t.integrationId, t.dedupId),
 		// Keyset pagination, newest first; `id` is a UUIDv7, so it breaks ties by arrival.
-		// Each filter the API offers has an index that also serves that order.
+		// D1 bills each index entry a deploy writes as a row written, so an index is kept only where
+		// its filter would otherwise read far beyond a page (see "Performance and cost" in the README).
+		// Status has none: its few values are each common, so a list by status walks the newest-first
+		// index below and stops at a page, and a status change rewrites only the row.
 		index("deploys_deployed_at_idx").on(t.deployedAt, t.id),
 		index("deploys_service_deployed_at_idx").on(t.serviceId, t.deployedAt, t.id),
 		index("deploys_service_environment_idx").on(t.serviceId, t.environmentKey, t.deployedAt, t.id),
 		index("deploys_alias_deployed_at_idx").on(t.aliasKey, t.deployedAt, t.id),
 		index("deploys_integration_deployed_at_idx").on(t.integrationId, t.deployedAt, t.id),
 		index("deploys_person_deployed_at_idx").on(t.personId, t.deployedAt, t.id),
-		index("deploys_status_deployed_at_idx").on(t.status, t.deployedAt, t.id),
 		index("deploys_environment_deployed_at_idx").on(t.environmentKey, t.deployedAt, t.id),
 		// A sha, then its stream: `sha=` prefixes, and the metrics' rollback check, which must
 		// not read other services' deploys of the same sha (a monorepo release shares one).

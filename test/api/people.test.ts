@@ -124,6 +124,19 @@ describe("GET /api/people", () => {
 		expect(person).toMatchObject({ deploy_count: 3, last_deploy_at: "2024-03-05T10:30:00.000Z" });
 	});
 
+	// Ingest writes a known person's row only when the name changes (D1 bills each row written): these keep what that must not lose.
+	it("keeps the latest name a deploy gave, through deploys that repeat it or give none", async () => {
+		const email = address("creed");
+		const named = async () => (await peopleWith(email)).map((p) => p.name);
+		await deploy({ deployer: { email, name: "Creed Bratton" } });
+		await deploy({ deployer: { email, name: "Creed Bratton" } });
+		expect(await named()).toEqual(["Creed Bratton"]);
+		await deploy({ deployer: { email } });
+		expect(await named()).toEqual(["Creed Bratton"]);
+		await deploy({ deployer: { email, name: "William Charles Schneider" } });
+		expect(await named()).toEqual(["William Charles Schneider"]);
+	});
+
 	it("does not list a deployer known only by a name", async () => {
 		const name = unique("Creed Bratton");
 		await deploy({ deployer: { name } });

@@ -1,0 +1,1 @@
+DROP INDEX `deploys_status_deployed_at_idx`;
