@@ -24,16 +24,29 @@ export type AliasOwner = { serviceId: string; aliasKeys: string[] };
 
 /** Who owns `alias` now, in one indexed read; null when nobody has claimed it. */
 export async function aliasOwner(db: Database, alias: string): Promise<AliasOwner | null> {
+	return (await aliasOwnersByKey(db, [aliasKey(alias)])).get(aliasKey(alias)) ?? null;
+}
+
+/**
+ * Who owns each of these alias keys now, in one query of a primary-key seek
+ * per key (plus each owner's alias keys); keys nobody has claimed are absent.
+ */
+export async function aliasOwnersByKey(db: Database, keys: readonly string[]): Promise<Map<string, AliasOwner>> {
 	const siblings = db
 		.select({ keys: sql<string>`json_group_array(${aliases.key})`.as("keys") })
 		.from(aliases)
 		.where(eq(aliases.serviceId, sql`"owner"."service_id"`));
-	const row = await db
-		.select({ serviceId: sql<string>`"owner"."service_id"`, keys: sql<string>`(${siblings})` })
+	const rows = await db
+		.select({
+			key: sql<string>`"owner"."key"`,
+			serviceId: sql<string>`"owner"."service_id"`,
+			keys: sql<string>`(${siblings})`,
+		})
 		.from(sql`${aliases} as "owner"`)
-		.where(sql`"owner"."key" = ${aliasKey(alias)}`)
-		.get();
-	return row ? { serviceId: row.serviceId, aliasKeys: JSON.parse(row.keys) as string[] } : null;
+		.where(inArray(sql`"owner"."key"`, [...keys]));
+	return new Map(
+		rows.map((row) => [row.key, { serviceId: row.serviceId, aliasKeys: JSON.parse(row.keys) as string[] }]),
+	);
 }
 
 /** The service a value names, as its id (a merged one's leads to where it went) or as one of its aliases, in one query. */

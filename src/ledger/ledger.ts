@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Cost, Meter, meteredD1 } from "../cost/meter";
-import { type AliasOwner, aliasKey, aliasOwner } from "../db/catalog";
+import { type AliasOwner, aliasKey } from "../db/catalog";
 import { database } from "../db/client";
 import { newId } from "../db/ids";
 import { webhookTokenExpired } from "../db/integrations";
@@ -10,6 +10,7 @@ import { advances, currentStatus, normalizeStatus } from "../model/status";
 import type { DeployPayload } from "../webhook/payload";
 import { migrate } from "./migrations";
 import { Outbox } from "./outbox";
+import { Owners } from "./owners";
 import { forgetDelivered, PURGE_MAX, type PurgeResult } from "./purge";
 import { type RateLimit, rateLimitFrom } from "./rate-limit";
 import { type Sql, sqlOn } from "./sql";
@@ -48,12 +49,18 @@ export class Ledger extends DurableObject<Bindings> {
 	 * this one object is the only place they are written (see `retire`).
 	 */
 	private readonly retired = new Map<string, number>();
+	/** Whether this ledger was revoked: in memory for the same reason, as only `revoke` sets it. */
+	private revoked: boolean;
+	/** Who owns a new deploy's alias (see `Owners`). */
+	private readonly owners: Owners;
 
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
 		this.limit = rateLimitFrom(env);
 		this.outbox = new Outbox(ctx.storage, () => this.env.DB);
+		this.owners = new Owners(() => this.env.DB);
 		ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
+		this.revoked = this.sql(new Meter()).one`SELECT 1 FROM settings WHERE key = 'revoked_at'` !== undefined;
 		for (const { token, expires_at } of this.sql(new Meter()).all<{ token: string; expires_at: number }>`
 			SELECT token, expires_at FROM retired_tokens`) {
 			this.retired.set(token, expires_at);
@@ -73,7 +80,7 @@ export class Ledger extends DurableObject<Bindings> {
 		// object's own storage; only a new deploy needs D1, to find its service. After
 		// that wait, the transaction looks again: another request may have come in.
 		const seen = this.known(meter, dedupId);
-		const owner = seen === undefined ? await this.ownerOf(meter, request.payload.service) : null;
+		const owner = seen === undefined ? await this.owners.of(meter, request.payload.service) : null;
 		const { outcome, changed } = this.ctx.storage.transactionSync(() =>
 			this.reserve(meter, request, owner, seen ?? this.known(meter, dedupId)),
 		);
@@ -89,7 +96,7 @@ export class Ledger extends DurableObject<Bindings> {
 		const meter = new Meter();
 		const aliases = new Set(deploys.filter((d) => !this.known(meter, d.key, d.sourceId)).map((d) => d.payload.service));
 		const owners = new Map<string, AliasOwner | null>();
-		for (const alias of aliases) owners.set(alias, await this.ownerOf(meter, alias));
+		await Promise.all([...aliases].map(async (alias) => owners.set(alias, await this.owners.of(meter, alias))));
 		const results = this.ctx.storage.transactionSync(() =>
 			deploys.map(({ key, receivedAt, sourceId, ...request }) => {
 				const owner = owners.get(request.payload.service) ?? null;
@@ -117,7 +124,7 @@ export class Ledger extends DurableObject<Bindings> {
 		const seen = this.known(meter, request.payload.dedup_id);
 		if (seen === "revoked") return { outcome: "revoked", serviceId: null, cost: meter.cost };
 		if (seen) return { outcome: "duplicate", serviceId: null, cost: meter.cost };
-		const owner = await this.ownerOf(meter, request.payload.service);
+		const owner = await this.owners.of(meter, request.payload.service);
 		return { outcome: "accepted", serviceId: owner?.serviceId ?? null, cost: meter.cost };
 	}
 
@@ -125,6 +132,7 @@ export class Ledger extends DurableObject<Bindings> {
 	async revoke(): Promise<void> {
 		this.sql(new Meter())
 			.run`INSERT OR REPLACE INTO settings (key, value) VALUES ('revoked_at', ${String(Date.now())})`;
+		this.revoked = true;
 	}
 
 	/**
@@ -167,17 +175,6 @@ export class Ledger extends DurableObject<Bindings> {
 		return this.outbox.chore(() => forgetDelivered(this.ctx.storage, this.env.DB, this.outbox, cutoff, limit));
 	}
 
-	/**
-	 * Who owns `alias` now, read from D1 for every new deploy. Nothing is
-	 * remembered: aliases move and go, and a remembered owner would need every
-	 * ledger told of each change. The read is one primary-key seek (plus the
-	 * owner's alias keys) and duplicates never reach it; see the README's
-	 * Performance section for what it costs.
-	 */
-	private async ownerOf(meter: Meter, alias: string): Promise<AliasOwner | null> {
-		return aliasOwner(database(meteredD1(this.env.DB, meter)), alias);
-	}
-
 	/** Why a request is refused before its body matters: over the rate limit, or sent to a retired URL past its expiry. */
 	private async refusal(
 		meter: Meter,
@@ -208,8 +205,8 @@ export class Ledger extends DurableObject<Bindings> {
 		dedupId: string | undefined,
 		id: string | null = null,
 	): "revoked" | LedgerEntry | undefined {
+		if (this.revoked) return "revoked";
 		const sql = this.sql(meter);
-		if (sql.one`SELECT 1 FROM settings WHERE key = 'revoked_at'`) return "revoked";
 		// By dedup key, else by id (an export line's original id): each a primary or unique index seek.
 		const row =
 			(dedupId ? sql.one<{ entry: string }>`SELECT entry FROM entries WHERE dedup_id = ${dedupId}` : undefined) ??

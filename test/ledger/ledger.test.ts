@@ -1,10 +1,12 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { parseCostHeader } from "../../src/cost/meter";
 import { parseDeployPayload } from "../../src/webhook/payload";
 import {
 	admin,
 	api,
+	call,
 	deploysOf,
 	examplePayload,
 	type Integration,
@@ -46,6 +48,30 @@ describe("concurrency", () => {
 		expect(responses.map((r) => `${r.status} ${r.body.result}`)).toEqual(responses.map(() => "202 ok"));
 		const numbers = (await deploysOf(alias)).map((d) => Number(d.deploy_number)).sort((a, b) => a - b);
 		expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+	});
+
+	it("reads the owner of 20 simultaneous new deploys in fewer D1 queries than one each", async () => {
+		const integration = await api.createIntegration();
+		const alias = unique("svc");
+		await api.createService(alias, [alias]);
+		const post = (i: number) =>
+			call(new URL(integration.webhook_url).pathname, {
+				method: "POST",
+				body: JSON.stringify(examplePayload({ service: alias, deploy_number: undefined, description: `deploy ${i}` })),
+			});
+		const d1Queries = (response: Response) => parseCostHeader(response.headers.get("Cost") ?? "").d1Queries;
+		await post(0); // The Worker now holds the webhook URL's integration.
+		// One alone: its owner read, and its statements in D1's batch.
+		const alone = d1Queries(await post(1));
+
+		const together = await Promise.all(Array.from({ length: 20 }, (_, i) => post(i + 2)));
+
+		expect(together.map((r) => r.status)).toEqual(together.map(() => 202));
+		// Batched writes still count a query per statement; only shared owner reads make the sum smaller.
+		const total = together.map(d1Queries).reduce((sum, n) => sum + n, 0);
+		expect(total).toBeLessThan(20 * alone - 1);
+		const numbers = (await deploysOf(alias)).map((d) => Number(d.deploy_number)).sort((a, b) => a - b);
+		expect(numbers).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
 	});
 
 	it("carries an alias's numbering on into the service that claims it", async () => {
@@ -241,6 +267,18 @@ describe("revocation", () => {
 
 		expect(response.status).toBe(404);
 		expect(response.body.errors[0].title).toBe("Integration Error");
+		expect(await deploysOf(service)).toHaveLength(0);
+	});
+
+	it("stays revoked when the object starts again", async () => {
+		const integration = await api.createIntegration();
+		const service = unique("svc");
+		await ledgerOf(integration).revoke();
+		await evictDurableObject(ledgerOf(integration));
+
+		const response = await postDeploy(integration.webhook_url, examplePayload({ service }));
+
+		expect(response.status).toBe(404);
 		expect(await deploysOf(service)).toHaveLength(0);
 	});
 
