@@ -4,13 +4,16 @@ import type { Database } from "./client";
 import { teamServiceIds } from "./teams";
 
 /**
- * DORA metrics over one window of deploys, in one statement (one consistent
+ * DORA metrics over one window of deploys, in one D1 batch (one consistent
  * snapshot, one round trip). See the README's "DORA metrics" for the definitions.
  *
- * What a deploy's stream adds (whether it is a rollback, when a failure was
- * restored) is kept on its row as it is written (see facts.ts), so a window
- * costs one read of each of its deploys, through the index that matches the
- * filters, and nothing beyond it.
+ * The counts (deploys per bucket, failures, rollbacks, failed changes) come
+ * from the daily rollups (`metrics_days`, kept by triggers on `deploys`): a
+ * row per stream and day for the window's whole UTC days, and the deploys of
+ * its partial first and last days. The durations need each deploy: what a
+ * deploy's stream adds (whether it is a rollback, when a failure was restored)
+ * is kept on its row as it is written (see facts.ts), so they cost one read of
+ * each of the window's deploys, through the index that matches the filters.
  */
 
 export type MetricsFilter = {
@@ -43,23 +46,20 @@ export type MetricsRow = {
 	restore: DurationStats & { unrestored: number };
 };
 
-/** A slice of a window as the statement answers it: its counts, and each deploy's bucket and durations, unsorted. */
-type Slice = {
-	total: number;
-	failed: number;
-	rollbacks: number;
-	failed_changes: number;
-	unrestored: number;
-	buckets: number[];
-	lead_times: number[];
-	restore_times: number[];
-};
+/** A slice of a window as the durations statement answers it: its unrestored failures, and each deploy's durations, unsorted. */
+type Slice = { unrestored: number; lead_times: number[]; restore_times: number[] };
+
+/** A bucket's counts as the counts statement answers them. */
+type BucketCounts = { bucket: number; deploys: number; failed: number; rollbacks: number; failed_changes: number };
+
+/** A day, ms: the rollups' unit (`metrics_days.day` is a UTC day, counted from the epoch). */
+const DAY = 86_400_000;
 
 /**
  * A window is read a week at a time, each week's figures one value: D1 holds
  * a value to 1 MB, which a week's durations fill at about 100,000 deploys.
  */
-const SLICE = 7 * 86_400_000;
+const SLICE = 7 * DAY;
 
 /**
  * Count, median and p90 of durations in milliseconds. Nearest rank: of n
@@ -74,17 +74,27 @@ function durationStats(ms: number[]): DurationStats {
 }
 
 /**
- * The deploys of the window's slice `slices.lo`, as a condition on `d`: each
- * combination of filters has an index that serves it.
+ * The rows of `row` (`deploys` or `metrics_days`: they name the stream's
+ * columns alike) that `filter` selects, whatever their time: each combination
+ * of filters has an index that serves it with a range of times.
  */
-function inSlice({ serviceId, aliasKey, teamId, environment, to }: MetricsFilter) {
-	const conditions = [sql`d.deployed_at >= slices.lo`, sql`d.deployed_at < min(slices.lo + ${SLICE}, ${to})`];
-	if (serviceId !== undefined) conditions.push(sql`d.service_id = ${serviceId}`);
-	if (teamId !== undefined) conditions.push(sql`d.service_id in ${teamServiceIds(teamId)}`);
-	if (aliasKey !== undefined) conditions.push(sql`d.alias_key = ${aliasKey}`);
-	if (environment !== undefined) conditions.push(sql`d.environment_key = ${environmentKey(environment)}`);
-	return sql.join(conditions, sql` and `);
+function scoped({ serviceId, aliasKey, teamId, environment }: MetricsFilter, row: string): SQL[] {
+	const r = sql.raw(row);
+	const conditions: SQL[] = [];
+	if (serviceId !== undefined) conditions.push(sql`${r}.service_id = ${serviceId}`);
+	if (teamId !== undefined) conditions.push(sql`${r}.service_id in ${teamServiceIds(teamId)}`);
+	if (aliasKey !== undefined) conditions.push(sql`${r}.alias_key = ${aliasKey}`);
+	if (environment !== undefined) conditions.push(sql`${r}.environment_key = ${environmentKey(environment)}`);
+	return conditions;
 }
+
+/** The deploys `d` that `filter` selects between `from` (inclusive) and `to` (exclusive), SQL values both. */
+const deploysBetween = (filter: MetricsFilter, from: SQL | number, to: SQL | number) =>
+	sql.join([sql`d.deployed_at >= ${from}`, sql`d.deployed_at < ${to}`, ...scoped(filter, "d")], sql` and `);
+
+/** The deploys of the window's slice `slices.lo`, as a condition on `d`. */
+const inSlice = (filter: MetricsFilter) =>
+	deploysBetween(filter, sql`slices.lo`, sql`min(slices.lo + ${SLICE}, ${filter.to})`);
 
 /** A deploy `d`'s lead time: from when the change it ships was made (null if unknown). */
 const leadTime = sql`d.deployed_at - coalesce(d.authoring_date, d.commit_date)`;
@@ -110,19 +120,59 @@ function perSlice(db: Database, filter: MetricsFilter, fields: SQL) {
 }
 
 /**
- * The statement behind `comparedMetrics` (one per window), exposed so tests can
- * read its query plan. Negative lead times (clock skew) are left out.
+ * The window's whole UTC days, as rollup days `[lo, hi)` (empty when it holds
+ * none), and the partial days around them, as deploy times `[from, to)`.
  */
-export function metricsStatement(db: Database, filter: MetricsFilter) {
+function days({ from, to }: MetricsFilter) {
+	const [lo, hi] = [Math.ceil(from / DAY), Math.floor(to / DAY)];
+	if (lo >= hi) return { lo, hi: lo, partial: [[from, to]] };
+	return {
+		lo,
+		hi,
+		partial: [
+			[from, lo * DAY],
+			[hi * DAY, to],
+		].filter(([a = 0, b = 0]) => a < b),
+	};
+}
+
+/**
+ * The statement behind the window's counts (one row per non-empty bucket),
+ * exposed so tests can read its query plan: the rollups of its whole days, each
+ * inside one bucket, since buckets are whole days from a day's start; and the
+ * deploys of its partial days.
+ */
+export function countsStatement(db: Database, filter: MetricsFilter) {
+	const { bucketOrigin, bucketSize } = filter;
+	if (bucketOrigin % DAY !== 0 || bucketSize % DAY !== 0) throw new Error("Buckets must be whole UTC days");
+	const { lo, hi, partial } = days(filter);
+	const rollups = sql`select cast((m.day * ${DAY} - ${bucketOrigin}) / ${bucketSize} as integer) as bucket,
+			m.deploys, m.failed, m.rollbacks, m.failed_changes
+		from metrics_days m
+		where ${sql.join([sql`m.day >= ${lo}`, sql`m.day < ${hi}`, ...scoped(filter, "m")], sql` and `)}`;
+	const edges = partial.map(
+		([from = 0, to = 0]) => sql`select ${bucketOf(filter)}, 1, d.status = 'failure', d.is_rollback,
+			d.status = 'failure' or d.is_rollback
+		from deploys d where ${deploysBetween(filter, from, to)}`,
+	);
+	return db.all<BucketCounts>(sql`
+		select bucket, sum(deploys) as deploys, sum(failed) as failed, sum(rollbacks) as rollbacks,
+			sum(failed_changes) as failed_changes
+		from (${sql.join([rollups, ...edges], sql` union all `)})
+		group by bucket having sum(deploys) > 0 order by bucket
+	`);
+}
+
+/**
+ * The statement behind the window's durations, exposed so tests can read its
+ * query plan: each deploy's lead time and each failure's restore, a week at a
+ * time. Negative lead times (clock skew) are left out.
+ */
+export function durationsStatement(db: Database, filter: MetricsFilter) {
 	return perSlice(
 		db,
 		filter,
-		sql`'total', count(*),
-			'failed', coalesce(sum(d.status = 'failure'), 0),
-			'rollbacks', coalesce(sum(d.is_rollback), 0),
-			'failed_changes', coalesce(sum(d.status = 'failure' or d.is_rollback), 0),
-			'unrestored', coalesce(sum(d.status = 'failure' and d.restored_at is null), 0),
-			'buckets', json_group_array(${bucketOf(filter)}),
+		sql`'unrestored', coalesce(sum(d.status = 'failure' and d.restored_at is null), 0),
 			'lead_times', json_group_array(${leadTime}) filter (where ${leadTime} >= 0),
 			'restore_times', json_group_array(d.restored_at - d.deployed_at)
 				filter (where d.status = 'failure' and d.restored_at is not null)`,
@@ -135,38 +185,46 @@ export function previousWindow(filter: MetricsFilter): MetricsFilter {
 }
 
 /**
- * The metrics of the window and of the one before it (`previousWindow`), a
- * statement each, in one D1 batch: one round trip, one consistent snapshot.
+ * The metrics of the window and of the one before it (`previousWindow`), two
+ * statements each, in one D1 batch: one round trip, one consistent snapshot.
  */
 export async function comparedMetrics(
 	db: Database,
 	filter: MetricsFilter,
 ): Promise<{ current: MetricsRow; previous: MetricsRow }> {
 	// D1's own batch: Drizzle's cannot run a raw statement with parameters (it never prepares one).
-	const statements = [filter, previousWindow(filter)].map((window) => {
-		const { sql, params } = metricsStatement(db, window).getQuery();
+	const prepared = (statement: { getQuery(): { sql: string; params: unknown[] } }) => {
+		const { sql, params } = statement.getQuery();
 		return db.$client.prepare(sql).bind(...params);
-	});
-	const [current, previous] = await db.$client.batch<{ figures: string }>(statements);
-	return { current: metricsRow(current?.results ?? []), previous: metricsRow(previous?.results ?? []) };
+	};
+	const windows = [filter, previousWindow(filter)];
+	const results = await db.$client.batch(
+		windows.flatMap((window) => [prepared(countsStatement(db, window)), prepared(durationsStatement(db, window))]),
+	);
+	const row = (i: number) =>
+		metricsRow(
+			(results[2 * i]?.results ?? []) as BucketCounts[],
+			(results[2 * i + 1]?.results ?? []) as { figures: string }[],
+		);
+	return { current: row(0), previous: row(1) };
 }
 
-/** A window's metrics from its slices' figures. */
-function metricsRow(rows: { figures: string }[]): MetricsRow {
+/** A window's metrics from its buckets' counts and its slices' durations. */
+function metricsRow(counts: BucketCounts[], rows: { figures: string }[]): MetricsRow {
 	const slices = rows.map((row) => JSON.parse(row.figures) as Slice);
-	const sum = (key: "total" | "failed" | "rollbacks" | "failed_changes" | "unrestored") =>
-		slices.reduce((n, slice) => n + slice[key], 0);
-	const perBucket = new Map<number, number>();
-	for (const bucket of slices.flatMap((slice) => slice.buckets))
-		perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
+	const sum = (key: "deploys" | "failed" | "rollbacks" | "failed_changes") =>
+		counts.reduce((n, bucket) => n + bucket[key], 0);
 	return {
-		buckets: [...perBucket].sort(([a], [b]) => a - b),
-		total: sum("total"),
+		buckets: counts.map(({ bucket, deploys }) => [bucket, deploys]),
+		total: sum("deploys"),
 		failed: sum("failed"),
 		rollbacks: sum("rollbacks"),
 		failedChanges: sum("failed_changes"),
 		leadTime: durationStats(slices.flatMap((slice) => slice.lead_times)),
-		restore: { ...durationStats(slices.flatMap((slice) => slice.restore_times)), unrestored: sum("unrestored") },
+		restore: {
+			...durationStats(slices.flatMap((slice) => slice.restore_times)),
+			unrestored: slices.reduce((n, slice) => n + slice.unrestored, 0),
+		},
 	};
 }
 

@@ -201,6 +201,35 @@ export const deploys = sqliteTable(
 	],
 );
 
+/**
+ * Daily rollups of each stream's counts, so metrics count a window by days ×
+ * streams rather than by deploys (see db/metrics.ts): a row per service (''
+ * for none), alias, environment key ('' for none) and UTC day (days since the
+ * epoch). Kept by triggers on `deploys` (migration 0011), so every statement
+ * that inserts, moves, re-statuses, re-flags or deletes a deploy updates them in
+ * its own transaction, whoever runs it; a row whose count reaches 0 is deleted.
+ */
+export const metricsDays = sqliteTable(
+	"metrics_days",
+	{
+		serviceId: text("service_id").notNull(),
+		aliasKey: text("alias_key").notNull(),
+		environmentKey: text("environment_key").notNull(),
+		day: integer().notNull(),
+		deploys: integer().notNull(),
+		failed: integer().notNull(),
+		rollbacks: integer().notNull(),
+		/** Deploys that failed, rolled back, or both (each counted once). */
+		failedChanges: integer("failed_changes").notNull(),
+	},
+	(t) => [
+		// A service's (and a team's) days, then an alias's, then the organisation's: a window reads its days only.
+		primaryKey({ columns: [t.serviceId, t.day, t.environmentKey, t.aliasKey] }),
+		index("metrics_days_alias_idx").on(t.aliasKey, t.day),
+		index("metrics_days_day_idx").on(t.day),
+	],
+);
+
 /** Each status a deploy reached, with when it was reported. */
 export const deployStatuses = sqliteTable(
 	"deploy_statuses",

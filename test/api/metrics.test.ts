@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
-import { type MetricsFilter, metricsStatement } from "../../src/db/metrics";
+import { countsStatement, durationsStatement, type MetricsFilter } from "../../src/db/metrics";
 import {
 	ADMIN,
 	admin,
@@ -682,10 +682,14 @@ describe("bad query parameters", () => {
 });
 
 describe("query plan", () => {
-	const plan = async (filter: Partial<MetricsFilter>) => {
-		const statement = metricsStatement(database(env.DB), {
+	const plan = async (
+		filter: Partial<MetricsFilter>,
+		statementOf: typeof countsStatement | typeof durationsStatement = durationsStatement,
+		from = "2024-03-01T00:00:00Z",
+	) => {
+		const statement = statementOf(database(env.DB), {
 			...filter,
-			from: Date.parse("2024-03-01T00:00:00Z"),
+			from: Date.parse(from),
 			to: Date.parse("2024-04-01T00:00:00Z"),
 			bucketOrigin: Date.parse("2024-03-01T00:00:00Z"),
 			bucketSize: DAY,
@@ -723,6 +727,30 @@ describe("query plan", () => {
 		expect(details.some((d) => d.startsWith(`SEARCH d USING INDEX ${index} (`))).toBe(true);
 		for (const name of scanned(details)) expect(name).toMatch(INTERMEDIATE);
 	});
+
+	it.each([
+		[
+			"a service and environment",
+			{ serviceId: "some-service", environment: "Production" },
+			"sqlite_autoindex_metrics_days_1 (service_id=? AND day>? AND day<?)",
+		],
+		["a team", { teamId: "some-team" }, "sqlite_autoindex_metrics_days_1 (service_id=? AND day>? AND day<?)"],
+		["an alias", { aliasKey: "some-alias" }, "metrics_days_alias_idx (alias_key=? AND day>? AND day<?)"],
+		["no filter", {}, "metrics_days_day_idx (day>? AND day<?)"],
+	])("counts the whole days of %s from their rollups, reading no deploy", async (_, filter, search) => {
+		const details = await plan(filter, countsStatement);
+		expect(details).toContain(`SEARCH m USING INDEX ${search}`);
+		expect(details.join("\n")).not.toMatch(/\b(SCAN|SEARCH) (deploys|d)\b/);
+		for (const name of scanned(details)) expect(name).toMatch(INTERMEDIATE);
+	});
+
+	it("counts a partial first day from its deploys, through their index", async () => {
+		const details = await plan({ serviceId: "some-service" }, countsStatement, "2024-03-01T12:00:00Z");
+		expect(details).toContain(
+			"SEARCH d USING INDEX deploys_service_deployed_at_idx (service_id=? AND deployed_at>? AND deployed_at<?)",
+		);
+		for (const name of scanned(details)) expect(name).toMatch(INTERMEDIATE);
+	});
 });
 
 describe("the previous period and the DORA bands", () => {
@@ -752,8 +780,8 @@ describe("the previous period and the DORA bands", () => {
 			time_to_restore: { count: 1, unrestored: 0, median_seconds: 7200, p90_seconds: 7200 },
 		});
 		expect(body.deployment_frequency.total).toBe(3);
-		// The service lookup, then both windows' statements in one batch.
-		expect(res.headers.get("Cost")).toMatch(/\bd1-queries=3\b/);
+		// The service lookup, then both windows' statements (counts and durations each) in one batch.
+		expect(res.headers.get("Cost")).toMatch(/\bd1-queries=5\b/);
 	});
 
 	/** The bands of `deploys` over `window` (March 2024 unless given). */
