@@ -4,16 +4,15 @@ import type { Database } from "./client";
 import { teamServiceIds } from "./teams";
 
 /**
- * DORA metrics over one window of deploys, in one D1 batch (one consistent
+ * DORA metrics over one window of deploys, in one statement (one consistent
  * snapshot, one round trip). See the README's "DORA metrics" for the definitions.
  *
- * The counts (deploys per bucket, failures, rollbacks, failed changes) come
- * from the daily rollups (`metrics_days`, kept by triggers on `deploys`): a
- * row per stream and day for the window's whole UTC days, and the deploys of
- * its partial first and last days. The durations need each deploy: what a
- * deploy's stream adds (whether it is a rollback, when a failure was restored)
- * is kept on its row as it is written (see facts.ts), so they cost one read of
- * each of the window's deploys, through the index that matches the filters.
+ * The window's whole UTC days come from the daily rollups (`metrics_days`,
+ * kept by triggers on `deploys`): a row per stream and day holding its counts
+ * and its deploys' durations, so they cost days × streams rows, however many
+ * deploys. Only the deploys of its partial first and last days are read one
+ * by one; what their stream adds (whether one is a rollback, when a failure
+ * was restored) is kept on their rows as they are written (see facts.ts).
  */
 
 export type MetricsFilter = {
@@ -46,18 +45,24 @@ export type MetricsRow = {
 	restore: DurationStats & { unrestored: number };
 };
 
-/** A slice of a window as the durations statement answers it: its unrestored failures, and each deploy's durations, unsorted. */
-type Slice = { unrestored: number; lead_times: number[]; restore_times: number[] };
-
-/** A bucket's counts as the counts statement answers them. */
-type BucketCounts = { bucket: number; deploys: number; failed: number; rollbacks: number; failed_changes: number };
+/** A rollup (or one deploy of a partial day) as `metricsStatement` answers it: its bucket, counts and durations (JSON arrays, unsorted). */
+type Part = {
+	bucket: number;
+	deploys: number;
+	failed: number;
+	rollbacks: number;
+	failed_changes: number;
+	unrestored: number;
+	lead_times: string;
+	restore_times: string;
+};
 
 /** A day, ms: the rollups' unit (`metrics_days.day` is a UTC day, counted from the epoch). */
 const DAY = 86_400_000;
 
 /**
- * A window is read a week at a time, each week's figures one value: D1 holds
- * a value to 1 MB, which a week's durations fill at about 100,000 deploys.
+ * `leadTimeMedians` reads a window a week at a time, each week's figures one
+ * value: D1 holds a value to 1 MB, which a week's durations fill at about 100,000 deploys.
  */
 const SLICE = 7 * DAY;
 
@@ -136,47 +141,32 @@ function days({ from, to }: MetricsFilter) {
 	};
 }
 
+/** JSON array of a deploy `d`'s `ms` when it is not null, else an empty one: a rollup's list, for one deploy. */
+const listOf = (ms: SQL) => sql`case when ${ms} is null then '[]' else json_array(${ms}) end`;
+
 /**
- * The statement behind the window's counts (one row per non-empty bucket),
- * exposed so tests can read its query plan: the rollups of its whole days, each
- * inside one bucket, since buckets are whole days from a day's start; and the
- * deploys of its partial days.
+ * The statement behind `comparedMetrics` (one per window), exposed so tests
+ * can read its query plan: the rollups of the window's whole days, each inside
+ * one bucket, since buckets are whole days from a day's start; and the
+ * deploys of its partial days, one row each, shaped alike. Negative lead times
+ * (clock skew) are left out, as the rollups leave them out.
  */
-export function countsStatement(db: Database, filter: MetricsFilter) {
+export function metricsStatement(db: Database, filter: MetricsFilter) {
 	const { bucketOrigin, bucketSize } = filter;
 	if (bucketOrigin % DAY !== 0 || bucketSize % DAY !== 0) throw new Error("Buckets must be whole UTC days");
 	const { lo, hi, partial } = days(filter);
 	const rollups = sql`select cast((m.day * ${DAY} - ${bucketOrigin}) / ${bucketSize} as integer) as bucket,
-			m.deploys, m.failed, m.rollbacks, m.failed_changes
+			m.deploys, m.failed, m.rollbacks, m.failed_changes, m.unrestored, m.lead_times, m.restore_times
 		from metrics_days m
 		where ${sql.join([sql`m.day >= ${lo}`, sql`m.day < ${hi}`, ...scoped(filter, "m")], sql` and `)}`;
 	const edges = partial.map(
 		([from = 0, to = 0]) => sql`select ${bucketOf(filter)}, 1, d.status = 'failure', d.is_rollback,
-			d.status = 'failure' or d.is_rollback
+			d.status = 'failure' or d.is_rollback, d.status = 'failure' and d.restored_at is null,
+			${listOf(sql`case when ${leadTime} >= 0 then ${leadTime} end`)},
+			${listOf(sql`case when d.status = 'failure' then d.restored_at - d.deployed_at end`)}
 		from deploys d where ${deploysBetween(filter, from, to)}`,
 	);
-	return db.all<BucketCounts>(sql`
-		select bucket, sum(deploys) as deploys, sum(failed) as failed, sum(rollbacks) as rollbacks,
-			sum(failed_changes) as failed_changes
-		from (${sql.join([rollups, ...edges], sql` union all `)})
-		group by bucket having sum(deploys) > 0 order by bucket
-	`);
-}
-
-/**
- * The statement behind the window's durations, exposed so tests can read its
- * query plan: each deploy's lead time and each failure's restore, a week at a
- * time. Negative lead times (clock skew) are left out.
- */
-export function durationsStatement(db: Database, filter: MetricsFilter) {
-	return perSlice(
-		db,
-		filter,
-		sql`'unrestored', coalesce(sum(d.status = 'failure' and d.restored_at is null), 0),
-			'lead_times', json_group_array(${leadTime}) filter (where ${leadTime} >= 0),
-			'restore_times', json_group_array(d.restored_at - d.deployed_at)
-				filter (where d.status = 'failure' and d.restored_at is not null)`,
-	);
+	return db.all<Part>(sql.join([rollups, ...edges], sql` union all `));
 }
 
 /** The window of the same length that ends where `filter`'s begins: what a window is compared with. */
@@ -185,46 +175,37 @@ export function previousWindow(filter: MetricsFilter): MetricsFilter {
 }
 
 /**
- * The metrics of the window and of the one before it (`previousWindow`), two
- * statements each, in one D1 batch: one round trip, one consistent snapshot.
+ * The metrics of the window and of the one before it (`previousWindow`), a
+ * statement each, in one D1 batch: one round trip, one consistent snapshot.
  */
 export async function comparedMetrics(
 	db: Database,
 	filter: MetricsFilter,
 ): Promise<{ current: MetricsRow; previous: MetricsRow }> {
 	// D1's own batch: Drizzle's cannot run a raw statement with parameters (it never prepares one).
-	const prepared = (statement: { getQuery(): { sql: string; params: unknown[] } }) => {
-		const { sql, params } = statement.getQuery();
+	const statements = [filter, previousWindow(filter)].map((window) => {
+		const { sql, params } = metricsStatement(db, window).getQuery();
 		return db.$client.prepare(sql).bind(...params);
-	};
-	const windows = [filter, previousWindow(filter)];
-	const results = await db.$client.batch(
-		windows.flatMap((window) => [prepared(countsStatement(db, window)), prepared(durationsStatement(db, window))]),
-	);
-	const row = (i: number) =>
-		metricsRow(
-			(results[2 * i]?.results ?? []) as BucketCounts[],
-			(results[2 * i + 1]?.results ?? []) as { figures: string }[],
-		);
-	return { current: row(0), previous: row(1) };
+	});
+	const [current, previous] = await db.$client.batch<Part>(statements);
+	return { current: metricsRow(current?.results ?? []), previous: metricsRow(previous?.results ?? []) };
 }
 
-/** A window's metrics from its buckets' counts and its slices' durations. */
-function metricsRow(counts: BucketCounts[], rows: { figures: string }[]): MetricsRow {
-	const slices = rows.map((row) => JSON.parse(row.figures) as Slice);
-	const sum = (key: "deploys" | "failed" | "rollbacks" | "failed_changes") =>
-		counts.reduce((n, bucket) => n + bucket[key], 0);
+/** A window's metrics from its parts: rollups and deploys. */
+function metricsRow(parts: Part[]): MetricsRow {
+	const sum = (key: "deploys" | "failed" | "rollbacks" | "failed_changes" | "unrestored") =>
+		parts.reduce((n, part) => n + part[key], 0);
+	const all = (key: "lead_times" | "restore_times") => parts.flatMap((part) => JSON.parse(part[key]) as number[]);
+	const perBucket = new Map<number, number>();
+	for (const { bucket, deploys } of parts) perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + deploys);
 	return {
-		buckets: counts.map(({ bucket, deploys }) => [bucket, deploys]),
+		buckets: [...perBucket].sort(([a], [b]) => a - b),
 		total: sum("deploys"),
 		failed: sum("failed"),
 		rollbacks: sum("rollbacks"),
 		failedChanges: sum("failed_changes"),
-		leadTime: durationStats(slices.flatMap((slice) => slice.lead_times)),
-		restore: {
-			...durationStats(slices.flatMap((slice) => slice.restore_times)),
-			unrestored: slices.reduce((n, slice) => n + slice.unrestored, 0),
-		},
+		leadTime: durationStats(all("lead_times")),
+		restore: { ...durationStats(all("restore_times")), unrestored: sum("unrestored") },
 	};
 }
 

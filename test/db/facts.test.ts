@@ -220,11 +220,12 @@ async function play(ops: Op[]) {
 	return { start, services, unclaimed: claimed ? undefined : aliasKey(names.u1), purged };
 }
 
-/** The rollups of the days from `from` to `to` (ms, whole days), and the same counted from the deploys' own columns. */
+/** The rollups of the days from `from` to `to` (ms, whole days), and the same computed from the deploys' own columns. */
 async function rollupsAndRecount(from: number, to: number) {
 	const [lo, hi] = [from / DAY, to / DAY];
 	const { results: rollups } = await env.DB.prepare(
-		`SELECT service_id, alias_key, environment_key, day, deploys, failed, rollbacks, failed_changes
+		`SELECT service_id, alias_key, environment_key, day, deploys, failed, rollbacks, failed_changes, unrestored,
+			lead_times, restore_times
 		FROM metrics_days WHERE day >= ?1 AND day < ?2 ORDER BY 1, 2, 3, 4`,
 	)
 		.bind(lo, hi)
@@ -232,12 +233,23 @@ async function rollupsAndRecount(from: number, to: number) {
 	const { results: recount } = await env.DB.prepare(
 		`SELECT coalesce(service_id, '') AS service_id, alias_key, coalesce(environment_key, '') AS environment_key,
 			deployed_at / ${DAY} AS day, count(*) AS deploys, sum(status = 'failure') AS failed,
-			sum(is_rollback) AS rollbacks, sum(status = 'failure' OR is_rollback) AS failed_changes
+			sum(is_rollback) AS rollbacks, sum(status = 'failure' OR is_rollback) AS failed_changes,
+			sum(status = 'failure' AND restored_at IS NULL) AS unrestored,
+			json_group_array(deployed_at - coalesce(authoring_date, commit_date))
+				FILTER (WHERE deployed_at - coalesce(authoring_date, commit_date) >= 0) AS lead_times,
+			json_group_array(restored_at - deployed_at) FILTER (WHERE status = 'failure' AND restored_at IS NOT NULL) AS restore_times
 		FROM deploys WHERE deployed_at >= ?1 AND deployed_at < ?2 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
 	)
 		.bind(from, to)
 		.all();
-	return { rollups, recount };
+	// The lists are multisets: compared sorted.
+	const sorted = (rows: Record<string, unknown>[]) =>
+		rows.map((row) => ({
+			...row,
+			lead_times: (JSON.parse(String(row.lead_times)) as number[]).sort((a, b) => a - b),
+			restore_times: (JSON.parse(String(row.restore_times)) as number[]).sort((a, b) => a - b),
+		}));
+	return { rollups: sorted(rollups), recount: sorted(recount) };
 }
 
 it("keeps each deploy's facts so that every window's metrics equal a computation from scratch", async () => {
