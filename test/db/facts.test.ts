@@ -290,7 +290,7 @@ it("keeps each deploy's facts so that every window's metrics equal a computation
 				}
 			}
 		}),
-		{ numRuns: 40 },
+		{ numRuns: 100 },
 	);
 }, 300_000);
 
