@@ -45,7 +45,7 @@ export type MetricsRow = {
 	restore: DurationStats & { unrestored: number };
 };
 
-/** A bucket as `metricsStatement` answers it: its counts and durations (JSON arrays, unsorted). */
+/** A whole day of a window, or a deploy of a partial day, as `metricsStatement` answers it: its bucket, counts and durations (JSON arrays, unsorted). */
 type Part = {
 	bucket: number;
 	deploys: number;
@@ -148,17 +148,26 @@ const listOf = (ms: SQL) => sql`case when ${ms} is null then '[]' else json_arra
  * The statement behind `comparedMetrics` (one per window), exposed so tests
  * can read its query plan: the rollups of the window's whole days, each inside
  * one bucket, since buckets are whole days from a day's start; and the
- * deploys of its partial days, shaped alike; summed per bucket. Negative lead times
+ * deploys of its partial days, shaped alike. Negative lead times
  * (clock skew) are left out, as the rollups leave them out.
  */
 export function metricsStatement(db: Database, filter: MetricsFilter) {
 	const { bucketOrigin, bucketSize } = filter;
 	if (bucketOrigin % DAY !== 0 || bucketSize % DAY !== 0) throw new Error("Buckets must be whole UTC days");
 	const { lo, hi, partial } = days(filter);
+	// The rollups summed per day, their duration lists joined as text: a window holds tens of thousands of
+	// rollups, which come back and are parsed one by one otherwise. Grouped by day, the index's order, as a
+	// sort would count each rollup read twice; a day's lists stay under D1's 1 MB value to about 100,000
+	// deploys a day. The deploys of partial days come one by one, without a sort, for the same reason.
+	const joined = (list: SQL) =>
+		sql`'[' || coalesce(group_concat(nullif(substr(${list}, 2, length(${list}) - 2), ''), ','), '') || ']'`;
 	const rollups = sql`select cast((m.day * ${DAY} - ${bucketOrigin}) / ${bucketSize} as integer) as bucket,
-			m.deploys, m.failed, m.rollbacks, m.failed_changes, m.unrestored, m.lead_times, m.restore_times
+			sum(m.deploys) as deploys, sum(m.failed) as failed, sum(m.rollbacks) as rollbacks,
+			sum(m.failed_changes) as failed_changes, sum(m.unrestored) as unrestored,
+			${joined(sql`m.lead_times`)} as lead_times, ${joined(sql`m.restore_times`)} as restore_times
 		from metrics_days m
-		where ${sql.join([sql`m.day >= ${lo}`, sql`m.day < ${hi}`, ...scoped(filter, "m")], sql` and `)}`;
+		where ${sql.join([sql`m.day >= ${lo}`, sql`m.day < ${hi}`, ...scoped(filter, "m")], sql` and `)}
+		group by m.day`;
 	const edges = partial.map(
 		([from = 0, to = 0]) => sql`select ${bucketOf(filter)}, 1, d.status = 'failure', d.is_rollback,
 			d.status = 'failure' or d.is_rollback, d.status = 'failure' and d.restored_at is null,
@@ -166,17 +175,7 @@ export function metricsStatement(db: Database, filter: MetricsFilter) {
 			${listOf(sql`case when d.status = 'failure' then d.restored_at - d.deployed_at end`)}
 		from deploys d where ${deploysBetween(filter, from, to)}`,
 	);
-	// Joined per bucket as text, not parsed per rollup: a window holds tens of thousands of rollups, and a
-	// bucket (a week at most) holds its durations in a value well under D1's 1 MB at 100,000 deploys a week.
-	const joined = (list: string) =>
-		sql.raw(`'[' || coalesce(group_concat(nullif(substr(${list}, 2, length(${list}) - 2), ''), ','), '') || ']'`);
-	return db.all<Part>(sql`
-		select bucket, sum(deploys) as deploys, sum(failed) as failed, sum(rollbacks) as rollbacks,
-			sum(failed_changes) as failed_changes, sum(unrestored) as unrestored,
-			${joined("lead_times")} as lead_times, ${joined("restore_times")} as restore_times
-		from (${sql.join([rollups, ...edges], sql` union all `)})
-		group by bucket
-	`);
+	return db.all<Part>(sql.join([rollups, ...edges], sql` union all `));
 }
 
 /** The window of the same length that ends where `filter`'s begins: what a window is compared with. */
@@ -201,13 +200,15 @@ export async function comparedMetrics(
 	return { current: metricsRow(current?.results ?? []), previous: metricsRow(previous?.results ?? []) };
 }
 
-/** A window's metrics from its buckets. */
+/** A window's metrics from its days and deploys. */
 function metricsRow(parts: Part[]): MetricsRow {
 	const sum = (key: "deploys" | "failed" | "rollbacks" | "failed_changes" | "unrestored") =>
 		parts.reduce((n, part) => n + part[key], 0);
 	const all = (key: "lead_times" | "restore_times") => parts.flatMap((part) => JSON.parse(part[key]) as number[]);
+	const perBucket = new Map<number, number>();
+	for (const { bucket, deploys } of parts) perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + deploys);
 	return {
-		buckets: parts.map(({ bucket, deploys }): [number, number] => [bucket, deploys]).sort(([a], [b]) => a - b),
+		buckets: [...perBucket].sort(([a], [b]) => a - b),
 		total: sum("deploys"),
 		failed: sum("failed"),
 		rollbacks: sum("rollbacks"),
