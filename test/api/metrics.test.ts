@@ -682,10 +682,10 @@ describe("bad query parameters", () => {
 });
 
 describe("query plan", () => {
-	const plan = async (filter: Partial<MetricsFilter>) => {
+	const plan = async (filter: Partial<MetricsFilter>, from = "2024-03-01T00:00:00Z") => {
 		const statement = metricsStatement(database(env.DB), {
 			...filter,
-			from: Date.parse("2024-03-01T00:00:00Z"),
+			from: Date.parse(from),
 			to: Date.parse("2024-04-01T00:00:00Z"),
 			bucketOrigin: Date.parse("2024-03-01T00:00:00Z"),
 			bucketSize: DAY,
@@ -702,15 +702,18 @@ describe("query plan", () => {
 		details.filter((d) => d.startsWith("SCAN ")).map((d) => d.replace(/^SCAN /, "").split(" ")[0]);
 	const INTERMEDIATE = /^(slices|CONSTANT|\(subquery-\d+\))$/;
 
-	it("reads the window of a service and environment through their index, scanning no deploys", async () => {
-		const details = await plan({ serviceId: "some-service", environment: "Production" });
+	/** A window whose first day is partial: its deploys are read one by one, the whole days from their rollups. */
+	const PARTIAL = "2024-03-01T12:00:00Z";
+
+	it("reads the partial day of a service and environment through their index, scanning no deploys", async () => {
+		const details = await plan({ serviceId: "some-service", environment: "Production" }, PARTIAL);
 		expect(details).toContain(
 			"SEARCH d USING INDEX deploys_service_environment_idx (service_id=? AND environment_key=? AND deployed_at>? AND deployed_at<?)",
 		);
-		expect(details.join("\n")).not.toMatch(/SCAN deploys|SCAN [ds]\b/);
+		expect(details.join("\n")).not.toMatch(/SCAN deploys|SCAN [dms]\b/);
 		for (const name of scanned(details)) expect(name).toMatch(INTERMEDIATE);
 		// Nothing is looked up beyond the window: rollbacks and restores are kept on each deploy's row (db/facts.ts).
-		expect(details.filter((d) => d.startsWith("SEARCH ") && !d.startsWith("SEARCH d "))).toEqual([]);
+		expect(details.filter((d) => d.startsWith("SEARCH ") && !/^SEARCH [dm] /.test(d))).toEqual([]);
 	});
 
 	it.each([
@@ -718,9 +721,25 @@ describe("query plan", () => {
 		["an unclaimed alias", { aliasKey: "some-alias" }, "deploys_alias_deployed_at_idx"],
 		["an environment", { environment: "Production" }, "deploys_environment_deployed_at_idx"],
 		["no filter", {}, "deploys_deployed_at_idx"],
-	])("reads the window of %s through an index", async (_, filter, index) => {
-		const details = await plan(filter);
+	])("reads the partial day of %s through an index", async (_, filter, index) => {
+		const details = await plan(filter, PARTIAL);
 		expect(details.some((d) => d.startsWith(`SEARCH d USING INDEX ${index} (`))).toBe(true);
+		for (const name of scanned(details)) expect(name).toMatch(INTERMEDIATE);
+	});
+
+	it.each([
+		[
+			"a service and environment",
+			{ serviceId: "some-service", environment: "Production" },
+			"INDEX metrics_days_service_idx (service_id=? AND day>? AND day<?)",
+		],
+		["a team", { teamId: "some-team" }, "INDEX metrics_days_service_idx (service_id=? AND day>? AND day<?)"],
+		["an alias", { aliasKey: "some-alias" }, "INDEX metrics_days_alias_idx (alias_key=? AND day>? AND day<?)"],
+		["no filter", {}, "PRIMARY KEY (day>? AND day<?)"],
+	])("reads the whole days of %s from their rollups, reading no deploy", async (_, filter, search) => {
+		const details = await plan(filter);
+		expect(details).toContain(`SEARCH m USING ${search}`);
+		expect(details.join("\n")).not.toMatch(/\b(SCAN|SEARCH) (deploys|d)\b/);
 		for (const name of scanned(details)) expect(name).toMatch(INTERMEDIATE);
 	});
 });

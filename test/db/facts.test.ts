@@ -9,23 +9,29 @@ import { refreshDeploy, refreshStreams } from "../../src/db/facts";
 import { newId } from "../../src/db/ids";
 import { writeDeploys } from "../../src/db/ingest";
 import { comparedMetrics, type MetricsFilter, type MetricsRow } from "../../src/db/metrics";
+import { deleteDeploys } from "../../src/db/retention";
 import type { LedgerEntry } from "../../src/model/entry";
 import { environmentKey } from "../../src/model/environment";
 import type { Status } from "../../src/model/status";
 import { api, integrationBeforeAll, unique } from "../helpers";
 
 /**
- * The facts kept on each deploy's row (src/db/facts.ts) against a computation
- * from scratch: the metrics statement as it was before the facts, which looked
- * before and after each deploy of the window at read time. For random streams
- * written in random orders and batches, with status changes, alias moves and
- * claims, every window's metrics must come out the same both ways.
+ * The facts kept on each deploy's row (src/db/facts.ts) and the daily rollups
+ * (metrics_days) against a computation from scratch: the metrics statement as
+ * it was before the facts, which looked before and after each deploy of the
+ * window at read time. For random streams written in random orders and
+ * batches, with status changes, alias moves and claims, every window's metrics
+ * (whole days and partial ones) must come out the same both ways; and with
+ * purges too, every rollup must equal a count of the deploys it stands for.
  */
 
 const integration = integrationBeforeAll("facts property");
 const MINUTE = 60_000;
-/** Each run's deploys lie in its own 30 minutes, so runs never see each other's. */
-const RUN_SPAN = 30 * MINUTE;
+const DAY = 24 * 60 * MINUTE;
+/** Deploys land on 8-hour slots: ties in deployed_at are common, and a run spans whole and partial days. */
+const SLOT = 8 * 60 * MINUTE;
+/** Each run's deploys lie in its own 8 days (starting at midnight UTC), so runs never see each other's. */
+const RUN_SPAN = 8 * DAY;
 let runs = 0;
 
 type ReferenceRow = Record<
@@ -119,20 +125,21 @@ const SHAS = ["aaa", "bbb", "ccc", null] as const;
 const FIRST_STATUSES = [undefined, "queued", "running", "success", "failure", "canceled"] as const;
 const FINAL_STATUSES = ["success", "failure", "canceled"] as const;
 
-type NewDeploy = { alias: number; environment: number; sha: number; status: number; minute: number; authored: number };
+type NewDeploy = { alias: number; environment: number; sha: number; status: number; slot: number; authored: number };
 type Op =
 	| { kind: "deploys"; deploys: NewDeploy[] }
 	| { kind: "status"; deploy: number; status: number }
 	| { kind: "move"; alias: "a2" | "b1" }
-	| { kind: "claim"; to: "A" | "B" };
+	| { kind: "claim"; to: "A" | "B" }
+	| { kind: "purge"; deploys: number[] };
 
 const newDeploy: fc.Arbitrary<NewDeploy> = fc.record({
 	alias: fc.nat(ALIASES.length - 1),
 	environment: fc.nat(ENVIRONMENTS.length - 1),
 	sha: fc.nat(SHAS.length - 1),
 	status: fc.nat(FIRST_STATUSES.length - 1),
-	// Few distinct minutes: ties in deployed_at are common, and broken by arrival.
-	minute: fc.nat(20),
+	// Few distinct slots (see SLOT): ties in deployed_at are common, and broken by arrival.
+	slot: fc.nat(20),
 	authored: fc.nat(90),
 });
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -146,6 +153,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 	{ weight: 2, arbitrary: fc.record({ kind: fc.constant("status"), deploy: fc.nat(40), status: fc.nat(2) }) },
 	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("move"), alias: fc.constantFrom("a2", "b1") }) },
 	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("claim"), to: fc.constantFrom("A", "B") }) },
+	{
+		weight: 1,
+		arbitrary: fc.record({ kind: fc.constant("purge"), deploys: fc.array(fc.nat(40), { minLength: 1, maxLength: 4 }) }),
+	},
 ) as fc.Arbitrary<Op>;
 
 const change = (status: Status, at: number) => ({ status, raw: status, at });
@@ -154,6 +165,7 @@ const change = (status: Status, at: number) => ({ status, raw: status, at });
 async function play(ops: Op[]) {
 	const db = database(env.DB);
 	const start = Date.UTC(2031, 0, 1) + runs++ * RUN_SPAN;
+	let purged = false;
 	const names = Object.fromEntries(ALIASES.map((a) => [a, unique(a)])) as Record<(typeof ALIASES)[number], string>;
 	const a = await api.createService(unique("A"), [names.a1, names.a2]);
 	const b = await api.createService(unique("B"), [names.b1]);
@@ -163,7 +175,7 @@ async function play(ops: Op[]) {
 	for (const o of ops) {
 		if (o.kind === "deploys") {
 			const entries = o.deploys.map((d): LedgerEntry => {
-				const deployedAt = start + d.minute * MINUTE;
+				const deployedAt = start + d.slot * SLOT;
 				const status = FIRST_STATUSES[d.status];
 				const sha = SHAS[d.sha];
 				return {
@@ -197,22 +209,70 @@ async function play(ops: Op[]) {
 			if (!claim) continue;
 			const to = claim.serviceId === services.A ? services.B : services.A;
 			await db.batch(moveAliasStatements(db, claim, to, true, Date.now()));
+		} else if (o.kind === "purge") {
+			const ids = o.deploys.flatMap((i) => written[i % Math.max(written.length, 1)]?.id ?? []);
+			purged ||= (await deleteDeploys(db, ids)) > 0;
 		} else if (!claimed) {
 			claimed = true;
 			await db.batch(claimAliases(db, services[o.to], [names.u1], Date.now()));
 		}
 	}
-	return { start, services, unclaimed: claimed ? undefined : aliasKey(names.u1) };
+	return { start, services, unclaimed: claimed ? undefined : aliasKey(names.u1), purged };
+}
+
+/** The rollups of the days from `from` to `to` (ms, whole days), and the same computed from the deploys' own columns. */
+async function rollupsAndRecount(from: number, to: number) {
+	const [lo, hi] = [from / DAY, to / DAY];
+	const { results: rollups } = await env.DB.prepare(
+		`SELECT service_id, alias_key, environment_key, day, deploys, failed, rollbacks, failed_changes, unrestored,
+			lead_times, restore_times
+		FROM metrics_days WHERE day >= ?1 AND day < ?2 ORDER BY 1, 2, 3, 4`,
+	)
+		.bind(lo, hi)
+		.all();
+	const { results: recount } = await env.DB.prepare(
+		`SELECT coalesce(service_id, '') AS service_id, alias_key, coalesce(environment_key, '') AS environment_key,
+			deployed_at / ${DAY} AS day, count(*) AS deploys, sum(status = 'failure') AS failed,
+			sum(is_rollback) AS rollbacks, sum(status = 'failure' OR is_rollback) AS failed_changes,
+			sum(status = 'failure' AND restored_at IS NULL) AS unrestored,
+			json_group_array(deployed_at - coalesce(authoring_date, commit_date))
+				FILTER (WHERE deployed_at - coalesce(authoring_date, commit_date) >= 0) AS lead_times,
+			json_group_array(restored_at - deployed_at) FILTER (WHERE status = 'failure' AND restored_at IS NOT NULL) AS restore_times
+		FROM deploys WHERE deployed_at >= ?1 AND deployed_at < ?2 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+	)
+		.bind(from, to)
+		.all();
+	// The lists are multisets: compared sorted.
+	const sorted = (rows: Record<string, unknown>[]) =>
+		rows.map((row) => ({
+			...row,
+			lead_times: (JSON.parse(String(row.lead_times)) as number[]).sort((a, b) => a - b),
+			restore_times: (JSON.parse(String(row.restore_times)) as number[]).sort((a, b) => a - b),
+		}));
+	return { rollups: sorted(rollups), recount: sorted(recount) };
 }
 
 it("keeps each deploy's facts so that every window's metrics equal a computation from scratch", async () => {
 	await fc.assert(
 		fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
-			const { start, services, unclaimed } = await play(ops);
+			const { start, services, unclaimed, purged } = await play(ops);
+			const { rollups, recount } = await rollupsAndRecount(start, start + RUN_SPAN);
+			expect(rollups).toEqual(recount);
+			// A purge leaves the facts the purged deploys made (see facts.ts), which the reference would recompute.
+			if (purged) return;
 			const windows = [
-				{ from: start, to: start + RUN_SPAN },
-				// A window with deploys on both sides: restores and rollbacks reach beyond it.
-				{ from: start + 5 * MINUTE, to: start + 12 * MINUTE },
+				// Whole days only, counted from the rollups.
+				{ from: start, to: start + RUN_SPAN, bucketOrigin: start, bucketSize: DAY },
+				// Partial first and last days around whole ones, with deploys on both sides: restores and
+				// rollbacks reach beyond it.
+				{
+					from: start + DAY + 4 * 60 * MINUTE,
+					to: start + 5 * DAY + 12 * 60 * MINUTE,
+					bucketOrigin: start + DAY,
+					bucketSize: 2 * DAY,
+				},
+				// Within one day: no whole day.
+				{ from: start + 2 * DAY + SLOT, to: start + 3 * DAY, bucketOrigin: start + 2 * DAY, bucketSize: DAY },
 			];
 			const filters: Partial<MetricsFilter>[] = [
 				{},
@@ -223,14 +283,14 @@ it("keeps each deploy's facts so that every window's metrics equal a computation
 			];
 			for (const window of windows) {
 				for (const f of filters) {
-					const filter = { ...f, ...window, bucketOrigin: window.from, bucketSize: 5 * MINUTE };
+					const filter = { ...f, ...window };
 					const { current } = await comparedMetrics(database(env.DB), filter);
 					const reference = referenceRow(await referenceStatement(filter));
 					expect({ filter: f, metrics: current }).toEqual({ filter: f, metrics: reference });
 				}
 			}
 		}),
-		{ numRuns: 40 },
+		{ numRuns: 100 },
 	);
 }, 300_000);
 
