@@ -101,7 +101,7 @@ export class Ledger extends DurableObject<Bindings> {
 			deploys.map(({ key, receivedAt, sourceId, ...request }) => {
 				const owner = owners.get(request.payload.service) ?? null;
 				const known = this.known(meter, key, sourceId);
-				return this.reserve(meter, request, owner, known, key, receivedAt ?? Date.now());
+				return this.reserve(meter, request, owner, known, key, receivedAt ?? undefined);
 			}),
 		);
 		const changed = results.flatMap((result) => (result.changed ? [result.changed] : []));
@@ -225,9 +225,12 @@ export class Ledger extends DurableObject<Bindings> {
 		owner: AliasOwner | null,
 		known: "revoked" | LedgerEntry | undefined,
 		key = request.payload.dedup_id,
-		receivedAt = Date.now(),
+		imported?: number,
 	): { outcome: RecordOutcome; changed?: LedgerEntry } {
 		const { status } = request.payload;
+		// One clock reading: a webhook deploy's id carries its received_at, as `idsBefore` relies on.
+		const arrived = Date.now();
+		const receivedAt = imported ?? arrived;
 		if (known === "revoked") return { outcome: "revoked" };
 		if (known) {
 			const changed = status ? this.advanceStatus(meter, known, status, receivedAt) : undefined;
@@ -236,8 +239,8 @@ export class Ledger extends DurableObject<Bindings> {
 		const entry: LedgerEntry = {
 			...request,
 			serviceId: owner?.serviceId ?? null,
-			// Now, even for an import's old received_at: ids order by arrival here, and retention relies on it.
-			id: newId(),
+			// At arrival, even for an import's older received_at: ids order by arrival here, and retention relies on it.
+			id: newId(arrived),
 			deployNumber: this.nextNumber(meter, owner, request.payload),
 			receivedAt,
 			statuses: status ? [{ status: normalizeStatus(status), raw: status, at: receivedAt }] : [],
