@@ -1,10 +1,12 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { PRINCIPAL_KINDS, ROLES } from "../model/roles";
+import { PRINCIPAL_KINDS } from "../model/roles";
 import { STATUSES } from "../model/status";
 import { teams } from "./teams-schema";
 
+export * from "./access-schema";
 export * from "./changes-schema";
+export * from "./metrics-schema";
 export * from "./teams-schema";
 
 // Times are epoch milliseconds (UTC): they sort and subtract in SQL, and the
@@ -203,44 +205,6 @@ export const deploys = sqliteTable(
 	],
 );
 
-/**
- * Daily rollups per stream, so metrics read a window by days × streams rather
- * than by deploys (see db/metrics.ts): a row per UTC day (days since the
- * epoch), service ('' for none), environment key ('' for none) and alias, with
- * its counts and its deploys' durations (JSON arrays of ms, unsorted: exact
- * percentiles need each value). Kept by triggers on `deploys` (migration
- * 0011), so every statement that inserts, moves, re-statuses, re-flags or
- * deletes a deploy updates them in its own transaction, whoever runs it; a row
- * whose count reaches 0 is deleted. WITHOUT ROWID in the migration (Drizzle
- * cannot say it), so the organisation's days are read from the table itself.
- */
-export const metricsDays = sqliteTable(
-	"metrics_days",
-	{
-		day: integer().notNull(),
-		serviceId: text("service_id").notNull(),
-		environmentKey: text("environment_key").notNull(),
-		aliasKey: text("alias_key").notNull(),
-		deploys: integer().notNull(),
-		failed: integer().notNull(),
-		rollbacks: integer().notNull(),
-		/** Deploys that failed, rolled back, or both (each counted once). */
-		failedChanges: integer("failed_changes").notNull(),
-		/** Failures with no success after them in their stream yet. */
-		unrestored: integer().notNull(),
-		/** Each deploy's lead time, where known and not negative. */
-		leadTimes: text("lead_times").notNull(),
-		/** Each restored failure's time to restore. */
-		restoreTimes: text("restore_times").notNull(),
-	},
-	(t) => [
-		primaryKey({ columns: [t.day, t.serviceId, t.environmentKey, t.aliasKey] }),
-		// A service's (and a team's) days; an alias's.
-		index("metrics_days_service_idx").on(t.serviceId, t.day),
-		index("metrics_days_alias_idx").on(t.aliasKey, t.day),
-	],
-);
-
 /** Each status a deploy reached, with when it was reported. */
 export const deployStatuses = sqliteTable(
 	"deploy_statuses",
@@ -289,45 +253,6 @@ export const auditEvents = sqliteTable(
 	],
 );
 export type AuditEventRow = typeof auditEvents.$inferSelect;
-
-/**
- * People Cloudflare Access signs in, and the role each has. `email` is
- * trimmed and lower-cased: Access may spell an address differently from
- * whoever added it. Bootstrap admins (ACCESS_ADMINS) are configuration, not rows.
- */
-export const members = sqliteTable("members", {
-	email: text().primaryKey(),
-	role: text({ enum: ROLES }).notNull(),
-	createdAt: integer("created_at").notNull(),
-	updatedAt: integer("updated_at").notNull(),
-});
-export type MemberRow = typeof members.$inferSelect;
-
-/**
- * Scoped API tokens. Only the secret's SHA-256 is kept (a leaked database
- * leaks no usable token); `hint`, its last characters, tells tokens apart.
- * `created_by` names the creator as the audit log does; a member's current
- * role caps their tokens' (see access/tokens.ts).
- */
-export const apiTokens = sqliteTable(
-	"api_tokens",
-	{
-		id: text().primaryKey(),
-		name: text().notNull(),
-		role: text({ enum: ROLES }).notNull(),
-		secretHash: text("secret_hash").notNull(),
-		hint: text().notNull(),
-		createdByKind: text("created_by_kind", { enum: PRINCIPAL_KINDS }).notNull(),
-		createdBy: text("created_by").notNull(),
-		createdAt: integer("created_at").notNull(),
-		expiresAt: integer("expires_at"),
-		lastUsedAt: integer("last_used_at"),
-		revokedAt: integer("revoked_at"),
-	},
-	// Every authenticated request with a token looks it up by this.
-	(t) => [uniqueIndex("api_tokens_secret_hash_unique").on(t.secretHash)],
-);
-export type ApiTokenRow = typeof apiTokens.$inferSelect;
 
 /**
  * Settings the team changes from the UI or the API, one row per key, the value
