@@ -5,21 +5,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openBrowser, screenshot } from "./browser.mjs";
-import { api, deploysOf, newIntegration } from "./pipelines.mjs";
+import { deploysOf, newIntegration, newService, sendDeploy } from "./pipelines.mjs";
 
 const baseUrl = inject("baseUrl");
 const adminToken = inject("adminToken");
-
-/**
- * A service with the given aliases, via the API.
- * @param {string} name
- * @param {string[]} aliases
- */
-async function newService(name, aliases) {
-	const { status, body } = await api("POST", "/services", { name, aliases });
-	if (status !== 201) throw new Error(`creating a service answered ${status}`);
-	return body;
-}
 
 /**
  * The edit page's row for one alias (its select lists other services' names, so match the alias itself).
@@ -39,18 +28,6 @@ describe("moving and removing an alias", () => {
 	let from;
 	/** @type {{ id: string, name: string }} */
 	let to;
-
-	/** @param {string} service */
-	const deploy = async (service) => {
-		const body = {
-			service,
-			description: `Deployed ${service}`,
-			deployed_at: new Date().toISOString(),
-			deployer: { email: "dev@example.com" },
-		};
-		const response = await fetch(integration.webhookUrl, { method: "POST", body: JSON.stringify(body) });
-		return (await response.json()).result;
-	};
 
 	beforeAll(async () => {
 		integration = await newIntegration();
@@ -80,7 +57,7 @@ describe("moving and removing an alias", () => {
 		await page.getByRole("button", { name: "Move alias" }).click();
 		await page.waitForURL((url) => url.pathname === `/services/${to.id}`);
 
-		expect(await deploy(moving)).toBe("ok");
+		expect(await sendDeploy(integration.webhookUrl, moving)).toBe("ok");
 		const [latest] = await deploysOf(integration.id);
 		expect(latest.service).toEqual({ id: to.id, name: to.name });
 		expect(browser.problems).toEqual([]);
@@ -93,7 +70,7 @@ describe("moving and removing an alias", () => {
 		await page.getByRole("button", { name: "Remove alias" }).click();
 		await page.waitForURL((url) => url.pathname === `/services/${from.id}`);
 
-		expect(await deploy(removed)).toBe("no_service_found");
+		expect(await sendDeploy(integration.webhookUrl, removed)).toBe("no_service_found");
 		expect(browser.problems).toEqual([]);
 	});
 });

@@ -5,20 +5,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openBrowser, screenshot } from "./browser.mjs";
-import { api, deploysOf, newIntegration } from "./pipelines.mjs";
+import { deploysOf, newIntegration, newService, sendDeploy } from "./pipelines.mjs";
 
 const baseUrl = inject("baseUrl");
 const adminToken = inject("adminToken");
-
-/**
- * A service named `name` (its own alias), via the API.
- * @param {string} name
- */
-async function newService(name) {
-	const { status, body } = await api("POST", "/services", { name });
-	if (status !== 201) throw new Error(`creating a service answered ${status}`);
-	return body;
-}
 
 describe("merging and archiving a service", () => {
 	/** @type {Awaited<ReturnType<typeof openBrowser>>} */
@@ -31,23 +21,11 @@ describe("merging and archiving a service", () => {
 	/** @type {{ id: string, name: string }} */
 	let merged;
 
-	/** @param {string} service */
-	const deploy = async (service) => {
-		const body = {
-			service,
-			description: `Deployed ${service}`,
-			deployed_at: new Date().toISOString(),
-			deployer: { email: "dev@example.com" },
-		};
-		const response = await fetch(integration.webhookUrl, { method: "POST", body: JSON.stringify(body) });
-		return (await response.json()).result;
-	};
-
 	beforeAll(async () => {
 		integration = await newIntegration();
 		survivor = await newService(`api-${suffix}`);
 		merged = await newService(`api-legacy-${suffix}`);
-		for (let i = 0; i < 3; i++) expect(await deploy(merged.name)).toBe("ok");
+		for (let i = 0; i < 3; i++) expect(await sendDeploy(integration.webhookUrl, merged.name)).toBe("ok");
 		browser = await openBrowser({ baseUrl });
 		const { page } = browser;
 		await page.goto(`/services/${merged.id}/edit`);
@@ -74,7 +52,7 @@ describe("merging and archiving a service", () => {
 		await page.goto(`/services/${merged.id}`);
 		expect(new URL(page.url()).pathname).toBe(`/services/${survivor.id}`);
 
-		expect(await deploy(merged.name)).toBe("ok");
+		expect(await sendDeploy(integration.webhookUrl, merged.name)).toBe("ok");
 		const [latest] = await deploysOf(integration.id);
 		expect([latest.service, latest.deploy_number]).toEqual([{ id: survivor.id, name: survivor.name }, "4"]);
 		expect(browser.problems).toEqual([]);
@@ -94,7 +72,7 @@ describe("merging and archiving a service", () => {
 		await expect(page.getByRole("link", { name: survivor.name, exact: true }).count()).resolves.toBe(1);
 		await screenshot(page, "46-services-archived");
 
-		expect(await deploy(survivor.name)).toBe("ok");
+		expect(await sendDeploy(integration.webhookUrl, survivor.name)).toBe("ok");
 		const [latest] = await deploysOf(integration.id);
 		expect(latest.service).toEqual({ id: survivor.id, name: survivor.name });
 		expect(browser.problems).toEqual([]);

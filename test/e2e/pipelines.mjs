@@ -47,6 +47,35 @@ export async function newIntegration(kind = "deploy") {
 }
 
 /**
+ * A service with the given aliases (by default it answers to its own name), via the API.
+ * @param {string} name
+ * @param {string[]} [aliases]
+ * @returns {Promise<{ id: string, name: string }>}
+ */
+export async function newService(name, aliases) {
+	const { status, body } = await api("POST", "/services", { name, aliases });
+	if (status !== 201) throw new Error(`creating a service answered ${status}`);
+	return body;
+}
+
+/**
+ * Sends one deploy of `service`, as a pipeline would, and answers the webhook's `result`.
+ * @param {string} webhookUrl
+ * @param {string} service
+ * @returns {Promise<string>}
+ */
+export async function sendDeploy(webhookUrl, service) {
+	const body = {
+		service,
+		description: `Deployed ${service}`,
+		deployed_at: new Date().toISOString(),
+		deployer: { email: "dev@example.com" },
+	};
+	const response = await fetch(webhookUrl, { method: "POST", body: JSON.stringify(body) });
+	return (await response.json()).result;
+}
+
+/**
  * Every deploy an integration received, newest first.
  * @param {string} integrationId
  * @returns {Promise<any[]>}
