@@ -3,7 +3,7 @@ import type { Database, Statement } from "../db/client";
 import { deleteMember, findMember, listMemberRows, upsertMember } from "../db/members";
 import type { MemberRow } from "../db/schema";
 import { ApiError } from "../http/errors";
-import { MAX_NAME, object, requiredText } from "../http/validation";
+import { MAX_NAME, object, oneOf, requiredText } from "../http/validation";
 import { ROLES, type Role } from "../model/roles";
 
 // Who may sign in, and as what: the members table, plus the bootstrap admins
@@ -79,7 +79,7 @@ export type Member = { email: string; role: "admin"; source: "configuration" } |
 export const email = requiredText({ max: MAX_NAME })
 	.pipe(z.email({ error: "param must be an email address" }))
 	.transform(normalizeEmail);
-export const role = z.enum(ROLES, { error: `param must be one of: ${ROLES.join(", ")}` });
+export const role = oneOf(ROLES);
 
 /** Adding a member or changing their role: the API's body and the UI's form alike. */
 export const memberInput = object({ email, role });

@@ -8,15 +8,13 @@ import { pageParams } from "../http/cursor";
 import { formatDatetime } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { errors, isoTime, json, validated } from "../http/openapi";
-import { MAX_ID, object, optional, optionalText } from "../http/validation";
+import { MAX_ID, object, oneOf, optional, optionalText } from "../http/validation";
 import { PRINCIPAL_KINDS } from "../model/roles";
 
 const MAX_LIMIT = 200;
 
 const query = object({
-	target_type: optional(
-		z.enum(AUDIT_TARGET_TYPES, { error: `param must be one of: ${AUDIT_TARGET_TYPES.join(", ")}` }),
-	),
+	target_type: optional(oneOf(AUDIT_TARGET_TYPES)),
 	target_id: optionalText({ max: MAX_ID }),
 	action: optionalText({ max: 64 }),
 	...pageParams(MAX_LIMIT),

@@ -8,7 +8,7 @@ import { factory } from "../factory";
 import { pageParams } from "../http/cursor";
 import { formatDatetime } from "../http/datetime";
 import { errors, isoTime, json, validated } from "../http/openapi";
-import { object, optional } from "../http/validation";
+import { object, oneOf, optional } from "../http/validation";
 import { STATUSES } from "../model/status";
 
 const MAX_LIMIT = 200;
@@ -17,7 +17,7 @@ const listQuery = object({ ...deployFilters, ...pageParams(MAX_LIMIT) });
 
 const exportQuery = object({
 	...deployFilters,
-	format: optional(z.enum(EXPORT_FORMATS, { error: `param must be one of: ${EXPORT_FORMATS.join(", ")}` })),
+	format: optional(oneOf(EXPORT_FORMATS)),
 });
 
 const tags = ["Deploys"];

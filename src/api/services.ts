@@ -19,7 +19,7 @@ import { deployFilters, teamFilter } from "../deploys/query";
 import { type AppContext, factory } from "../factory";
 import { formatDatetime } from "../http/datetime";
 import { errors, isoTime, json, jsonBody, validated } from "../http/openapi";
-import { object, optional, readJson, validate } from "../http/validation";
+import { object, oneOf, optional, readJson, validate } from "../http/validation";
 
 export function presentService(service: Service) {
 	return {
@@ -45,9 +45,9 @@ export const serviceSchema = z
 
 const listQuery = object({
 	team: deployFilters.team,
-	archived: optional(
-		z.enum(ARCHIVED_CHOICES, { error: `param must be one of: ${ARCHIVED_CHOICES.join(", ")}` }),
-	).describe("Archived services: left out (`exclude`, the default), listed too (`include`), or alone (`only`)"),
+	archived: optional(oneOf(ARCHIVED_CHOICES)).describe(
+		"Archived services: left out (`exclude`, the default), listed too (`include`), or alone (`only`)",
+	),
 });
 
 /** Where a merged service's reads lead: the same path under the service it went into. */

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { Actor } from "../audit/actor";
 import { type AuditTarget, audited } from "../audit/log";
 import { findService, serviceByName } from "../db/catalog";
@@ -12,11 +11,11 @@ import {
 	setSuggestionIgnored,
 } from "../db/suggestions";
 import { ApiError, orConflict } from "../http/errors";
-import { MAX_ID, MAX_NAME, object, optional, optionalText, requiredText } from "../http/validation";
+import { MAX_ID, MAX_NAME, object, oneOf, optional, optionalText, requiredText } from "../http/validation";
 
 /** Which suggestions a list shows: the API's query and the UI's tabs alike. */
 export const listQuery = object({
-	state: optional(z.enum(["open", "ignored"], { error: "param must be one of: open, ignored" })),
+	state: optional(oneOf(["open", "ignored"])),
 });
 export const acceptInput = optional(object({ name: optionalText({ max: MAX_NAME }) }));
 export const attachInput = object({ service_id: requiredText({ max: MAX_ID }) });

@@ -5,7 +5,7 @@ import type { Database } from "../db/client";
 import { type DeployFilter, findDeploy, listDeploys } from "../db/deploys";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import { ApiError } from "../http/errors";
-import { checkWindow, MAX_ID, MAX_NAME, optional, optionalText, requiredDatetime } from "../http/validation";
+import { checkWindow, MAX_ID, MAX_NAME, oneOf, optional, optionalText, requiredDatetime } from "../http/validation";
 import { STATUSES } from "../model/status";
 
 // Which deploys a listing selects, shared by the API's list, its export, the
@@ -19,7 +19,7 @@ export const deployFilters = {
 	environment: optionalText({ max: MAX_NAME }),
 	deployer: optionalText({ max: MAX_NAME }),
 	integration: optionalText({ max: MAX_ID }),
-	status: optional(z.enum(STATUSES, { error: `param must be one of: ${STATUSES.join(", ")}` })),
+	status: optional(oneOf(STATUSES)),
 	sha: optionalText({ max: 64 }),
 	from: optional(requiredDatetime()),
 	to: optional(requiredDatetime()),

@@ -63,6 +63,11 @@ export function requiredDatetime({ fourDigitYear = false }: { fourDigitYear?: bo
 	});
 }
 
+/** One of `values`; anything else is a 400 that lists them. */
+export function oneOf<const Values extends readonly [string, ...string[]]>(values: Values) {
+	return z.enum(values, { error: `param must be one of: ${values.join(", ")}` });
+}
+
 /** An object; absent, `null` or blank reads like any other missing field. */
 export function object<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 	return z.preprocess(blankToAbsent, z.object(shape, { error: typeError("an object") }));

@@ -4,7 +4,7 @@ import { comparedMetrics, type DurationStats, type MetricsRow, previousWindow } 
 import { deployFilters, serviceFilter, teamFilter } from "../deploys/query";
 import { formatDatetime } from "../http/datetime";
 import { isoTime } from "../http/openapi";
-import { object, optional } from "../http/validation";
+import { object, oneOf, optional } from "../http/validation";
 import { BANDS, BANDS_SOURCE, bands, failureRate, perDay } from "./bands";
 import { BUCKETS, bucketSize, bucketStart, resolveWindow } from "./windows";
 
@@ -17,7 +17,7 @@ export const metricsQuery = object({
 	environment: deployFilters.environment,
 	from: deployFilters.from,
 	to: deployFilters.to,
-	bucket: optional(z.enum(BUCKETS, { error: `param must be one of: ${BUCKETS.join(", ")}` })),
+	bucket: optional(oneOf(BUCKETS)),
 });
 
 const durationsSchema = z.object({
