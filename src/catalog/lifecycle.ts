@@ -14,7 +14,7 @@ import {
 } from "../db/lifecycle";
 import { ApiError, orConflict } from "../http/errors";
 import { MAX_ID, object, requiredText } from "../http/validation";
-import { loadService } from "./services";
+import { loadService, mergedAway } from "./services";
 
 // Services merge, archive and go. Each change is one D1 batch with its audit
 // row and the service's next change row (see db/lifecycle.ts), so of two
@@ -50,12 +50,7 @@ async function changeable<Ids extends string[]>(
 	const found = ids.map((id) => {
 		const state = states.find((s) => s.id === id);
 		if (!state) throw error(404, `no service with id '${id}'`);
-		if (state.mergedInto) {
-			throw error(
-				409,
-				`service '${state.name}' was merged into service '${state.mergedInto}'; change that one instead`,
-			);
-		}
+		if (state.mergedInto) throw mergedAway({ name: state.name, mergedInto: state.mergedInto });
 		return state;
 	});
 	return found as { [K in keyof Ids]: ServiceState };

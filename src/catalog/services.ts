@@ -40,16 +40,18 @@ export async function readService(db: Database, id: string): Promise<Service> {
 	return service;
 }
 
+/** The refusal to change a service merged into another: it says where it went. */
+export const mergedAway = ({ name, mergedInto }: { name: string; mergedInto: string }) =>
+	ApiError.of(
+		409,
+		"Service Error",
+		`service '${name}' was merged into service '${mergedInto}'; change that one instead`,
+	);
+
 /** A service to change or link to: a merged one is a 409 that says where it went. */
 export async function loadService(db: Database, id: string): Promise<Service> {
 	const service = await readService(db, id);
-	if (service.mergedInto) {
-		throw ApiError.of(
-			409,
-			"Service Error",
-			`service '${service.name}' was merged into service '${service.mergedInto}'; change that one instead`,
-		);
-	}
+	if (service.mergedInto) throw mergedAway({ name: service.name, mergedInto: service.mergedInto });
 	return service;
 }
 
