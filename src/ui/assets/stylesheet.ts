@@ -86,7 +86,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 0.8rem 1rem; }
 .card .figure { font-size: 1.5rem; font-weight: 650; }
 .card .label { color: var(--muted); font-size: 0.85rem; }
-form.stack { display: grid; gap: 0.9rem; max-width: 32rem; }
+.stack { display: grid; gap: 0.9rem; max-width: 32rem; }
 form.filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: 0.6rem; align-items: end; margin-bottom: 1rem; }
 form.inline { display: inline-flex; gap: 0.4rem; align-items: flex-end; flex-wrap: wrap; margin: 0; }
 label { display: grid; gap: 0.25rem; font-weight: 500; }

@@ -47,7 +47,7 @@ export function LifecycleActions({ service, others }: { service: Service; others
 					</form>
 				)}
 				<form method="get" action={path(service, "delete")} class="inline">
-					<button type="submit">Delete…</button>
+					<button type="submit">Delete…</button> <small>Free its aliases; deploys, if any, only with it.</small>
 				</form>
 			</div>
 		</>
