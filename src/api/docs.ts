@@ -1,11 +1,12 @@
 import { type Hono, Hono as Router } from "hono";
 import { html } from "hono/html";
 import { secureHeaders } from "hono/secure-headers";
-import { describeRoute, openAPIRouteHandler } from "hono-openapi";
+import { describeRoute, type GenerateSpecOptions, generateSpecs } from "hono-openapi";
 import viewerScript from "../../node_modules/@scalar/api-reference/dist/browser/standalone.js";
 import { allow } from "../access/guard";
 import type { AppEnv } from "../env";
 import { type Asset, assetUrl, fingerprint, serveAsset } from "../http/assets";
+import { BOOKMARK_HEADER } from "../http/bookmark";
 import { PAGE_POLICY } from "../http/security";
 
 const tags = ["Meta"];
@@ -50,11 +51,65 @@ const referenceHeaders = secureHeaders({
 	xFrameOptions: "DENY",
 });
 
+type Spec = Awaited<ReturnType<typeof generateSpecs>>;
+
+const OPTIONS: Partial<GenerateSpecOptions> = {
+	// This document's own path ends in `.json`; it is not a static file.
+	excludeStaticFile: false,
+	// Our 400s are described by the routes, in our own error shape.
+	defaultValidationErrorResponse: false,
+	documentation: {
+		info: { title: "Deploy tracker", version: "1", description: DESCRIPTION },
+		security: [{ admin: [] }],
+		components: {
+			securitySchemes: { admin: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" } },
+			parameters: {
+				bookmark: {
+					name: BOOKMARK_HEADER,
+					in: "header",
+					required: false,
+					schema: { type: "string", maxLength: 128 },
+					description:
+						"A D1 bookmark this caller received earlier: the read is served by a copy at least that new, so you see your own changes. Anything not shaped like one is ignored.",
+				},
+			},
+			headers: {
+				bookmark: {
+					schema: { type: "string" },
+					description: "Where in D1's history this request read or wrote; send it back on the next request.",
+				},
+			},
+		},
+	},
+};
+
+/**
+ * Every management operation takes and hands back the D1 bookmark (http/bookmark.ts), which a
+ * middleware of the API's, not the routes, handles: so it is added here, once, rather than to each
+ * route's description. This document's own routes (tagged Meta) are served outside that API.
+ */
+function withBookmarks(spec: Spec): Spec {
+	for (const [path, item] of Object.entries(spec.paths)) {
+		if (!path.startsWith("/api/")) continue;
+		for (const method of ["get", "put", "post", "delete", "patch"] as const) {
+			const operation = item[method];
+			if (!operation || operation.tags?.some((tag) => tags.includes(tag))) continue;
+			operation.parameters = [...(operation.parameters ?? []), { $ref: "#/components/parameters/bookmark" }];
+			for (const response of Object.values(operation.responses ?? {})) {
+				if ("$ref" in response) continue;
+				response.headers = { ...response.headers, [BOOKMARK_HEADER]: { $ref: "#/components/headers/bookmark" } };
+			}
+		}
+	}
+	return spec;
+}
+
 /**
  * The OpenAPI 3.1 document of `app`, built from the routes' own Zod schemas,
  * and an interactive reference on top of it. Public: they hold no data.
  */
 export function docs(app: Hono<AppEnv>) {
+	let document: Promise<Spec> | undefined;
 	return new Router<AppEnv>()
 		.get(
 			"/openapi.json",
@@ -65,19 +120,11 @@ export function docs(app: Hono<AppEnv>) {
 				security: PUBLIC,
 				responses: { 200: { description: "The OpenAPI 3.1 document", content: { "application/json": {} } } },
 			}),
-			openAPIRouteHandler(app, {
-				// This document's own path ends in `.json`; it is not a static file.
-				excludeStaticFile: false,
-				// Our 400s are described by the routes, in our own error shape.
-				defaultValidationErrorResponse: false,
-				documentation: {
-					info: { title: "Deploy tracker", version: "1", description: DESCRIPTION },
-					security: [{ admin: [] }],
-					components: {
-						securitySchemes: { admin: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" } },
-					},
-				},
-			}),
+			// Built on first use and kept: the routes never change while an isolate lives.
+			async (c) => {
+				document ??= generateSpecs(app, OPTIONS, c).then(withBookmarks);
+				return c.json(await document);
+			},
 		)
 		.get(
 			"/docs",

@@ -9,7 +9,7 @@ import { getCookie, setCookie } from "hono/cookie";
  * database's history, not a secret, but it comes from the caller: only the
  * shape D1 hands out is passed on, anything else is ignored.
  */
-const BOOKMARK_HEADER = "x-d1-bookmark";
+export const BOOKMARK_HEADER = "x-d1-bookmark";
 const BOOKMARK_COOKIE = "d1_bookmark";
 
 /** Long past any replica's lag; each page view renews it. */

@@ -17,7 +17,7 @@ type Operation = {
 	security?: unknown[];
 	requestBody?: any;
 	parameters?: any[];
-	responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+	responses?: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;
 };
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
 
@@ -71,6 +71,30 @@ describe("the OpenAPI document", () => {
 			return !operations || (route.method !== "ALL" && !operations[route.method.toLowerCase()]);
 		});
 		expect(missing.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+	});
+
+	it("describes the D1 bookmark header on every management operation, taken and handed back, and on nothing else", async () => {
+		const { paths } = await document();
+		const bookmark = { $ref: "#/components/parameters/bookmark" };
+		const described = Object.entries(paths).flatMap(([path, operations]) =>
+			Object.entries(operations).map(([method, operation]) => ({
+				operation: `${method.toUpperCase()} ${path}`,
+				takes: operation.parameters?.some((parameter) => parameter.$ref === bookmark.$ref) ?? false,
+				handsBack: Object.values(operation.responses ?? {}).map(
+					(response) => "x-d1-bookmark" in (response.headers ?? {}),
+				),
+			})),
+		);
+		// The management API's middleware carries it; this document, the webhook and /healthz are outside that API.
+		const management = (operation: string) =>
+			/ \/api\//.test(operation) && !/ \/api\/(openapi\.json|docs)/.test(operation);
+		const wrong = described.filter(
+			({ operation, takes, handsBack }) =>
+				takes !== management(operation) || handsBack.some((hands) => hands !== management(operation)),
+		);
+
+		expect(described.filter(({ operation }) => management(operation)).length).toBeGreaterThan(40);
+		expect(wrong).toEqual([]);
 	});
 
 	it("leaves the web UI's pages out", async () => {
