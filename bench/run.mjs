@@ -202,12 +202,15 @@ function plans({ webhooks, serviceId, duplicate, windowEnd, session }) {
 	/** @type {Omit<Scenario, "name" | "connections" | "path" | "body" | "verify">} */
 	const webhook = { method: "POST", headers: json };
 	const fresh = /** @type {ReferenceKey[]} */ (["d", "c", "b"]);
+	const list = {
+		name: "deploy list: GET /api/deploys?limit=50",
+		path: "/api/deploys?limit=50",
+		verify: expect(200, "50 deploys", (body) => body.deploys?.length === 50),
+	};
 	return [
-		read({
-			name: "deploy list: GET /api/deploys?limit=50",
-			path: "/api/deploys?limit=50",
-			verify: expect(200, "50 deploys", (body) => body.deploys?.length === 50),
-		}),
+		read(list),
+		// One at a time too, the metrics' concurrency: their latency targets are multiples of this row's.
+		read(list, 1),
 		read({
 			name: "what runs where: GET /api/services/:id/environments",
 			path: `/api/services/${serviceId}/environments`,
