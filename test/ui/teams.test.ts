@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { admin, api, examplePayload, integrationBeforeAll, postDeploy, unique } from "../helpers";
-import { escaped, section, submit, view } from "./helpers";
+import { cells, escaped, rowOf, section, submit, view } from "./helpers";
 
 const integration = integrationBeforeAll("team pages");
 
@@ -65,6 +65,17 @@ describe("team pages", () => {
 		const done = await submit(`/teams/${team.id}/delete`);
 		expect([done.status, done.location]).toEqual([303, "/teams?done=deleted"]);
 		expect(await teamOf(service.id)).toBeNull();
+	});
+
+	it("name each service's team on the services list, linked, and a dash for one without", async () => {
+		const team = (await admin("POST", "/teams", { name: unique("Listed") })).body;
+		const [owned, unowned] = [await api.createService(unique("Owned")), await api.createService(unique("Unowned"))];
+		await admin("PUT", `/services/${owned.id}/team`, { team_id: team.id });
+		const { html } = await view("/services");
+		const teamCell = (name: string) => cells(rowOf(html, escaped(name)))[1];
+
+		expect([teamCell(owned.name), teamCell(unowned.name)]).toEqual([team.name, "—"]);
+		expect(rowOf(html, escaped(owned.name))).toContain(`<a href="/teams/${team.id}">`);
 	});
 
 	it("filter the services and deploys lists by team; an unknown team is a 404 page", async () => {

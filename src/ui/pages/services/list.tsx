@@ -155,7 +155,18 @@ function ServiceList({ services, overviews, production, teams, team, archived, n
 					)}
 				</Empty>
 			) : (
-				<Table head={["Service", "Aliases", "In production", "#", "Status", `Deploys, last ${RECENT_DAYS} days`]}>
+				<Table
+					head={[
+						"Service",
+						// Only once there are teams: before that the column would say nothing on every row.
+						...(teams.length > 0 ? ["Team"] : []),
+						"Aliases",
+						"In production",
+						"#",
+						"Status",
+						`Deploys, last ${RECENT_DAYS} days`,
+					]}
+				>
 					{services.map((service) => (
 						<tr>
 							<td>
@@ -167,6 +178,15 @@ function ServiceList({ services, overviews, production, teams, team, archived, n
 									</>
 								)}
 							</td>
+							{teams.length > 0 && (
+								<td>
+									{service.team ? (
+										<a href={`/teams/${service.team.id}`}>{service.team.name}</a>
+									) : (
+										<span class="muted">—</span>
+									)}
+								</td>
+							)}
 							<td>{service.aliases.join(", ") || <span class="muted">—</span>}</td>
 							<ProductionCells overview={overviews.get(service.id)} />
 							<td class="mono">{overviews.get(service.id)?.recentDeploys ?? 0}</td>
