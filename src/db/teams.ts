@@ -7,6 +7,10 @@ import { deploys, services, teams } from "./schema";
 export type Team = { id: string; name: string; members: string[]; createdAt: number; services: TeamService[] };
 export type TeamService = { id: string; name: string };
 
+/** The names of the teams with these ids (for a batch: the audit page names what its events were done to). */
+export const teamNames = (db: Database, ids: string[]) =>
+	db.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, ids));
+
 /** Teams with their services, all of them or those with the given ids, by name. */
 export async function findTeams(db: Database, ids?: string[]): Promise<Team[]> {
 	const rows = await db

@@ -71,6 +71,22 @@ function rows(html: string) {
 }
 
 describe("the audit log names what changed", () => {
+	it("names teams by their name now, linked, and a deleted team by the name its events recorded", async () => {
+		const kept = (await admin("POST", "/teams", { name: unique("Kept") })).body;
+		const gone = (await admin("POST", "/teams", { name: unique("Gone") })).body;
+		await admin("DELETE", `/teams/${gone.id}`);
+		const renamed = unique("Renamed");
+		await admin("PATCH", `/teams/${kept.id}`, { name: renamed });
+
+		const newest = rows((await view("/audit")).html).slice(0, 4);
+		expect(newest.map(({ action, target, links }) => ({ action, target, links }))).toEqual([
+			{ action: "team.update", target: `Team ${renamed}`, links: [`/teams/${kept.id}`] },
+			{ action: "team.delete", target: `Team ${gone.name}`, links: [] },
+			{ action: "team.create", target: `Team ${gone.name}`, links: [] },
+			{ action: "team.create", target: `Team ${renamed}`, links: [`/teams/${kept.id}`] },
+		]);
+	});
+
 	it("names services, integrations (revoked ones too) and aliases, links them, and reads details as fields", async () => {
 		const ci = await api.createIntegration(unique("Named CI"));
 		const { body: service } = await admin("POST", "/services", {

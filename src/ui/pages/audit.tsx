@@ -6,6 +6,7 @@ import type { Database } from "../../db/client";
 import { integrationNames } from "../../db/integrations";
 import { type AuditEventRow, INTEGRATION_KINDS, type IntegrationKind } from "../../db/schema";
 import { suggestionNames } from "../../db/suggestions";
+import { teamNames } from "../../db/teams";
 import { factory } from "../../factory";
 import { object, optionalText, validate } from "../../http/validation";
 import { KINDS } from "../../pipelines/snippets";
@@ -23,20 +24,22 @@ const detailServiceId = (details: Record<string, unknown> | null) =>
 
 /**
  * What a page of events' targets are called now, in one D1 batch: integrations
- * (revoked ones too), services (targeted, or named in the details), and
+ * (revoked ones too), services (targeted, or named in the details), teams, and
  * suggestions with their alias and the service that took it.
  */
 async function targetNames(db: Database, events: AuditEventRow[]) {
 	const idsOf = (type: AuditTarget["type"]) => events.filter((e) => e.targetType === type).map((e) => e.targetId);
 	const serviceIds = [...idsOf("service"), ...events.flatMap((e) => detailServiceId(parsedDetails(e)) ?? [])];
-	const [integrationRows, serviceRows, suggestionRows] = await db.batch([
+	const [integrationRows, serviceRows, teamRows, suggestionRows] = await db.batch([
 		integrationNames(db, idsOf("integration")),
 		serviceNames(db, serviceIds),
+		teamNames(db, idsOf("team")),
 		suggestionNames(db, idsOf("suggestion")),
 	]);
 	return {
 		integrations: new Map(integrationRows.map((row) => [row.id, row])),
 		services: new Map(serviceRows.map((row) => [row.id, row.name])),
+		teams: new Map(teamRows.map((row) => [row.id, row.name])),
 		suggestions: new Map(suggestionRows.map((row) => [row.id, row])),
 	};
 }
@@ -62,6 +65,23 @@ function Target({ event: e, names }: { event: AuditEventRow; names: Names }) {
 		return (
 			<>
 				Service <ServiceName id={e.targetId} names={names} />
+			</>
+		);
+	}
+	if (e.targetType === "team") {
+		const name = names.teams.get(e.targetId);
+		// A deleted team by the name its events recorded (creation and deletion carry it).
+		const recorded = parsedDetails(e)?.name;
+		return (
+			<>
+				Team{" "}
+				{name !== undefined ? (
+					<a href={`/teams/${e.targetId}`}>{name}</a>
+				) : typeof recorded === "string" ? (
+					<strong>{recorded}</strong>
+				) : (
+					<span class="mono">{e.targetId}</span>
+				)}
 			</>
 		);
 	}
