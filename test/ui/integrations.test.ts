@@ -2,8 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { liveIntegrationsWithActivity } from "../../src/db/integrations";
-import type { IntegrationKind } from "../../src/db/schema";
-import { KINDS as TOOLS } from "../../src/pipelines/snippets";
+import { type SnippetKind, KINDS as TOOLS } from "../../src/pipelines/snippets";
 import { admin, api, deploysOf, examplePayload, postDeploy, unique } from "../helpers";
 import { tracesOf } from "../ledger/helpers";
 import { browse, cells, count, form, page, rowOf, signIn, unescaped } from "./helpers";
@@ -76,7 +75,7 @@ describe("integration pages", () => {
 			const token = url.split("/").pop() ?? "";
 			expect({ url: snippet.includes(url), token: snippet.includes(token) }).toEqual({ url: false, token: false });
 			expect(count(html, url)).toBe(1);
-			const { name } = TOOLS[kind as IntegrationKind].secret;
+			const { name } = TOOLS[kind as SnippetKind].secret;
 			expect(unescaped(/<label for="webhook-url">([^<]*)</.exec(html)?.[1] ?? "")).toMatch(
 				new RegExp(`^Store this URL as .* ${name}\\b`),
 			);
