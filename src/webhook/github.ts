@@ -90,7 +90,8 @@ github.post(
 		// Nothing of the body is read before it is known to come from GitHub.
 		if (!(await signedWith(secret, body, c.req.header(SIGNATURE_HEADER)))) throw badSignature();
 
-		const event = c.req.header("X-GitHub-Event") ?? "";
+		const event = c.req.header("X-GitHub-Event");
+		if (!event) throw ApiError.of(400, "Event Error", "X-GitHub-Event is missing: GitHub names the event it sends");
 		if (event === "ping") return c.json({ result: "pong" }, 200);
 		if (!isDeployEvent(event)) {
 			return c.json({ result: "ignored", message: `GitHub event '${event}' is not one this integration records` }, 202);

@@ -355,6 +355,9 @@ describe("GitHub deployments as deploys", () => {
 			await deliver(gh.webhook_url, "deployment", `payload=${encodeURIComponent("{}")}`, gh.signing_secret, {
 				"Content-Type": "application/x-www-form-urlencoded",
 			}),
+			await deliver(gh.webhook_url, "deployment", example("deployment"), gh.signing_secret, {
+				"X-GitHub-Event": undefined,
+			}),
 		];
 		for (const res of results) expectError(res, 400);
 		expect(results.map((r) => r.body.errors.map((e: any) => e.detail))).toEqual([
@@ -364,6 +367,7 @@ describe("GitHub deployments as deploys", () => {
 			],
 			[expect.stringMatching(/^request body is not valid JSON/)],
 			["request body is form-encoded: set the webhook's Content type to application/json"],
+			["X-GitHub-Event is missing: GitHub names the event it sends"],
 		]);
 		expect(await deploysOf(gh.id)).toEqual([]);
 	});
