@@ -3,11 +3,17 @@
 // deploy that the API lists and the integration's page shows.
 
 import { randomUUID } from "node:crypto";
-import examples from "@octokit/webhooks-examples" with { type: "json" };
+import { createRequire } from "node:module";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openBrowser, screenshot } from "./browser.mjs";
 import { api, deploysOf } from "./pipelines.mjs";
+
+/**
+ * GitHub's documented example payloads: a JSON package, which TypeScript types only through require.
+ * @type {import("@octokit/webhooks-examples").WebhookDefinition[]}
+ */
+const examples = createRequire(import.meta.url)("@octokit/webhooks-examples");
 
 const baseUrl = inject("baseUrl");
 const adminToken = inject("adminToken");
@@ -19,6 +25,7 @@ const adminToken = inject("adminToken");
  * @param {string} repo
  */
 function example(event, id, repo) {
+	/** @type {any} */
 	const body = structuredClone(examples.find((e) => e.name === event)?.examples[0]);
 	body.deployment.id = id;
 	body.repository.full_name = repo;
