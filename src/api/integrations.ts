@@ -9,6 +9,7 @@ import {
 	loadIntegration,
 	MAX_GRACE_SECONDS,
 	newIntegration,
+	regenerateSigningSecret,
 	revokeIntegration,
 	rotateWebhookToken,
 	webhookUrl,
@@ -35,7 +36,7 @@ function present(row: IntegrationRow, origin: string | null) {
 		id: row.id,
 		name: row.name,
 		kind: row.kind,
-		webhook_url: origin === null ? null : webhookUrl(origin, row.webhookToken),
+		webhook_url: origin === null ? null : webhookUrl(origin, row.webhookToken, row.kind),
 		created_at: formatDatetime(row.createdAt),
 	};
 }
@@ -62,13 +63,21 @@ const integrationDetailSchema = integrationSchema
 	})
 	.meta({ id: "IntegrationDetail" });
 
+/** A GitHub integration's signing secret, in the one answer that shows it. */
+const signingSecret = z.string().meta({
+	description:
+		"A `github` integration's webhook secret, for GitHub's Secret field: shown in this answer only, never again",
+});
+
+const createdSchema = integrationSchema.extend({ signing_secret: signingSecret.optional() });
+
 const rotation = optional(object({ grace_seconds: optional(graceSeconds).default(DEFAULT_GRACE_SECONDS) }));
 
 /** An integration with the retired URLs that still work. */
 async function detailed(db: Database, row: IntegrationRow, origin: string | null) {
 	const previous = async (shownAt: string) =>
 		(await previousWebhookTokens(db, row.id)).map((p) => ({
-			webhook_url: webhookUrl(shownAt, p.token),
+			webhook_url: webhookUrl(shownAt, p.token, row.kind),
 			expires_at: formatDatetime(p.expiresAt),
 		}));
 	return { ...present(row, origin), previous_webhook_urls: origin === null ? null : await previous(origin) };
@@ -86,11 +95,15 @@ export const integrationsApi = factory
 			summary: "Create an integration and its secret webhook URL",
 			description: "`kind` (default `deploy`) names the tool that will post to it.",
 			requestBody: jsonBody(newIntegration),
-			responses: { 201: json("The integration", integrationSchema), ...errors(400, 401, 403) },
+			responses: {
+				201: json("The integration (a `github` one with its signing secret, shown this once)", createdSchema),
+				...errors(400, 401, 403),
+			},
 		}),
 		async (c) => {
 			const row = await createIntegration(c.var.db, validate(newIntegration, await readJson(c)), c.var.actor);
-			return c.json(present(row, urlOrigin(c)), 201);
+			const secret = row.signingSecret === null ? {} : { signing_secret: row.signingSecret };
+			return c.json({ ...present(row, urlOrigin(c)), ...secret }, 201);
 		},
 	)
 	.get(
@@ -140,6 +153,21 @@ export const integrationsApi = factory
 			const row = await rotateWebhookToken(c.var.db, ledgers, c.req.param("id"), grace, c.var.actor);
 			return c.json(await detailed(c.var.db, row, urlOrigin(c)));
 		},
+	)
+	.post(
+		"/:id/signing-secret",
+		allow("admin"),
+		describeRoute({
+			tags,
+			summary: "Give a GitHub integration a new signing secret; the old one stops working at once",
+			description:
+				"Answered once: paste it into the GitHub webhook's Secret field, then redeliver what failed meanwhile.",
+			responses: {
+				200: json("The new secret", z.object({ signing_secret: signingSecret })),
+				...errors(401, 403, 404, 409),
+			},
+		}),
+		async (c) => c.json({ signing_secret: await regenerateSigningSecret(c.var.db, c.req.param("id"), c.var.actor) }),
 	)
 	.delete(
 		"/:id",

@@ -9,9 +9,10 @@ import {
 	insertIntegration,
 	liveIntegration,
 	markRevoked,
+	replaceSigningSecret,
 	replaceWebhookToken,
 } from "../db/integrations";
-import { INTEGRATION_KINDS, type IntegrationRow } from "../db/schema";
+import { INTEGRATION_KINDS, type IntegrationKind, type IntegrationRow } from "../db/schema";
 import { DAY } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { MAX_NAME, object, optional, requiredText } from "../http/validation";
@@ -53,10 +54,24 @@ export async function loadIntegration(db: Database, id: string): Promise<Integra
 	return row;
 }
 
-/** The URL pipelines post to; the token is the secret, so it is shown only to admins. */
-export const webhookUrl = (origin: string, token: string) => `${origin}/integrations/deploy/${token}`;
+/**
+ * The URL pipelines post to; the token is the secret, so it is shown only to admins.
+ * GitHub posts its own events, signed, to a URL of their own (webhook/github.ts).
+ */
+export const webhookUrl = (origin: string, token: string, kind: IntegrationKind) =>
+	`${origin}/integrations/${kind === "github" ? "github" : "deploy"}/${token}`;
 
-/** A new integration with a fresh secret webhook token. */
+/** How many random bytes a signing secret has: 256 bits, as many as its HMAC-SHA256 key can use. */
+const SECRET_BYTES = 32;
+
+/** A fresh signing secret: hex, which GitHub's Secret field takes as typed. */
+function newSigningSecret(): string {
+	return Array.from(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)), (b) => b.toString(16).padStart(2, "0")).join(
+		"",
+	);
+}
+
+/** A new integration with a fresh secret webhook token, and a signing secret if GitHub will sign what it sends. */
 export async function createIntegration(
 	db: Database,
 	input: z.output<typeof newIntegration>,
@@ -66,6 +81,7 @@ export async function createIntegration(
 		id: newId(),
 		...input,
 		webhookToken: crypto.randomUUID(),
+		signingSecret: input.kind === "github" ? newSigningSecret() : null,
 		createdAt: Date.now(),
 		revokedAt: null,
 	};
@@ -118,4 +134,23 @@ export async function rotateWebhookToken(
 		audited(db, actor, "integration.rotate", { type: "integration", id }, { grace_seconds: graceMs / 1000 }),
 	]);
 	return { ...row, webhookToken: token };
+}
+
+/**
+ * Gives a live GitHub integration a new signing secret, or throws why not, and
+ * answers it: the caller shows it once. The old one stops working at once;
+ * GitHub's "Redeliver" resends what failed meanwhile.
+ */
+export async function regenerateSigningSecret(db: Database, id: string, actor: Actor): Promise<string> {
+	const row = await loadIntegration(db, id);
+	if (row.kind !== "github") {
+		throw ApiError.of(409, "Integration Error", "only a GitHub integration has a signing secret");
+	}
+	const secret = newSigningSecret();
+	// The audit names the act, never the secret.
+	await db.batch([
+		replaceSigningSecret(db, id, secret),
+		audited(db, actor, "integration.signing_secret", { type: "integration", id }),
+	]);
+	return secret;
 }

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Database } from "./client";
-import { deploys, type IntegrationRow, integrations, retiredWebhookTokens } from "./schema";
+import { deploys, type IntegrationKind, type IntegrationRow, integrations, retiredWebhookTokens } from "./schema";
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
@@ -14,19 +14,19 @@ const MAX_ENTRIES = 10_000;
  * deploy in; it only means that, for up to a minute in other isolates, a dead
  * URL answers a malformed body with 400 rather than 404.
  */
-const live = new Map<string, { id: string; until: number }>();
+const live = new Map<string, { id: string; kind: IntegrationKind; until: number }>();
 
 /** The live integration whose webhook URL (current, or retired and within its grace) carries `token`. */
 export async function integrationByWebhookToken(db: Database, token: string, now = Date.now()) {
 	const cached = live.get(token);
-	if (cached && cached.until > now) return { id: cached.id };
+	if (cached && cached.until > now) return { id: cached.id, kind: cached.kind };
 	const row = await db
-		.select({ id: integrations.id, expiresAt: sql<number | null>`null` })
+		.select({ id: integrations.id, kind: integrations.kind, expiresAt: sql<number | null>`null` })
 		.from(integrations)
 		.where(and(eq(integrations.webhookToken, token), isNull(integrations.revokedAt)))
 		.unionAll(
 			db
-				.select({ id: integrations.id, expiresAt: retiredWebhookTokens.expiresAt })
+				.select({ id: integrations.id, kind: integrations.kind, expiresAt: retiredWebhookTokens.expiresAt })
 				.from(retiredWebhookTokens)
 				.innerJoin(integrations, eq(integrations.id, retiredWebhookTokens.integrationId))
 				.where(
@@ -40,8 +40,12 @@ export async function integrationByWebhookToken(db: Database, token: string, now
 		.get();
 	if (row) {
 		if (live.size >= MAX_ENTRIES) live.clear();
-		live.set(token, { id: row.id, until: Math.min(now + TTL_MS, row.expiresAt ?? Number.POSITIVE_INFINITY) });
-		return { id: row.id };
+		live.set(token, {
+			id: row.id,
+			kind: row.kind,
+			until: Math.min(now + TTL_MS, row.expiresAt ?? Number.POSITIVE_INFINITY),
+		});
+		return { id: row.id, kind: row.kind };
 	}
 	live.delete(token);
 	return undefined;
@@ -54,6 +58,20 @@ export function forgetWebhookToken(token: string): void {
 
 /** Adds an integration: a statement for the caller's batch. */
 export const insertIntegration = (db: Database, row: IntegrationRow) => db.insert(integrations).values(row);
+
+/** A live integration's signing secret (see `integrations.signingSecret`), if it has one. */
+export async function signingSecretOf(db: Database, id: string): Promise<string | undefined> {
+	const row = await db
+		.select({ secret: integrations.signingSecret })
+		.from(integrations)
+		.where(and(eq(integrations.id, id), isNull(integrations.revokedAt)))
+		.get();
+	return row?.secret ?? undefined;
+}
+
+/** Gives an integration a new signing secret: a statement for the caller's batch. */
+export const replaceSigningSecret = (db: Database, id: string, secret: string) =>
+	db.update(integrations).set({ signingSecret: secret }).where(eq(integrations.id, id));
 
 /** Marks an integration revoked at `at`: a statement for the caller's batch. */
 export const markRevoked = (db: Database, id: string, at: number) =>

@@ -13,7 +13,15 @@ export * from "./teams-schema";
 // API turns them into ISO 8601 at the edge.
 
 /** The tools an integration can be set up for; each gets its own ready-made snippet. */
-export const INTEGRATION_KINDS = ["deploy", "github_actions", "gitlab_ci", "jenkins", "octopus", "circleci"] as const;
+export const INTEGRATION_KINDS = [
+	"deploy",
+	"github_actions",
+	"gitlab_ci",
+	"jenkins",
+	"octopus",
+	"circleci",
+	"github",
+] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
 
 /** A source of deploys: one secret webhook URL, one ledger Durable Object. */
@@ -26,6 +34,12 @@ export const integrations = sqliteTable(
 		kind: text({ enum: INTEGRATION_KINDS }).notNull().default("deploy"),
 		/** The secret in the webhook URL; distinct from `id` so the id can be shown and logged. */
 		webhookToken: text("webhook_token").notNull(),
+		/**
+		 * A `github` integration's webhook secret, which GitHub signs each delivery with
+		 * (HMAC needs the key itself, so it is kept as is); null for the other kinds.
+		 * Shown once, when set; never logged, listed or audited.
+		 */
+		signingSecret: text("signing_secret"),
 		createdAt: integer("created_at").notNull(),
 		revokedAt: integer("revoked_at"),
 	},

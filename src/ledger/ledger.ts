@@ -22,9 +22,16 @@ export type ImportOutcome = "accepted" | "duplicate" | "revoked";
 
 /**
  * What `record` did (for a new deploy: whether its alias matched a service;
- * when limited: how many seconds to wait), and what it cost.
+ * for a duplicate: whether its status moved the deploy on; when limited: how
+ * many seconds to wait), and what it cost.
  */
-export type RecordResult = { outcome: RecordOutcome; matched: boolean; retryAfter?: number; cost: Cost };
+export type RecordResult = {
+	outcome: RecordOutcome;
+	matched: boolean;
+	advanced?: boolean;
+	retryAfter?: number;
+	cost: Cost;
+};
 
 /** What `record` would do with a request (for a new deploy: the service its alias matches), and what finding out cost. */
 export type CheckResult = { outcome: RecordOutcome; serviceId: string | null; retryAfter?: number; cost: Cost };
@@ -85,7 +92,12 @@ export class Ledger extends DurableObject<Bindings> {
 			this.reserve(meter, request, owner, seen ?? this.known(meter, dedupId)),
 		);
 		if (changed) await this.outbox.send(meter, [changed]);
-		return { outcome, matched: owner !== null, cost: meter.cost };
+		return {
+			outcome,
+			matched: owner !== null,
+			advanced: outcome === "duplicate" && changed !== undefined,
+			cost: meter.cost,
+		};
 	}
 
 	/**

@@ -5,7 +5,7 @@ import gitlabCi from "../../examples/gitlab-ci.yml";
 import jenkins from "../../examples/Jenkinsfile";
 import octopus from "../../examples/octopus-step.sh";
 import sendDeploy from "../../examples/send-deploy.sh";
-import type { IntegrationKind } from "../db/schema";
+import { INTEGRATION_KINDS, type IntegrationKind } from "../db/schema";
 
 /**
  * Where the user keeps the integration's URL, which the tool's snippet reads:
@@ -13,8 +13,14 @@ import type { IntegrationKind } from "../db/schema";
  */
 export type Secret = { store: string; name: string; where?: string };
 
+/** The tools set up with a snippet in the pipeline; GitHub deployments are set up in GitHub's settings instead. */
+export type SnippetKind = Exclude<IntegrationKind, "github">;
+export const SNIPPET_KINDS = INTEGRATION_KINDS.filter((kind): kind is SnippetKind => kind !== "github");
+
+type Tool = { label: string; blurb: string };
+
 /** How each tool is presented when setting up an integration. */
-export const KINDS: Record<IntegrationKind, { label: string; blurb: string; secret: Secret }> = {
+export const KINDS: Record<SnippetKind, Tool & { secret: Secret }> & Record<"github", Tool> = {
 	deploy: {
 		label: "Deploy",
 		blurb: "Any pipeline or script that can run curl",
@@ -64,6 +70,10 @@ export const KINDS: Record<IntegrationKind, { label: string; blurb: string; secr
 			where: "in a context named deploy-tracker: Organization Settings › Contexts",
 		},
 	},
+	github: {
+		label: "GitHub deployments",
+		blurb: "GitHub's own deployment events, from a repository webhook",
+	},
 };
 
 /**
@@ -74,7 +84,7 @@ export const KINDS: Record<IntegrationKind, { label: string; blurb: string; secr
  */
 export const PLACEHOLDER_ORIGIN = "https://deploy-tracker.example.com";
 
-export const EXAMPLES: Record<IntegrationKind, { file: string; text: string }> = {
+export const EXAMPLES: Record<SnippetKind, { file: string; text: string }> = {
 	deploy: { file: "examples/curl.sh", text: curl },
 	github_actions: { file: "examples/github-actions.yml", text: githubActions },
 	gitlab_ci: { file: "examples/gitlab-ci.yml", text: gitlabCi },
@@ -84,7 +94,7 @@ export const EXAMPLES: Record<IntegrationKind, { file: string; text: string }> =
 };
 
 /** A ready-to-paste snippet for the tool `kind`, fetching the reporter from the tracker at `origin`. */
-export function snippet(kind: IntegrationKind, origin: string): string {
+export function snippet(kind: SnippetKind, origin: string): string {
 	// A replacer function: a replacement string would read `$&` and the like as patterns.
 	return EXAMPLES[kind].text.replaceAll(PLACEHOLDER_ORIGIN, () => origin);
 }

@@ -8,6 +8,10 @@ import type { RecordOutcome } from "../ledger/ledger";
 /** Every answer's `result`, as OpsLevel's contract names them. */
 export const results = z.enum(["ok", "no_service_found", "duplicate_deploy"]);
 
+/** The `no_service_found` answer's message, for a deploy recorded under `alias` as a suggestion. */
+export const recordedAsSuggestion = (alias: string) =>
+	`No service found matching alias '${alias}'. Recording '${alias}' as a suggestion.`;
+
 export const unknownIntegration = () =>
 	ApiError.of(
 		404,

@@ -5,30 +5,36 @@ import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { allow } from "../access/guard";
 import { integrationByWebhookToken } from "../db/integrations";
+import type { IntegrationKind } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { errors, json, jsonBody } from "../http/openapi";
 import { MAX_NAME, readJson } from "../http/validation";
 import { ledgerFor } from "../ledger/stub";
-import { refusal, results, unknownIntegration } from "./answers";
+import { recordedAsSuggestion, refusal, results, unknownIntegration } from "./answers";
 import { dryRun, dryRunAnswer } from "./dry-run";
 import { deployPayload, MAX_BODY_BYTES, parseDeployPayload } from "./payload";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type WebhookEnv = AppEnv & { Variables: { integrationId: string; webhookToken: string } };
+export type WebhookEnv = AppEnv & { Variables: { integrationId: string; webhookToken: string } };
 
-/** The integration is checked before the body is read: a dead URL is a 404 whatever was sent. */
-const findIntegration = createMiddleware<WebhookEnv>(async (c, next) => {
-	const token = (c.req.param("uuid") ?? "").toLowerCase();
-	const integration = UUID.test(token) ? await integrationByWebhookToken(c.var.db, token) : undefined;
-	if (!integration) throw unknownIntegration();
-	c.set("integrationId", integration.id);
-	c.set("webhookToken", token);
-	await next();
-});
+/**
+ * The integration is checked before the body is read: a dead URL is a 404 whatever was sent.
+ * So is one of a kind this URL does not serve: a GitHub integration takes only signed events,
+ * at its own URL, so its token is no Custom Deploy URL.
+ */
+export const findIntegration = (serves: (kind: IntegrationKind) => boolean) =>
+	createMiddleware<WebhookEnv>(async (c, next) => {
+		const token = (c.req.param("uuid") ?? "").toLowerCase();
+		const integration = UUID.test(token) ? await integrationByWebhookToken(c.var.db, token) : undefined;
+		if (!integration || !serves(integration.kind)) throw unknownIntegration();
+		c.set("integrationId", integration.id);
+		c.set("webhookToken", token);
+		await next();
+	});
 
-const limitBody = bodyLimit({
+export const limitBody = bodyLimit({
 	maxSize: MAX_BODY_BYTES,
 	onError: () => {
 		throw ApiError.of(413, "Body Error", `request body is larger than ${MAX_BODY_BYTES} bytes`);
@@ -92,7 +98,7 @@ webhook.post(
 			...errors(400, 404, 413, 429),
 		},
 	}),
-	findIntegration,
+	findIntegration((kind) => kind !== "github"),
 	limitBody,
 	async (c) => {
 		const payload = parseDeployPayload(await readJson(c));
@@ -117,7 +123,7 @@ webhook.post(
 			: c.json(
 					{
 						result: "no_service_found",
-						message: `No service found matching alias '${payload.service}'. Recording '${payload.service}' as a suggestion.`,
+						message: recordedAsSuggestion(payload.service),
 					},
 					202,
 				);

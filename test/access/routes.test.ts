@@ -39,7 +39,7 @@ describe("who may call each route", () => {
 		expect([...audiences].filter(([, declaredHere]) => declaredHere.length > 1)).toEqual([]);
 	});
 
-	it("opens only the webhook, sign-in, health, the reporter script, the API reference and static assets to anyone", () => {
+	it("opens only the webhooks (Custom Deploy and GitHub's, signed), sign-in, health, the reporter script, the API reference and static assets to anyone", () => {
 		const open = [...declared()].filter(([, [audience]]) => audience === "anyone").map(([route]) => route);
 		expect(open.sort()).toEqual(
 			[
@@ -52,6 +52,8 @@ describe("who may call each route", () => {
 				"DELETE /integrations/deploy/:uuid",
 				"ALL /integrations/deploy/:uuid",
 				"ALL /integrations/deploy/*",
+				"POST /integrations/github/:uuid",
+				"ALL /integrations/github/*",
 				"GET /api/openapi.json",
 				"GET /api/docs",
 				"GET /api/docs/viewer.js",

@@ -198,7 +198,15 @@ describe("a newcomer's first session", () => {
 		await page.waitForURL((url) => url.pathname === "/integrations/new");
 		const tiles = page.locator(".tiles").getByRole("link");
 		const names = await tiles.locator("strong").allInnerTexts();
-		expect(names).toEqual(["Deploy", "GitHub Actions", "GitLab CI", "Jenkins", "Octopus Deploy", "CircleCI"]);
+		expect(names).toEqual([
+			"Deploy",
+			"GitHub Actions",
+			"GitLab CI",
+			"Jenkins",
+			"Octopus Deploy",
+			"CircleCI",
+			"GitHub deployments",
+		]);
 		await screenshot(page, "02-new-integration-tiles");
 	});
 

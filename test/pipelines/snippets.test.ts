@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { INTEGRATION_KINDS } from "../../src/db/schema";
-import { EXAMPLES, handSentDeploy, KINDS, PLACEHOLDER_ORIGIN, snippet } from "../../src/pipelines/snippets";
+import {
+	EXAMPLES,
+	handSentDeploy,
+	KINDS,
+	PLACEHOLDER_ORIGIN,
+	SNIPPET_KINDS,
+	snippet,
+} from "../../src/pipelines/snippets";
 import { call } from "../helpers";
 
 const ORIGIN = "https://deploys.acme.test";
@@ -8,7 +14,7 @@ const ORIGIN = "https://deploys.acme.test";
 describe("setup snippets", () => {
 	// Each example is a file the user commits: the webhook URL, the pipeline's
 	// only credential, stays in the secret store the integration page names.
-	it.each(INTEGRATION_KINDS)("%s: reads the webhook URL from the secret the page names, never holding one", (kind) => {
+	it.each(SNIPPET_KINDS)("%s: reads the webhook URL from the secret the page names, never holding one", (kind) => {
 		const example = EXAMPLES[kind].text;
 		// The bundler really read the file (a missing Text rule would not give its text).
 		expect(example).toMatch(/^(#|\/\/) \S/);
@@ -16,7 +22,7 @@ describe("setup snippets", () => {
 		expect(example).toContain(KINDS[kind].secret.name);
 	});
 
-	it.each(INTEGRATION_KINDS.filter((kind) => kind !== "github_actions"))(
+	it.each(SNIPPET_KINDS.filter((kind) => kind !== "github_actions"))(
 		"%s: fetches the reporter from this tracker",
 		(kind) => {
 			const text = snippet(kind, ORIGIN);

@@ -2,8 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { liveIntegrationsWithActivity } from "../../src/db/integrations";
-import type { IntegrationKind } from "../../src/db/schema";
-import { KINDS as TOOLS } from "../../src/pipelines/snippets";
+import { type SnippetKind, KINDS as TOOLS } from "../../src/pipelines/snippets";
 import { admin, api, deploysOf, examplePayload, postDeploy, unique } from "../helpers";
 import { tracesOf } from "../ledger/helpers";
 import { browse, cells, count, form, page, rowOf, signIn, unescaped } from "./helpers";
@@ -76,7 +75,7 @@ describe("integration pages", () => {
 			const token = url.split("/").pop() ?? "";
 			expect({ url: snippet.includes(url), token: snippet.includes(token) }).toEqual({ url: false, token: false });
 			expect(count(html, url)).toBe(1);
-			const { name } = TOOLS[kind as IntegrationKind].secret;
+			const { name } = TOOLS[kind as SnippetKind].secret;
 			expect(unescaped(/<label for="webhook-url">([^<]*)</.exec(html)?.[1] ?? "")).toMatch(
 				new RegExp(`^Store this URL as .* ${name}\\b`),
 			);
@@ -347,5 +346,66 @@ describe("sending a test deploy from an integration's page", () => {
 		expect((await page(cookie, `/integrations/${id}/test`, { service: "x" })).status).toBe(200);
 		expect((await page(cookie, `/integrations/${id}/revoke`, {})).status).toBe(303);
 		expect((await page(cookie, `/integrations/${id}/test`, { service: "x" })).status).toBe(404);
+	});
+});
+
+describe("a GitHub integration's pages", () => {
+	/** The value of the read-only field `id` on a page, if it shows one. */
+	const fieldValue = (html: string, id: string) =>
+		new RegExp(`id="${id}" type="text" readonly="" value="([^"]*)"`).exec(html)?.[1];
+
+	it("offers a GitHub tile, and shows the secret once, on the answer that created it, beside GitHub's setup steps", async () => {
+		const cookie = await signIn();
+		expect(await (await page(cookie, "/integrations/new")).text()).toContain('href="/integrations/new/github"');
+		const created = await page(cookie, "/integrations", { name: unique("Repo"), kind: "github" });
+		expect(created.status).toBe(201);
+		const html = await created.text();
+		const secret = fieldValue(html, "signing-secret") ?? "";
+		expect(secret).toMatch(/^[0-9a-f]{64}$/);
+		const url = fieldValue(html, "webhook-url") ?? "";
+		expect(new URL(url).pathname).toMatch(/^\/integrations\/github\/[0-9a-f-]{36}$/);
+		const steps = unescaped(html.replace(/<[^>]*>/g, ""));
+		for (const step of [
+			"Settings › Webhooks › Add webhook",
+			"Content type: application/json",
+			"Let me select individual events",
+			"Deployments and Deployment statuses",
+		]) {
+			expect(steps).toContain(step);
+		}
+		// GitHub sends its own events: no snippet to commit, no Custom Deploy test.
+		expect({ snippet: html.includes('id="snippet"'), test: html.includes('id="test-deploy"') }).toEqual({
+			snippet: false,
+			test: false,
+		});
+
+		const id = (await admin("GET", "/integrations")).body.integrations.find((i: any) => i.webhook_url === url)?.id;
+		const later = await (await page(cookie, `/integrations/${id}`)).text();
+		expect({ secret: later.includes(secret), field: fieldValue(later, "signing-secret") }).toEqual({
+			secret: false,
+			field: undefined,
+		});
+		expect(later).toContain("it is set, and not shown again");
+		expect(later).toContain(`action="/integrations/${id}/signing-secret"`);
+	});
+
+	it("generates a new secret, shown on that answer only, which the webhook then takes instead of the old", async () => {
+		const cookie = await signIn();
+		const gh = await admin("POST", "/integrations", { name: unique("Repo"), kind: "github" });
+		const renewed = await page(cookie, `/integrations/${gh.body.id}/signing-secret`, {});
+		expect(renewed.status).toBe(200);
+		const secret = fieldValue(await renewed.text(), "signing-secret") ?? "";
+		expect(secret).toMatch(/^[0-9a-f]{64}$/);
+		expect(secret).not.toEqual(gh.body.signing_secret);
+		const later = await (await page(cookie, `/integrations/${gh.body.id}`)).text();
+		expect(later.includes(secret)).toBe(false);
+	});
+
+	it("refuses a new secret to an integration that is not a GitHub one", async () => {
+		const cookie = await signIn();
+		const ci = await api.createIntegration(unique("CI"));
+		const res = await page(cookie, `/integrations/${ci.id}/signing-secret`, {});
+		expect(res.status).toBe(409);
+		expect(await res.text()).toContain("only a GitHub integration has a signing secret");
 	});
 });

@@ -9,6 +9,7 @@ import { KINDS } from "../../../pipelines/snippets";
 import { FormErrors } from "../../components";
 import { attempt, readForm } from "../../forms";
 import { Page } from "../../layout";
+import { showIntegration } from "./show";
 
 const newIntegration = object({
 	name: requiredText({ max: MAX_NAME }),
@@ -66,7 +67,12 @@ export const integrationNew = factory
 	.post("/", allow("admin"), async (c) => {
 		const form = await readForm(c);
 		const created = await attempt(() => createIntegration(c.var.db, validate(newIntegration, form), c.var.actor));
-		if (created.ok) return c.redirect(`/integrations/${created.value.id}`, 303);
-		const kind = isKind(form.kind ?? "") ? (form.kind as IntegrationKind) : "deploy";
-		return c.html(<NewForm kind={kind} name={form.name ?? ""} errors={created.error.errors} />, created.error.status);
+		if (!created.ok) {
+			const kind = isKind(form.kind ?? "") ? (form.kind as IntegrationKind) : "deploy";
+			return c.html(<NewForm kind={kind} name={form.name ?? ""} errors={created.error.errors} />, created.error.status);
+		}
+		const { id, signingSecret } = created.value;
+		// A signing secret is shown on this answer only, as a new API token's is; the rest go to their page.
+		if (signingSecret === null) return c.redirect(`/integrations/${id}`, 303);
+		return showIntegration(c, created.value, { secret: signingSecret }, 201);
 	});
