@@ -35,7 +35,7 @@ function present(row: IntegrationRow, origin: string | null) {
 		id: row.id,
 		name: row.name,
 		kind: row.kind,
-		webhook_url: origin === null ? null : webhookUrl(origin, row.webhookToken),
+		webhook_url: origin === null ? null : webhookUrl(origin, row.webhookToken, row.kind),
 		created_at: formatDatetime(row.createdAt),
 	};
 }
@@ -68,7 +68,7 @@ const rotation = optional(object({ grace_seconds: optional(graceSeconds).default
 async function detailed(db: Database, row: IntegrationRow, origin: string | null) {
 	const previous = async (shownAt: string) =>
 		(await previousWebhookTokens(db, row.id)).map((p) => ({
-			webhook_url: webhookUrl(shownAt, p.token),
+			webhook_url: webhookUrl(shownAt, p.token, row.kind),
 			expires_at: formatDatetime(p.expiresAt),
 		}));
 	return { ...present(row, origin), previous_webhook_urls: origin === null ? null : await previous(origin) };

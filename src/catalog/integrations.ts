@@ -11,7 +11,7 @@ import {
 	markRevoked,
 	replaceWebhookToken,
 } from "../db/integrations";
-import { INTEGRATION_KINDS, type IntegrationRow } from "../db/schema";
+import { INTEGRATION_KINDS, type IntegrationKind, type IntegrationRow } from "../db/schema";
 import { DAY } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { MAX_NAME, object, optional, requiredText } from "../http/validation";
@@ -53,8 +53,15 @@ export async function loadIntegration(db: Database, id: string): Promise<Integra
 	return row;
 }
 
+/**
+ * The route a kind's tool posts to: Flux sends its own event JSON, which it
+ * cannot template, to a route that reads it; every other tool the Custom Deploy body.
+ */
+export const webhookRoute = (kind: IntegrationKind) => (kind === "flux" ? "flux" : "deploy");
+
 /** The URL pipelines post to; the token is the secret, so it is shown only to admins. */
-export const webhookUrl = (origin: string, token: string) => `${origin}/integrations/deploy/${token}`;
+export const webhookUrl = (origin: string, token: string, kind: IntegrationKind) =>
+	`${origin}/integrations/${webhookRoute(kind)}/${token}`;
 
 /** A new integration with a fresh secret webhook token. */
 export async function createIntegration(

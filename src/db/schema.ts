@@ -13,7 +13,16 @@ export * from "./teams-schema";
 // API turns them into ISO 8601 at the edge.
 
 /** The tools an integration can be set up for; each gets its own ready-made snippet. */
-export const INTEGRATION_KINDS = ["deploy", "github_actions", "gitlab_ci", "jenkins", "octopus", "circleci"] as const;
+export const INTEGRATION_KINDS = [
+	"deploy",
+	"github_actions",
+	"gitlab_ci",
+	"jenkins",
+	"octopus",
+	"circleci",
+	"argocd",
+	"flux",
+] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
 
 /** A source of deploys: one secret webhook URL, one ledger Durable Object. */

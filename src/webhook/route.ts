@@ -10,16 +10,17 @@ import { ApiError } from "../http/errors";
 import { errors, json, jsonBody } from "../http/openapi";
 import { MAX_NAME, readJson } from "../http/validation";
 import { ledgerFor } from "../ledger/stub";
+import type { DeployRequest } from "../model/entry";
 import { refusal, results, unknownIntegration } from "./answers";
 import { dryRun, dryRunAnswer } from "./dry-run";
 import { deployPayload, MAX_BODY_BYTES, parseDeployPayload } from "./payload";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type WebhookEnv = AppEnv & { Variables: { integrationId: string; webhookToken: string } };
+export type WebhookEnv = AppEnv & { Variables: { integrationId: string; webhookToken: string } };
 
 /** The integration is checked before the body is read: a dead URL is a 404 whatever was sent. */
-const findIntegration = createMiddleware<WebhookEnv>(async (c, next) => {
+export const findIntegration = createMiddleware<WebhookEnv>(async (c, next) => {
 	const token = (c.req.param("uuid") ?? "").toLowerCase();
 	const integration = UUID.test(token) ? await integrationByWebhookToken(c.var.db, token) : undefined;
 	if (!integration) throw unknownIntegration();
@@ -28,7 +29,7 @@ const findIntegration = createMiddleware<WebhookEnv>(async (c, next) => {
 	await next();
 });
 
-const limitBody = bodyLimit({
+export const limitBody = bodyLimit({
 	maxSize: MAX_BODY_BYTES,
 	onError: () => {
 		throw ApiError.of(413, "Body Error", `request body is larger than ${MAX_BODY_BYTES} bytes`);
@@ -100,32 +101,41 @@ webhook.post(
 		const request = { integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_NAME) || null, payload };
 		if (isDryRun(c.req.query("dry_run"))) return c.json(await dryRun(c, request, c.var.webhookToken), 200);
 
-		const ledger = ledgerFor(c.env.LEDGER, integrationId);
-		const { outcome, matched, retryAfter, cost } = await ledger.record(request, c.var.webhookToken);
-		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
-		const refused = refusal(outcome, retryAfter, c.var.webhookToken);
-		if (refused) throw refused;
-
-		if (outcome === "duplicate") {
-			return c.json(
-				{ result: "duplicate_deploy", message: "Deploy not created due to existing deploy with identical dedup_id" },
-				202,
-			);
-		}
-		return matched
-			? c.json({ result: "ok" }, 202)
-			: c.json(
-					{
-						result: "no_service_found",
-						message: `No service found matching alias '${payload.service}'. Recording '${payload.service}' as a suggestion.`,
-					},
-					202,
-				);
+		return recordDeploy(c, request);
 	},
 );
 
+/**
+ * Records `request` in its integration's ledger and answers as the Custom
+ * Deploy contract does. The Flux route records what it translated through here too.
+ */
+export async function recordDeploy(c: Context<WebhookEnv>, request: DeployRequest) {
+	const ledger = ledgerFor(c.env.LEDGER, request.integrationId);
+	const { outcome, matched, retryAfter, cost } = await ledger.record(request, c.var.webhookToken);
+	c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
+	const refused = refusal(outcome, retryAfter, c.var.webhookToken);
+	if (refused) throw refused;
+
+	if (outcome === "duplicate") {
+		return c.json(
+			{ result: "duplicate_deploy", message: "Deploy not created due to existing deploy with identical dedup_id" },
+			202,
+		);
+	}
+	const service = request.payload.service;
+	return matched
+		? c.json({ result: "ok" }, 202)
+		: c.json(
+				{
+					result: "no_service_found",
+					message: `No service found matching alias '${service}'. Recording '${service}' as a suggestion.`,
+				},
+				202,
+			);
+}
+
 /** Every method but POST is refused on a webhook URL, with the one that works named in Allow. */
-const onlyPost = (c: Context) => {
+export const onlyPost = (c: Context) => {
 	throw ApiError.of(405, "Method Error", `${c.req.method} is not allowed here; send deploys with POST`, {
 		Allow: "POST",
 	});

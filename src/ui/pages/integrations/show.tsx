@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { allow } from "../../../access/guard";
-import { loadIntegration, webhookUrl } from "../../../catalog/integrations";
+import { loadIntegration, webhookRoute, webhookUrl } from "../../../catalog/integrations";
 import { listDeploys } from "../../../db/deploys";
 import { previousWebhookTokens } from "../../../db/integrations";
 import type { IntegrationRow } from "../../../db/schema";
@@ -103,7 +103,7 @@ function Setup({
 					<CopyField
 						id="webhook-url"
 						label={`${storeInstruction(kind.secret)}. Keep it out of your repository: anyone holding it can report deploys.`}
-						value={webhookUrl(origin, integration.webhookToken)}
+						value={webhookUrl(origin, integration.webhookToken, integration.kind)}
 					/>
 					{previous.map((p) => (
 						<p class="muted">
@@ -120,10 +120,15 @@ function Setup({
 				<>
 					<h2>Latest deploys</h2>
 					<Empty title="No deploys yet">
-						<p>
-							Try it now from a terminal, with the URL above in <code>DEPLOY_WEBHOOK_URL</code>:
-						</p>
-						<pre>{trialReport(origin)}</pre>
+						{/* The reporter sends the Custom Deploy body, which a Flux URL does not read. */}
+						{webhookRoute(integration.kind) === "deploy" && (
+							<>
+								<p>
+									Try it now from a terminal, with the URL above in <code>DEPLOY_WEBHOOK_URL</code>:
+								</p>
+								<pre>{trialReport(origin)}</pre>
+							</>
+						)}
 					</Empty>
 				</>
 			)}
