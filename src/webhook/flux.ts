@@ -15,8 +15,17 @@ import { findIntegration, limitBody, onlyPost, recordDeploy, type WebhookEnv } f
 /** The objects whose reconciliation applies a revision to a cluster: a deploy. Sources only fetch one. */
 const DEPLOYERS = ["Kustomization", "HelmRelease"] as const;
 
-/** The info reasons that mean a revision was applied: kustomize-controller's, and helm-controller's install and upgrade. */
-const APPLIED = ["ReconciliationSucceeded", "InstallSucceeded", "UpgradeSucceeded"];
+/**
+ * The info reasons that mean a revision was applied. kustomize-controller says
+ * ReconciliationSucceeded at every reconciliation, so it is one deploy per
+ * revision; helm-controller says each install and upgrade once, and an upgrade
+ * of new values keeps the chart version, so each is a deploy of its own.
+ */
+const APPLIED = {
+	ReconciliationSucceeded: "per revision",
+	InstallSucceeded: "each",
+	UpgradeSucceeded: "each",
+} as const;
 
 /** The event as Flux's notification-controller sends it (fluxcd/pkg apis/event); what the tracker reads of it. */
 const fluxEvent = object({
@@ -70,23 +79,22 @@ function commitOf(revision: string): DeployPayload["commit"] {
 
 /**
  * The deploy an event reports, or why it reports none. Its dedup id is one per
- * object, revision (and, for a HelmRelease, its values' `token`) and outcome:
- * Flux repeats a failing reconciliation's error at every retry, and a
- * re-reconciled revision is not a new deploy.
+ * object, revision and outcome (and, for a Helm action, its time): Flux repeats
+ * a failing reconciliation's error at every retry, and a re-reconciled revision
+ * is not a new deploy. A retried POST repeats the whole event, time included.
  */
 async function deployOf(event: FluxEvent): Promise<{ ignored: string } | { body: unknown }> {
 	const { kind, name, namespace } = event.involvedObject;
 	if (!(DEPLOYERS as readonly string[]).includes(kind)) return { ignored: `a ${kind} does not deploy` };
-	const status =
-		event.severity === "error"
-			? "failure"
-			: event.severity === "info" && APPLIED.includes(event.reason)
-				? "success"
-				: null;
-	if (!status) return { ignored: `a ${event.severity} event with reason ${event.reason} is not a finished deploy` };
+	const applied = event.severity === "info" && Object.hasOwn(APPLIED, event.reason);
+	if (!applied && event.severity !== "error") {
+		return { ignored: `a ${event.severity} event with reason ${event.reason} is not a finished deploy` };
+	}
 	const revision = meta(event, "revision");
 	if (!revision) return { ignored: "the event names no revision" };
-	const key = JSON.stringify([kind, namespace, name, revision, meta(event, "token") ?? null, status]);
+	const status = applied ? "success" : "failure";
+	const each = applied && APPLIED[event.reason as keyof typeof APPLIED] === "each";
+	const key = JSON.stringify([kind, namespace, name, revision, status, each ? event.timestamp : null]);
 	return {
 		body: {
 			service: name,

@@ -150,27 +150,31 @@ describe("a Flux integration's URL", () => {
 		]);
 	});
 
-	it("records a HelmRelease upgrade, its chart version as the revision, each values change its own deploy", async () => {
+	it("records each HelmRelease install and upgrade, a values change under the same chart version too", async () => {
 		const integration = await fluxIntegration();
 		const name = unique("podinfo");
-		const upgrade = (token: string) => ({
+		// helm-controller's event; the notification-controller drops its values `token` before posting.
+		const action = (reason: string, timestamp: string) => ({
 			involvedObject: { apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", name, namespace: "apps" },
 			severity: "info",
-			timestamp: "2026-11-30T11:00:00Z",
-			message: `Helm upgrade succeeded for release apps/${name}.v2 with chart podinfo@6.5.4`,
-			reason: "UpgradeSucceeded",
-			metadata: { revision: "6.5.4", token },
+			timestamp,
+			message: `Helm ${reason === "InstallSucceeded" ? "install" : "upgrade"} succeeded for release apps/${name} with chart podinfo@6.5.4`,
+			reason,
+			metadata: { revision: "6.5.4", app_version: "6.5.4" },
 			reportingController: "helm-controller",
 		});
-		await post(integration, upgrade("a1b2c3"));
-		expect((await post(integration, upgrade("a1b2c3"))).body.result).toBe("duplicate_deploy");
-		await post(integration, upgrade("d4e5f6"));
-		expect((await recorded(integration)).map((d) => [d.service_alias, d.environment, d.status, d.commit?.sha])).toEqual(
-			[
-				[name, "apps", "success", "6.5.4"],
-				[name, "apps", "success", "6.5.4"],
-			],
+		await post(integration, action("InstallSucceeded", "2026-11-30T11:00:00Z"));
+		// The notification-controller retries a POST with the same event.
+		expect((await post(integration, action("InstallSucceeded", "2026-11-30T11:00:00Z"))).body.result).toBe(
+			"duplicate_deploy",
 		);
+		await post(integration, action("UpgradeSucceeded", "2026-11-30T12:00:00Z"));
+		await post(integration, action("UpgradeSucceeded", "2026-11-30T13:00:00Z"));
+		expect((await recorded(integration)).map((d) => [d.status, d.commit?.sha, d.deployed_at])).toEqual([
+			["success", "6.5.4", "2026-11-30T11:00:00.000Z"],
+			["success", "6.5.4", "2026-11-30T12:00:00.000Z"],
+			["success", "6.5.4", "2026-11-30T13:00:00.000Z"],
+		]);
 	});
 
 	it.each([
