@@ -198,7 +198,16 @@ describe("a newcomer's first session", () => {
 		await page.waitForURL((url) => url.pathname === "/integrations/new");
 		const tiles = page.locator(".tiles").getByRole("link");
 		const names = await tiles.locator("strong").allInnerTexts();
-		expect(names).toEqual(["Deploy", "GitHub Actions", "GitLab CI", "Jenkins", "Octopus Deploy", "CircleCI"]);
+		expect(names).toEqual([
+			"Deploy",
+			"GitHub Actions",
+			"GitLab CI",
+			"Jenkins",
+			"Octopus Deploy",
+			"CircleCI",
+			"Argo CD",
+			"Flux",
+		]);
 		await screenshot(page, "02-new-integration-tiles");
 	});
 
