@@ -6,8 +6,8 @@ import { sha256Hex } from "../access/tokens";
 import { errors, json, jsonBody } from "../http/openapi";
 import { MAX_NAME, object, optional, readJson, requiredDatetime, requiredText, validate } from "../http/validation";
 import { results, unknownIntegration } from "./answers";
-import { type DeployPayload, parseDeployPayload } from "./payload";
-import { findIntegration, limitBody, onlyPost, recordDeploy, type WebhookEnv } from "./route";
+import { type DeployPayload, LIMITS, parseDeployPayload } from "./payload";
+import { findIntegration, limitBody, onlyPost, recordDeploy, truncate, type WebhookEnv } from "./route";
 
 // Flux's generic Provider posts its own event JSON and cannot template a body,
 // so a Flux integration's URL reads the event and records the deploy it describes.
@@ -101,7 +101,11 @@ async function deployOf(event: FluxEvent): Promise<{ ignored: string } | { body:
 			environment: meta(event, "environment") ?? namespace,
 			status,
 			deployed_at: new Date(event.timestamp).toISOString(),
-			description: event.message?.trim() || `${kind} ${namespace}/${name}: ${event.reason}`,
+			// Flux's messages run to 39,000 characters (a failed health check lists every object): the start is kept.
+			description: truncate(
+				event.message?.trim() || `${kind} ${namespace}/${name}: ${event.reason}`,
+				LIMITS.description,
+			),
 			dedup_id: `flux:${await sha256Hex(key)}`,
 			deployer: { name: "Flux" },
 			commit: commitOf(revision),

@@ -37,7 +37,7 @@ export const limitBody = bodyLimit({
 });
 
 /** The first `max` characters of `text`, counted as the payload's limits count them: code points, so no pair is split. */
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
 	return text.length <= max ? text : Array.from(text).slice(0, max).join("");
 }
 

@@ -150,6 +150,15 @@ describe("a Flux integration's URL", () => {
 		]);
 	});
 
+	it("keeps the start of a message too long for a deploy's description, rather than losing the deploy", async () => {
+		const integration = await fluxIntegration();
+		const objects = Array.from({ length: 2000 }, (_, i) => `Deployment/apps/worker-${i} status: 'InProgress'`);
+		const message = `health check failed after 5m0s: timeout waiting for: [${objects.join(", ")}]`;
+		expect(message.length).toBeGreaterThan(39_000);
+		expect((await post(integration, failed(unique("shop"), { message }))).status).toBe(202);
+		expect((await recorded(integration)).map((d) => d.description)).toEqual([message.slice(0, 10_000)]);
+	});
+
 	it("records each HelmRelease install and upgrade, a values change under the same chart version too", async () => {
 		const integration = await fluxIntegration();
 		const name = unique("podinfo");
