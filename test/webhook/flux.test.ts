@@ -199,6 +199,9 @@ describe("a Flux integration's URL", () => {
 			}),
 		],
 		["an error naming no revision", failed("x", { reason: "ArtifactFailed", metadata: {} })],
+		// Reasons are looked up among the table's own keys, never its prototype's.
+		["a reason named after Object's prototype", applied("x", { reason: "constructor" })],
+		["a reason named __proto__", applied("x", { reason: "__proto__" })],
 	])("answers %s 202 ignored and records nothing", async (_, event) => {
 		const integration = await fluxIntegration();
 		expect(await post(integration, event)).toEqual({
