@@ -13,6 +13,7 @@ import { scheduled } from "./retention/purge";
 import { ui } from "./ui";
 import { pageNotFound } from "./ui/errors";
 import { wantsPage } from "./ui/negotiation";
+import { fluxWebhook } from "./webhook/flux";
 import { github } from "./webhook/github";
 import { webhook } from "./webhook/route";
 
@@ -36,6 +37,7 @@ app
 	.route("/", reporterScript)
 	.route("/integrations/deploy", webhook)
 	.route("/integrations/github", github)
+	.route("/integrations/flux", fluxWebhook)
 	.route("/api", api)
 	// Last: the pages share paths such as /integrations with the webhook.
 	.route("/", ui);

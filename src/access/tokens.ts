@@ -64,7 +64,8 @@ export const apiTokenForm = object({
 export const mayManage = (who: Principal, token: Pick<ApiToken, "createdByKind" | "createdBy">) =>
 	atLeast(who.role, "admin") || (token.createdByKind === who.kind && token.createdBy === principalName(who));
 
-async function sha256Hex(text: string): Promise<string> {
+/** `text`'s SHA-256, in hex. */
+export async function sha256Hex(text: string): Promise<string> {
 	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -55,11 +55,16 @@ export async function loadIntegration(db: Database, id: string): Promise<Integra
 }
 
 /**
- * The URL pipelines post to; the token is the secret, so it is shown only to admins.
- * GitHub posts its own events, signed, to a URL of their own (webhook/github.ts).
+ * The route a kind's tool posts to: GitHub signs its own events and Flux sends
+ * its own event JSON, which it cannot template, each to a route that reads them
+ * (webhook/github.ts, webhook/flux.ts); every other tool the Custom Deploy body.
  */
+const OWN_ROUTES: Partial<Record<IntegrationKind, string>> = { github: "github", flux: "flux" };
+export const webhookRoute = (kind: IntegrationKind) => OWN_ROUTES[kind] ?? "deploy";
+
+/** The URL pipelines post to; the token is the secret, so it is shown only to admins. */
 export const webhookUrl = (origin: string, token: string, kind: IntegrationKind) =>
-	`${origin}/integrations/${kind === "github" ? "github" : "deploy"}/${token}`;
+	`${origin}/integrations/${webhookRoute(kind)}/${token}`;
 
 /** How many random bytes a signing secret has: 256 bits, as many as its HMAC-SHA256 key can use. */
 const SECRET_BYTES = 32;

@@ -21,6 +21,8 @@ export const INTEGRATION_KINDS = [
 	"octopus",
 	"circleci",
 	"github",
+	"argocd",
+	"flux",
 ] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
 

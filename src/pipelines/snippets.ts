@@ -1,5 +1,7 @@
+import argocd from "../../examples/argocd-notifications.yml";
 import circleci from "../../examples/circleci.yml";
 import curl from "../../examples/curl.sh";
+import flux from "../../examples/flux-alert.yml";
 import githubActions from "../../examples/github-actions.yml";
 import gitlabCi from "../../examples/gitlab-ci.yml";
 import jenkins from "../../examples/Jenkinsfile";
@@ -70,6 +72,24 @@ export const KINDS: Record<SnippetKind, Tool & { secret: Secret }> & Record<"git
 			where: "in a context named deploy-tracker: Organization Settings › Contexts",
 		},
 	},
+	argocd: {
+		label: "Argo CD",
+		blurb: "A notifications webhook for each finished sync",
+		secret: {
+			store: "the key",
+			name: "deploy-tracker-url",
+			where: "in the Secret argocd-notifications-secret, beside argocd-notifications-cm",
+		},
+	},
+	flux: {
+		label: "Flux",
+		blurb: "A generic Provider and an Alert for Kustomizations and HelmReleases",
+		secret: {
+			store: "the address key of a Secret named",
+			name: "deploy-tracker-webhook",
+			where: "in the namespace of the Provider and Alert",
+		},
+	},
 	github: {
 		label: "GitHub deployments",
 		blurb: "GitHub's own deployment events, from a repository webhook",
@@ -91,6 +111,8 @@ export const EXAMPLES: Record<SnippetKind, { file: string; text: string }> = {
 	jenkins: { file: "examples/Jenkinsfile", text: jenkins },
 	octopus: { file: "examples/octopus-step.sh", text: octopus },
 	circleci: { file: "examples/circleci.yml", text: circleci },
+	argocd: { file: "examples/argocd-notifications.yml", text: argocd },
+	flux: { file: "examples/flux-alert.yml", text: flux },
 };
 
 /** A ready-to-paste snippet for the tool `kind`, fetching the reporter from the tracker at `origin`. */

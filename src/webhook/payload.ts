@@ -5,7 +5,7 @@ import { MAX_NAME, object, optional, optionalText, requiredDatetime, requiredTex
 export const MAX_BODY_BYTES = 512 * 1024;
 
 /** Per-field limits (characters). Anything longer is refused with the field named. */
-const LIMITS = {
+export const LIMITS = {
 	name: MAX_NAME,
 	url: 2048,
 	description: 10_000,

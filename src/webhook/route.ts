@@ -11,6 +11,7 @@ import { ApiError } from "../http/errors";
 import { errors, json, jsonBody } from "../http/openapi";
 import { MAX_NAME, readJson } from "../http/validation";
 import { ledgerFor } from "../ledger/stub";
+import type { DeployRequest } from "../model/entry";
 import { recordedAsSuggestion, refusal, results, unknownIntegration } from "./answers";
 import { dryRun, dryRunAnswer } from "./dry-run";
 import { deployPayload, MAX_BODY_BYTES, parseDeployPayload } from "./payload";
@@ -34,6 +35,9 @@ export const findIntegration = (serves: (kind: IntegrationKind) => boolean) =>
 		await next();
 	});
 
+/** The kinds whose URL takes what is posted unsigned: all but GitHub's, which signs every event. */
+export const takesUnsigned = (kind: IntegrationKind) => kind !== "github";
+
 export const limitBody = bodyLimit({
 	maxSize: MAX_BODY_BYTES,
 	onError: () => {
@@ -42,7 +46,7 @@ export const limitBody = bodyLimit({
 });
 
 /** The first `max` characters of `text`, counted as the payload's limits count them: code points, so no pair is split. */
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
 	return text.length <= max ? text : Array.from(text).slice(0, max).join("");
 }
 
@@ -98,7 +102,7 @@ webhook.post(
 			...errors(400, 404, 413, 429),
 		},
 	}),
-	findIntegration((kind) => kind !== "github"),
+	findIntegration(takesUnsigned),
 	limitBody,
 	async (c) => {
 		const payload = parseDeployPayload(await readJson(c));
@@ -106,32 +110,40 @@ webhook.post(
 		const request = { integrationId, agent: truncate(c.req.query("agent") ?? "", MAX_NAME) || null, payload };
 		if (isDryRun(c.req.query("dry_run"))) return c.json(await dryRun(c, request, c.var.webhookToken), 200);
 
-		const ledger = ledgerFor(c.env.LEDGER, integrationId);
-		const { outcome, matched, retryAfter, cost } = await ledger.record(request, c.var.webhookToken);
-		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
-		const refused = refusal(outcome, retryAfter, c.var.webhookToken);
-		if (refused) throw refused;
-
-		if (outcome === "duplicate") {
-			return c.json(
-				{ result: "duplicate_deploy", message: "Deploy not created due to existing deploy with identical dedup_id" },
-				202,
-			);
-		}
-		return matched
-			? c.json({ result: "ok" }, 202)
-			: c.json(
-					{
-						result: "no_service_found",
-						message: recordedAsSuggestion(payload.service),
-					},
-					202,
-				);
+		return recordDeploy(c, request);
 	},
 );
 
+/**
+ * Records `request` in its integration's ledger and answers as the Custom
+ * Deploy contract does. The Flux route records what it translated through here too.
+ */
+export async function recordDeploy(c: Context<WebhookEnv>, request: DeployRequest) {
+	const ledger = ledgerFor(c.env.LEDGER, request.integrationId);
+	const { outcome, matched, retryAfter, cost } = await ledger.record(request, c.var.webhookToken);
+	c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
+	const refused = refusal(outcome, retryAfter, c.var.webhookToken);
+	if (refused) throw refused;
+
+	if (outcome === "duplicate") {
+		return c.json(
+			{ result: "duplicate_deploy", message: "Deploy not created due to existing deploy with identical dedup_id" },
+			202,
+		);
+	}
+	return matched
+		? c.json({ result: "ok" }, 202)
+		: c.json(
+				{
+					result: "no_service_found",
+					message: recordedAsSuggestion(request.payload.service),
+				},
+				202,
+			);
+}
+
 /** Every method but POST is refused on a webhook URL, with the one that works named in Allow. */
-const onlyPost = (c: Context) => {
+export const onlyPost = (c: Context) => {
 	throw ApiError.of(405, "Method Error", `${c.req.method} is not allowed here; send deploys with POST`, {
 		Allow: "POST",
 	});

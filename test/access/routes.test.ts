@@ -39,7 +39,7 @@ describe("who may call each route", () => {
 		expect([...audiences].filter(([, declaredHere]) => declaredHere.length > 1)).toEqual([]);
 	});
 
-	it("opens only the webhooks (Custom Deploy and GitHub's, signed), sign-in, health, the reporter script, the API reference and static assets to anyone", () => {
+	it("opens only the webhooks (Custom Deploy, GitHub's signed events and Flux's), sign-in, health, the reporter script, the API reference and static assets to anyone", () => {
 		const open = [...declared()].filter(([, [audience]]) => audience === "anyone").map(([route]) => route);
 		expect(open.sort()).toEqual(
 			[
@@ -54,6 +54,10 @@ describe("who may call each route", () => {
 				"ALL /integrations/deploy/*",
 				"POST /integrations/github/:uuid",
 				"ALL /integrations/github/*",
+				// Flux's events, the webhook's sibling: the URL's token is the credential here too.
+				"POST /integrations/flux/:uuid",
+				"ALL /integrations/flux/:uuid",
+				"ALL /integrations/flux/*",
 				"GET /api/openapi.json",
 				"GET /api/docs",
 				"GET /api/docs/viewer.js",

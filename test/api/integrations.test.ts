@@ -45,7 +45,7 @@ describe("POST /api/integrations", () => {
 		const res = await admin("POST", "/integrations", { name: unique("CI"), kind: "teamcity" });
 		expectError(res, 400, "Kind Error");
 		expect(res.body.errors[0].detail).toBe(
-			"param must be one of deploy, github_actions, gitlab_ci, jenkins, octopus, circleci, github: kind",
+			"param must be one of deploy, github_actions, gitlab_ci, jenkins, octopus, circleci, github, argocd, flux: kind",
 		);
 	});
 

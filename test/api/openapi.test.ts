@@ -232,6 +232,16 @@ async function mismatches(document: Document, operation: string, response: Respo
 	return output.valid ? [] : failures(output.errors).map((failure) => `${operation} ${status}: body${failure}`);
 }
 
+/** A Kustomization's event as Flux's generic Provider posts it, with the given reason. */
+const fluxEvent = (reason: string) => ({
+	involvedObject: { kind: "Kustomization", name: unique("contract-flux"), namespace: "flux-system" },
+	severity: "info",
+	timestamp: "2026-11-30T10:00:42Z",
+	reason,
+	message: "Reconciliation finished in 2.1s, next run in 10m0s",
+	metadata: { revision: "main@sha1:4f2b8c6a1e0d9f7b3a5c2e1d0f9a8b7c6d5e4f3a" },
+});
+
 describe("responses from a representative set of routes", () => {
 	let doc: Document;
 	/** Made before the calls, so each call meets real data: an integration, a service with a deploy, a suggestion. */
@@ -307,6 +317,22 @@ describe("responses from a representative set of routes", () => {
 			() => call(`/integrations/deploy/${crypto.randomUUID()}`, json("POST", examplePayload(), {})),
 		],
 		["GET /integrations/deploy/{uuid}", 405, () => call(made.webhook)],
+		// The Flux route, which reads Flux's events; any integration's token reaches its ledger.
+		[
+			"POST /integrations/flux/{uuid}",
+			202,
+			() => call(made.webhook.replace("/deploy/", "/flux/"), json("POST", fluxEvent("ReconciliationSucceeded"), {})),
+		],
+		[
+			"POST /integrations/flux/{uuid}",
+			202,
+			() => call(made.webhook.replace("/deploy/", "/flux/"), json("POST", fluxEvent("Progressing"), {})),
+		],
+		[
+			"POST /integrations/flux/{uuid}",
+			400,
+			() => call(made.webhook.replace("/deploy/", "/flux/"), json("POST", {}, {})),
+		],
 	];
 
 	it("reports where a body strays from its schema", async () => {

@@ -206,6 +206,8 @@ describe("a newcomer's first session", () => {
 			"Octopus Deploy",
 			"CircleCI",
 			"GitHub deployments",
+			"Argo CD",
+			"Flux",
 		]);
 		await screenshot(page, "02-new-integration-tiles");
 	});

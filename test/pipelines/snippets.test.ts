@@ -5,6 +5,7 @@ import {
 	KINDS,
 	PLACEHOLDER_ORIGIN,
 	SNIPPET_KINDS,
+	type SnippetKind,
 	snippet,
 } from "../../src/pipelines/snippets";
 import { call } from "../helpers";
@@ -18,11 +19,13 @@ describe("setup snippets", () => {
 		const example = EXAMPLES[kind].text;
 		// The bundler really read the file (a missing Text rule would not give its text).
 		expect(example).toMatch(/^(#|\/\/) \S/);
-		expect(example.match(/\S*\/integrations\/deploy\/\S*/g)).toEqual(null);
+		expect(example.match(/\S*\/integrations\/(deploy|flux)\/\S*/g)).toEqual(null);
 		expect(example).toContain(KINDS[kind].secret.name);
 	});
 
-	it.each(SNIPPET_KINDS.filter((kind) => kind !== "github_actions"))(
+	// The action runs its own copy; Argo CD and Flux post from the cluster, with no shell step.
+	const ownReporter: readonly SnippetKind[] = ["github_actions", "argocd", "flux"];
+	it.each(SNIPPET_KINDS.filter((kind) => !ownReporter.includes(kind)))(
 		"%s: fetches the reporter from this tracker",
 		(kind) => {
 			const text = snippet(kind, ORIGIN);

@@ -7,7 +7,7 @@ import { admin, api, deploysOf, examplePayload, postDeploy, unique } from "../he
 import { tracesOf } from "../ledger/helpers";
 import { browse, cells, count, form, page, rowOf, signIn, unescaped } from "./helpers";
 
-const KINDS = ["deploy", "github_actions", "gitlab_ci", "jenkins", "octopus", "circleci"];
+const KINDS = ["deploy", "github_actions", "gitlab_ci", "jenkins", "octopus", "circleci", "argocd", "flux"];
 
 /** Creates an integration through the form and answers its id, from the redirect. */
 async function createThroughForm(cookie: string, name: string, kind = "deploy"): Promise<string> {
@@ -80,12 +80,27 @@ describe("integration pages", () => {
 				new RegExp(`^Store this URL as .* ${name}\\b`),
 			);
 			expect(snippet).toContain(name);
-			expect(snippet).not.toMatch(/deploy-tracker\.example\.com|YOUR-INTEGRATION-ID|\/integrations\/deploy\//);
-			// The reporter comes from this tracker, or with the action from its repository.
+			expect(snippet).not.toMatch(/deploy-tracker\.example\.com|YOUR-INTEGRATION-ID|\/integrations\/(deploy|flux)\//);
+			// The reporter comes from this tracker, or with the action from its repository; Argo CD and Flux post from the cluster.
 			if (kind === "github_actions") expect(snippet).toMatch(/^ {8}uses: [\w-]+\/[\w-]+@/m);
+			else if (kind === "argocd" || kind === "flux") expect(snippet).not.toContain("report-deploy.sh");
 			else expect(snippet).toContain(`curl -fsSLo report-deploy.sh ${new URL(url).origin}/report-deploy.sh\n`);
 		},
 	);
+
+	it("gives a Flux integration its Flux URL, and no terminal trial, whose Custom Deploy body that URL refuses", async () => {
+		const cookie = await signIn();
+		const flux = await createThroughForm(cookie, unique("Flux"), "flux");
+		const url = await webhookUrlOf(flux);
+		expect(new URL(url).pathname).toMatch(/^\/integrations\/flux\/[0-9a-f-]{36}$/);
+		const html = await (await page(cookie, `/integrations/${flux}`)).text();
+		expect(html).toContain(`id="webhook-url" type="text" readonly="" value="${url}"`);
+		expect(html).toContain("No deploys yet");
+		expect(html).not.toContain("report-deploy.sh | sh");
+		// Every other kind's empty page offers it.
+		const argocd = await createThroughForm(cookie, unique("Argo"), "argocd");
+		expect(await (await page(cookie, `/integrations/${argocd}`)).text()).toContain("report-deploy.sh | sh");
+	});
 
 	it("shows the form again, with the reason, for a blank name, and creates nothing", async () => {
 		const cookie = await signIn();

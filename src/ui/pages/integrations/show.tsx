@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { allow } from "../../../access/guard";
-import { loadIntegration, regenerateSigningSecret, webhookUrl } from "../../../catalog/integrations";
+import { loadIntegration, regenerateSigningSecret, webhookRoute, webhookUrl } from "../../../catalog/integrations";
 import { listDeploys } from "../../../db/deploys";
 import { previousWebhookTokens } from "../../../db/integrations";
 import type { IntegrationRow } from "../../../db/schema";
@@ -133,10 +133,15 @@ function Setup(props: SetupProps) {
 				<>
 					<h2>Latest deploys</h2>
 					<Empty title="No deploys yet">
-						<p>
-							Try it now from a terminal, with the URL above in <code>DEPLOY_WEBHOOK_URL</code>:
-						</p>
-						<pre>{trialReport(origin)}</pre>
+						{/* The reporter sends the Custom Deploy body, which a Flux URL does not read. */}
+						{webhookRoute(integration.kind) === "deploy" && (
+							<>
+								<p>
+									Try it now from a terminal, with the URL above in <code>DEPLOY_WEBHOOK_URL</code>:
+								</p>
+								<pre>{trialReport(origin)}</pre>
+							</>
+						)}
 					</Empty>
 				</>
 			)}
