@@ -14,6 +14,7 @@ import type { ApiTokenRow } from "../db/schema";
 import { DAY } from "../http/datetime";
 import { ApiError } from "../http/errors";
 import { MAX_NAME, object, optional, requiredDatetime, requiredText } from "../http/validation";
+import { sha256Hex } from "../model/hex";
 import { atLeast, type Role } from "../model/roles";
 import { type AuditStatements, currentRole, type MembershipConfig, membershipSettings, role } from "./members";
 import { type Principal, principalName } from "./principal";
@@ -63,12 +64,6 @@ export const apiTokenForm = object({
 /** Admins see and revoke every token; anyone else only those they made. */
 export const mayManage = (who: Principal, token: Pick<ApiToken, "createdByKind" | "createdBy">) =>
 	atLeast(who.role, "admin") || (token.createdByKind === who.kind && token.createdBy === principalName(who));
-
-/** `text`'s SHA-256, in hex. */
-export async function sha256Hex(text: string): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function newSecret(): string {
 	const bytes = crypto.getRandomValues(new Uint8Array(SECRET_BYTES));

@@ -18,6 +18,7 @@ import { ApiError } from "../http/errors";
 import { MAX_NAME, object, optional, requiredText } from "../http/validation";
 import type { Ledger } from "../ledger/ledger";
 import { ledgerFor } from "../ledger/stub";
+import { hex } from "../model/hex";
 
 // The rules for integrations, shared by the API and the UI: each either does
 // what was asked or throws the ApiError that says why not.
@@ -71,9 +72,7 @@ const SECRET_BYTES = 32;
 
 /** A fresh signing secret: hex, which GitHub's Secret field takes as typed. */
 function newSigningSecret(): string {
-	return Array.from(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)), (b) => b.toString(16).padStart(2, "0")).join(
-		"",
-	);
+	return hex(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)));
 }
 
 /** A new integration with a fresh secret webhook token, and a signing secret if GitHub will sign what it sends. */

@@ -1,3 +1,5 @@
+import { hex } from "../model/hex";
+
 // Deliberate module state: the last id's millisecond and counter, so that ids
 // made in one isolate (one ledger Durable Object, say) sort in creation order
 // even within a millisecond, when Workers' clock does not move.
@@ -21,8 +23,8 @@ export function newId(now = Date.now()): string {
 	bytes[6] = 0x70 | (last.seq >> 8);
 	bytes[7] = last.seq & 0xff;
 	bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-	const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+	const digits = hex(bytes);
+	return `${digits.slice(0, 8)}-${digits.slice(8, 12)}-${digits.slice(12, 16)}-${digits.slice(16, 20)}-${digits.slice(20)}`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { ApiError } from "../http/errors";
 import { errors, json } from "../http/openapi";
 import { parseJson } from "../http/validation";
 import { ledgerFor } from "../ledger/stub";
+import { hex } from "../model/hex";
 import { recordedAsSuggestion, refusal, unknownIntegration } from "./answers";
 import { DEPLOY_EVENTS, type DeployEvent, deployOf } from "./github-events";
 import { findIntegration, limitBody, type WebhookEnv } from "./route";
@@ -18,7 +19,6 @@ import { findIntegration, limitBody, type WebhookEnv } from "./route";
 const SIGNATURE_HEADER = "X-Hub-Signature-256";
 
 const encoder = new TextEncoder();
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * Whether `header` is `sha256=` and the HMAC-SHA256 of exactly these bytes under

@@ -16,6 +16,7 @@ import {
 import type { Ledger } from "../ledger/ledger";
 import { ledgerFor } from "../ledger/stub";
 import type { ImportedDeploy } from "../model/entry";
+import { sha256Hex } from "../model/hex";
 import { deployPayload, MAX_BODY_BYTES } from "./payload";
 
 // An import's lines, read as the webhook reads a body: the same schema and the same error texts.
@@ -98,8 +99,7 @@ async function readLine(value: unknown, integrationId: string | undefined): Prom
  * matter). Two lines saying exactly the same thing are one deploy.
  */
 async function contentKey(payload: z.output<typeof deployPayload>): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(payload)));
-	return `sha256:${Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+	return `sha256:${await sha256Hex(JSON.stringify(payload))}`;
 }
 
 /** What became of one line of an import. */
