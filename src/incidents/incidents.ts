@@ -1,0 +1,169 @@
+import { z } from "zod";
+import type { Actor } from "../audit/actor";
+import { audited } from "../audit/log";
+import { serviceIdFor } from "../db/catalog";
+import type { Database } from "../db/client";
+import {
+	deployServiceId,
+	findIncident,
+	findIncidents,
+	type Incident,
+	insertIncident,
+	type NewIncident,
+	resolveStatement,
+} from "../db/incidents";
+import { formatDatetime } from "../http/datetime";
+import { ApiError } from "../http/errors";
+import { MAX_ID, MAX_NAME, object, optional, optionalText, requiredDatetime, requiredText } from "../http/validation";
+import { environmentKey } from "../model/environment";
+
+// Incidents: opened and resolved through the API, the UI or an alerting tool's
+// webhook (see webhook.ts), and counted by the incident-based DORA figures.
+
+/** The longest incident title: an alert's summary, not its body. */
+export const MAX_TITLE = 500;
+/** The longest link: as a deploy's URL. */
+const MAX_URL = 2048;
+/** How far ahead of our clock a time may be: a sender's clock runs a little fast. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** A link to the incident elsewhere: http(s) only, so no page ever carries a `javascript:` link. */
+const link = optionalText({ max: MAX_URL }).refine(
+	(value) => value === undefined || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)),
+	{ message: "param must be an http or https URL" },
+);
+
+const time = requiredDatetime({ fourDigitYear: true });
+
+/** Opening an incident: the API's body and the UI's form alike. */
+export const incidentInput = object({
+	service: requiredText({ max: MAX_NAME }).describe("The service's id or any of its aliases"),
+	environment: optionalText({ max: MAX_NAME }).describe(
+		"Where it happened, any spelling; by default the first production environment",
+	),
+	title: requiredText({ max: MAX_TITLE }),
+	started_at: time,
+	resolved_at: optional(time).describe("For an incident already over; resolve an open one later"),
+	link,
+	deploy_id: optionalText({ max: MAX_ID }).describe("The deploy that caused it, when known: one of the service's"),
+});
+
+/** Resolving: when it ended, by default now. */
+export const resolveInput = z.preprocess((v) => v ?? {}, object({ resolved_at: optional(time) }));
+
+const noService = (value: string) => ApiError.of(404, "Service Error", `no service with id or alias '${value}'`);
+
+export const noIncident = (id: string) => ApiError.of(404, "Incident Error", `no incident with id '${id}'`);
+
+/** Refuses a time after `now` (beyond the skew allowed): nothing has happened yet in the future. */
+export function checkNotFuture(field: string, at: number, now: number): void {
+	if (at > now + CLOCK_SKEW_MS) {
+		throw ApiError.of(400, `${humanized(field)} Error`, `param must not be in the future: ${field}`);
+	}
+}
+
+const humanized = (field: string) => field.charAt(0).toUpperCase() + field.slice(1).replace(/_/g, " ");
+
+/** Refuses an end before the start. */
+export function checkOrder(startedAt: number, resolvedAt: number): void {
+	if (resolvedAt < startedAt) {
+		throw ApiError.of(
+			400,
+			"Resolved at Error",
+			`param must not be earlier than started_at (${formatDatetime(startedAt)}): resolved_at`,
+		);
+	}
+}
+
+/**
+ * The incident `input` describes, checked against the catalog: the service
+ * exists (by id or alias), the deploy named is one of its own, the times are
+ * in order and not in the future. `production` names the default environment.
+ */
+export async function checkedIncident(
+	db: Database,
+	input: z.output<typeof incidentInput>,
+	production: readonly string[],
+	now: number,
+): Promise<NewIncident> {
+	checkNotFuture("started_at", input.started_at, now);
+	if (input.resolved_at !== undefined) {
+		checkNotFuture("resolved_at", input.resolved_at, now);
+		checkOrder(input.started_at, input.resolved_at);
+	}
+	const [serviceId, deployOf] = await Promise.all([
+		serviceIdFor(db, input.service),
+		input.deploy_id === undefined ? undefined : deployServiceId(db, input.deploy_id),
+	]);
+	if (serviceId === null) throw noService(input.service);
+	if (input.deploy_id !== undefined && deployOf !== serviceId) {
+		throw ApiError.of(400, "Deploy id Error", `param must name a deploy of the service: deploy_id`);
+	}
+	const environment = input.environment ?? production[0] ?? "production";
+	return {
+		serviceId,
+		environment,
+		environmentKey: environmentKey(environment),
+		title: input.title,
+		startedAt: input.started_at,
+		resolvedAt: input.resolved_at,
+		link: input.link,
+		deployId: input.deploy_id,
+	};
+}
+
+/** Opens an incident (through the API or the UI), with its audit row in the same batch. */
+export async function openIncident(db: Database, incident: NewIncident, actor: Actor, now = Date.now()) {
+	const { id, statement } = insertIncident(db, incident, now);
+	const details = { service_id: incident.serviceId, title: incident.title, deploy_id: incident.deployId ?? null };
+	await db.batch([statement, audited(db, actor, "incident.open", { type: "incident", id }, details)]);
+	return loadIncident(db, id);
+}
+
+export async function loadIncident(db: Database, id: string): Promise<Incident> {
+	const incident = await findIncident(db, id);
+	if (!incident) throw noIncident(id);
+	return incident;
+}
+
+/** Refuses resolving what is already resolved: a second resolve would move its end. */
+export const alreadyResolved = (incident: Incident) =>
+	ApiError.of(
+		409,
+		"Incident Error",
+		`incident '${incident.id}' was already resolved at ${formatDatetime(incident.resolvedAt ?? 0)}`,
+	);
+
+/** Resolves an open incident at `at` (by default now), with its audit row in the same batch. */
+export async function resolveIncident(
+	db: Database,
+	id: string,
+	at: number | undefined,
+	actor: Actor,
+	now = Date.now(),
+): Promise<Incident> {
+	const incident = await loadIncident(db, id);
+	if (incident.resolvedAt !== null) throw alreadyResolved(incident);
+	const resolvedAt = at ?? now;
+	checkNotFuture("resolved_at", resolvedAt, now);
+	checkOrder(incident.startedAt, resolvedAt);
+	const [resolved] = await db.batch([
+		resolveStatement(db, id, resolvedAt),
+		audited(db, actor, "incident.resolve", { type: "incident", id }, { resolved_at: formatDatetime(resolvedAt) }),
+	]);
+	// Resolved by someone else between the read and the write: the update changed nothing, so say so.
+	if (resolved.meta.changes === 0) throw alreadyResolved(await loadIncident(db, id));
+	return loadIncident(db, id);
+}
+
+/** The most incidents one listing shows. */
+export const MAX_LISTED = 100;
+const DEFAULT_LISTED = 50;
+
+/** Incidents newest first, a service's (by id or alias) when one is named: a 404 for one that does not exist. */
+export async function listIncidents(db: Database, service: string | undefined, limit = DEFAULT_LISTED) {
+	if (service === undefined) return findIncidents(db, { limit });
+	const serviceId = await serviceIdFor(db, service);
+	if (serviceId === null) throw noService(service);
+	return findIncidents(db, { serviceId, limit });
+}
