@@ -13,6 +13,7 @@ import { scheduled } from "./retention/purge";
 import { ui } from "./ui";
 import { pageNotFound } from "./ui/errors";
 import { wantsPage } from "./ui/negotiation";
+import { incidentWebhook } from "./webhook/incidents";
 import { webhook } from "./webhook/route";
 
 export { Ledger } from "./ledger/ledger";
@@ -34,6 +35,7 @@ app
 	)
 	.route("/", reporterScript)
 	.route("/integrations/deploy", webhook)
+	.route("/integrations/incident", incidentWebhook)
 	.route("/api", api)
 	// Last: the pages share paths such as /integrations with the webhook.
 	.route("/", ui);

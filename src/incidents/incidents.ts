@@ -5,6 +5,7 @@ import { serviceIdFor } from "../db/catalog";
 import type { Database } from "../db/client";
 import {
 	deployServiceId,
+	externalIncident,
 	findIncident,
 	findIncidents,
 	type Incident,
@@ -13,8 +14,18 @@ import {
 	resolveStatement,
 } from "../db/incidents";
 import { formatDatetime } from "../http/datetime";
-import { ApiError } from "../http/errors";
-import { MAX_ID, MAX_NAME, object, optional, optionalText, requiredDatetime, requiredText } from "../http/validation";
+import { ApiError, isUniqueViolation } from "../http/errors";
+import {
+	MAX_ID,
+	MAX_NAME,
+	object,
+	oneOf,
+	optional,
+	optionalText,
+	requiredDatetime,
+	requiredText,
+	validate,
+} from "../http/validation";
 import { environmentKey } from "../model/environment";
 
 // Incidents: opened and resolved through the API, the UI or an alerting tool's
@@ -35,17 +46,22 @@ const link = optionalText({ max: MAX_URL }).refine(
 
 const time = requiredDatetime({ fourDigitYear: true });
 
-/** Opening an incident: the API's body and the UI's form alike. */
-export const incidentInput = object({
+/** What an incident is about, however it is opened. */
+const about = {
 	service: requiredText({ max: MAX_NAME }).describe("The service's id or any of its aliases"),
 	environment: optionalText({ max: MAX_NAME }).describe(
 		"Where it happened, any spelling; by default the first production environment",
 	),
 	title: requiredText({ max: MAX_TITLE }),
-	started_at: time,
-	resolved_at: optional(time).describe("For an incident already over; resolve an open one later"),
 	link,
 	deploy_id: optionalText({ max: MAX_ID }).describe("The deploy that caused it, when known: one of the service's"),
+};
+
+/** Opening an incident: the API's body and the UI's form alike. */
+export const incidentInput = object({
+	...about,
+	started_at: time,
+	resolved_at: optional(time).describe("For an incident already over; resolve an open one later"),
 });
 
 /** Resolving: when it ended, by default now. */
@@ -166,4 +182,101 @@ export async function listIncidents(db: Database, service: string | undefined, l
 	const serviceId = await serviceIdFor(db, service);
 	if (serviceId === null) throw noService(service);
 	return findIncidents(db, { serviceId, limit });
+}
+
+// The incident webhook: alerting tools send `trigger` and `resolve` events
+// under their own dedup key (`id`), to an integration's secret incident URL.
+
+const eventId = requiredText({ max: MAX_NAME }).describe("The alerting tool's dedup key: one incident per key at a time");
+
+/** A trigger: opens the incident, unless one with this key is open (or this very one was seen). */
+export const triggerEvent = object({
+	action: z.literal("trigger"),
+	id: eventId,
+	...about,
+	started_at: optional(time).describe("When it began; by default when the event arrives"),
+});
+
+/** A resolve: ends the latest incident opened under this key. */
+export const resolveEvent = object({
+	action: z.literal("resolve"),
+	id: eventId,
+	resolved_at: optional(time).describe("When it ended; by default when the event arrives"),
+});
+
+const ACTIONS = ["trigger", "resolve"] as const;
+const eventAction = object({ action: oneOf(ACTIONS) });
+
+/** The event a body holds: its action first, so a wrong one is named before the fields it would need. */
+export function parseEvent(body: unknown) {
+	const { action } = validate(eventAction, body);
+	return action === "trigger" ? validate(triggerEvent, body) : validate(resolveEvent, body);
+}
+
+/** What an event did: `created`/`resolved`, or `duplicate` for one already applied (nothing stored). */
+export type EventResult = { result: "created" | "resolved" | "duplicate"; incident: Incident };
+
+/**
+ * Applies a trigger from integration `integrationId`. A repeated trigger (the
+ * key's incident is open, or started at this very time) is a duplicate. One
+ * that began no later than the key's last incident was resolved is a stale or
+ * replayed one: refused, since it would reopen what is over.
+ */
+export async function applyTrigger(
+	db: Database,
+	integrationId: string,
+	event: z.output<typeof triggerEvent>,
+	production: readonly string[],
+	now: number,
+): Promise<EventResult> {
+	const startedAt = event.started_at ?? now;
+	const [incident, latest] = await Promise.all([
+		checkedIncident(db, { ...event, started_at: startedAt, resolved_at: undefined }, production, now),
+		externalIncident(db, integrationId, event.id),
+	]);
+	if (latest && (latest.resolvedAt === null || latest.startedAt === startedAt)) {
+		return { result: "duplicate", incident: await loadIncident(db, latest.id) };
+	}
+	if (latest?.resolvedAt != null && startedAt <= latest.resolvedAt) {
+		throw ApiError.of(
+			409,
+			"Started at Error",
+			`param must be later than ${formatDatetime(latest.resolvedAt)}, when incident '${latest.id}' under this id was resolved; a late or replayed trigger reopens nothing: started_at`,
+		);
+	}
+	const { id, statement } = insertIncident(db, { ...incident, integrationId, externalId: event.id }, now);
+	try {
+		await statement;
+	} catch (error) {
+		// The same trigger, delivered twice at once: the unique index kept one.
+		if (!isUniqueViolation(error)) throw error;
+		const same = await externalIncident(db, integrationId, event.id);
+		if (same) return { result: "duplicate", incident: await loadIncident(db, same.id) };
+		throw error;
+	}
+	return { result: "created", incident: await loadIncident(db, id) };
+}
+
+/**
+ * Applies a resolve: ends the key's latest incident. A repeat with the same
+ * time is a duplicate; another time for one already resolved is refused, as
+ * is a key never triggered (404).
+ */
+export async function applyResolve(
+	db: Database,
+	integrationId: string,
+	event: z.output<typeof resolveEvent>,
+	now: number,
+): Promise<EventResult> {
+	const resolvedAt = event.resolved_at ?? now;
+	checkNotFuture("resolved_at", resolvedAt, now);
+	const latest = await externalIncident(db, integrationId, event.id);
+	if (!latest) throw ApiError.of(404, "Id Error", `no incident was triggered under this id: id`);
+	const incident = await loadIncident(db, latest.id);
+	if (incident.resolvedAt === resolvedAt) return { result: "duplicate", incident };
+	if (incident.resolvedAt !== null) throw alreadyResolved(incident);
+	checkOrder(incident.startedAt, resolvedAt);
+	const result = await resolveStatement(db, incident.id, resolvedAt);
+	if (result.meta.changes === 0) throw alreadyResolved(await loadIncident(db, incident.id));
+	return { result: "resolved", incident: await loadIncident(db, incident.id) };
 }

@@ -281,3 +281,122 @@ describe("POST /api/incidents", () => {
 		expectError(await parseResponse(await call("/api/incidents", { method: "POST", body })), 401);
 	});
 });
+
+describe("the incident webhook", () => {
+	const alias = unique("alerting");
+	let serviceId = "";
+	beforeAll(async () => {
+		serviceId = (await api.createService(unique("Alerting"), [alias])).id;
+	});
+
+	/** The integration's incident URL: its deploy URL's secret under /integrations/incident/. */
+	const incidentUrl = () =>
+		new URL(integration.webhook_url).pathname.replace("/integrations/deploy/", "/integrations/incident/");
+	const send = async (event: unknown, path = incidentUrl()) =>
+		parseResponse(
+			await call(path, { method: "POST", body: typeof event === "string" ? event : JSON.stringify(event) }),
+		);
+	const rowsUnder = async (id: string) =>
+		(await env.DB.prepare("SELECT count(*) AS n FROM incidents WHERE external_id = ?1").bind(id).first<{ n: number }>())
+			?.n ?? 0;
+
+	it("opens on a trigger, keeps one incident for a repeated trigger, and resolves it", async () => {
+		const id = unique("alert");
+		const trigger = {
+			action: "trigger",
+			id,
+			service: alias,
+			title: "High error rate",
+			started_at: new Date(Date.now() - HOUR).toISOString(),
+		};
+		const opened = await send(trigger);
+		expect(opened).toEqual({ status: 202, body: { result: "created", incident_id: expect.any(String) } });
+		// Repeated as-is, and re-notified later while it is still open: the same incident.
+		expect((await send(trigger)).body).toEqual({ result: "duplicate", incident_id: opened.body.incident_id });
+		expect((await send({ ...trigger, started_at: new Date().toISOString() })).body.result).toBe("duplicate");
+		expect(await rowsUnder(id)).toBe(1);
+
+		const resolve = { action: "resolve", id, resolved_at: new Date().toISOString() };
+		expect((await send(resolve)).body).toEqual({ result: "resolved", incident_id: opened.body.incident_id });
+		expect((await send(resolve)).body.result).toBe("duplicate");
+		const incident = (await admin("GET", `/incidents/${opened.body.incident_id}`)).body;
+		expect(incident).toMatchObject({
+			service: { id: serviceId },
+			external_id: id,
+			state: "resolved",
+			resolved_at: resolve.resolved_at,
+		});
+	});
+
+	it("refuses a late or replayed trigger that would reopen a resolved incident, and a second resolution, storing nothing", async () => {
+		const id = unique("alert");
+		const startedAt = Date.now() - 2 * HOUR;
+		const resolvedAt = Date.now() - HOUR;
+		await send({
+			action: "trigger",
+			id,
+			service: alias,
+			title: "Disk full",
+			started_at: new Date(startedAt).toISOString(),
+		});
+		await send({ action: "resolve", id, resolved_at: new Date(resolvedAt).toISOString() });
+		// A trigger from before the resolution, arriving after it (late, or replayed by someone who kept it).
+		const stale = {
+			action: "trigger",
+			id,
+			service: alias,
+			title: "Disk full",
+			started_at: new Date(resolvedAt - 60_000).toISOString(),
+		};
+		expectError(await send(stale), 409, "Started at Error");
+		expectError(await send({ action: "resolve", id, resolved_at: new Date().toISOString() }), 409, "Incident Error");
+		expect(await rowsUnder(id)).toBe(1);
+		// A new trigger after the resolution is a new incident under the same key.
+		expect((await send({ ...stale, started_at: new Date().toISOString() })).body.result).toBe("created");
+		expect(await rowsUnder(id)).toBe(2);
+	});
+
+	it.each([
+		["not JSON", "{", 400, "Body Error"],
+		["no action", { id: "a", service: "s", title: "t" }, 400, "Action Error"],
+		["an unknown action", { action: "acknowledge", id: "a" }, 400, "Action Error"],
+		["a trigger with no title", { action: "trigger", id: "a", service: "s" }, 400, "Title Error"],
+		["a trigger with no id", { action: "trigger", service: "s", title: "t" }, 400, "Id Error"],
+		[
+			"a trigger in the future",
+			{ action: "trigger", id: "a", service: "s", title: "t", started_at: "2999-01-01T00:00:00Z" },
+			400,
+			"Started at Error",
+		],
+		[
+			"a resolve in the future",
+			{ action: "resolve", id: "a", resolved_at: "2999-01-01T00:00:00Z" },
+			400,
+			"Resolved at Error",
+		],
+		["a resolve of an id never triggered", { action: "resolve", id: "never-triggered" }, 404, "Id Error"],
+		[
+			"a trigger for an unknown service",
+			{ action: "trigger", id: "a", service: "nobody-at-all", title: "t" },
+			404,
+			"Service Error",
+		],
+	])("refuses %s, storing nothing", async (_, event, status, title) => {
+		const before = await incidentRows();
+		expectError(await send(event), status, title);
+		expect(await incidentRows()).toBe(before);
+	});
+
+	it("answers 404 for a URL no live integration has, a revoked one included", async () => {
+		const event = { action: "trigger", id: unique("alert"), service: alias, title: "t" };
+		expectError(await send(event, `/integrations/incident/${crypto.randomUUID()}`), 404, "Integration Error");
+		expectError(await send(event, "/integrations/incident/not-a-uuid"), 404, "Integration Error");
+		const revoked = await api.createIntegration(unique("revoked"));
+		const url = new URL(revoked.webhook_url).pathname.replace("/integrations/deploy/", "/integrations/incident/");
+		expect((await send({ ...event, id: unique("alert") }, url)).status).toBe(202);
+		expect((await admin("DELETE", `/integrations/${revoked.id}`)).status).toBeLessThan(300);
+		const before = await incidentRows();
+		expectError(await send(event, url), 404, "Integration Error");
+		expect(await incidentRows()).toBe(before);
+	});
+});
