@@ -148,3 +148,38 @@ export function incidentStatement(db: Database, scope: IncidentScope, window: nu
 			(select json_group_array(i.resolved_at - i.started_at) from incidents i where ${resolved}) as restore_times
 		from incidents i where ${started}`);
 }
+
+/** An incident as a deploy's marker shows it. */
+export type Blame = { id: string; title: string; serviceId: string };
+
+/**
+ * The incidents that blame each of `deployIds` (a page of deploys, maybe one
+ * service's), by deploy id: those naming one, by the deploy index, and those
+ * started from the oldest deploy to `window` ms after the newest, by the
+ * started index, each with one seek for the deploy it blames.
+ */
+export async function blamesOf(
+	db: Database,
+	deployIds: readonly string[],
+	range: { oldest: number; newest: number },
+	window: number,
+	serviceId?: string,
+): Promise<Map<string, Blame[]>> {
+	const byDeploy = new Map<string, Blame[]>();
+	if (deployIds.length === 0) return byDeploy;
+	const ids = sql.join(
+		deployIds.map((id) => sql`${id}`),
+		sql`, `,
+	);
+	const service = serviceId === undefined ? sql`` : sql`and i.service_id = ${serviceId}`;
+	const rows = await db.all<{ id: string; title: string; service_id: string; deploy_id: string | null }>(sql`
+		select i.id, i.title, i.service_id, ${blamedDeploy(window)} as deploy_id from incidents i
+		where (i.deploy_id in (${ids}) or (i.started_at >= ${range.oldest} and i.started_at <= ${range.newest + window})) ${service}
+		order by i.started_at`);
+	const shown = new Set(deployIds);
+	for (const { id, title, service_id, deploy_id } of rows) {
+		if (deploy_id === null || !shown.has(deploy_id)) continue;
+		byDeploy.set(deploy_id, [...(byDeploy.get(deploy_id) ?? []), { id, title, serviceId: service_id }]);
+	}
+	return byDeploy;
+}

@@ -1,9 +1,13 @@
 import { z } from "zod";
 import type { Actor } from "../audit/actor";
 import { audited } from "../audit/log";
+import { incidentWindowHours } from "../catalog/settings";
 import { serviceIdFor } from "../db/catalog";
 import type { Database } from "../db/client";
+import type { ListedDeploy } from "../db/deploys";
 import {
+	type Blame,
+	blamesOf,
 	deployServiceId,
 	externalIncident,
 	findIncident,
@@ -13,7 +17,7 @@ import {
 	type NewIncident,
 	resolveStatement,
 } from "../db/incidents";
-import { formatDatetime } from "../http/datetime";
+import { formatDatetime, HOUR } from "../http/datetime";
 import { ApiError, isUniqueViolation } from "../http/errors";
 import {
 	MAX_ID,
@@ -187,7 +191,9 @@ export async function listIncidents(db: Database, service: string | undefined, l
 // The incident webhook: alerting tools send `trigger` and `resolve` events
 // under their own dedup key (`id`), to an integration's secret incident URL.
 
-const eventId = requiredText({ max: MAX_NAME }).describe("The alerting tool's dedup key: one incident per key at a time");
+const eventId = requiredText({ max: MAX_NAME }).describe(
+	"The alerting tool's dedup key: one incident per key at a time",
+);
 
 /** A trigger: opens the incident, unless one with this key is open (or this very one was seen). */
 export const triggerEvent = object({
@@ -279,4 +285,23 @@ export async function applyResolve(
 	const result = await resolveStatement(db, incident.id, resolvedAt);
 	if (result.meta.changes === 0) throw alreadyResolved(await loadIncident(db, incident.id));
 	return { result: "resolved", incident: await loadIncident(db, incident.id) };
+}
+
+/** The incidents blaming each deploy of a page (maybe one service's), for the timelines' markers. */
+export async function blamesOnPage(
+	db: Database,
+	page: readonly ListedDeploy[],
+	serviceId?: string,
+): Promise<Map<string, Blame[]>> {
+	if (page.length === 0) return new Map();
+	const times = page.map(({ deploy }) => deploy.deployedAt);
+	const range = { oldest: Math.min(...times), newest: Math.max(...times) };
+	const window = (await incidentWindowHours(db)) * HOUR;
+	return blamesOf(
+		db,
+		page.map(({ deploy }) => deploy.id),
+		range,
+		window,
+		serviceId,
+	);
 }

@@ -6,6 +6,7 @@ import { findTeams } from "../../../db/teams";
 import { exportResponse } from "../../../deploys/export";
 import { deployCursor, deploysPage, toFilter } from "../../../deploys/query";
 import { factory } from "../../../factory";
+import { blamesOnPage } from "../../../incidents/incidents";
 import { handSentDeploy } from "../../../pipelines/snippets";
 import { Empty, Pager } from "../../components";
 import { DeployTable } from "../../deploy-table";
@@ -82,10 +83,11 @@ export const deployList = factory
 		const before = deployCursor(query.cursor);
 		const [services, teams, filter] = await Promise.all([findServices(db), findTeams(db), toFilter(db, query)]);
 		const page = await deploysPage(db, { ...filter, before }, PAGE_SIZE);
-		const [total, marked] = await Promise.all([
+		const [total, marked, blames] = await Promise.all([
 			// A first page with no next one holds them all: no need to count.
 			!before && !page.nextCursor ? page.deploys.length : countDeploys(db, filter, COUNT_CAP),
 			numberedUnderAlias(db, page.deploys),
+			blamesOnPage(db, page.deploys),
 		]);
 		const matchless = page.deploys.length === 0 && (await anyDeploys(db));
 		return c.html(
@@ -95,7 +97,7 @@ export const deployList = factory
 				{page.deploys.length > 0 ? (
 					<>
 						<ListSummary total={total} filters={filters} />
-						<DeployTable deploys={page.deploys} marked={marked} />
+						<DeployTable deploys={page.deploys} marked={marked} blames={blames} />
 						<Pager
 							first={query.cursor ? deploysUrl(filters) : undefined}
 							next={page.nextCursor && deploysUrl({ ...filters, cursor: page.nextCursor })}

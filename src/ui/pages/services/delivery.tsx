@@ -58,7 +58,7 @@ export async function delivery(
 	return { metrics, previous, incidents, ...weekly(filter, now, metrics.buckets, medians), environment, environments };
 }
 
-function formatDuration(ms: number | null): string {
+export function formatDuration(ms: number | null): string {
 	if (ms === null) return "—";
 	const unit = unitFor(ms);
 	return `${oneDecimal(ms / unit.ms)} ${unit.short}`;
