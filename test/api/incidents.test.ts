@@ -400,3 +400,20 @@ describe("the incident webhook", () => {
 		expect(await incidentRows()).toBe(before);
 	});
 });
+
+describe("a merge", () => {
+	it("takes the merged service's incidents along, as it does its deploys", async () => {
+		const [kept, merged] = [
+			await api.createService(unique("Kept"), [unique("kept")]),
+			await api.createService(unique("Merged"), [unique("merged")]),
+		];
+		const incident = await open({
+			service: merged.id,
+			title: "t",
+			started_at: new Date(Date.now() - HOUR).toISOString(),
+		});
+		expect((await admin("POST", `/services/${merged.id}/merge`, { into_service_id: kept.id })).status).toBe(200);
+		const listed = (await admin("GET", `/incidents?service=${kept.id}`)).body.incidents;
+		expect(listed.map((i: any) => [i.id, i.service.id])).toEqual([[incident.id, kept.id]]);
+	});
+});

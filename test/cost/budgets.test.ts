@@ -13,6 +13,7 @@ import { signIn } from "../ui/helpers";
  */
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const NOW = Date.now();
 
 let integration: Integration;
@@ -111,6 +112,7 @@ const operations: Record<string, () => Promise<Cost>> = {
 	"team page": async () => costOf(`/teams/${team.id}`, { headers: { Cookie: await session } }),
 	"services list, archived too": () => costOf("/api/services?archived=include", { headers: ADMIN }),
 	"merged service's redirect": () => costOf(`/api/services/${merged.id}`, { headers: ADMIN }),
+	"incidents, one service": () => costOf(`/api/incidents?service=${service.id}`, { headers: ADMIN }),
 };
 
 /**
@@ -172,6 +174,7 @@ const BUDGET: Record<string, Cost> = {
 	"services list, archived too": cost(1, 415, 0, 0, 0, 0),
 	// The merged service's row, by its primary key, and its aliases (none): the answer is a Location.
 	"merged service's redirect": cost(1, 2, 0, 0, 0, 0),
+	"incidents, one service": cost(0, 0, 0, 0, 0, 0),
 };
 
 function cost(
@@ -264,6 +267,17 @@ beforeAll(async () => {
 		await costOf(webhook(), post(examplePayload({ service: alias, environment, deployed_at: deployedAt })));
 	}
 	await costOf(webhook(), post(examplePayload({ service: ingestAlias, dedup_id: "repeated" })));
+	// Two incidents in the metrics window, one resolved, each blaming the deploy before it.
+	for (const [started, resolved] of [
+		[NOW - 7 * DAY + HOUR, NOW - 7 * DAY + 2 * HOUR],
+		[NOW - 14 * DAY + HOUR, undefined],
+	] as const) {
+		const incident = { service: alias, title: "Budgeted incident", started_at: new Date(started).toISOString() };
+		await costOf("/api/incidents", {
+			...post({ ...incident, resolved_at: resolved && new Date(resolved).toISOString() }),
+			headers: ADMIN,
+		});
+	}
 
 	for (const [size, filler] of [
 		[1_000, 1_000],
