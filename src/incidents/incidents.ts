@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Actor } from "../audit/actor";
 import { audited } from "../audit/log";
-import { incidentWindowHours } from "../catalog/settings";
 import { serviceIdFor } from "../db/catalog";
 import type { Database } from "../db/client";
 import type { ListedDeploy } from "../db/deploys";
@@ -33,14 +32,14 @@ import {
 import { environmentKey } from "../model/environment";
 
 // Incidents: opened and resolved through the API, the UI or an alerting tool's
-// webhook (see webhook.ts), and counted by the incident-based DORA figures.
+// webhook (webhook/incidents.ts), and counted by the incident-based DORA figures.
 
 /** The longest incident title: an alert's summary, not its body. */
 export const MAX_TITLE = 500;
 /** The longest link: as a deploy's URL. */
 const MAX_URL = 2048;
 /** How far ahead of our clock a time may be: a sender's clock runs a little fast. */
-export const CLOCK_SKEW_MS = 5 * 60_000;
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A link to the incident elsewhere: http(s) only, so no page ever carries a `javascript:` link. */
 const link = optionalText({ max: MAX_URL }).refine(
@@ -73,25 +72,18 @@ export const resolveInput = z.preprocess((v) => v ?? {}, object({ resolved_at: o
 
 const noService = (value: string) => ApiError.of(404, "Service Error", `no service with id or alias '${value}'`);
 
-export const noIncident = (id: string) => ApiError.of(404, "Incident Error", `no incident with id '${id}'`);
+const noIncident = (id: string) => ApiError.of(404, "Incident Error", `no incident with id '${id}'`);
 
 /** Refuses a time after `now` (beyond the skew allowed): nothing has happened yet in the future. */
-export function checkNotFuture(field: string, at: number, now: number): void {
-	if (at > now + CLOCK_SKEW_MS) {
-		throw ApiError.of(400, `${humanized(field)} Error`, `param must not be in the future: ${field}`);
-	}
+function checkNotFuture(field: string, at: number, now: number): void {
+	if (at > now + CLOCK_SKEW_MS) throw ApiError.invalid([{ message: "param must not be in the future", path: [field] }]);
 }
 
-const humanized = (field: string) => field.charAt(0).toUpperCase() + field.slice(1).replace(/_/g, " ");
-
 /** Refuses an end before the start. */
-export function checkOrder(startedAt: number, resolvedAt: number): void {
+function checkOrder(startedAt: number, resolvedAt: number): void {
 	if (resolvedAt < startedAt) {
-		throw ApiError.of(
-			400,
-			"Resolved at Error",
-			`param must not be earlier than started_at (${formatDatetime(startedAt)}): resolved_at`,
-		);
+		const message = `param must not be earlier than started_at (${formatDatetime(startedAt)})`;
+		throw ApiError.invalid([{ message, path: ["resolved_at"] }]);
 	}
 }
 
@@ -117,7 +109,7 @@ export async function checkedIncident(
 	]);
 	if (serviceId === null) throw noService(input.service);
 	if (input.deploy_id !== undefined && deployOf !== serviceId) {
-		throw ApiError.of(400, "Deploy id Error", `param must name a deploy of the service: deploy_id`);
+		throw ApiError.invalid([{ message: "param must name a deploy of the service", path: ["deploy_id"] }]);
 	}
 	const environment = input.environment ?? production[0] ?? "production";
 	return {
@@ -147,7 +139,7 @@ export async function loadIncident(db: Database, id: string): Promise<Incident> 
 }
 
 /** Refuses resolving what is already resolved: a second resolve would move its end. */
-export const alreadyResolved = (incident: Incident) =>
+const alreadyResolved = (incident: Incident) =>
 	ApiError.of(
 		409,
 		"Incident Error",
@@ -287,21 +279,19 @@ export async function applyResolve(
 	return { result: "resolved", incident: await loadIncident(db, incident.id) };
 }
 
-/** The incidents blaming each deploy of a page (maybe one service's), for the timelines' markers. */
+/**
+ * The incidents blaming each deploy of a page (maybe one service's), for the
+ * timelines' markers, with the attribution window in hours.
+ */
 export async function blamesOnPage(
 	db: Database,
 	page: readonly ListedDeploy[],
+	windowHours: number,
 	serviceId?: string,
 ): Promise<Map<string, Blame[]>> {
 	if (page.length === 0) return new Map();
 	const times = page.map(({ deploy }) => deploy.deployedAt);
 	const range = { oldest: Math.min(...times), newest: Math.max(...times) };
-	const window = (await incidentWindowHours(db)) * HOUR;
-	return blamesOf(
-		db,
-		page.map(({ deploy }) => deploy.id),
-		range,
-		window,
-		serviceId,
-	);
+	const ids = page.map(({ deploy }) => deploy.id);
+	return blamesOf(db, ids, range, windowHours * HOUR, serviceId);
 }

@@ -1,4 +1,3 @@
-import { incidentWindowHours } from "../../../catalog/settings";
 import type { Database } from "../../../db/client";
 import {
 	type Compared,
@@ -42,17 +41,21 @@ export type Delivery = Weekly & {
 	environments: string[];
 };
 
-/** A service's or a team's delivery figures for `environment` (undefined: every environment) as of `now`. */
+/**
+ * A service's or a team's delivery figures for `environment` (undefined: every
+ * environment) as of `now`, incidents blaming deploys up to `windowHours` before them.
+ */
 export async function delivery(
 	db: Database,
 	scope: DeliveryScope,
 	now: number,
 	environments: string[],
 	environment: string | undefined,
+	windowHours: number,
 ): Promise<Delivery> {
 	const filter = deliveryFilter(scope, environment, now);
 	const [{ current: metrics, previous, incidents }, medians] = await Promise.all([
-		incidentWindowHours(db).then((hours) => comparedMetrics(db, filter, hours * HOUR)),
+		comparedMetrics(db, filter, windowHours * HOUR),
 		leadTimeMedians(db, filter),
 	]);
 	return { metrics, previous, incidents, ...weekly(filter, now, metrics.buckets, medians), environment, environments };

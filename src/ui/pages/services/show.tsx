@@ -1,6 +1,6 @@
 import { allow } from "../../../access/guard";
 import { readService } from "../../../catalog/services";
-import { productionEnvironments } from "../../../catalog/settings";
+import { incidentWindowHours, productionEnvironments } from "../../../catalog/settings";
 import type { Service } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
 import { type ListedDeploy, numberedUnderAlias } from "../../../db/deploys";
@@ -84,6 +84,7 @@ async function timeline(
 	serviceId: string,
 	cursor: string | undefined,
 	keep: Record<string, string>,
+	windowHours: number,
 ): Promise<Timeline> {
 	const before = deployCursor(cursor);
 	const page = await deploysPage(db, { serviceId, before }, PAGE_SIZE);
@@ -93,7 +94,7 @@ async function timeline(
 	};
 	const [marked, blames] = await Promise.all([
 		numberedUnderAlias(db, page.deploys),
-		blamesOnPage(db, page.deploys, serviceId),
+		blamesOnPage(db, page.deploys, windowHours, serviceId),
 	]);
 	return {
 		rows: page.deploys,
@@ -178,20 +179,20 @@ function ServicePage(props: {
 export const serviceShow = factory.createApp().get("/:id", allow("viewer"), async (c) => {
 	const db = c.var.db;
 	const now = Date.now();
-	const service = await readService(db, c.req.param("id"));
+	const [service, windowHours] = await Promise.all([readService(db, c.req.param("id")), incidentWindowHours(db)]);
 	// A merged service's page is the one it went into.
 	if (service.mergedInto) return c.redirect(`/services/${service.mergedInto}`, 301);
 	// Environment names are at most MAX_NAME characters; a longer one matches nothing anyway.
 	const asked = c.req.query("environment")?.slice(0, MAX_NAME);
 	const [current, page, production, incidents] = await Promise.all([
 		currentDeploys(db, service.id),
-		timeline(db, service.id, c.req.query("before"), environmentParam(asked)),
+		timeline(db, service.id, c.req.query("before"), environmentParam(asked), windowHours),
 		productionEnvironments(db),
 		findIncidents(db, { serviceId: service.id, limit: LISTED_INCIDENTS }),
 	]);
 	const environments = current.flatMap(({ environment }) => (environment === null ? [] : [environment]));
 	const chosen = chosenEnvironment(asked, environments, production);
-	const summary = await delivery(db, { serviceId: service.id }, now, environments, chosen);
+	const summary = await delivery(db, { serviceId: service.id }, now, environments, chosen, windowHours);
 	return c.html(
 		<ServicePage
 			service={service}
