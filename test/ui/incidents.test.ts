@@ -51,6 +51,10 @@ describe("incidents on the service page", () => {
 			`href="/services/${service.id}#incident-${incidentId}"`,
 		);
 
+		// And on the deploy list's.
+		const listed = (await view(`/deploys?service=${service.id}`)).html;
+		expect(rowOf(listed, deploy.id)).toContain(`href="/services/${service.id}#incident-${incidentId}"`);
+
 		const resolved = await submit(`/services/${service.id}/incidents/${incidentId}/resolve`);
 		expect(resolved.location).toBe(`/services/${service.id}?done=incident-resolved`);
 		const after = cells(rowOf(section((await view(`/services/${service.id}`)).html, "Incidents"), "Checkout"));
