@@ -40,10 +40,10 @@ const incidentRows = async () =>
  *   D6 Oct 8 10:00 success · D7 Oct 9 10:00 no status
  * Incidents, with the 24-hour window:
  *   I1 Oct 2 15:00–16:00 (1 h): blames D2 (D3 failed, so never went live)
- *   I2 Oct 3 10:00–13:00 (3 h): blames D2, exactly 24 h before (D4 is staging's)
+ *   I2 Oct 2 11:00–14:00 (3 h): blames D2 too (D3 came after it)
  *   I3 Oct 7 10:00–10:30 (30 min): D5 is 48 h before, outside the window: none
  *   I4 Oct 9 12:00, open, names D1: blames D1
- *   I5 Oct 10 09:00–11:00 (2 h), staging: D4 is a week before: none
+ *   I5 Oct 4 09:00–11:00 (2 h), staging: blames D4, exactly 24 h before (production's D2 is not staging's)
  *   I6 Sep 30 23:00–Oct 1 01:00 (2 h), production: started in the previous window, resolved in this one
  */
 describe("incident-based figures, against a hand-computed fixture", () => {
@@ -70,10 +70,10 @@ describe("incident-based figures, against a hand-computed fixture", () => {
 		for (const d of await deploysOf(serviceId)) deployIds[d.deploy_number] = d.id;
 		const incidents = [
 			["I1", "2026-10-02T15:00:00Z", "2026-10-02T16:00:00Z", "production", undefined],
-			["I2", "2026-10-03T10:00:00Z", "2026-10-03T13:00:00Z", "Production", undefined],
+			["I2", "2026-10-02T11:00:00Z", "2026-10-02T14:00:00Z", "Production", undefined],
 			["I3", "2026-10-07T10:00:00Z", "2026-10-07T10:30:00Z", "production", undefined],
 			["I4", "2026-10-09T12:00:00Z", undefined, "production", "D1"],
-			["I5", "2026-10-10T09:00:00Z", "2026-10-10T11:00:00Z", "staging", undefined],
+			["I5", "2026-10-04T09:00:00Z", "2026-10-04T11:00:00Z", "staging", undefined],
 			["I6", "2026-09-30T23:00:00Z", "2026-10-01T01:00:00Z", "production", undefined],
 		] as const;
 		for (const [title, started_at, resolved_at, environment, deploy] of incidents) {
@@ -99,7 +99,7 @@ describe("incident-based figures, against a hand-computed fixture", () => {
 			current: {
 				count: 4,
 				open: 1,
-				// D2 (blamed twice, counted once) and D1, of D1, D2, D3, D5, D6, D7.
+				// D2 (blamed twice, counted once) and D1, of D1, D2, D3, D5, D6, D7: not D3, which never went live.
 				change_failure_rate: { failed: 2, total: 6, rate: 2 / 6 },
 				// I1 1 h, I2 3 h, I3 30 min and I6 2 h: median the 2nd of four, p90 the 4th.
 				time_to_restore: { count: 4, median_seconds: 3600, p90_seconds: 3 * 3600 },
@@ -120,7 +120,8 @@ describe("incident-based figures, against a hand-computed fixture", () => {
 		expect(current).toEqual({
 			count: 5,
 			open: 1,
-			change_failure_rate: { failed: 2, total: 7, rate: 2 / 7 },
+			// D2, D1 and staging's D4.
+			change_failure_rate: { failed: 3, total: 7, rate: 3 / 7 },
 			// 30 min, 1 h, 2 h, 2 h, 3 h.
 			time_to_restore: { count: 5, median_seconds: 2 * 3600, p90_seconds: 3 * 3600 },
 			attribution_window_hours: 24,
@@ -154,11 +155,11 @@ describe("incident-based figures, against a hand-computed fixture", () => {
 		const res = await admin("GET", `/incidents?service=${alias}`);
 		expect(res.status).toBe(200);
 		expect(res.body.incidents.map((i: any) => [i.title, i.state, i.deploy_id])).toEqual([
-			["I5", "resolved", null],
 			["I4", "open", deployIds.D1],
 			["I3", "resolved", null],
-			["I2", "resolved", null],
+			["I5", "resolved", null],
 			["I1", "resolved", null],
+			["I2", "resolved", null],
 			["I6", "resolved", null],
 		]);
 	});
