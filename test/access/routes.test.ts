@@ -52,6 +52,7 @@ describe("who may call each route", () => {
 				"DELETE /integrations/deploy/:uuid",
 				"ALL /integrations/deploy/:uuid",
 				"ALL /integrations/deploy/*",
+				"POST /integrations/incident/:uuid",
 				"GET /api/openapi.json",
 				"GET /api/docs",
 				"GET /api/docs/viewer.js",
