@@ -18,7 +18,7 @@
 const under = (...folders) => `^src/(${folders.join("|")})/`;
 
 const EDGES = ["api", "ui"];
-const DOMAIN = ["catalog", "deploys", "metrics", "audit", "access", "retention", "pipelines", "cost"];
+const DOMAIN = ["catalog", "deploys", "incidents", "metrics", "audit", "access", "retention", "pipelines", "cost"];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -15,6 +15,7 @@ import { pageNotFound } from "./ui/errors";
 import { wantsPage } from "./ui/negotiation";
 import { fluxWebhook } from "./webhook/flux";
 import { github } from "./webhook/github";
+import { incidentWebhook } from "./webhook/incidents";
 import { webhook } from "./webhook/route";
 
 export { Ledger } from "./ledger/ledger";
@@ -38,6 +39,7 @@ app
 	.route("/integrations/deploy", webhook)
 	.route("/integrations/github", github)
 	.route("/integrations/flux", fluxWebhook)
+	.route("/integrations/incident", incidentWebhook)
 	.route("/api", api)
 	// Last: the pages share paths such as /integrations with the webhook.
 	.route("/", ui);

@@ -4,6 +4,7 @@ import { auditApi } from "./audit";
 import { authenticate } from "./auth";
 import { deploysApi } from "./deploys";
 import { importsApi } from "./imports";
+import { incidentsApi } from "./incidents";
 import { integrationsApi } from "./integrations";
 import { lifecycleApi } from "./lifecycle";
 import { membersApi } from "./members";
@@ -29,6 +30,7 @@ export const api = factory
 	.route("/deploys", deploysApi)
 	.route("/suggestions", suggestionsApi)
 	.route("/people", peopleApi)
+	.route("/incidents", incidentsApi)
 	.route("/metrics", metricsApi)
 	.route("/audit", auditApi)
 	.route("/tokens", tokensApi)

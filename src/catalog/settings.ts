@@ -62,3 +62,37 @@ export async function setProductionEnvironments(
 	]);
 	return { environments: keys, updatedAt: now };
 }
+
+// How far back from an incident's start its service's latest deploy is blamed
+// for it (see the README's "Incidents"): a setting, in whole hours.
+
+/** The incident window's key in the settings table, and its audit target's id. */
+const INCIDENT_WINDOW_KEY = "incident_window_hours";
+export const DEFAULT_INCIDENT_WINDOW_HOURS = 24;
+/** At most a month: a deploy older than that is not what broke today. */
+export const MAX_INCIDENT_WINDOW_HOURS = 720;
+
+const windowHours = z
+	.number({ error: "param must be a whole number of hours" })
+	.int({ error: "param must be a whole number of hours" })
+	.min(1, { error: "param must be at least 1 hour" })
+	.max(MAX_INCIDENT_WINDOW_HOURS, { error: `param must be at most ${MAX_INCIDENT_WINDOW_HOURS} hours` });
+
+/** Changing the incident window: the API's body and the UI's form alike. */
+export const incidentWindowInput = object({ incident_window_hours: windowHours });
+
+/** The incident window in hours: one primary-key read; the default until someone sets it. */
+export async function incidentWindowHours(db: Database): Promise<number> {
+	const row = await findSetting(db, INCIDENT_WINDOW_KEY);
+	return row === undefined ? DEFAULT_INCIDENT_WINDOW_HOURS : windowHours.parse(JSON.parse(row.value));
+}
+
+/** Sets the incident window, with its audit row in the same batch. */
+export async function setIncidentWindowHours(db: Database, hours: number, actor: Actor, now = Date.now()) {
+	const previous = await incidentWindowHours(db);
+	await db.batch([
+		upsertSetting(db, INCIDENT_WINDOW_KEY, JSON.stringify(hours), now),
+		audited(db, actor, "settings.incident_window", { type: "settings", id: INCIDENT_WINDOW_KEY }, { hours, previous }),
+	]);
+	return hours;
+}

@@ -20,7 +20,26 @@ const live = new Map<string, { id: string; kind: IntegrationKind; until: number 
 export async function integrationByWebhookToken(db: Database, token: string, now = Date.now()) {
 	const cached = live.get(token);
 	if (cached && cached.until > now) return { id: cached.id, kind: cached.kind };
-	const row = await db
+	const row = await webhookTokenOwner(db, token, now);
+	if (row) {
+		if (live.size >= MAX_ENTRIES) live.clear();
+		live.set(token, {
+			id: row.id,
+			kind: row.kind,
+			until: Math.min(now + TTL_MS, row.expiresAt ?? Number.POSITIVE_INFINITY),
+		});
+		return { id: row.id, kind: row.kind };
+	}
+	live.delete(token);
+	return undefined;
+}
+
+/**
+ * As `integrationByWebhookToken`, read from D1 every time: for writes that go
+ * straight to D1 (incidents), which no ledger checks for revocation after this.
+ */
+export async function webhookTokenOwner(db: Database, token: string, now = Date.now()) {
+	return db
 		.select({ id: integrations.id, kind: integrations.kind, expiresAt: sql<number | null>`null` })
 		.from(integrations)
 		.where(and(eq(integrations.webhookToken, token), isNull(integrations.revokedAt)))
@@ -38,17 +57,6 @@ export async function integrationByWebhookToken(db: Database, token: string, now
 				),
 		)
 		.get();
-	if (row) {
-		if (live.size >= MAX_ENTRIES) live.clear();
-		live.set(token, {
-			id: row.id,
-			kind: row.kind,
-			until: Math.min(now + TTL_MS, row.expiresAt ?? Number.POSITIVE_INFINITY),
-		});
-		return { id: row.id, kind: row.kind };
-	}
-	live.delete(token);
-	return undefined;
 }
 
 /** Forgets a dead URL (revoked, or rotated and expired) in this isolate at once. */

@@ -3,7 +3,16 @@ import type { AliasClaim } from "./aliases";
 import type { Statements } from "./catalog";
 import { chunks, type Database } from "./client";
 import { refreshStreams } from "./facts";
-import { aliasChanges, aliases, deployStatuses, deploys, serviceChanges, services, suggestions } from "./schema";
+import {
+	aliasChanges,
+	aliases,
+	deployStatuses,
+	deploys,
+	incidents,
+	serviceChanges,
+	services,
+	suggestions,
+} from "./schema";
 
 // Merging, archiving and deleting services: statements for one D1 batch each.
 // Every change writes the service's next `service_changes` row first, so a
@@ -97,6 +106,7 @@ export function mergeStatements(
 		// `from` is left with no deploys: only `into`'s streams, now holding both, need their facts again.
 		...refreshStreams(db, { serviceIds: [into.id] }),
 		db.update(suggestions).set({ serviceId: into.id }).where(eq(suggestions.serviceId, from.id)),
+		db.update(incidents).set({ serviceId: into.id }).where(eq(incidents.serviceId, from.id)),
 		db
 			.update(services)
 			.set({ mergedInto: into.id })

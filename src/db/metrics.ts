@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { environmentKey } from "../model/environment";
 import type { Database } from "./client";
+import { type IncidentPart, incidentStatement } from "./incidents";
 import { teamServiceIds } from "./teams";
 
 /**
@@ -183,21 +184,59 @@ export function previousWindow(filter: MetricsFilter): MetricsFilter {
 	return { ...filter, from: filter.from - (filter.to - filter.from), to: filter.from };
 }
 
+/** A window's incident-based figures (see db/incidents.ts). */
+export type IncidentFigures = {
+	/** Incidents started in the window, and those of them not resolved by its end. */
+	count: number;
+	open: number;
+	/** Deploys of the window that an incident started in it blames, each counted once. */
+	failedChanges: number;
+	/** Time to restore of the incidents resolved in the window. */
+	restore: DurationStats;
+};
+
+/** A window's figures and the previous window's. */
+export type Compared<T> = { current: T; previous: T };
+
 /**
  * The metrics of the window and of the one before it (`previousWindow`), a
- * statement each, in one D1 batch: one round trip, one consistent snapshot.
+ * statement each, and both windows' incident-based figures (`incidentWindow`
+ * is the attribution window, ms), in one D1 batch: one round trip, one
+ * consistent snapshot.
  */
 export async function comparedMetrics(
 	db: Database,
 	filter: MetricsFilter,
-): Promise<{ current: MetricsRow; previous: MetricsRow }> {
+	incidentWindow: number,
+): Promise<Compared<MetricsRow> & { incidents: Compared<IncidentFigures> }> {
+	const windows = [filter, previousWindow(filter)];
+	const key = filter.environment === undefined ? undefined : environmentKey(filter.environment);
+	const incidents = windows.map((w) => incidentStatement(db, { ...w, environmentKey: key }, incidentWindow));
 	// D1's own batch: Drizzle's cannot run a raw statement with parameters (it never prepares one).
-	const statements = [filter, previousWindow(filter)].map((window) => {
-		const { sql, params } = metricsStatement(db, window).getQuery();
+	const statements = [...windows.map((w) => metricsStatement(db, w)), ...incidents].map((statement) => {
+		const { sql, params } = statement.getQuery();
 		return db.$client.prepare(sql).bind(...params);
 	});
-	const [current, previous] = await db.$client.batch<Part>(statements);
-	return { current: metricsRow(current?.results ?? []), previous: metricsRow(previous?.results ?? []) };
+	const [current, previous, currentIncidents, previousIncidents] = await db.$client.batch(statements);
+	return {
+		current: metricsRow((current?.results ?? []) as Part[]),
+		previous: metricsRow((previous?.results ?? []) as Part[]),
+		incidents: {
+			current: incidentFigures(currentIncidents?.results[0] as IncidentPart),
+			previous: incidentFigures(previousIncidents?.results[0] as IncidentPart),
+		},
+	};
+}
+
+/** A window's incident-based figures from `incidentStatement`'s row. */
+function incidentFigures(part: IncidentPart): IncidentFigures {
+	const blamed = (JSON.parse(part.failed_deploys) as (string | null)[]).filter((id) => id !== null);
+	return {
+		count: part.incidents,
+		open: part.open,
+		failedChanges: new Set(blamed).size,
+		restore: durationStats(JSON.parse(part.restore_times) as number[]),
+	};
 }
 
 /** A window's metrics from its days and deploys. */

@@ -25,6 +25,12 @@ export const perDay = (total: number, ms: number) => total / (ms / DAY);
 /** Failed changes over deploys; null without deploys. */
 export const failureRate = (m: MetricsRow) => (m.total === 0 ? null : m.failedChanges / m.total);
 
+/** A change failure rate's band: the report gives each band's rate, and a rate at it belongs to it. */
+export const rateBand = (rate: number | null) => (rate === null ? null : bandOf(rate, [0.05, 0.1, 0.15], atMost));
+
+/** A median time to restore's band. */
+export const restoreBand = (ms: number | null) => (ms === null ? null : bandOf(ms, [HOUR, DAY, WEEK], under));
+
 /**
  * A window's DORA band per metric, by the report's thresholds (see the
  * README): daily or more, weekly, monthly; lead time under a day, a week, a
@@ -37,8 +43,7 @@ export function bands(m: MetricsRow, ms: number) {
 		// No deploys is fewer than one a month: low, not unknown.
 		deployment_frequency: bandOf(perDay(m.total, ms), [1, 1 / 7, 1 / 30], atLeast),
 		lead_time: m.leadTime.median === null ? null : bandOf(m.leadTime.median, [DAY, WEEK, MONTH], under),
-		// The report gives each band's rate, and a rate at it belongs to it.
-		change_failure_rate: rate === null ? null : bandOf(rate, [0.05, 0.1, 0.15], atMost),
-		time_to_restore: m.restore.median === null ? null : bandOf(m.restore.median, [HOUR, DAY, WEEK], under),
+		change_failure_rate: rateBand(rate),
+		time_to_restore: restoreBand(m.restore.median),
 	};
 }

@@ -1,7 +1,7 @@
-import type { MetricsFilter, MetricsRow } from "../db/metrics";
+import type { IncidentFigures, MetricsFilter, MetricsRow } from "../db/metrics";
 import { DAY } from "../http/datetime";
 import { environmentKey } from "../model/environment";
-import { type Band, bands, failureRate } from "./bands";
+import { type Band, bands, failureRate, rateBand, restoreBand } from "./bands";
 import { bucketStart, WEEK } from "./windows";
 
 /**
@@ -92,6 +92,33 @@ export function figures(current: MetricsRow, previous: MetricsRow) {
 			band: band.time_to_restore,
 		},
 	} satisfies Record<Metric, Figure>;
+}
+
+/** A window's incident-based failure rate: the failed changes incidents blame over the window's deploys. */
+export const incidentRate = (i: IncidentFigures, deploys: number) => (deploys === 0 ? null : i.failedChanges / deploys);
+
+/** The incident-based cards' figures, beside the status-based ones; `m` and `previous` give the deploys. */
+export function incidentCards(
+	incidents: { current: IncidentFigures; previous: IncidentFigures },
+	m: MetricsRow,
+	previous: MetricsRow,
+) {
+	const rate = incidentRate(incidents.current, m.total);
+	const median = incidents.current.restore.median;
+	return {
+		change_failure_rate: {
+			current: rate,
+			previous: incidentRate(incidents.previous, previous.total),
+			better: "down",
+			band: rateBand(rate),
+		},
+		time_to_restore: {
+			current: median,
+			previous: incidents.previous.restore.median,
+			better: "down",
+			band: restoreBand(median),
+		},
+	} satisfies Partial<Record<Metric, Figure>>;
 }
 
 /** How a figure moved since the previous period. */

@@ -1,11 +1,19 @@
 import { z } from "zod";
+import { incidentWindowHours } from "../catalog/settings";
 import type { Database } from "../db/client";
-import { comparedMetrics, type DurationStats, type MetricsRow, previousWindow } from "../db/metrics";
+import {
+	comparedMetrics,
+	type DurationStats,
+	type IncidentFigures,
+	type MetricsRow,
+	previousWindow,
+} from "../db/metrics";
 import { deployFilters, serviceFilter, teamFilter } from "../deploys/query";
-import { formatDatetime } from "../http/datetime";
+import { formatDatetime, HOUR } from "../http/datetime";
 import { isoTime } from "../http/openapi";
 import { object, oneOf, optional } from "../http/validation";
 import { BANDS, BANDS_SOURCE, bands, failureRate, perDay } from "./bands";
+import { incidentRate } from "./dora";
 import { BUCKETS, bucketSize, bucketStart, resolveWindow } from "./windows";
 
 // The DORA metrics of one window of deploys, as the API answers them; the
@@ -33,6 +41,18 @@ const failureRateSchema = z.object({
 	rate: z.number().nullable(),
 });
 const restoreSchema = durationsSchema.extend({ unrestored: z.number().int() });
+const incidentsSchema = z
+	.object({
+		count: z.number().int().describe("Incidents started in the window"),
+		open: z.number().int().describe("Of those, the ones not resolved by the window's end"),
+		change_failure_rate: z.object({
+			failed: z.number().int().describe("Deploys of the window an incident started in it blames"),
+			total: z.number().int(),
+			rate: z.number().nullable(),
+		}),
+		time_to_restore: durationsSchema.describe("From start to resolution, of the incidents resolved in the window"),
+	})
+	.describe('The incident-based figures, beside the status-based ones; see the README\'s "Incidents"');
 const bandSchema = z.enum(BANDS).nullable();
 
 /** The report: `metricsReport` builds it (the types hold them together) and the OpenAPI document describes it. */
@@ -50,6 +70,12 @@ export const metricsSchema = z
 		lead_time: durationsSchema,
 		change_failure_rate: failureRateSchema,
 		time_to_restore: restoreSchema,
+		incidents: incidentsSchema.extend({
+			attribution_window_hours: z
+				.number()
+				.int()
+				.describe("How far before an incident its service's latest deploy is blamed, when it names none"),
+		}),
 		previous: z
 			.object({
 				window: z.object({ from: isoTime, to: isoTime }),
@@ -57,6 +83,7 @@ export const metricsSchema = z
 				lead_time: durationsSchema,
 				change_failure_rate: failureRateSchema,
 				time_to_restore: restoreSchema,
+				incidents: incidentsSchema,
 			})
 			.describe("The same figures for the window of the same length just before this one"),
 		bands: z
@@ -78,12 +105,21 @@ const presentDurations = (s: DurationStats) => ({
 	p90_seconds: seconds(s.p90),
 });
 
+/** A window's incident-based figures as the API answers them; `total` is the window's deploys. */
+const incidentFigures = (i: IncidentFigures, total: number) => ({
+	count: i.count,
+	open: i.open,
+	change_failure_rate: { failed: i.failedChanges, total, rate: incidentRate(i, total) },
+	time_to_restore: presentDurations(i.restore),
+});
+
 /** A window's figures as the API answers them, the buckets aside. */
-const figures = (m: MetricsRow, from: number, to: number) => ({
+const figures = (m: MetricsRow, i: IncidentFigures, from: number, to: number) => ({
 	deployment_frequency: { total: m.total, per_day: perDay(m.total, to - from) },
 	lead_time: presentDurations(m.leadTime),
 	change_failure_rate: { failed: m.failed, rollbacks: m.rollbacks, total: m.total, rate: failureRate(m) },
 	time_to_restore: { ...presentDurations(m.restore), unrestored: m.restore.unrestored },
+	incidents: incidentFigures(i, m.total),
 });
 
 /** The DORA metrics of the window `query` names (by default the 30 days before `now`), and of the one before it. */
@@ -96,9 +132,10 @@ export async function metricsReport(
 	const bucket = query.bucket ?? "day";
 	const size = bucketSize(bucket);
 	const bucketOrigin = bucketStart(from, bucket);
-	const [service, team] = await Promise.all([
+	const [service, team, windowHours] = await Promise.all([
 		query.service ? serviceFilter(db, query.service) : {},
 		teamFilter(db, query.team),
+		incidentWindowHours(db),
 	]);
 	const filter = {
 		...service,
@@ -109,7 +146,7 @@ export async function metricsReport(
 		bucketOrigin,
 		bucketSize: size,
 	};
-	const { current: m, previous } = await comparedMetrics(db, filter);
+	const { current: m, previous, incidents } = await comparedMetrics(db, filter, windowHours * HOUR);
 	const before = previousWindow(filter);
 
 	// Every bucket the window touches, empty ones too: at most 368 days or 54 weeks.
@@ -119,15 +156,16 @@ export async function metricsReport(
 		buckets.push({ start: formatDatetime(start), count: counts.get(i) ?? 0 });
 	}
 
-	const current = figures(m, from, to);
+	const current = figures(m, incidents.current, from, to);
 	return {
 		window: { from: formatDatetime(from), to: formatDatetime(to), bucket },
 		filters: { service: query.service ?? null, team: query.team ?? null, environment: query.environment ?? null },
 		...current,
 		deployment_frequency: { ...current.deployment_frequency, buckets },
+		incidents: { ...current.incidents, attribution_window_hours: windowHours },
 		previous: {
 			window: { from: formatDatetime(before.from), to: formatDatetime(before.to) },
-			...figures(previous, before.from, before.to),
+			...figures(previous, incidents.previous, before.from, before.to),
 		},
 		bands: { source: BANDS_SOURCE, ...bands(m, to - from) },
 	};

@@ -1,4 +1,5 @@
 import type { ListedDeploy } from "../db/deploys";
+import type { Blame } from "../db/incidents";
 import { StatusBadge, Table, Time } from "./components";
 
 /**
@@ -30,18 +31,33 @@ function AliasNumbersNote({ deploys, marked }: { deploys: ListedDeploy[]; marked
 	);
 }
 
+/** A deploy's incident markers: each incident that blames it, linked to its service's list of incidents. */
+function IncidentMarkers({ blames }: { blames: readonly Blame[] }) {
+	return blames.map((incident) => (
+		<>
+			{" "}
+			<a class="badge failure" href={`/services/${incident.serviceId}#incident-${incident.id}`} title={incident.title}>
+				incident
+			</a>
+		</>
+	));
+}
+
 /**
  * Deploys as rows: used by the deploy list, and the service and integration pages.
- * `marked` holds the deploys numbered under their alias, which get a `*` and a note.
+ * `marked` holds the deploys numbered under their alias, which get a `*` and a note;
+ * `blames`, the incidents that blame each deploy (see the README's "Incidents").
  */
 export function DeployTable({
 	deploys,
 	showService = true,
 	marked = new Set(),
+	blames = new Map(),
 }: {
 	deploys: ListedDeploy[];
 	showService?: boolean;
 	marked?: ReadonlySet<string>;
+	blames?: ReadonlyMap<string, readonly Blame[]>;
 }) {
 	return (
 		<>
@@ -78,6 +94,7 @@ export function DeployTable({
 						<td>{d.environment ?? <span class="muted">—</span>}</td>
 						<td>
 							<StatusBadge status={d.status} />
+							<IncidentMarkers blames={blames.get(d.id) ?? []} />
 						</td>
 						<td class="mono">
 							{d.deployNumber}

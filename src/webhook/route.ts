@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { describeRoute } from "hono-openapi";
 import { z } from "zod";
 import { allow } from "../access/guard";
+import type { Database } from "../db/client";
 import { integrationByWebhookToken } from "../db/integrations";
 import type { IntegrationKind } from "../db/schema";
 import type { AppEnv } from "../env";
@@ -25,10 +26,17 @@ export type WebhookEnv = AppEnv & { Variables: { integrationId: string; webhookT
  * So is one of a kind this URL does not serve: a GitHub integration takes only signed events,
  * at its own URL, so its token is no Custom Deploy URL.
  */
-export const findIntegration = (serves: (kind: IntegrationKind) => boolean) =>
+export const findIntegration = (
+	serves: (kind: IntegrationKind) => boolean,
+	// Cached by default; what writes straight to D1, past any ledger, reads it fresh (see webhook/incidents.ts).
+	lookup: (
+		db: Database,
+		token: string,
+	) => Promise<{ id: string; kind: IntegrationKind } | undefined> = integrationByWebhookToken,
+) =>
 	createMiddleware<WebhookEnv>(async (c, next) => {
 		const token = (c.req.param("uuid") ?? "").toLowerCase();
-		const integration = UUID.test(token) ? await integrationByWebhookToken(c.var.db, token) : undefined;
+		const integration = UUID.test(token) ? await lookup(c.var.db, token) : undefined;
 		if (!integration || !serves(integration.kind)) throw unknownIntegration();
 		c.set("integrationId", integration.id);
 		c.set("webhookToken", token);
@@ -38,12 +46,16 @@ export const findIntegration = (serves: (kind: IntegrationKind) => boolean) =>
 /** The kinds whose URL takes what is posted unsigned: all but GitHub's, which signs every event. */
 export const takesUnsigned = (kind: IntegrationKind) => kind !== "github";
 
-export const limitBody = bodyLimit({
-	maxSize: MAX_BODY_BYTES,
-	onError: () => {
-		throw ApiError.of(413, "Body Error", `request body is larger than ${MAX_BODY_BYTES} bytes`);
-	},
-});
+/** A 413 for a body past `maxBytes`, before it is read whole. */
+export const limitBodyTo = (maxBytes: number) =>
+	bodyLimit({
+		maxSize: maxBytes,
+		onError: () => {
+			throw ApiError.of(413, "Body Error", `request body is larger than ${maxBytes} bytes`);
+		},
+	});
+
+export const limitBody = limitBodyTo(MAX_BODY_BYTES);
 
 /** The first `max` characters of `text`, counted as the payload's limits count them: code points, so no pair is split. */
 export function truncate(text: string, max: number): string {

@@ -39,7 +39,7 @@ describe("who may call each route", () => {
 		expect([...audiences].filter(([, declaredHere]) => declaredHere.length > 1)).toEqual([]);
 	});
 
-	it("opens only the webhooks (Custom Deploy, GitHub's signed events and Flux's), sign-in, health, the reporter script, the API reference and static assets to anyone", () => {
+	it("opens only the webhooks (Custom Deploy, GitHub's signed events, Flux's and alerting tools' incidents), sign-in, health, the reporter script, the API reference and static assets to anyone", () => {
 		const open = [...declared()].filter(([, [audience]]) => audience === "anyone").map(([route]) => route);
 		expect(open.sort()).toEqual(
 			[
@@ -58,6 +58,8 @@ describe("who may call each route", () => {
 				"POST /integrations/flux/:uuid",
 				"ALL /integrations/flux/:uuid",
 				"ALL /integrations/flux/*",
+				"POST /integrations/incident/:uuid",
+				"ALL /integrations/incident/*",
 				"GET /api/openapi.json",
 				"GET /api/docs",
 				"GET /api/docs/viewer.js",

@@ -88,12 +88,25 @@ describe("GET /api/metrics", () => {
 			lead_time: { count: 1, median_seconds: 3600, p90_seconds: 3600 },
 			change_failure_rate: { failed: 0, rollbacks: 0, total: 1, rate: 0 },
 			time_to_restore: { count: 0, unrestored: 0, median_seconds: null, p90_seconds: null },
+			incidents: {
+				count: 0,
+				open: 0,
+				change_failure_rate: { failed: 0, total: 1, rate: 0 },
+				time_to_restore: { count: 0, median_seconds: null, p90_seconds: null },
+				attribution_window_hours: 24,
+			},
 			previous: {
 				window: { from: "2023-12-30T00:00:00.000Z", to: "2024-01-01T00:00:00.000Z" },
 				deployment_frequency: { total: 0, per_day: 0 },
 				lead_time: { count: 0, median_seconds: null, p90_seconds: null },
 				change_failure_rate: { failed: 0, rollbacks: 0, total: 0, rate: null },
 				time_to_restore: { count: 0, unrestored: 0, median_seconds: null, p90_seconds: null },
+				incidents: {
+					count: 0,
+					open: 0,
+					change_failure_rate: { failed: 0, total: 0, rate: null },
+					time_to_restore: { count: 0, median_seconds: null, p90_seconds: null },
+				},
 			},
 			bands: {
 				source: "2023 Accelerate State of DevOps Report",
@@ -769,10 +782,16 @@ describe("the previous period and the DORA bands", () => {
 			lead_time: { count: 2, median_seconds: 1800, p90_seconds: 3600 },
 			change_failure_rate: { failed: 1, rollbacks: 0, total: 2, rate: 0.5 },
 			time_to_restore: { count: 1, unrestored: 0, median_seconds: 7200, p90_seconds: 7200 },
+			incidents: {
+				count: 0,
+				open: 0,
+				change_failure_rate: { failed: 0, total: 2, rate: 0 },
+				time_to_restore: { count: 0, median_seconds: null, p90_seconds: null },
+			},
 		});
 		expect(body.deployment_frequency.total).toBe(3);
-		// The service lookup, then both windows' statements in one batch.
-		expect(res.headers.get("Cost")).toMatch(/\bd1-queries=3\b/);
+		// The service lookup and the incident window, then both windows' statements and incident figures in one batch.
+		expect(res.headers.get("Cost")).toMatch(/\bd1-queries=6\b/);
 	});
 
 	/** The bands of `deploys` over `window` (March 2024 unless given). */

@@ -13,6 +13,7 @@ import { signIn } from "../ui/helpers";
  */
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const NOW = Date.now();
 
 let integration: Integration;
@@ -111,6 +112,7 @@ const operations: Record<string, () => Promise<Cost>> = {
 	"team page": async () => costOf(`/teams/${team.id}`, { headers: { Cookie: await session } }),
 	"services list, archived too": () => costOf("/api/services?archived=include", { headers: ADMIN }),
 	"merged service's redirect": () => costOf(`/api/services/${merged.id}`, { headers: ADMIN }),
+	"incidents, one service": () => costOf(`/api/incidents?service=${service.id}`, { headers: ADMIN }),
 };
 
 /**
@@ -146,9 +148,11 @@ const BUDGET: Record<string, Cost> = {
 	// The service (and its team's row), then per environment one seek to find it, one for its latest
 	// deploy and a walk back from there to the live one (here it is the latest), and those deploys' rows.
 	"what runs where": cost(2, 32, 0, 0, 0, 0),
-	// The service lookup, then one batch of two statements, the window and the 90 days before it:
-	// each reads the daily rollups of its whole days (db/metrics.ts) and the deploys of its partial ones.
-	"metrics, 90 days": cost(3, 12, 0, 0, 0, 0),
+	// The service lookup and the incident window setting, then one batch of four statements: the window
+	// and the 90 days before it, each reading the daily rollups of its whole days (db/metrics.ts) and
+	// the deploys of its partial ones; and each window's incident figures, reading its incidents (two
+	// here) by the started and resolved indexes and seeking the deploy each blames.
+	"metrics, 90 days": cost(6, 21, 0, 0, 0, 0),
 	// The team by its id, then its services by the team index and each one's deploys by
 	// (service_id, deployed_at): the team's own history, sorted, never the table's.
 	"deploy list, one team": cost(2, 19, 0, 0, 0, 0),
@@ -156,22 +160,28 @@ const BUDGET: Record<string, Cost> = {
 	"services, one team": cost(2, 6, 0, 0, 0, 0),
 	// As "metrics, 90 days", reaching the rollups and deploys through the team's services; their rollups
 	// come in service order, so summing them per day sorts them, which D1 counts as reading them again.
-	"metrics, one team, 90 days": cost(3, 30, 0, 0, 0, 0),
+	// Its incident figures reach the incidents through the team's services too.
+	"metrics, one team, 90 days": cost(6, 47, 0, 0, 0, 0),
 	// The settings row, by its primary key.
 	settings: cost(1, 1, 0, 0, 0, 0),
 	// The service, the production setting, what runs where, the timeline's page and its aliases,
 	// and the delivery figures' batch (the two windows and the weekly medians) for the production environment;
-	// the service's team adds its row.
-	"service page": cost(8, 87, 0, 0, 0, 0),
+	// the service's team adds its row. Incidents add the window setting, the delivery batch's two
+	// incident statements, the service's latest incidents and the timeline's markers (the incidents
+	// blaming the page's deploys).
+	"service page": cost(13, 105, 0, 0, 0, 0),
 	// The team with its services, the production setting, the environments its services deployed to
 	// in the 90 days, and the delivery figures' batch for the production environment (the team's
-	// services sought again for each week of the weekly medians).
-	"team page": cost(6, 88, 0, 0, 0, 0),
+	// services sought again for each week of the weekly medians); incidents add the window setting and
+	// the delivery batch's two incident statements.
+	"team page": cost(9, 105, 0, 0, 0, 0),
 	// Every service that is not merged (here 204, 200 of them filler), its aliases and the one
 	// team that owns a service: grows with the catalog, not with deploys.
 	"services list, archived too": cost(1, 415, 0, 0, 0, 0),
 	// The merged service's row, by its primary key, and its aliases (none): the answer is a Location.
 	"merged service's redirect": cost(1, 2, 0, 0, 0, 0),
+	// The service lookup, then its incidents, newest first, by the (service, started) index, with the service's row.
+	"incidents, one service": cost(2, 6, 0, 0, 0, 0),
 };
 
 function cost(
@@ -203,8 +213,11 @@ const windowed: Record<string, { path: string; serviceId?: string }> = {
 		serviceId: "filler-0",
 	},
 };
-/** The most rows a windowed read may read beyond those: the service lookup's. */
-const WINDOWED_OVERHEAD = 8;
+/**
+ * The most rows a windowed read may read beyond those: the service lookup's,
+ * and the incident figures' statements', which read a few even without incidents.
+ */
+const WINDOWED_OVERHEAD = 11;
 /** What a windowed read's size is measured in: its windows' deploys, rollups and deploys of partial days. */
 type WindowSize = { deploys: number; streamDays: number; partialDeploys: number };
 const measuredWindowed: Record<number, Record<string, { cost: Cost; size: WindowSize }>> = {};
@@ -264,6 +277,17 @@ beforeAll(async () => {
 		await costOf(webhook(), post(examplePayload({ service: alias, environment, deployed_at: deployedAt })));
 	}
 	await costOf(webhook(), post(examplePayload({ service: ingestAlias, dedup_id: "repeated" })));
+	// Two incidents in the metrics window, one resolved, each blaming the deploy before it.
+	for (const [started, resolved] of [
+		[NOW - 7 * DAY + HOUR, NOW - 7 * DAY + 2 * HOUR],
+		[NOW - 14 * DAY + HOUR, undefined],
+	] as const) {
+		const incident = { service: alias, title: "Budgeted incident", started_at: new Date(started).toISOString() };
+		await costOf("/api/incidents", {
+			...post({ ...incident, resolved_at: resolved && new Date(resolved).toISOString() }),
+			headers: ADMIN,
+		});
+	}
 
 	for (const [size, filler] of [
 		[1_000, 1_000],

@@ -284,7 +284,7 @@ it("keeps each deploy's facts so that every window's metrics equal a computation
 			for (const window of windows) {
 				for (const f of filters) {
 					const filter = { ...f, ...window };
-					const { current } = await comparedMetrics(database(env.DB), filter);
+					const { current } = await comparedMetrics(database(env.DB), filter, DAY);
 					const reference = referenceRow(await referenceStatement(filter));
 					expect({ filter: f, metrics: current }).toEqual({ filter: f, metrics: reference });
 				}

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { countDeploysStatement, type DeployFilter, listDeploys } from "../../src/db/deploys";
+import { type IncidentScope, incidentStatement } from "../../src/db/incidents";
 import { liveIntegrationsWithActivity } from "../../src/db/integrations";
 import { listPeople } from "../../src/db/people";
 import { listSuggestions } from "../../src/db/suggestions";
@@ -124,4 +125,34 @@ describe("the other readers of the deploy indexes", () => {
 	it("suggestions gather an alias's deploys on the alias's", async () => {
 		expect(await indexesUsed(listSuggestions(database(env.DB), "open"))).toEqual(["deploys_alias_deployed_at_idx"]);
 	});
+});
+
+describe("the incident figures", () => {
+	const planOf = async (scope: Omit<IncidentScope, "from" | "to">) => {
+		const { sql, params } = incidentStatement(database(env.DB), { ...scope, from: 1, to: 2 }, 3).getQuery();
+		const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+			.bind(...params)
+			.all<{ detail: string }>();
+		return [...new Set(results.map((r) => r.detail.replace(/ \(.*/, "")).filter((d) => /^(SCAN|SEARCH)/.test(d)))];
+	};
+
+	it.each([
+		["a service", { serviceId: "s" }, "incidents_service_started_idx", "incidents_service_resolved_idx"],
+		["the organisation", {}, "incidents_started_idx", "incidents_resolved_idx"],
+		["an environment", { environmentKey: "production" }, "incidents_started_idx", "incidents_resolved_idx"],
+	])(
+		"for %s seek the window's incidents, and each one's blamed deploy, never scanning",
+		async (_, scope, started, resolved) => {
+			const details = await planOf(scope);
+			expect(details.filter((d) => d.startsWith("SCAN"))).toEqual([]);
+			expect(details).toEqual(
+				expect.arrayContaining([
+					`SEARCH i USING INDEX ${started}`,
+					`SEARCH i USING INDEX ${resolved}`,
+					"SEARCH d USING INDEX deploys_service_environment_idx",
+					"SEARCH d USING INDEX sqlite_autoindex_deploys_1",
+				]),
+			);
+		},
+	);
 });

@@ -498,6 +498,11 @@ describe("delivery figures people can read", () => {
 			["Lead time for changes (median)", "From the commit&#39;s authoring time (else its commit time) to its deploy."],
 			["Change failure rate", "Share of deploys with a failure status, or that rolled back to an earlier commit."],
 			["Time to restore (median)", "From a failed deploy to the next successful one in the same environment."],
+			[
+				"Change failure rate, by incidents",
+				"Share of deploys an incident named, or that were their service&#39;s latest before an incident began.",
+			],
+			["Time to restore, by incidents (median)", "From an incident&#39;s start to its resolution."],
 		]);
 		expect(
 			delivery.slice(delivery.indexOf('<div class="cards">'), delivery.indexOf('<div class="grid-2">')),
@@ -534,6 +539,14 @@ describe("delivery figures people can read", () => {
 			["Change failure rate", "25%", "↑ 25 points vs the previous 90 days, worse", "DORA band: low"],
 			// Exactly an hour is no longer under one: high, not elite.
 			["Time to restore (median)", "60 min", "No comparison: none in the previous 90 days", "DORA band: high"],
+			// No incidents: none of the 4 deploys, nor of the 2 before, was blamed.
+			["Change failure rate, by incidents", "0%", "Same as the previous 90 days", "DORA band: elite"],
+			[
+				"Time to restore, by incidents (median)",
+				"—",
+				"No comparison: none in this period",
+				"DORA band: none, nothing to rate",
+			],
 		]);
 	});
 
@@ -541,6 +554,8 @@ describe("delivery figures people can read", () => {
 		const svc = await service("Unrated");
 		expect(cards(section(await html(`/services/${svc.id}`), "Delivery")).map((c) => c.slice(2, 4))).toEqual([
 			["Same as the previous 90 days", "DORA band: low"],
+			["No comparison: none in this period", "DORA band: none, nothing to rate"],
+			["No comparison: none in this period", "DORA band: none, nothing to rate"],
 			["No comparison: none in this period", "DORA band: none, nothing to rate"],
 			["No comparison: none in this period", "DORA band: none, nothing to rate"],
 			["No comparison: none in this period", "DORA band: none, nothing to rate"],

@@ -1,4 +1,5 @@
 import { allow } from "../../../access/guard";
+import { incidentWindowHours } from "../../../catalog/settings";
 import { findServices } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
 import { countDeploys, listDeploys, numberedUnderAlias } from "../../../db/deploys";
@@ -6,6 +7,7 @@ import { findTeams } from "../../../db/teams";
 import { exportResponse } from "../../../deploys/export";
 import { deployCursor, deploysPage, toFilter } from "../../../deploys/query";
 import { factory } from "../../../factory";
+import { blamesOnPage } from "../../../incidents/incidents";
 import { handSentDeploy } from "../../../pipelines/snippets";
 import { Empty, Pager } from "../../components";
 import { DeployTable } from "../../deploy-table";
@@ -80,12 +82,18 @@ export const deployList = factory
 		const query = listQuery(raw);
 		const filters = filtersOf(raw);
 		const before = deployCursor(query.cursor);
-		const [services, teams, filter] = await Promise.all([findServices(db), findTeams(db), toFilter(db, query)]);
+		const [services, teams, filter, windowHours] = await Promise.all([
+			findServices(db),
+			findTeams(db),
+			toFilter(db, query),
+			incidentWindowHours(db),
+		]);
 		const page = await deploysPage(db, { ...filter, before }, PAGE_SIZE);
-		const [total, marked] = await Promise.all([
+		const [total, marked, blames] = await Promise.all([
 			// A first page with no next one holds them all: no need to count.
 			!before && !page.nextCursor ? page.deploys.length : countDeploys(db, filter, COUNT_CAP),
 			numberedUnderAlias(db, page.deploys),
+			blamesOnPage(db, page.deploys, windowHours),
 		]);
 		const matchless = page.deploys.length === 0 && (await anyDeploys(db));
 		return c.html(
@@ -95,7 +103,7 @@ export const deployList = factory
 				{page.deploys.length > 0 ? (
 					<>
 						<ListSummary total={total} filters={filters} />
-						<DeployTable deploys={page.deploys} marked={marked} />
+						<DeployTable deploys={page.deploys} marked={marked} blames={blames} />
 						<Pager
 							first={query.cursor ? deploysUrl(filters) : undefined}
 							next={page.nextCursor && deploysUrl({ ...filters, cursor: page.nextCursor })}

@@ -1,5 +1,12 @@
 import type { Database } from "../../../db/client";
-import { comparedMetrics, leadTimeMedians, type MetricsRow } from "../../../db/metrics";
+import {
+	type Compared,
+	comparedMetrics,
+	type IncidentFigures,
+	leadTimeMedians,
+	type MetricsRow,
+} from "../../../db/metrics";
+import { HOUR } from "../../../http/datetime";
 import { BANDS_SOURCE, type Band } from "../../../metrics/bands";
 import {
 	CHART_WEEKS,
@@ -10,6 +17,7 @@ import {
 	EVERY,
 	type Figure,
 	figures,
+	incidentCards,
 	unitFor,
 	type Weekly,
 	weekly,
@@ -25,29 +33,35 @@ export type Delivery = Weekly & {
 	metrics: MetricsRow;
 	/** The same figures for the 90 days before. */
 	previous: MetricsRow;
+	/** The incident-based figures of both periods. */
+	incidents: Compared<IncidentFigures>;
 	/** The environment the figures are for; undefined for every environment. */
 	environment?: string;
 	/** The environments one may choose from: those the service (or the team's services) deployed to. */
 	environments: string[];
 };
 
-/** A service's or a team's delivery figures for `environment` (undefined: every environment) as of `now`. */
+/**
+ * A service's or a team's delivery figures for `environment` (undefined: every
+ * environment) as of `now`, incidents blaming deploys up to `windowHours` before them.
+ */
 export async function delivery(
 	db: Database,
 	scope: DeliveryScope,
 	now: number,
 	environments: string[],
 	environment: string | undefined,
+	windowHours: number,
 ): Promise<Delivery> {
 	const filter = deliveryFilter(scope, environment, now);
-	const [{ current: metrics, previous }, medians] = await Promise.all([
-		comparedMetrics(db, filter),
+	const [{ current: metrics, previous, incidents }, medians] = await Promise.all([
+		comparedMetrics(db, filter, windowHours * HOUR),
 		leadTimeMedians(db, filter),
 	]);
-	return { metrics, previous, ...weekly(filter, now, metrics.buckets, medians), environment, environments };
+	return { metrics, previous, incidents, ...weekly(filter, now, metrics.buckets, medians), environment, environments };
 }
 
-function formatDuration(ms: number | null): string {
+export function formatDuration(ms: number | null): string {
 	if (ms === null) return "—";
 	const unit = unitFor(ms);
 	return `${oneDecimal(ms / unit.ms)} ${unit.short}`;
@@ -78,6 +92,8 @@ function EnvironmentChoice({ delivery }: { delivery: Delivery }) {
 }
 
 const deploysCount = (n: number) => `${n} ${n === 1 ? "deploy" : "deploys"}`;
+const incidentsCount = (n: number) => `${n} ${n === 1 ? "incident" : "incidents"}`;
+const percent = (rate: number | null) => (rate === null ? "—" : `${Math.round(rate * 100)}%`);
 
 /**
  * How a figure moved since the previous period: ↑ or ↓, by how much, and in
@@ -144,6 +160,8 @@ export function DeliverySection({ delivery }: { delivery: Delivery }) {
 	const { metrics: m, deploysPerWeek, leadTime, leadTimeUnit } = delivery;
 	const values = figures(m, delivery.previous);
 	const rate = values.change_failure_rate.current;
+	const byIncidents = incidentCards(delivery.incidents, m, delivery.previous);
+	const incidents = delivery.incidents.current;
 	return (
 		<>
 			<div class="section-head">
@@ -176,7 +194,7 @@ export function DeliverySection({ delivery }: { delivery: Delivery }) {
 				/>
 				<Card
 					label="Change failure rate"
-					figure={rate === null ? "—" : `${Math.round(rate * 100)}%`}
+					figure={percent(rate)}
 					detail={`${m.failed} failed, ${m.rollbacks} rolled back`}
 					values={values.change_failure_rate}
 					format={(change) => `${Math.round(change * 100)} points`}
@@ -189,6 +207,25 @@ export function DeliverySection({ delivery }: { delivery: Delivery }) {
 					values={values.time_to_restore}
 					format={formatDuration}
 					explain="From a failed deploy to the next successful one in the same environment."
+				/>
+			</div>
+			<h3>From incidents</h3>
+			<div class="cards">
+				<Card
+					label="Change failure rate, by incidents"
+					figure={percent(byIncidents.change_failure_rate.current)}
+					detail={`${incidents.failedChanges} of ${deploysCount(m.total)} blamed by ${incidentsCount(incidents.count)}`}
+					values={byIncidents.change_failure_rate}
+					format={(change) => `${Math.round(change * 100)} points`}
+					explain="Share of deploys an incident named, or that were their service's latest before an incident began."
+				/>
+				<Card
+					label="Time to restore, by incidents (median)"
+					figure={formatDuration(incidents.restore.median)}
+					detail={`${incidents.restore.count} resolved, ${incidents.open} still open`}
+					values={byIncidents.time_to_restore}
+					format={formatDuration}
+					explain="From an incident's start to its resolution."
 				/>
 			</div>
 			<div class="grid-2">

@@ -2,6 +2,7 @@ import { factory } from "../../../factory";
 import { signedIn } from "../../security";
 import { aliasPages } from "./aliases";
 import { serviceEdit } from "./edit";
+import { incidentPages } from "./incidents";
 import { lifecyclePages } from "./lifecycle";
 import { serviceList } from "./list";
 import { serviceShow } from "./show";
@@ -17,4 +18,5 @@ export const servicesPages = factory
 	.route("/", serviceShow)
 	.route("/", serviceEdit)
 	.route("/", aliasPages)
-	.route("/", lifecyclePages);
+	.route("/", lifecyclePages)
+	.route("/", incidentPages);

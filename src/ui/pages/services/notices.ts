@@ -12,6 +12,8 @@ export const NOTICES = {
 	archived: "The service was archived: it is left out of the services list; deploys under its aliases still count.",
 	unarchived: "The service is back in the services list.",
 	accepted: "The service was created for the suggested alias, with the deploys already sent under it.",
+	"incident-opened": "The incident was opened: the service's latest deploy before it counts as a failed change.",
+	"incident-resolved": "The incident was resolved: its time to restore counts from now.",
 } as const;
 type Notice = keyof typeof NOTICES;
 

@@ -1,13 +1,15 @@
 import { allow } from "../../../access/guard";
 import { readService } from "../../../catalog/services";
-import { productionEnvironments } from "../../../catalog/settings";
+import { incidentWindowHours, productionEnvironments } from "../../../catalog/settings";
 import type { Service } from "../../../db/catalog";
 import type { Database } from "../../../db/client";
 import { type ListedDeploy, numberedUnderAlias } from "../../../db/deploys";
 import { currentDeploys, type EnvironmentState } from "../../../db/environments";
+import { type Blame, findIncidents, type Incident } from "../../../db/incidents";
 import { deployCursor, deploysPage } from "../../../deploys/query";
 import { factory } from "../../../factory";
 import { MAX_NAME } from "../../../http/validation";
+import { blamesOnPage } from "../../../incidents/incidents";
 import { chosenEnvironment } from "../../../metrics/dora";
 import { handSentDeploy } from "../../../pipelines/snippets";
 import { Empty, Pager, StatusBadge, Table, Time } from "../../components";
@@ -17,6 +19,7 @@ import { Page } from "../../layout";
 import { may } from "../../viewer";
 import { Attempt } from "./attempt";
 import { type Delivery, DeliverySection, delivery } from "./delivery";
+import { IncidentList, LISTED_INCIDENTS } from "./incidents";
 import { NOTICES } from "./notices";
 
 const PAGE_SIZE = 20;
@@ -63,7 +66,14 @@ function WhatRunsWhere({ rows }: { rows: EnvironmentState[] }) {
 /** The environment choice as a query parameter to carry along, if one was made. */
 const environmentParam = (value: string | undefined): Record<string, string> => (value ? { environment: value } : {});
 
-type Timeline = { rows: ListedDeploy[]; marked: Set<string>; newest?: string; older?: string };
+type Timeline = {
+	rows: ListedDeploy[];
+	marked: Set<string>;
+	/** The incidents blaming each deploy shown, for its markers. */
+	blames: Map<string, Blame[]>;
+	newest?: string;
+	older?: string;
+};
 
 /**
  * A page of the service's deploys, newest first, after the `before=` cursor
@@ -74,6 +84,7 @@ async function timeline(
 	serviceId: string,
 	cursor: string | undefined,
 	keep: Record<string, string>,
+	windowHours: number,
 ): Promise<Timeline> {
 	const before = deployCursor(cursor);
 	const page = await deploysPage(db, { serviceId, before }, PAGE_SIZE);
@@ -81,9 +92,14 @@ async function timeline(
 		const query = new URLSearchParams({ ...keep, ...params }).toString();
 		return `/services/${serviceId}${query ? `?${query}` : ""}#deploys`;
 	};
+	const [marked, blames] = await Promise.all([
+		numberedUnderAlias(db, page.deploys),
+		blamesOnPage(db, page.deploys, windowHours, serviceId),
+	]);
 	return {
 		rows: page.deploys,
-		marked: await numberedUnderAlias(db, page.deploys),
+		marked,
+		blames,
 		newest: before ? link({}) : undefined,
 		older: page.nextCursor ? link({ before: page.nextCursor }) : undefined,
 	};
@@ -93,6 +109,7 @@ function ServicePage(props: {
 	service: Service;
 	current: EnvironmentState[];
 	delivery: Delivery;
+	incidents: Incident[];
 	timeline: Timeline;
 	notice?: string;
 }) {
@@ -144,11 +161,14 @@ function ServicePage(props: {
 			<h2>Delivery</h2>
 			<DeliverySection delivery={props.delivery} />
 
+			<h2 id="incidents">Incidents</h2>
+			<IncidentList serviceId={service.id} incidents={props.incidents} />
+
 			<h2 id="deploys">Deploys</h2>
 			{timeline.rows.length === 0 ? (
 				<p class="muted">{timeline.newest ? "No older deploys." : "No deploys yet."}</p>
 			) : (
-				<DeployTable deploys={timeline.rows} showService={false} marked={timeline.marked} />
+				<DeployTable deploys={timeline.rows} showService={false} marked={timeline.marked} blames={timeline.blames} />
 			)}
 			<Pager first={timeline.newest} next={timeline.older} />
 		</Page>
@@ -159,24 +179,26 @@ function ServicePage(props: {
 export const serviceShow = factory.createApp().get("/:id", allow("viewer"), async (c) => {
 	const db = c.var.db;
 	const now = Date.now();
-	const service = await readService(db, c.req.param("id"));
+	const [service, windowHours] = await Promise.all([readService(db, c.req.param("id")), incidentWindowHours(db)]);
 	// A merged service's page is the one it went into.
 	if (service.mergedInto) return c.redirect(`/services/${service.mergedInto}`, 301);
 	// Environment names are at most MAX_NAME characters; a longer one matches nothing anyway.
 	const asked = c.req.query("environment")?.slice(0, MAX_NAME);
-	const [current, page, production] = await Promise.all([
+	const [current, page, production, incidents] = await Promise.all([
 		currentDeploys(db, service.id),
-		timeline(db, service.id, c.req.query("before"), environmentParam(asked)),
+		timeline(db, service.id, c.req.query("before"), environmentParam(asked), windowHours),
 		productionEnvironments(db),
+		findIncidents(db, { serviceId: service.id, limit: LISTED_INCIDENTS }),
 	]);
 	const environments = current.flatMap(({ environment }) => (environment === null ? [] : [environment]));
 	const chosen = chosenEnvironment(asked, environments, production);
-	const summary = await delivery(db, { serviceId: service.id }, now, environments, chosen);
+	const summary = await delivery(db, { serviceId: service.id }, now, environments, chosen, windowHours);
 	return c.html(
 		<ServicePage
 			service={service}
 			current={current}
 			delivery={summary}
+			incidents={incidents}
 			timeline={page}
 			notice={doneNotice(c, NOTICES)}
 		/>,

@@ -1,5 +1,5 @@
 import { allow } from "../../../access/guard";
-import { productionEnvironments } from "../../../catalog/settings";
+import { incidentWindowHours, productionEnvironments } from "../../../catalog/settings";
 import { deleteTeam, loadTeam, teamChange, updateTeam } from "../../../catalog/teams";
 import { type Team, teamEnvironments } from "../../../db/teams";
 import { type AppContext, factory } from "../../../factory";
@@ -85,12 +85,13 @@ function EditTeam({ team, refusal }: { team: Team; refusal?: Refusal }) {
 /** The team's figures for the environment asked for, else the first production one its services deploy to. */
 async function teamDelivery(c: AppContext, team: Team) {
 	const now = Date.now();
-	const [environments, production] = await Promise.all([
+	const [environments, production, windowHours] = await Promise.all([
 		teamEnvironments(c.var.db, team.id, now - DELIVERY_DAYS * DAY),
 		productionEnvironments(c.var.db),
+		incidentWindowHours(c.var.db),
 	]);
 	const chosen = chosenEnvironment(c.req.query("environment")?.slice(0, MAX_NAME), environments, production);
-	return delivery(c.var.db, { teamId: team.id }, now, environments, chosen);
+	return delivery(c.var.db, { teamId: team.id }, now, environments, chosen, windowHours);
 }
 
 /** A team's page, and changing or deleting it (the deletion asks first). */
