@@ -16,6 +16,7 @@ export const AUDIT_TARGET_TYPES = [
 	"member",
 	"settings",
 	"team",
+	"subscription",
 ] as const;
 export type AuditTarget = { type: (typeof AUDIT_TARGET_TYPES)[number]; id: string };
 
