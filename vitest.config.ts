@@ -24,6 +24,8 @@ export default defineConfig(async () => ({
 					ADMIN_TOKEN_PREVIOUS: "test-previous-admin-token",
 					// The real migrations, applied by test/setup.ts exactly as wrangler would.
 					TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+					// A failed notification is retried a second later, not thirty (test/notifications/).
+					NOTIFICATIONS_RETRY_SECONDS: "1",
 					// Replaying a fuzz run (test/webhook/fuzz.test.ts): workerd has no process.env of the shell.
 					FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 					FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
