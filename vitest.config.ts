@@ -8,7 +8,7 @@ import { configDefaults, defineConfig } from "vitest/config";
  * anything else the Worker logs still shows.
  */
 const INJECTED_FAILURE =
-	/injected (D1|storage) failure|audit log down|abortAllDurableObjects|no such table: (aliases|entries)\b/;
+	/injected (D1|storage|queue) failure|audit log down|abortAllDurableObjects|no such table: (aliases|entries)\b/;
 
 export default defineConfig(async () => ({
 	plugins: [

@@ -166,7 +166,7 @@ export class Outbox {
 			await this.notify({ type: "deploys", ids: group.map((item) => item.entry.id) });
 			return true;
 		} catch (error) {
-			console.warn(`D1 write of ${group.length} deploy(s) failed: ${String(error)}`);
+			console.warn(`Delivery of ${group.length} deploy(s) to D1 and the notifications queue failed: ${String(error)}`);
 			return false;
 		} finally {
 			for (const item of group) item.meter.add(shared.share(group.length));
