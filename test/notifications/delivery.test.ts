@@ -1,3 +1,4 @@
+import { HttpResponse, http } from "msw";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acceptedDeploy, admin, api, integrationBeforeAll, unique } from "../helpers";
@@ -153,5 +154,54 @@ describe("filters", () => {
 			team: heard(hooks.team, secrets.team),
 			env: heard(hooks.env, secrets.env),
 		}).toEqual({ service: [mine.name], team: [mine.name], env: [theirs.name] });
+	});
+});
+
+describe("a Slack subscription", () => {
+	it("posts a readable message: service, environment, number, status, who, commit and links", async () => {
+		const messages: unknown[] = [];
+		const path = `/services/T0001/B0002/${unique("key")}`;
+		receiverServer.use(
+			http.post(`https://hooks.slack.com${path}`, async ({ request }) => {
+				messages.push(await request.json());
+				return new HttpResponse("ok");
+			}),
+		);
+		const alias = unique("svc");
+		await subscribe({ kind: "slack", url: `https://hooks.slack.com${path}`, events: ["deploy.failed"] });
+		await acceptedDeploy(integration.webhook_url, {
+			service: alias,
+			environment: "Production",
+			deploy_number: "42",
+			status: "failed",
+			deploy_url: "https://ci.example.com/run/42?a=1&b=2",
+			commit: {
+				sha: "abcdef1234567890abcdef1234567890abcdef12",
+				branch: "main",
+				message: "Fix <b>tax</b> & rates\nmore",
+			},
+		});
+		const [message] = await eventually(
+			() => messages,
+			(m) => m.length > 0,
+		);
+		const deployId = (message as any)?.blocks?.[0]?.text?.text.match(/\/deploys\/([^|]+)\|/)?.[1];
+		expect(message).toEqual({
+			text: `Deploy failed: ${alias} #42 to Production: failure`,
+			blocks: [
+				{
+					type: "section",
+					text: {
+						type: "mrkdwn",
+						text: [
+							`*Deploy failed*: <https://deploys.example.com/deploys/${deployId}|${alias} #42> to Production, *failure*`,
+							"By Michael Scott",
+							"`abcdef1` on main Fix &lt;b&gt;tax&lt;/b&gt; &amp; rates",
+							"<https://ci.example.com/run/42?a=1&amp;b=2|Pipeline run>",
+						].join("\n"),
+					},
+				},
+			],
+		});
 	});
 });
