@@ -3,23 +3,21 @@ import { z } from "zod";
 import { allow } from "../access/guard";
 import { findSubscriptions, recentDeliveries } from "../db/notifications";
 import { DELIVERY_STATES, DESTINATION_KINDS } from "../db/notifications-schema";
-import { type AppContext, factory } from "../factory";
+import { factory } from "../factory";
 import { errors, isoTime, json, jsonBody } from "../http/openapi";
 import { readJson, validate } from "../http/validation";
 import { NOTIFICATION_EVENTS } from "../model/notification";
 import { presentDelivery, presentSubscription } from "../notifications/present";
 import {
 	createSubscription,
+	DELIVERY_LOG_SIZE,
 	deleteSubscription,
-	type Here,
+	hereOf,
 	loadSubscription,
 	redeliver,
 	rotateSecret,
 	subscriptionInput,
 } from "../notifications/subscriptions";
-
-/** The deliveries a subscription's log lists: the latest. */
-export const DELIVERY_LOG_SIZE = 50;
 
 const subscriptionSchema = z
 	.object({
@@ -63,11 +61,6 @@ const deliverySchema = z
 
 const tags = ["Notifications"];
 
-const here = (c: AppContext): Here => ({
-	origin: new URL(c.req.url).origin,
-	allowHttp: c.env.NOTIFICATIONS_ALLOW_HTTP === "localhost",
-});
-
 /** Subscriptions to deploy events: everyone reads them, editors change them. */
 export const notificationsApi = factory
 	.createApp()
@@ -84,7 +77,7 @@ export const notificationsApi = factory
 			const row = await createSubscription(
 				c.var.db,
 				validate(subscriptionInput, await readJson(c)),
-				here(c),
+				hereOf(c.req.url, c.env),
 				c.var.actor,
 			);
 			return c.json({ ...presentSubscription(row), secret: row.secret }, 201);

@@ -14,6 +14,7 @@ import {
 	rotateSecretStatement,
 } from "../db/notifications";
 import { DESTINATION_KINDS, type DeliveryRow, type SubscriptionRow } from "../db/notifications-schema";
+import type { Bindings } from "../env";
 import { ApiError } from "../http/errors";
 import { MAX_ID, MAX_NAME, object, oneOf, optional, requiredText } from "../http/validation";
 import { environmentKey } from "../model/environment";
@@ -24,6 +25,8 @@ import { newSecret } from "./signing";
 
 /** How long a rotated-away secret still signs beside the new one: a day for receivers to switch. */
 export const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
+/** The deliveries a subscription's log lists: the latest. */
+export const DELIVERY_LOG_SIZE = 50;
 /** The longest destination URL taken. */
 const MAX_URL = 2_048;
 
@@ -46,6 +49,12 @@ export type SubscriptionInput = z.output<typeof subscriptionInput>;
 
 /** What the request that makes or changes a subscription knows of the tracker: its own origin, and the deployment's settings. */
 export type Here = { origin: string; allowHttp: boolean };
+
+/** `Here` for a request to `url` under these bindings. */
+export const hereOf = (url: string, env: Bindings): Here => ({
+	origin: new URL(url).origin,
+	allowHttp: env.NOTIFICATIONS_ALLOW_HTTP === "localhost",
+});
 
 const noSubscription = (id: string) => ApiError.of(404, "Subscription Error", `no subscription with id '${id}'`);
 
