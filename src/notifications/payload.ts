@@ -1,29 +1,43 @@
+import { z } from "zod";
 import type { NotifiedDeploy } from "../db/notifications";
 import { formatDatetime } from "../http/datetime";
-import type { NotificationEvent } from "../model/notification";
+import { isoTime } from "../http/openapi";
+import { NOTIFICATION_EVENTS, type NotificationEvent } from "../model/notification";
+import { STATUSES } from "../model/status";
 
 /**
  * What every destination is sent about a deploy: the Standard Webhooks
  * envelope (`type`, `timestamp`, `data`) around the deploy as the API names
- * its fields. Documented in the README ("Notifications").
+ * its fields. The OpenAPI document lists it under `webhooks`; the README
+ * ("Notifications") shows an example.
  */
-export type NotificationPayload = {
-	type: NotificationEvent;
-	timestamp: string;
-	data: {
-		id: string;
-		service: { id: string; name: string } | null;
-		alias: string;
-		environment: string | null;
-		number: string;
-		status: string;
-		rollback: boolean;
-		deployer: { name: string | null; email: string | null };
-		commit: { sha: string | null; branch: string | null; message: string | null };
-		deployed_at: string;
-		links: { deploy: string; pipeline: string | null };
-	};
-};
+export const notificationPayload = z
+	.object({
+		type: z.enum(NOTIFICATION_EVENTS),
+		timestamp: isoTime.describe("When the event was made"),
+		data: z.object({
+			id: z.string(),
+			service: z
+				.object({ id: z.string(), name: z.string() })
+				.nullable()
+				.describe("Null while no service claims the alias"),
+			alias: z.string().describe("The service name the pipeline sent"),
+			environment: z.string().nullable(),
+			number: z.string(),
+			status: z.enum(STATUSES),
+			rollback: z.boolean().describe("It returns its stream to an earlier sha"),
+			deployer: z.object({ name: z.string().nullable(), email: z.string().nullable() }),
+			commit: z.object({ sha: z.string().nullable(), branch: z.string().nullable(), message: z.string().nullable() }),
+			deployed_at: isoTime,
+			links: z.object({
+				deploy: z.string().describe("The deploy's page on this tracker"),
+				pipeline: z.string().nullable().describe("The pipeline run, as the pipeline sent it"),
+			}),
+		}),
+	})
+	// No `id`: an id would move the schema under `$defs`, which a `$ref` inside the OpenAPI document cannot reach.
+	.describe("A deploy event");
+export type NotificationPayload = z.infer<typeof notificationPayload>;
 
 export function payload(
 	type: NotificationEvent,

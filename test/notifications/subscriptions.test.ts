@@ -154,3 +154,24 @@ it("retries back off exponentially from 30 seconds, capped at an hour", () => {
 		30, 60, 120, 240, 480, 960, 1920, 3600,
 	]);
 });
+
+it("the OpenAPI document describes the payload under webhooks", async () => {
+	const document = await (await call("/api/openapi.json")).json<any>();
+	const schema = document.webhooks["deploy-event"].post.requestBody.content["application/json"].schema;
+	expect({ type: schema.properties.type.enum, data: Object.keys(schema.properties.data.properties) }).toEqual({
+		type: ["deploy.recorded", "deploy.status_changed", "deploy.failed", "deploy.rolled_back"],
+		data: [
+			"id",
+			"service",
+			"alias",
+			"environment",
+			"number",
+			"status",
+			"rollback",
+			"deployer",
+			"commit",
+			"deployed_at",
+			"links",
+		],
+	});
+});
