@@ -176,6 +176,14 @@ async function renderShow(c: AppContext, id: string, secret?: string | null, sta
 				<span class="muted">
 					{KIND_LABELS[row.kind]} · {filters(row, names)}
 				</span>
+				{may("editor") && (
+					<div class="actions">
+						{row.kind === "webhook" && (
+							<ActionButton action={`${path(row.id)}/secret`} label="Rotate secret" variant="secondary" />
+						)}
+						<ActionButton action={`${path(row.id)}/delete`} label="Delete subscription" variant="danger" />
+					</div>
+				)}
 			</div>
 			{secret && <NewSecret secret={secret} />}
 			<p>
@@ -187,14 +195,6 @@ async function renderShow(c: AppContext, id: string, secret?: string | null, sta
 					</>
 				)}
 			</p>
-			{may("editor") && (
-				<div class="actions">
-					{row.kind === "webhook" && (
-						<ActionButton action={`${path(row.id)}/secret`} label="Rotate secret" variant="secondary" />
-					)}
-					<ActionButton action={`${path(row.id)}/delete`} label="Delete subscription" variant="danger" />
-				</div>
-			)}
 			<h2>Delivery log</h2>
 			{deliveries.length === 0 ? (
 				<p class="muted">Nothing sent yet.</p>
