@@ -72,7 +72,7 @@ export async function attemptDelivery(db: Database, id: string, now = Date.now()
 	let lastError: string | null = null;
 	try {
 		const response = await fetch(subscription.url, await request(subscription, id, delivery.body, now));
-		// Read to the end, so the connection is freed; the body itself is not kept.
+		// Only the status matters: the body is dropped unread, which frees the connection.
 		await response.body?.cancel();
 		responseStatus = response.status;
 		if (!response.ok) lastError = `HTTP ${response.status}`;

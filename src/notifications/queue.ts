@@ -24,7 +24,9 @@ export async function enqueue(queue: Queue, messages: NotificationMessage[]): Pr
 export async function consume(batch: MessageBatch<NotificationMessage>, env: Bindings): Promise<void> {
 	const db = database(env.DB);
 	if (batch.queue === DEAD_LETTER_QUEUE) return bury(db, batch.messages);
-	const base = env.NOTIFICATIONS_RETRY_SECONDS ? Number(env.NOTIFICATIONS_RETRY_SECONDS) : undefined;
+	// Unset, or not a positive number: the default.
+	const setting = Number(env.NOTIFICATIONS_RETRY_SECONDS);
+	const base = setting > 0 ? setting : undefined;
 	await Promise.all(
 		batch.messages.map(async (message) => {
 			const retry = () => message.retry({ delaySeconds: backoffSeconds(message.attempts, base) });

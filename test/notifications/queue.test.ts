@@ -34,7 +34,11 @@ async function consumeOne(body: NotificationMessage, attempts = 1, queue = "depl
  * delivery: the pool's `getQueueResult` does not report delays, so this one
  * message records what `retry` was given.
  */
-async function retryDelay(body: NotificationMessage, attempts: number): Promise<number | undefined> {
+async function retryDelay(
+	body: NotificationMessage,
+	attempts: number,
+	overrides: Partial<Cloudflare.Env> = {},
+): Promise<number | undefined> {
 	let delay: number | undefined;
 	const message = {
 		id: crypto.randomUUID(),
@@ -53,7 +57,7 @@ async function retryDelay(body: NotificationMessage, attempts: number): Promise<
 		retryAll: () => undefined,
 	};
 	// The consumer reads none of the batch's metadata, which this one leaves out.
-	await app.queue(batch as unknown as MessageBatch<NotificationMessage>, env);
+	await app.queue(batch as unknown as MessageBatch<NotificationMessage>, { ...env, ...overrides });
 	return delay;
 }
 
@@ -81,6 +85,9 @@ describe("the consumer", () => {
 		for (const attempt of [2, 3, 4]) retried.push(await retryDelay({ type: "delivery", id: delivery.id }, attempt));
 		// NOTIFICATIONS_RETRY_SECONDS is 1 in the tests: 1, 2, 4, … seconds (30, 60, 120, … by default).
 		expect(retried).toEqual([2, 4, 8]);
+		// A setting that is not a positive number leaves the default rather than a delay of NaN.
+		const misconfigured = { NOTIFICATIONS_RETRY_SECONDS: "soon" };
+		expect(await retryDelay({ type: "delivery", id: delivery.id }, 2, misconfigured)).toBe(60);
 		const [logged] = await deliveriesOf(subscription);
 		expect({ state: logged?.state, last_error: logged?.last_error }).toEqual({
 			state: "retrying",
