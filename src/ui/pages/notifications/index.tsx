@@ -135,7 +135,7 @@ async function renderList(c: AppContext, refused?: { typed: Typed; error: ApiErr
 						<fieldset>
 							<legend>Events</legend>
 							{NOTIFICATION_EVENTS.map((event) => (
-								<label>
+								<label class="check">
 									<input type="checkbox" name="events" value={event} checked={chosen.has(event)} /> {event}
 								</label>
 							))}
