@@ -5,6 +5,7 @@
 //   api/  ui/           thin HTTP over the domain; never import each other
 //   webhook/            the OpsLevel contract; no api/ or ui/
 //   catalog/ deploys/ metrics/ audit/ access/ retention/ pipelines/ cost/
+//   notifications/
 //                       the domain: the rules both api/ and ui/ stand on
 //   ledger/             the Durable Object; no api/, ui/ or domain above it
 //   db/                 Drizzle schema and queries only
@@ -18,7 +19,18 @@
 const under = (...folders) => `^src/(${folders.join("|")})/`;
 
 const EDGES = ["api", "ui"];
-const DOMAIN = ["catalog", "deploys", "incidents", "metrics", "audit", "access", "retention", "pipelines", "cost"];
+const DOMAIN = [
+	"catalog",
+	"deploys",
+	"incidents",
+	"metrics",
+	"audit",
+	"access",
+	"retention",
+	"pipelines",
+	"cost",
+	"notifications",
+];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -3,6 +3,7 @@ import { defineConfig } from "drizzle-kit";
 // `npm run db:generate` writes SQL migrations here; `wrangler d1 migrations apply DB` applies them.
 export default defineConfig({
 	dialect: "sqlite",
-	schema: "./src/db/schema.ts",
+	// Notifications are apart: their tables refer to services, which schema.ts defines.
+	schema: ["./src/db/schema.ts", "./src/db/notifications-schema.ts"],
 	out: "./migrations",
 });

@@ -8,7 +8,7 @@ import { configDefaults, defineConfig } from "vitest/config";
  * anything else the Worker logs still shows.
  */
 const INJECTED_FAILURE =
-	/injected (D1|storage) failure|audit log down|abortAllDurableObjects|no such table: (aliases|entries)\b/;
+	/injected (D1|storage|queue) failure|audit log down|abortAllDurableObjects|no such table: (aliases|entries)\b/;
 
 export default defineConfig(async () => ({
 	plugins: [
@@ -24,6 +24,8 @@ export default defineConfig(async () => ({
 					ADMIN_TOKEN_PREVIOUS: "test-previous-admin-token",
 					// The real migrations, applied by test/setup.ts exactly as wrangler would.
 					TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+					// A failed notification is retried a second later, not thirty (test/notifications/).
+					NOTIFICATIONS_RETRY_SECONDS: "1",
 					// Replaying a fuzz run (test/webhook/fuzz.test.ts): workerd has no process.env of the shell.
 					FUZZ_SEED: process.env.FUZZ_SEED ?? "",
 					FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

@@ -30,6 +30,10 @@ declare global {
 			ACCESS_DEFAULT_ROLE?: string;
 			/** `allow`: with Access configured, the admin token still signs in to the pages (it always works on /api). */
 			ADMIN_TOKEN_UI?: string;
+			/** `localhost`: subscriptions may also send to http://localhost and 127.0.0.1 (development and the browser suite only). */
+			NOTIFICATIONS_ALLOW_HTTP?: string;
+			/** Seconds before a failed notification's first retry (default 30; each retry doubles it). */
+			NOTIFICATIONS_RETRY_SECONDS?: string;
 		}
 	}
 }

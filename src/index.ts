@@ -8,6 +8,8 @@ import type { Bindings } from "./env";
 import { factory } from "./factory";
 import { notFound, onError } from "./http/errors";
 import { json } from "./http/openapi";
+import type { NotificationMessage } from "./model/notification";
+import { consume } from "./notifications/queue";
 import { reporterScript } from "./pipelines/reporter";
 import { scheduled } from "./retention/purge";
 import { ui } from "./ui";
@@ -48,6 +50,9 @@ app.onError(onError);
 // Browsers get a page, programs the JSON error shape.
 app.notFound((c) => (wantsPage(c) ? pageNotFound(c) : notFound(c)));
 
-// The fetch handler plus the daily retention purge (wrangler.toml's cron); still
-// the Hono app itself, whose routes the OpenAPI test inspects.
-export default Object.assign(app, { scheduled }) satisfies ExportedHandler<Bindings>;
+// The fetch handler plus the daily retention purge (wrangler.toml's cron) and the
+// notifications queue's consumer; still the Hono app itself, whose routes the OpenAPI test inspects.
+export default Object.assign(app, { scheduled, queue: consume }) satisfies ExportedHandler<
+	Bindings,
+	NotificationMessage
+>;

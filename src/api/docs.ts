@@ -2,14 +2,36 @@ import { type Hono, Hono as Router } from "hono";
 import { html } from "hono/html";
 import { secureHeaders } from "hono/secure-headers";
 import { describeRoute, type GenerateSpecOptions, generateSpecs } from "hono-openapi";
+import { z } from "zod";
 import viewerScript from "../../node_modules/@scalar/api-reference/dist/browser/standalone.js";
 import { allow } from "../access/guard";
 import type { AppEnv } from "../env";
 import { type Asset, assetUrl, fingerprint, serveAsset } from "../http/assets";
 import { BOOKMARK_HEADER } from "../http/bookmark";
 import { PAGE_POLICY } from "../http/security";
+import { notificationPayload } from "../notifications/payload";
 
 const tags = ["Meta"];
+
+/** The JSON Schema of what subscriptions are sent (without its own `$schema`: the document sets the dialect). */
+const { $schema: _, ...payloadSchema }: Record<string, unknown> = z.toJSONSchema(notificationPayload, {
+	target: "draft-2020-12",
+});
+
+/** What a subscription's endpoint receives (OpenAPI 3.1 `webhooks`). */
+const WEBHOOKS = {
+	"deploy-event": {
+		post: {
+			tags: ["Notifications"],
+			summary: "A deploy event, sent to each matching subscription's endpoint",
+			description:
+				"Signed per Standard Webhooks: `webhook-id` (stable across retries), `webhook-timestamp`, `webhook-signature`. See the README's Notifications.",
+			requestBody: { required: true, content: { "application/json": { schema: payloadSchema } } },
+			responses: { "2XX": { description: "Delivered; anything else is retried with backoff" } },
+			security: [],
+		},
+	},
+};
 const PUBLIC: [] = [];
 
 const DESCRIPTION = `Receives OpsLevel-style Custom Deploy webhooks and answers questions about deploys.
@@ -61,6 +83,7 @@ const OPTIONS: Partial<GenerateSpecOptions> = {
 	documentation: {
 		info: { title: "Deploy tracker", version: "1", description: DESCRIPTION },
 		security: [{ admin: [] }],
+		webhooks: WEBHOOKS,
 		components: {
 			securitySchemes: { admin: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" } },
 			parameters: {

@@ -9,6 +9,7 @@ import { integrationsApi } from "./integrations";
 import { lifecycleApi } from "./lifecycle";
 import { membersApi } from "./members";
 import { metricsApi } from "./metrics";
+import { notificationsApi } from "./notifications";
 import { peopleApi } from "./people";
 import { servicesApi } from "./services";
 import { settingsApi } from "./settings";
@@ -35,4 +36,5 @@ export const api = factory
 	.route("/audit", auditApi)
 	.route("/tokens", tokensApi)
 	.route("/members", membersApi)
-	.route("/settings", settingsApi);
+	.route("/settings", settingsApi)
+	.route("/notifications", notificationsApi);

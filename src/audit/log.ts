@@ -17,6 +17,7 @@ export const AUDIT_TARGET_TYPES = [
 	"settings",
 	"team",
 	"incident",
+	"subscription",
 ] as const;
 export type AuditTarget = { type: (typeof AUDIT_TARGET_TYPES)[number]; id: string };
 

@@ -64,7 +64,11 @@ export class Ledger extends DurableObject<Bindings> {
 	constructor(ctx: DurableObjectState, env: Bindings) {
 		super(ctx, env);
 		this.limit = rateLimitFrom(env);
-		this.outbox = new Outbox(ctx.storage, () => this.env.DB);
+		this.outbox = new Outbox(
+			ctx.storage,
+			() => this.env.DB,
+			(message) => this.env.NOTIFICATIONS.send(message),
+		);
 		this.owners = new Owners(() => this.env.DB);
 		ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
 		this.revoked = this.sql(new Meter()).one`SELECT 1 FROM settings WHERE key = 'revoked_at'` !== undefined;

@@ -2,6 +2,7 @@ import { Meter, meteredD1 } from "../cost/meter";
 import { database } from "../db/client";
 import { writeDeploys } from "../db/ingest";
 import type { LedgerEntry } from "../model/entry";
+import type { NotificationMessage } from "../model/notification";
 import { sqlOn } from "./sql";
 
 /** First retry of an undelivered deploy, doubling per failed attempt up to the cap. */
@@ -37,10 +38,13 @@ export class Outbox {
 	/**
 	 * `d1` is asked at each write rather than kept, so the write uses whatever
 	 * binding the ledger holds at that moment (the drills swap it in place).
+	 * `notify` enqueues what D1 has just taken for notifications out: only
+	 * after the write, so a receiver never hears of a deploy the API cannot show.
 	 */
 	constructor(
 		private readonly storage: DurableObjectStorage,
 		private readonly d1: () => D1Database,
+		private readonly notify: (message: NotificationMessage) => Promise<unknown>,
 	) {}
 
 	/** How many accepted entries D1 does not have yet. */
@@ -147,15 +151,22 @@ export class Outbox {
 		}
 	}
 
-	/** One D1 batch for `group`; its cost is shared equally by the requests in it. */
+	/**
+	 * One D1 batch for `group`, then one queue message naming its deploys; its
+	 * cost is shared equally by the requests in it. A failed enqueue fails the
+	 * write: the entries stay pending, and the retry (a no-op in D1) enqueues
+	 * them again, so every change is announced at least once.
+	 */
 	private async write(group: Outgoing[]): Promise<boolean> {
 		const shared = new Meter();
 		try {
 			const [first, ...rest] = group.map((item) => item.entry);
-			if (first) await writeDeploys(database(meteredD1(this.d1(), shared)), [first, ...rest]);
+			if (!first) return true;
+			await writeDeploys(database(meteredD1(this.d1(), shared)), [first, ...rest]);
+			await this.notify({ type: "deploys", ids: group.map((item) => item.entry.id) });
 			return true;
 		} catch (error) {
-			console.warn(`D1 write of ${group.length} deploy(s) failed: ${String(error)}`);
+			console.warn(`Delivery of ${group.length} deploy(s) to D1 and the notifications queue failed: ${String(error)}`);
 			return false;
 		} finally {
 			for (const item of group) item.meter.add(shared.share(group.length));

@@ -10,6 +10,7 @@ import { auditPages } from "./pages/audit";
 import { deploysPages } from "./pages/deploys";
 import { integrationPages } from "./pages/integrations";
 import { membersPages } from "./pages/members";
+import { notificationsPages } from "./pages/notifications";
 import { servicesPages } from "./pages/services";
 import { settingsPages } from "./pages/settings";
 import { suggestionsPages } from "./pages/suggestions";
@@ -35,6 +36,7 @@ export const ui = factory
 	.route("/members", membersPages)
 	.route("/tokens", tokensPages)
 	.route("/settings", settingsPages)
+	.route("/notifications", notificationsPages)
 	// One handler for every page: Hono wraps each of the ui's routes, those of the mounted pages
 	// included, in it when the ui itself is mounted.
 	.onError(renderError);

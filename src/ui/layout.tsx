@@ -15,7 +15,8 @@ type Section =
 	| "audit"
 	| "members"
 	| "tokens"
-	| "settings";
+	| "settings"
+	| "notifications";
 
 /** Each entry: its section, where it goes, its label, and the role it needs to be shown (none: everyone signed in). */
 const NAV: [Section, string, string, Role?][] = [
@@ -24,6 +25,7 @@ const NAV: [Section, string, string, Role?][] = [
 	["deploys", "/deploys", "Deploys"],
 	["integrations", "/integrations", "Integrations"],
 	["suggestions", "/suggestions", "Suggestions"],
+	["notifications", "/notifications", "Notifications"],
 	["audit", "/audit", "Audit log"],
 	["members", "/members", "Members", "admin"],
 	["tokens", "/tokens", "API tokens"],

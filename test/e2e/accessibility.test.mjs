@@ -235,6 +235,12 @@ describe("accessibility and small screens", () => {
 			body: JSON.stringify({ team_id: team.id }),
 		});
 		const emptyTeam = await api("/api/teams", { name: "New team (a11y)" });
+		const subscription = await api("/api/notifications", {
+			name: "Storefront failures (a11y)",
+			kind: "webhook",
+			url: "https://hooks.example.com/a11y",
+			service_id: storefront.id,
+		});
 		// A long name, as real catalogs have: lists and the suggestions' select must still fit a phone.
 		await api("/api/services", {
 			name: "Payments reconciliation and settlement batch processor for the European region (a11y)",
@@ -297,6 +303,8 @@ describe("accessibility and small screens", () => {
 			{ name: "members", path: "/members" },
 			{ name: "tokens", path: "/tokens" },
 			{ name: "settings", path: "/settings" },
+			{ name: "notifications", path: "/notifications" },
+			{ name: "notification", path: `/notifications/${subscription.id}` },
 			{
 				name: "api-reference",
 				path: "/api/docs",

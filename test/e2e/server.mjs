@@ -19,7 +19,9 @@ export default async function setup(project) {
 		const adminToken = `e2e-${randomBytes(12).toString("hex")}`;
 		await sandbox.migrate();
 		// localhost, not 127.0.0.1: Chrome treats it as a secure context and keeps the Secure session cookie.
-		const baseUrl = await sandbox.startDevServer({ adminToken, hostname: "localhost" });
+		// Notifications may go to the suite's local receivers (plain http on 127.0.0.1), retried after a second.
+		const vars = { NOTIFICATIONS_ALLOW_HTTP: "localhost", NOTIFICATIONS_RETRY_SECONDS: "1" };
+		const baseUrl = await sandbox.startDevServer({ adminToken, hostname: "localhost", vars });
 		project.provide("baseUrl", baseUrl);
 		project.provide("adminToken", adminToken);
 	} catch (error) {

@@ -91,6 +91,10 @@ form.filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(10
 form.inline { display: inline-flex; gap: 0.4rem; align-items: flex-end; flex-wrap: wrap; margin: 0; }
 label { display: grid; gap: 0.25rem; font-weight: 500; }
 label small { font-weight: 400; color: var(--muted); }
+/* A checkbox beside its words, in a fieldset of choices (the notification events). */
+fieldset { border: 1px solid var(--line); border-radius: 6px; display: grid; gap: 0.4rem; }
+label.check { display: flex; align-items: center; gap: 0.5rem; font-weight: 400; }
+label.check input { height: auto; }
 input, select { height: 2.3rem; }
 input, select, textarea { font: inherit; color: var(--text); background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 0.4rem 0.6rem; min-width: 0; }
 textarea { min-height: 5rem; }
