@@ -125,7 +125,9 @@ describe("GET /api/metrics", () => {
 
 	it("is in the OpenAPI document with its query parameters", async () => {
 		const doc: any = await (await call("/api/openapi.json")).json();
-		const parameters: { name: string; schema: any }[] = doc.paths["/api/metrics"]?.get?.parameters ?? [];
+		const parameters: { name: string; in: string; schema: any }[] = (
+			doc.paths["/api/metrics"]?.get?.parameters ?? []
+		).filter((p: { in?: string }) => p.in === "query");
 		expect(parameters.map((p) => p.name).sort()).toEqual(["bucket", "environment", "from", "service", "team", "to"]);
 		expect(parameters.find((p) => p.name === "bucket")?.schema.enum).toEqual(["day", "week"]);
 	});
