@@ -19,7 +19,8 @@ import { ApiError } from "../http/errors";
 import { MAX_ID, MAX_NAME, object, oneOf, optional, requiredText } from "../http/validation";
 import { environmentKey } from "../model/environment";
 import { NOTIFICATION_EVENTS } from "../model/notification";
-import { checkDestination, shownDestination } from "./destination";
+import { checkDestination } from "./destination";
+import { presentSubscription } from "./present";
 import { enqueue } from "./queue";
 import { newSecret } from "./signing";
 
@@ -64,16 +65,11 @@ export async function loadSubscription(db: Database, id: string): Promise<Subscr
 	return found;
 }
 
-/** What the audit log keeps of a subscription: never its secret, and a Slack URL masked. */
-const auditDetails = (row: SubscriptionRow) => ({
-	name: row.name,
-	kind: row.kind,
-	destination: shownDestination(row.kind, row.url),
-	service_id: row.serviceId,
-	team_id: row.teamId,
-	environment: row.environment,
-	events: JSON.parse(row.events) as string[],
-});
+/** What the audit log keeps of a subscription: what the API shows of it (never its secret, a Slack URL masked), less what the event row says. */
+function auditDetails(row: SubscriptionRow) {
+	const { id: _, created_at: __, previous_secret_expires_at: ___, ...details } = presentSubscription(row);
+	return details;
+}
 
 /** Makes a subscription; its secret (webhooks only) is in the answer and nowhere else that is shown. */
 export async function createSubscription(

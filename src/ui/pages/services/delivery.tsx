@@ -94,6 +94,8 @@ function EnvironmentChoice({ delivery }: { delivery: Delivery }) {
 const deploysCount = (n: number) => `${n} ${n === 1 ? "deploy" : "deploys"}`;
 const incidentsCount = (n: number) => `${n} ${n === 1 ? "incident" : "incidents"}`;
 const percent = (rate: number | null) => (rate === null ? "—" : `${Math.round(rate * 100)}%`);
+/** A change between two rates, in percentage points. */
+const percentPoints = (change: number) => `${Math.round(change * 100)} points`;
 
 /**
  * How a figure moved since the previous period: ↑ or ↓, by how much, and in
@@ -197,7 +199,7 @@ export function DeliverySection({ delivery }: { delivery: Delivery }) {
 					figure={percent(rate)}
 					detail={`${m.failed} failed, ${m.rollbacks} rolled back`}
 					values={values.change_failure_rate}
-					format={(change) => `${Math.round(change * 100)} points`}
+					format={percentPoints}
 					explain="Share of deploys with a failure status, or that rolled back to an earlier commit."
 				/>
 				<Card
@@ -216,7 +218,7 @@ export function DeliverySection({ delivery }: { delivery: Delivery }) {
 					figure={percent(byIncidents.change_failure_rate.current)}
 					detail={`${incidents.failedChanges} of ${deploysCount(m.total)} blamed by ${incidentsCount(incidents.count)}`}
 					values={byIncidents.change_failure_rate}
-					format={(change) => `${Math.round(change * 100)} points`}
+					format={percentPoints}
 					explain="Share of deploys an incident named, or that were their service's latest before an incident began."
 				/>
 				<Card
