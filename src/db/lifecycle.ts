@@ -3,6 +3,7 @@ import type { AliasClaim } from "./aliases";
 import type { Statements } from "./catalog";
 import { chunks, type Database } from "./client";
 import { refreshStreams } from "./facts";
+import { subscriptions } from "./notifications-schema";
 import {
 	aliasChanges,
 	aliases,
@@ -86,8 +87,8 @@ function aliasChangeRows(db: Database, claims: AliasClaim[], to: string | null, 
 }
 
 /**
- * Merges `from` into `into`: its aliases, deploys and resolved suggestions
- * become `into`'s (its deploys' metrics facts refreshed within `into`'s
+ * Merges `from` into `into`: its aliases, deploys, resolved suggestions,
+ * incidents and notification subscriptions become `into`'s (its deploys' metrics facts refreshed within `into`'s
  * streams), and `from` (and every service merged into it before) now leads to `into`.
  */
 export function mergeStatements(
@@ -107,6 +108,8 @@ export function mergeStatements(
 		...refreshStreams(db, { serviceIds: [into.id] }),
 		db.update(suggestions).set({ serviceId: into.id }).where(eq(suggestions.serviceId, from.id)),
 		db.update(incidents).set({ serviceId: into.id }).where(eq(incidents.serviceId, from.id)),
+		// A subscription to `from` would otherwise hear nothing more: its deploys now arrive as `into`'s.
+		db.update(subscriptions).set({ serviceId: into.id }).where(eq(subscriptions.serviceId, from.id)),
 		db
 			.update(services)
 			.set({ mergedInto: into.id })

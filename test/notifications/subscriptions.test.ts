@@ -3,7 +3,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { backoffSeconds } from "../../src/notifications/deliver";
 import { signature } from "../../src/notifications/signing";
-import { admin, call, expectError, fetchWithEnv, parseResponse, unique } from "../helpers";
+import { admin, api, call, expectError, fetchWithEnv, parseResponse, unique } from "../helpers";
 import { subscribe } from "./helpers";
 
 const SLACK = "https://hooks.slack.com/services/T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX";
@@ -126,6 +126,16 @@ describe("secrets", () => {
 		expect(one.body.destination).toBe("https://hooks.slack.com/services/T0001/B0002/…");
 		expect(JSON.stringify(audit.body)).not.toContain("XXXXXXXX");
 		expectError(await admin("POST", `/notifications/${created.id}/secret`), 409, "Secret Error");
+	});
+});
+
+describe("a merge", () => {
+	it("moves a subscription to the merged service over to the service it merged into, which now has its deploys", async () => {
+		const [kept, merged] = [await api.createService(unique("Kept")), await api.createService(unique("Merged"))];
+		const subscription = await subscribe({ url: "https://receiver.example.com/merged", service_id: merged.id });
+
+		expect((await admin("POST", `/services/${merged.id}/merge`, { into_service_id: kept.id })).status).toBe(200);
+		expect((await admin("GET", `/notifications/${subscription.id}`)).body.service_id).toBe(kept.id);
 	});
 });
 
