@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lt, notExists } from "drizzle-orm";
 import { chunks, type Database } from "./client";
 import { idsBefore } from "./ids";
+import { deliveries, subscriptions } from "./notifications-schema";
 import { deployStatuses, deploys, suggestionEvents, suggestions } from "./schema";
 
 /** D1 allows 100 bound parameters per statement. */
@@ -41,6 +42,28 @@ export async function sweepDeploys(db: Database, cutoff: number, limit: number):
 		db.delete(deploys).where(inArray(deploys.id, expired)).returning({ id: deploys.id }),
 	]);
 	return deletedDeploys(results);
+}
+
+/**
+ * Up to `limit` delivery log rows made before `cutoff`, for one round of the
+ * sweep. Their bodies copy the deploy's fields (commit messages, emails), so
+ * they go with the deploys' window. Sought per subscription on its
+ * (subscription_id, created_at) index, never by reading the whole log.
+ */
+export function expiredDeliveries(db: Database, cutoff: number, limit: number) {
+	// By the list of subscriptions, not a join: SQLite would walk the log and look each subscription up.
+	const everySubscription = db.select({ id: subscriptions.id }).from(subscriptions);
+	return db
+		.select({ id: deliveries.id })
+		.from(deliveries)
+		.where(and(inArray(deliveries.subscriptionId, everySubscription), lt(deliveries.createdAt, cutoff)))
+		.limit(limit);
+}
+
+/** Deletes one round of `expiredDeliveries`; answers how many went. */
+export async function sweepDeliveries(db: Database, cutoff: number, limit: number): Promise<number> {
+	const result = await db.delete(deliveries).where(inArray(deliveries.id, expiredDeliveries(db, cutoff, limit)));
+	return result.meta.changes;
 }
 
 /**

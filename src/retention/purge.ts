@@ -1,6 +1,6 @@
 import { database } from "../db/client";
 import { integrationIds } from "../db/integrations";
-import { sweepDeploys, sweepSuggestions } from "../db/retention";
+import { sweepDeliveries, sweepDeploys, sweepSuggestions } from "../db/retention";
 import type { Bindings } from "../env";
 import { DAY } from "../http/datetime";
 import { ledgerFor } from "../ledger/stub";
@@ -26,6 +26,8 @@ export type PurgeReport = {
 	/** Ledger entries forgotten. */
 	entries: number;
 	suggestions: number;
+	/** Notification deliveries (the delivery log's rows) deleted. */
+	deliveries: number;
 	/** Ledgers that could not be purged this run (they are tried again next run). */
 	failedLedgers: number;
 	/** False when the run stopped early; the next one continues. */
@@ -43,7 +45,8 @@ const FAN_OUT = 4;
 /**
  * Deletes what is older than the retention window: deploys (with their status
  * history) received more than `days` days before `now`, from D1 and from every
- * integration's ledger, live or revoked.
+ * integration's ledger, live or revoked, and the notification deliveries made
+ * before then (their bodies copy deploys).
  *
  * Each ledger purges itself (see `Ledger.purge`): it deletes its old delivered
  * deploys from D1 first and only then forgets their dedup_ids, so D1 never holds
@@ -55,7 +58,15 @@ export async function purgeExpired(env: Bindings, options: PurgeOptions): Promis
 	const { batch = BATCH, rounds = ROUNDS, budgetMs = BUDGET_MS } = options;
 	const cutoff = options.now - options.days * DAY;
 	const deadline = Date.now() + budgetMs;
-	const report: PurgeReport = { cutoff, deploys: 0, entries: 0, suggestions: 0, failedLedgers: 0, done: true };
+	const report: PurgeReport = {
+		cutoff,
+		deploys: 0,
+		entries: 0,
+		suggestions: 0,
+		deliveries: 0,
+		failedLedgers: 0,
+		done: true,
+	};
 	const db = database(env.DB);
 
 	const ids = await integrationIds(db);
@@ -83,18 +94,31 @@ export async function purgeExpired(env: Bindings, options: PurgeOptions): Promis
 	};
 	await Promise.all(Array.from({ length: FAN_OUT }, worker));
 
-	let swept = false;
-	for (let round = 0; round < rounds && Date.now() < deadline; round++) {
-		const deleted = await sweepDeploys(db, cutoff, batch);
-		report.deploys += deleted;
-		if (deleted < batch) {
-			swept = true;
-			break;
-		}
-	}
-	if (swept) report.suggestions = await sweepSuggestions(db);
-	else report.done = false;
+	const bounds = { rounds, deadline, batch };
+	const swept = await sweepAll((limit) => sweepDeploys(db, cutoff, limit), bounds);
+	report.deploys += swept.deleted;
+	if (swept.finished) report.suggestions = await sweepSuggestions(db);
+	const log = await sweepAll((limit) => sweepDeliveries(db, cutoff, limit), bounds);
+	report.deliveries = log.deleted;
+	report.done &&= swept.finished && log.finished;
 	return report;
+}
+
+/**
+ * Runs `round` (each deleting up to a batch) until one deletes less than a batch,
+ * within the run's bounds; answers how many went and whether it got to the end.
+ */
+async function sweepAll(
+	round: (limit: number) => Promise<number>,
+	{ rounds, deadline, batch }: { rounds: number; deadline: number; batch: number },
+): Promise<{ deleted: number; finished: boolean }> {
+	let deleted = 0;
+	for (let i = 0; i < rounds && Date.now() < deadline; i++) {
+		const count = await round(batch);
+		deleted += count;
+		if (count < batch) return { deleted, finished: true };
+	}
+	return { deleted, finished: false };
 }
 
 /**
@@ -105,7 +129,7 @@ export const scheduled: ExportedHandlerScheduledHandler<Bindings> = async (contr
 	const days = retentionDays(env.RETENTION_DAYS);
 	if (days === undefined) return;
 	const report = await purgeExpired(env, { days, now: controller.scheduledTime });
-	const purged = `${report.deploys} deploys, ${report.entries} ledger entries, ${report.suggestions} suggestions`;
+	const purged = `${report.deploys} deploys, ${report.entries} ledger entries, ${report.suggestions} suggestions, ${report.deliveries} notification deliveries`;
 	const line = `Retention (${days} days, received before ${new Date(report.cutoff).toISOString()}): purged ${purged}`;
 	if (report.failedLedgers > 0)
 		console.error(`${line}; ${report.failedLedgers} ledgers failed, the next run retries them.`);

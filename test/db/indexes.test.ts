@@ -5,6 +5,7 @@ import { countDeploysStatement, type DeployFilter, listDeploys } from "../../src
 import { type IncidentScope, incidentStatement } from "../../src/db/incidents";
 import { liveIntegrationsWithActivity } from "../../src/db/integrations";
 import { listPeople } from "../../src/db/people";
+import { expiredDeliveries } from "../../src/db/retention";
 import { listSuggestions } from "../../src/db/suggestions";
 
 /**
@@ -155,4 +156,13 @@ describe("the incident figures", () => {
 			);
 		},
 	);
+});
+
+describe("the retention purge", () => {
+	it("seeks each subscription's expired deliveries on its index, never reading the whole log", async () => {
+		expect(await plan(expiredDeliveries(database(env.DB), Date.now(), 500))).toEqual([
+			"SEARCH deliveries USING INDEX deliveries_subscription_idx (subscription_id=? AND created_at<?)",
+			"USING INDEX sqlite_autoindex_subscriptions_1 FOR IN-OPERATOR",
+		]);
+	});
 });

@@ -266,6 +266,37 @@ describe("the retention purge", () => {
 	});
 });
 
+describe("the notification delivery log", () => {
+	it("loses the deliveries made before the window, whose bodies copy deploys, and keeps the rest", async () => {
+		const subscription = (
+			await admin("POST", "/notifications", {
+				name: unique("Log"),
+				kind: "webhook",
+				url: "https://receiver.example.com/log",
+			})
+		).body;
+		const cutoff = Date.now() - DAY;
+		const made = { old: cutoff - 1, edge: cutoff, recent: cutoff + 1 };
+		for (const [name, at] of Object.entries(made)) {
+			await env.DB.prepare(
+				"INSERT INTO deliveries (id, subscription_id, deploy_id, event, body, created_at, updated_at) VALUES (?1, ?2, 'deploy', 'deploy.recorded', '{}', ?3, ?3)",
+			)
+				.bind(`msg_${name}_${subscription.id}`, subscription.id, at)
+				.run();
+		}
+
+		const report = await purgeBefore(cutoff);
+
+		// Only this test's rows: the queue's consumer may log deliveries of other tests' late deploys for it meanwhile.
+		const ids = Object.keys(made).map((name) => `msg_${name}_${subscription.id}`);
+		const { results } = await env.DB.prepare("SELECT id FROM deliveries WHERE id IN (?1, ?2, ?3) ORDER BY created_at")
+			.bind(...ids)
+			.all<{ id: string }>();
+		expect(results.map((row) => row.id)).toEqual(ids.slice(1));
+		expect(report.deliveries).toBeGreaterThanOrEqual(1);
+	});
+});
+
 describe("a backlog", () => {
 	it("is purged in bounded chunks, each run carrying on where the last stopped", async () => {
 		const integration = await api.createIntegration();
