@@ -274,6 +274,18 @@ describe("accessibility and small screens", () => {
 		).json();
 		const deployId = deploys.deploys[0]?.id;
 		expect(deployId, "a deploy to show").toBeTypeOf("string");
+		const repository = await api("/api/integrations", { name: "Storefront repository (a11y)", kind: "github" });
+		// One incident resolved and one open, so the service page lists both and its timeline marks the deploy blamed.
+		const hoursAgo = (/** @type {number} */ hours) => new Date(Date.now() - hours * 3600 * 1000).toISOString();
+		await api("/api/incidents", {
+			service: storefront.id,
+			title: "Checkout errors after the release (a11y)",
+			// Hours after the last production deploy (3.5 days back), which it is blamed on.
+			started_at: hoursAgo(80),
+			resolved_at: hoursAgo(78),
+			link: "https://status.example.com/incidents/1",
+		});
+		await api("/api/incidents", { service: storefront.id, title: "Slow search (a11y)", started_at: hoursAgo(2) });
 
 		pages.push(
 			{ name: "sign-in", path: "/login" },
@@ -303,6 +315,9 @@ describe("accessibility and small screens", () => {
 			{ name: "members", path: "/members" },
 			{ name: "tokens", path: "/tokens" },
 			{ name: "settings", path: "/settings" },
+			{ name: "github-integration", path: `/integrations/${repository.id}` },
+			{ name: "new-integration-flux", path: "/integrations/new/flux" },
+			{ name: "incident-new", path: `/services/${storefront.id}/incidents/new` },
 			{ name: "notifications", path: "/notifications" },
 			{ name: "notification", path: `/notifications/${subscription.id}` },
 			{

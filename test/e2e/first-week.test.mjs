@@ -134,6 +134,8 @@ describe("a team's first week", () => {
 					"Lead time for changes (median)",
 					"Change failure rate",
 					"Time to restore (median)",
+					"Change failure rate, by incidents",
+					"Time to restore, by incidents (median)",
 				].map((label) => ({ label, change: true, band: true, explained: true })),
 			);
 			await expect(textOf(".chart-legend")).resolves.toContain("this week, so far");

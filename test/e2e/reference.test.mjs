@@ -39,7 +39,7 @@ describe("the API reference, offline", () => {
 		await page.getByRole("heading", { name: "Deploy tracker", level: 1 }).waitFor();
 		await page.getByRole("heading", { name: "This OpenAPI document" }).waitFor();
 		await page.getByRole("button", { name: "Open Group - Webhook" }).click();
-		await page.getByRole("link", { name: /^Report a deploy/ }).click();
+		await page.getByRole("link", { name: /^Report a deploy \(OpsLevel/ }).click();
 		await page.getByRole("heading", { name: "Report a deploy (OpsLevel Custom Deploy webhook)" }).waitFor();
 		await screenshot(page, "api-reference");
 		expect(problems).toEqual([]);

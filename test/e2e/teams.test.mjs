@@ -66,7 +66,10 @@ describe("owning teams", () => {
 		await expect(page.getByRole("link", { name: service.name }).count()).resolves.toBe(1);
 		const frequency = page.locator(".card").filter({ hasText: "Deployment frequency" });
 		await expect(frequency.textContent()).resolves.toContain("3 deploys");
-		const failures = page.locator(".card").filter({ hasText: "Change failure rate" });
+		// The status-based card, not the incident-based one beside it.
+		const failures = page
+			.locator(".card")
+			.filter({ has: page.locator(".label", { hasText: /^Change failure rate$/ }) });
 		await expect(failures.locator(".figure").textContent()).resolves.toBe("33%");
 		await screenshot(page, "45-team-page");
 	});
