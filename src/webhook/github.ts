@@ -6,11 +6,10 @@ import { signingSecretOf } from "../db/integrations";
 import { ApiError } from "../http/errors";
 import { errors, json } from "../http/openapi";
 import { parseJson } from "../http/validation";
-import { ledgerFor } from "../ledger/stub";
 import { hex } from "../model/hex";
-import { recordedAsSuggestion, refusal, unknownIntegration } from "./answers";
+import { unknownIntegration } from "./answers";
 import { DEPLOY_EVENTS, type DeployEvent, deployOf } from "./github-events";
-import { findIntegration, limitBody, type WebhookEnv } from "./route";
+import { findIntegration, limitBody, recordDeploy, type WebhookEnv } from "./route";
 
 // GitHub's own webhook, for an integration of kind `github`: its `deployment`
 // and `deployment_status` events, signed with the integration's secret.
@@ -83,7 +82,7 @@ github.post(
 	findIntegration((kind) => kind === "github"),
 	limitBody,
 	async (c) => {
-		const { integrationId, webhookToken } = c.var;
+		const { integrationId } = c.var;
 		const secret = await signingSecretOf(c.var.db, integrationId);
 		if (secret === undefined) throw unknownIntegration();
 		const body = await c.req.arrayBuffer();
@@ -111,34 +110,15 @@ github.post(
 			);
 		}
 
-		const request = { integrationId, agent: "github", payload };
-		const { outcome, matched, advanced, retryAfter, cost } = await ledgerFor(c.env.LEDGER, integrationId).record(
-			request,
-			webhookToken,
-		);
-		c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
-		const refused = refusal(outcome, retryAfter, webhookToken);
-		if (refused) throw refused;
-		if (outcome === "duplicate") {
-			return advanced
-				? c.json({ result: "ok", message: `Deploy ${payload.dedup_id} is now ${payload.status}` }, 202)
-				: c.json(
-						{
-							result: "duplicate_deploy",
-							message: `Deploy ${payload.dedup_id} already has this status or a later one; nothing changed`,
-						},
-						202,
-					);
-		}
-		return matched
-			? c.json({ result: "ok" }, 202)
-			: c.json(
-					{
-						result: "no_service_found",
-						message: recordedAsSuggestion(payload.service),
+		// A status that moves the deploy on is news, not a duplicate: say so.
+		return recordDeploy(c, { integrationId, agent: "github", payload }, (advanced) =>
+			advanced
+				? { result: "ok", message: `Deploy ${payload.dedup_id} is now ${payload.status}` }
+				: {
+						result: "duplicate_deploy",
+						message: `Deploy ${payload.dedup_id} already has this status or a later one; nothing changed`,
 					},
-					202,
-				);
+		);
 	},
 );
 

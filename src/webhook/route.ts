@@ -126,32 +126,36 @@ webhook.post(
 	},
 );
 
+/** A body the webhook answers with. */
+type Answer = { result: string; message?: string };
+
+/** The Custom Deploy contract's answer to a repeated dedup_id, whatever it changed. */
+const contractDuplicate = (): Answer => ({
+	result: "duplicate_deploy",
+	message: "Deploy not created due to existing deploy with identical dedup_id",
+});
+
 /**
  * Records `request` in its integration's ledger and answers as the Custom
- * Deploy contract does. The Flux route records what it translated through here too.
+ * Deploy contract does; a route with words of its own for a repeat (whether
+ * it `advanced` the deploy's status) passes `duplicate`. The Flux and GitHub
+ * routes record what they translated through here too.
  */
-export async function recordDeploy(c: Context<WebhookEnv>, request: DeployRequest) {
+export async function recordDeploy(
+	c: Context<WebhookEnv>,
+	request: DeployRequest,
+	duplicate: (advanced: boolean) => Answer = contractDuplicate,
+) {
 	const ledger = ledgerFor(c.env.LEDGER, request.integrationId);
-	const { outcome, matched, retryAfter, cost } = await ledger.record(request, c.var.webhookToken);
+	const { outcome, matched, advanced, retryAfter, cost } = await ledger.record(request, c.var.webhookToken);
 	c.var.meter.add({ ...cost, doRequests: cost.doRequests + 1 });
 	const refused = refusal(outcome, retryAfter, c.var.webhookToken);
 	if (refused) throw refused;
 
-	if (outcome === "duplicate") {
-		return c.json(
-			{ result: "duplicate_deploy", message: "Deploy not created due to existing deploy with identical dedup_id" },
-			202,
-		);
-	}
+	if (outcome === "duplicate") return c.json(duplicate(advanced === true), 202);
 	return matched
 		? c.json({ result: "ok" }, 202)
-		: c.json(
-				{
-					result: "no_service_found",
-					message: recordedAsSuggestion(request.payload.service),
-				},
-				202,
-			);
+		: c.json({ result: "no_service_found", message: recordedAsSuggestion(request.payload.service) }, 202);
 }
 
 /** Every method but POST is refused on a webhook URL, with the one that works named in Allow. */
