@@ -2,7 +2,8 @@ import { and, desc, eq, gte, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { LIVE_STATUSES } from "../model/status";
 import type { Database } from "./client";
 import { newId } from "./ids";
-import { deploys, type IncidentRow, incidents, services } from "./schema";
+import { type IncidentRow, incidents } from "./incidents-schema";
+import { deploys, services } from "./schema";
 import { teamServiceIds } from "./teams";
 
 // Incidents and the incident-based DORA figures (see the README's "Incidents").

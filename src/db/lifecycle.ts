@@ -3,17 +3,9 @@ import type { AliasClaim } from "./aliases";
 import type { Statements } from "./catalog";
 import { chunks, type Database } from "./client";
 import { refreshStreams } from "./facts";
+import { incidents } from "./incidents-schema";
 import { subscriptions } from "./notifications-schema";
-import {
-	aliasChanges,
-	aliases,
-	deployStatuses,
-	deploys,
-	incidents,
-	serviceChanges,
-	services,
-	suggestions,
-} from "./schema";
+import { aliasChanges, aliases, deployStatuses, deploys, serviceChanges, services, suggestions } from "./schema";
 
 // Merging, archiving and deleting services: statements for one D1 batch each.
 // Every change writes the service's next `service_changes` row first, so a
