@@ -159,3 +159,32 @@ export function IntegrationName({ integration, id }: { integration: NamedIntegra
 	}
 	return <a href={`/integrations/${id}`}>{integration.name}</a>;
 }
+
+/**
+ * A `<select>` of named things (services, teams) by id, after a first, empty
+ * choice labelled `none` ("Any", "No team"), with `selected` chosen.
+ */
+export function NamedSelect({
+	name,
+	none,
+	choices,
+	selected,
+	required,
+}: {
+	name: string;
+	none: string;
+	choices: readonly { id: string; name: string }[];
+	selected?: string | null;
+	required?: boolean;
+}) {
+	return (
+		<select name={name} required={required}>
+			<option value="">{none}</option>
+			{choices.map((choice) => (
+				<option value={choice.id} selected={choice.id === selected}>
+					{choice.name}
+				</option>
+			))}
+		</select>
+	);
+}

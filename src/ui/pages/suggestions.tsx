@@ -5,7 +5,7 @@ import { listSuggestions, type Suggestion } from "../../db/suggestions";
 import { type AppContext, factory } from "../../factory";
 import type { ApiError } from "../../http/errors";
 import { MAX_NAME, validate } from "../../http/validation";
-import { ActionButton, Empty, FormErrors, Table, Time } from "../components";
+import { ActionButton, Empty, FormErrors, NamedSelect, Table, Time } from "../components";
 import { attempt, doneNotice, readForm } from "../forms";
 import { Page } from "../layout";
 import { signedIn } from "../security";
@@ -73,14 +73,7 @@ function Actions({
 				<form method="post" action={`/suggestions/${s.id}/attach`} class="inline">
 					<label>
 						Service
-						<select name="service_id" required>
-							<option value="">Choose…</option>
-							{services.map((service) => (
-								<option value={service.id} selected={service.id === typed?.service_id}>
-									{service.name}
-								</option>
-							))}
-						</select>
+						<NamedSelect name="service_id" none="Choose…" choices={services} selected={typed?.service_id} required />
 					</label>
 					<button type="submit" class="secondary">
 						Attach

@@ -5,6 +5,7 @@ import { deployFilters } from "../../../deploys/query";
 import { DAY } from "../../../http/datetime";
 import { object, optionalText, validate } from "../../../http/validation";
 import { STATUSES } from "../../../model/status";
+import { NamedSelect } from "../../components";
 
 /** The filters a link may carry: the API's, so a URL works the same on both. */
 type FilterName = keyof typeof deployFilters;
@@ -63,14 +64,7 @@ export function FilterForm({ filters, services, teams }: { filters: Filters; ser
 			{teams.length > 0 && (
 				<label>
 					Team
-					<select name="team">
-						<option value="">Any</option>
-						{teams.map((t) => (
-							<option value={t.id} selected={t.id === filters.team}>
-								{t.name}
-							</option>
-						))}
-					</select>
+					<NamedSelect name="team" none="Any" choices={teams} selected={filters.team} />
 				</label>
 			)}
 			<label>

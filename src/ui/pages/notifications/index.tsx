@@ -18,7 +18,7 @@ import {
 	rotateSecret,
 	subscriptionInput,
 } from "../../../notifications/subscriptions";
-import { ActionButton, CopyField, Empty, FormErrors, Table, Time } from "../../components";
+import { ActionButton, CopyField, Empty, FormErrors, NamedSelect, Table, Time } from "../../components";
 import { attempt, doneNotice, readForm } from "../../forms";
 import { Page } from "../../layout";
 import { signedIn } from "../../security";
@@ -107,25 +107,11 @@ async function renderList(c: AppContext, refused?: { typed: Typed; error: ApiErr
 						</label>
 						<label>
 							Service
-							<select name="service_id">
-								<option value="">Any service</option>
-								{services.map((s) => (
-									<option value={s.id} selected={typed?.service_id === s.id}>
-										{s.name}
-									</option>
-								))}
-							</select>
+							<NamedSelect name="service_id" none="Any service" choices={services} selected={typed?.service_id} />
 						</label>
 						<label>
 							Or team
-							<select name="team_id">
-								<option value="">Any team</option>
-								{teams.map((t) => (
-									<option value={t.id} selected={typed?.team_id === t.id}>
-										{t.name}
-									</option>
-								))}
-							</select>
+							<NamedSelect name="team_id" none="Any team" choices={teams} selected={typed?.team_id} />
 						</label>
 						<label>
 							Environment

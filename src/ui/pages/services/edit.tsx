@@ -6,7 +6,7 @@ import { findTeams, type Team } from "../../../db/teams";
 import { type AppContext, factory } from "../../../factory";
 import type { ApiError } from "../../../http/errors";
 import { MAX_NAME, validate } from "../../../http/validation";
-import { FormErrors } from "../../components";
+import { FormErrors, NamedSelect } from "../../components";
 import { attempt, readForm } from "../../forms";
 import { Page } from "../../layout";
 import { AliasActions } from "./aliases";
@@ -24,14 +24,7 @@ function TeamChoice({ service, teams }: { service: Service; teams: Team[] }) {
 			<label>
 				Team
 				<small>The team that owns it: its deploys count in the team's figures and filters.</small>
-				<select name="team_id">
-					<option value="">No team</option>
-					{teams.map((team) => (
-						<option value={team.id} selected={team.id === service.team?.id}>
-							{team.name}
-						</option>
-					))}
-				</select>
+				<NamedSelect name="team_id" none="No team" choices={teams} selected={service.team?.id} />
 			</label>
 			<div>
 				<button type="submit">Save team</button> <a href={`/services/${service.id}`}>Cancel</a>

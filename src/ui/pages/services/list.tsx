@@ -9,7 +9,7 @@ import { factory } from "../../../factory";
 import { DAY } from "../../../http/datetime";
 import type { ErrorObject } from "../../../http/errors";
 import { MAX_ID, MAX_NAME, validate } from "../../../http/validation";
-import { Empty, FormErrors, StatusBadge, Table, Time } from "../../components";
+import { Empty, FormErrors, NamedSelect, StatusBadge, Table, Time } from "../../components";
 import { attempt, doneNotice, readForm, splitList } from "../../forms";
 import { Page } from "../../layout";
 import { may } from "../../viewer";
@@ -87,14 +87,7 @@ function TeamFilter({ teams, team, archived }: { teams: Team[]; team?: string; a
 			{archived !== "exclude" && <input type="hidden" name="archived" value={archived} />}
 			<label>
 				Team
-				<select name="team">
-					<option value="">Any</option>
-					{teams.map((t) => (
-						<option value={t.id} selected={t.id === team}>
-							{t.name}
-						</option>
-					))}
-				</select>
+				<NamedSelect name="team" none="Any" choices={teams} selected={team} />
 			</label>
 			<div>
 				<button type="submit">Filter</button>
