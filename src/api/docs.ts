@@ -13,25 +13,28 @@ import { notificationPayload } from "../notifications/payload";
 
 const tags = ["Meta"];
 
-/** The JSON Schema of what subscriptions are sent (without its own `$schema`: the document sets the dialect). */
-const { $schema: _, ...payloadSchema }: Record<string, unknown> = z.toJSONSchema(notificationPayload, {
-	target: "draft-2020-12",
-});
-
-/** What a subscription's endpoint receives (OpenAPI 3.1 `webhooks`). */
-const WEBHOOKS = {
-	"deploy-event": {
-		post: {
-			tags: ["Notifications"],
-			summary: "A deploy event, sent to each matching subscription's endpoint",
-			description:
-				"Signed per Standard Webhooks: `webhook-id` (stable across retries), `webhook-timestamp`, `webhook-signature`. See the README's Notifications.",
-			requestBody: { required: true, content: { "application/json": { schema: payloadSchema } } },
-			responses: { "2XX": { description: "Delivered; anything else is retried with backoff" } },
-			security: [],
+/**
+ * What a subscription's endpoint receives (OpenAPI 3.1 `webhooks`): the payload's JSON Schema, without its
+ * own `$schema` (the document sets the dialect). Built with the document, on first use, not at every isolate's start.
+ */
+function webhooks() {
+	const { $schema: _, ...payloadSchema }: Record<string, unknown> = z.toJSONSchema(notificationPayload, {
+		target: "draft-2020-12",
+	});
+	return {
+		"deploy-event": {
+			post: {
+				tags: ["Notifications"],
+				summary: "A deploy event, sent to each matching subscription's endpoint",
+				description:
+					"Signed per Standard Webhooks: `webhook-id` (stable across retries), `webhook-timestamp`, `webhook-signature`. See the README's Notifications.",
+				requestBody: { required: true, content: { "application/json": { schema: payloadSchema } } },
+				responses: { "2XX": { description: "Delivered; anything else is retried with backoff" } },
+				security: [],
+			},
 		},
-	},
-};
+	};
+}
 const PUBLIC: [] = [];
 
 const DESCRIPTION = `Receives OpsLevel-style Custom Deploy webhooks and answers questions about deploys.
@@ -75,7 +78,7 @@ const referenceHeaders = secureHeaders({
 
 type Spec = Awaited<ReturnType<typeof generateSpecs>>;
 
-const OPTIONS: Partial<GenerateSpecOptions> = {
+const options = (): Partial<GenerateSpecOptions> => ({
 	// This document's own path ends in `.json`; it is not a static file.
 	excludeStaticFile: false,
 	// Our 400s are described by the routes, in our own error shape.
@@ -83,7 +86,7 @@ const OPTIONS: Partial<GenerateSpecOptions> = {
 	documentation: {
 		info: { title: "Deploy tracker", version: "1", description: DESCRIPTION },
 		security: [{ admin: [] }],
-		webhooks: WEBHOOKS,
+		webhooks: webhooks(),
 		components: {
 			securitySchemes: { admin: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" } },
 			parameters: {
@@ -104,7 +107,7 @@ const OPTIONS: Partial<GenerateSpecOptions> = {
 			},
 		},
 	},
-};
+});
 
 /**
  * Every management operation takes and hands back the D1 bookmark (http/bookmark.ts), which a
@@ -145,7 +148,7 @@ export function docs(app: Hono<AppEnv>) {
 			}),
 			// Built on first use and kept: the routes never change while an isolate lives.
 			async (c) => {
-				document ??= generateSpecs(app, OPTIONS, c).then(withBookmarks);
+				document ??= generateSpecs(app, options(), c).then(withBookmarks);
 				return c.json(await document);
 			},
 		)
