@@ -26,6 +26,17 @@ const waitFor = (hook: { received: Received[] }, count: number) =>
 	);
 
 describe("a webhook subscription", () => {
+	it("never holds up ingest: the webhook has answered while a slow receiver still has the delivery", async () => {
+		const hook = receiver(unique("slow"), [], 3_000);
+		const alias = unique("svc");
+		await subscribe({ url: hook.url, events: ["deploy.recorded"] });
+
+		await acceptedDeploy(integration.webhook_url, { service: alias });
+		expect(hook.answered).toBe(0);
+		const [received] = await waitFor(hook, 1);
+		expect(JSON.parse(received?.body ?? "{}").data?.alias).toBe(alias);
+	});
+
 	it("delivers a recorded deploy as the Standard Webhooks payload, signed", async () => {
 		const hook = receiver(unique("ok"));
 		const alias = unique("svc");
