@@ -49,12 +49,16 @@ async function request(subscription: SubscriptionRow, id: string, body: string, 
 	};
 }
 
+const OPAQUE_FAILURE = /^internal error; reference = \w+$/;
+
 /** Why an attempt failed, in words that never carry the URL (a Slack URL is a credential). */
 function failure(error: unknown, url: string): string {
 	if (error instanceof DOMException && error.name === "TimeoutError") {
 		return `no answer within ${DELIVERY_TIMEOUT_MS / 1000} s`;
 	}
 	const message = error instanceof Error ? error.message : String(error);
+	// The runtime reports a connection it could not make (no such host, refused) only by a reference of its own.
+	if (OPAQUE_FAILURE.test(message)) return "network error: could not connect to the destination";
 	return `network error: ${message.split(url).join("<destination>").slice(0, MAX_ERROR)}`;
 }
 

@@ -109,6 +109,16 @@ describe("the consumer", () => {
 		expect(logged?.last_error).not.toContain(host);
 	});
 
+	it("says it could not connect to a destination that does not resolve, not the runtime's bare reference", async () => {
+		const { id } = await subscribe({ url: `https://${unique("nowhere")}.invalid/hook`, events: ["deploy.recorded"] });
+		await acceptedDeploy(integration.webhook_url, { service: unique("svc") });
+		const [logged] = await eventually(
+			() => deliveriesOf(id),
+			(d) => d[0]?.state === "retrying",
+		);
+		expect(logged?.last_error).toBe("network error: could not connect to the destination");
+	});
+
 	it("marks a delivery dead when the dead-letter queue gets it, and redelivery sends it again under the same id", async () => {
 		const { hook, subscription, delivery } = await failedDelivery(500);
 		expect(await consumeOne({ type: "delivery", id: delivery.id }, 1, DEAD_LETTER_QUEUE)).toEqual({
